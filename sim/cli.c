@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/* Shared helpers of the phyr-sim subcommands (see cli.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/libutil.h>
+
+#include "cli.h"
+
+int cli_open(struct cli_reader *r, const char *path)
+{
+	memset(r, 0, sizeof(*r));
+	if (strcmp(path, "-") == 0) {
+		r->path = "<stdin>";
+		r->f = stdin;
+		return 0;
+	}
+	r->path = path;
+	r->f = fopen(path, "r");
+	if (!r->f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void cli_close(struct cli_reader *r)
+{
+	if (r->f && r->f != stdin)
+		fclose(r->f);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+int cli_next(struct cli_reader *r, char **line, bool cut_arrow)
+{
+	for (;;) {
+		ssize_t n = getline(&r->buf, &r->cap, r->f);
+		char *s, *e;
+
+		if (n < 0)
+			return ferror(r->f) ? -1 : 0;
+		r->line++;
+		s = r->buf;
+		e = strchr(s, '#');
+		if (e)
+			*e = '\0';
+		if (cut_arrow) {
+			e = strstr(s, " -> ");
+			if (e)
+				*e = '\0';
+		}
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*s) {
+			*line = s;
+			return 1;
+		}
+	}
+}
+
+int cli_split(char *line, char **tok, int max)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == max)
+			return -1;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+void cli_error(const struct cli_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%lu: ", r->path, r->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_size(const char *s, uint64_t *out)
+{
+	uint64_t v;
+
+	if (!*s || *s == '-' || isspace((unsigned char)*s))
+		return -1;
+	if (cli_u64(s, &v) == 0) {
+		*out = v;
+		return 0;
+	}
+	if (expand_number(s, &v) != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void cli_humanize(char *buf, size_t len, uint64_t bytes)
+{
+	if (humanize_number(buf, len, (int64_t)bytes, "", HN_AUTOSCALE,
+			    HN_DECIMAL | HN_NOSPACE | HN_B | HN_IEC_PREFIXES) < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared helpers of the phyr-sim subcommands: strict line-oriented readers
+ * with FILE:LINE: error reporting, number parsing, and size parsing.
+ * Uses only the public libphyr API.
+ */
+#ifndef PHYR_SIM_CLI_H
+#define PHYR_SIM_CLI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit status of a reader that met malformed input. */
+#define CLI_EXIT_BADINPUT 2
+
+struct cli_reader {
+	const char *path;  /* as given; "-" is shown as "<stdin>" */
+	FILE *f;
+	unsigned long line; /* 1-based number of the line last returned */
+	char *buf;
+	size_t cap;
+};
+
+/* Opens @path ("-" = stdin). Prints an error and returns -1 on failure. */
+int cli_open(struct cli_reader *r, const char *path);
+void cli_close(struct cli_reader *r);
+
+/*
+ * Returns the next line that holds an operation: '#' comments removed,
+ * surrounding blanks trimmed; blank lines are skipped. If @cut_arrow, the
+ * text from " -> " on is dropped too (the conformance files' expected
+ * part). Returns 1 with *line set, 0 at end of input, -1 on read error.
+ */
+int cli_next(struct cli_reader *r, char **line, bool cut_arrow);
+
+/* Splits @line in place on blanks. Returns the token count (at most @max;
+ * -1 if there are more than @max tokens). */
+int cli_split(char *line, char **tok, int max);
+
+/* Prints "FILE:LINE: message" on stderr. */
+void cli_error(const struct cli_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Parses an unsigned 64-bit number, decimal or 0x-prefixed hex, the whole
+ * string, no sign, no overflow. Returns 0 or -1.
+ */
+int cli_u64(const char *s, uint64_t *out);
+
+/* Parses a size with an optional K/M/G/T/P suffix (powers of 1024). */
+int cli_size(const char *s, uint64_t *out);
+
+/* Formats @bytes human-readably ("1.5G") into @buf. */
+void cli_humanize(char *buf, size_t len, uint64_t bytes);
+
+#endif /* PHYR_SIM_CLI_H */
