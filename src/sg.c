@@ -40,25 +40,25 @@ static const struct phyr_sg_layout layouts[PHYR_SG_LAYOUT_COUNT] = {
 		PHYR_SG_LAYOUT_64_DEBUG_SG, "64-debug-sg", "64-bit, old CONFIG_DEBUG_SG sg_magic, dma_length",
 		8, 40, 4096 / 40, 0, 8, 16, 20, 24, 8, 32, -1, 16, 32, true },
 	[PHYR_SG_LAYOUT_32] = {
-		PHYR_SG_LAYOUT_32, "32", "32-bit, 32-bit dma_addr_t",
+		PHYR_SG_LAYOUT_32, "ilp32", "32-bit, 32-bit dma_addr_t",
 		4, 16, 4096 / 16, -1, 0, 4, 8, 12, 4, -1, -1, 12, 20, false },
 	[PHYR_SG_LAYOUT_32_LEN] = {
-		PHYR_SG_LAYOUT_32_LEN, "32-len", "32-bit, 32-bit dma_addr_t, dma_length",
+		PHYR_SG_LAYOUT_32_LEN, "ilp32-len", "32-bit, 32-bit dma_addr_t, dma_length",
 		4, 20, 4096 / 20, -1, 0, 4, 8, 12, 4, 16, -1, 12, 20, false },
 	[PHYR_SG_LAYOUT_32_LEN_FLAGS] = {
-		PHYR_SG_LAYOUT_32_LEN_FLAGS, "32-len-flags", "32-bit, 32-bit dma_addr_t, dma_length and dma_flags",
+		PHYR_SG_LAYOUT_32_LEN_FLAGS, "ilp32-len-flags", "32-bit, 32-bit dma_addr_t, dma_length and dma_flags",
 		4, 24, 4096 / 24, -1, 0, 4, 8, 12, 4, 16, 20, 12, 20, false },
 	[PHYR_SG_LAYOUT_32_LPAE] = {
-		PHYR_SG_LAYOUT_32_LPAE, "32-lpae", "32-bit, 64-bit dma_addr_t aligned to 8 (ARM LPAE)",
+		PHYR_SG_LAYOUT_32_LPAE, "ilp32-lpae", "32-bit, 64-bit dma_addr_t aligned to 8 (ARM LPAE)",
 		4, 24, 4096 / 24, -1, 0, 4, 8, 16, 8, -1, -1, 12, 20, false },
 	[PHYR_SG_LAYOUT_32_LPAE_LEN] = {
-		PHYR_SG_LAYOUT_32_LPAE_LEN, "32-lpae-len", "32-bit, 64-bit dma_addr_t aligned to 8, dma_length",
+		PHYR_SG_LAYOUT_32_LPAE_LEN, "ilp32-lpae-len", "32-bit, 64-bit dma_addr_t aligned to 8, dma_length",
 		4, 32, 4096 / 32, -1, 0, 4, 8, 16, 8, 24, -1, 12, 20, false },
 	[PHYR_SG_LAYOUT_32_PAE] = {
-		PHYR_SG_LAYOUT_32_PAE, "32-pae", "i386 PAE, 64-bit dma_addr_t aligned to 4 (derived)",
+		PHYR_SG_LAYOUT_32_PAE, "ilp32-pae", "i386 PAE, 64-bit dma_addr_t aligned to 4 (derived)",
 		4, 20, 4096 / 20, -1, 0, 4, 8, 12, 8, -1, -1, 12, 20, false },
 	[PHYR_SG_LAYOUT_32_PAE_LEN] = {
-		PHYR_SG_LAYOUT_32_PAE_LEN, "32-pae-len", "i386 PAE, 64-bit dma_addr_t aligned to 4, dma_length (derived)",
+		PHYR_SG_LAYOUT_32_PAE_LEN, "ilp32-pae-len", "i386 PAE, 64-bit dma_addr_t aligned to 4, dma_length (derived)",
 		4, 24, 4096 / 24, -1, 0, 4, 8, 12, 8, 20, -1, 12, 20, false },
 };
 

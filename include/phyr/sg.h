@@ -87,7 +87,7 @@ enum phyr_sg_layout_id {
 /**
  * struct phyr_sg_layout - one configuration of struct scatterlist.
  * @id: which configuration.
- * @name: short stable name ("64", "64-len", "64-len-flags", "32-lpae", ...).
+ * @name: short stable name ("64", "64-len", "64-len-flags", "ilp32-lpae", ...).
  * @description: one line for reports.
  * @word_bytes: sizeof(unsigned long) and of pointers: 8 or 4.
  * @size: sizeof(struct scatterlist).

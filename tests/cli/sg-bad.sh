@@ -43,7 +43,7 @@ check 'missing value' 'pages=0 offset= size=1 max_seg=4096'
 check 'expected KEY=VALUE' 'pages=0 offset=0 size=1 max_seg=4096 junk'
 # usage errors
 "$sim" sg-build >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: no file"; fails=$((fails + 1)); }
-"$sim" sg-build --layout 32-lpae - </dev/null >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: figures-only layout"; fails=$((fails + 1)); }
+"$sim" sg-build --layout ilp32-lpae - </dev/null >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: figures-only layout"; fails=$((fails + 1)); }
 "$sim" sg-build "$tmp/no-such-file" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: missing file"; fails=$((fails + 1)); }
 "$sim" sg-build --help | grep -q 'pages=P0,P1' || { echo "FAIL: --help"; fails=$((fails + 1)); }
 [ $fails -eq 0 ] || exit 1
