@@ -144,19 +144,32 @@ uint64_t sg_page_word(uint64_t pfn, unsigned int pgmap)
 
 /* ---- entry helpers -------------------------------------------------- */
 
+static inline struct phyr_scatterlist *sg_at(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
+					     unsigned int i)
+{
+	return (struct phyr_scatterlist *)(sg_bytes(sg) + (size_t)i * L->size);
+}
+
+static inline void sg_init(const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, unsigned int nents)
+{
+	struct phyr_scatterlist *last = sg_at(L, sgl, nents - 1);
+
+	memset(sgl, 0, (size_t)nents * L->size);
+	link_set(L, last, PHYR_SG_END);
+}
+
 int phyr_sg_init_table(const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, unsigned int nents)
 {
 	if (!L || !L->buildable || !sgl || nents == 0)
 		return -EINVAL;
-	memset(sgl, 0, (size_t)nents * L->size);
-	phyr_sg_mark_end(L, phyr_sg_entry(L, sgl, nents - 1));
+	sg_init(L, sgl, nents);
 	return 0;
 }
 
 struct phyr_scatterlist *phyr_sg_entry(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
 				       unsigned int i)
 {
-	return (struct phyr_scatterlist *)(sg_bytes(sg) + (size_t)i * L->size);
+	return sg_at(L, sg, i);
 }
 
 bool phyr_sg_is_last(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
@@ -691,37 +704,47 @@ int phyr_sg_alloc_append_table_from_pages(struct phyr_sg_table *t, const uint64_
 		}
 	}
 
-	/* Commit. */
+	/*
+	 * Commit. The cursor moves as get_next_sg moves it: to the next slot
+	 * of its chunk (never a chain link here), or to a new chunk chained
+	 * from that next slot when it is the END-marked last one.
+	 */
 	if (prv)
 		phyr_sg_set_length(L, prv, new_prv_len);
 	s = prv;
+	have_cur = prv != NULL;
+	a = have_cur ? t->chunks[t->nchunks - 1 - nalloc].nents : 0;
 	k = t->prv_slot;
 	total = t->total_nents;
 	cur_page = 0;
 	for (unsigned int i = 0, c = first_new; i < chunks; i++) {
-		uint32_t needed = chunks - i + left_pages;
 		unsigned int j = chunk_end(pfns, pgmaps, n_pages, cur_page, max_segment);
+		unsigned int sz = next_sg_alloc(have_cur, a, k, chunks - i + left_pages, max);
 		uint32_t chunk_size;
-		struct phyr_scatterlist *next = s ? phyr_sg_next(L, s) : NULL;
 
-		if (!s || (phyr_sg_is_last(L, next) && needed != 1)) {
+		if (sz) {
 			struct phyr_scatterlist *sg;
 
-			PHYR_ASSERT(c < t->nchunks);
+			PHYR_ASSERT(c < t->nchunks && t->chunks[c].nents == sz);
 			sg = t->chunks[c].addr;
-			phyr_sg_init_table(L, sg, t->chunks[c].nents);
-			if (s) {
-				total += t->chunks[c].nents - 1;
-				sg_chain_at(L, next, sg);
+			sg_init(L, sg, sz);
+			if (have_cur) {
+				struct phyr_scatterlist *link = sg_at(L, s, 1);
+
+				PHYR_ASSERT(link_get(L, link) & PHYR_SG_END);
+				total += sz - 1;
+				sg_chain_at(L, link, sg);
 			} else {
 				t->sgl = sg;
-				total = t->chunks[c].nents;
+				total = sz;
 			}
 			c++;
 			s = sg;
+			a = sz;
 			k = 0;
+			have_cur = true;
 		} else {
-			s = next;
+			s = sg_at(L, s, 1);
 			k++;
 		}
 		/* 32-bit chunk_size: an offset beyond the chunk wraps it. */
