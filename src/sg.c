@@ -365,6 +365,7 @@ struct phyr_sg_table {
 	struct sg_chunk_rec *chunks;	/* in chain order */
 	unsigned int nchunks;
 	unsigned int chunks_cap;
+	struct phyr_sg_stats stats;
 };
 
 int phyr_sg_table_create(enum phyr_sg_layout_id layout, const struct phyr_allocator *a,
@@ -405,6 +406,7 @@ void phyr_sg_free_table(struct phyr_sg_table *t)
 		return;
 	for (unsigned int i = 0; i < t->nchunks; i++)
 		chunk_free(t, &t->chunks[i]);
+	t->stats.nchunk_frees += t->nchunks;
 	alloc_free(t->a, t->chunks, (size_t)t->chunks_cap * sizeof(*t->chunks));
 	t->chunks = NULL;
 	t->nchunks = t->chunks_cap = 0;
@@ -475,8 +477,12 @@ int phyr_sg_alloc_table(struct phyr_sg_table *t, unsigned int nents)
 	struct phyr_scatterlist *prv = NULL;
 	int ret;
 
-	if (!t || t->kind != SGT_EMPTY || nents == 0)
+	if (!t)
 		return -EINVAL;
+	if (t->kind != SGT_EMPTY || nents == 0) {
+		t->stats.nfailed++;
+		return -EINVAL;
+	}
 	L = t->L;
 	max = L->max_single_alloc;
 	/* Chunk count: each chained chunk carries max - 1 entries. */
@@ -507,10 +513,14 @@ int phyr_sg_alloc_table(struct phyr_sg_table *t, unsigned int nents)
 	}
 	t->nents = t->orig_nents = t->total_nents = nents;
 	t->kind = SGT_PLAIN;
+	t->stats.ncalls++;
+	t->stats.nchunk_allocs += t->nchunks;
 	return 0;
 
 out_free:
+	t->stats.nchunk_frees -= t->nchunks;	/* never counted as allocated */
 	phyr_sg_free_table(t);
+	t->stats.nfailed++;
 	return ret;
 }
 
@@ -600,10 +610,9 @@ static inline unsigned int next_sg_alloc(bool have_cur, unsigned int a, unsigned
 	return needed < max ? needed : max;
 }
 
-int phyr_sg_alloc_append_table_from_pages(struct phyr_sg_table *t, const uint64_t *pfns,
-					  const uint16_t *pgmaps, unsigned int n_pages,
-					  unsigned int offset, uint64_t size,
-					  unsigned int max_segment, unsigned int left_pages)
+static int sg_append(struct phyr_sg_table *t, const uint64_t *pfns, const uint16_t *pgmaps,
+		     unsigned int n_pages, unsigned int offset, uint64_t size,
+		     unsigned int max_segment, unsigned int left_pages)
 {
 	const struct phyr_sg_layout *L;
 	struct phyr_scatterlist *prv, *s;
@@ -613,8 +622,6 @@ int phyr_sg_alloc_append_table_from_pages(struct phyr_sg_table *t, const uint64_
 	bool have_cur;
 	int ret;
 
-	if (!t || t->kind == SGT_PLAIN)
-		return -EINVAL;
 	L = t->L;
 	max = L->max_single_alloc;
 	prv = t->prv;
@@ -646,6 +653,7 @@ int phyr_sg_alloc_append_table_from_pages(struct phyr_sg_table *t, const uint64_
 				skip++;
 			}
 			if (skip == n_pages) {
+				t->stats.nprv_merged += skip;
 				phyr_sg_set_length(L, prv, new_prv_len);
 				if (!left_pages)
 					phyr_sg_mark_end(L, prv);
@@ -762,8 +770,31 @@ int phyr_sg_alloc_append_table_from_pages(struct phyr_sg_table *t, const uint64_
 	t->prv = s;
 	t->prv_slot = k;
 	t->kind = SGT_APPEND;
+	t->stats.nprv_merged += skip;
+	t->stats.nentries_set += chunks;
+	t->stats.nchunk_allocs += nalloc;
 	if (!left_pages)
 		phyr_sg_mark_end(L, s);
+	return 0;
+}
+
+int phyr_sg_alloc_append_table_from_pages(struct phyr_sg_table *t, const uint64_t *pfns,
+					  const uint16_t *pgmaps, unsigned int n_pages,
+					  unsigned int offset, uint64_t size,
+					  unsigned int max_segment, unsigned int left_pages)
+{
+	int ret;
+
+	if (!t)
+		return -EINVAL;
+	ret = t->kind == SGT_PLAIN ? -EINVAL :
+		sg_append(t, pfns, pgmaps, n_pages, offset, size, max_segment, left_pages);
+	if (ret) {
+		t->stats.nfailed++;
+		return ret;
+	}
+	t->stats.ncalls++;
+	t->stats.npages += n_pages;
 	return 0;
 }
 
@@ -774,8 +805,12 @@ int phyr_sg_alloc_table_from_pages_segment(struct phyr_sg_table *t, const uint64
 {
 	int ret;
 
-	if (!t || t->kind != SGT_EMPTY)
+	if (!t)
 		return -EINVAL;
+	if (t->kind != SGT_EMPTY) {
+		t->stats.nfailed++;
+		return -EINVAL;
+	}
 	ret = phyr_sg_alloc_append_table_from_pages(t, pfns, pgmaps, n_pages, offset, size,
 						    max_segment, 0);
 	if (ret)
@@ -868,6 +903,11 @@ void phyr_sg_table_bytes(const struct phyr_sg_table *t, struct phyr_sg_bytes *ou
 	out->chain_entries = t->nchunks ? t->nchunks - 1 : 0;
 	out->unused_entries = slots - out->data_entries - out->chain_entries;
 	out->entry_bytes = slots * t->L->size;
+}
+
+void phyr_sg_table_stats(const struct phyr_sg_table *t, struct phyr_sg_stats *out)
+{
+	*out = t->stats;
 }
 
 int phyr_sg_alloc_plan(enum phyr_sg_layout_id layout, uint64_t nents, struct phyr_sg_bytes *out)

@@ -461,6 +461,18 @@ static void test_sg_append_failnth_unchanged(void **state)
 		}
 		assert_int_equal(phyr_sg_table_nents(t), 329);
 		assert_int_equal(phyr_sg_table_total_nents(t), 329);
+		{
+			struct phyr_sg_stats st;
+
+			phyr_sg_table_stats(t, &st);
+			assert_int_equal(st.ncalls, 2);
+			assert_int_equal(st.nfailed, 0);
+			assert_int_equal(st.npages, 330);
+			assert_int_equal(st.nprv_merged, 1);
+			assert_int_equal(st.nentries_set, 329);
+			assert_int_equal(st.nchunk_allocs, 3);
+			assert_int_equal(st.nchunk_frees, 0);
+		}
 		assert_int_equal(phyr_sg_table_nchunks(t), 3);	/* 128 + 128 + 75 */
 		assert_int_equal(phyr_sg_length(phyr_sg_table_layout(t), phyr_sg_table_sgl(t)), 4096);
 		phyr_sg_table_destroy(t);
@@ -699,6 +711,195 @@ static void test_sg_random_vs_model(void **state)
 	}
 }
 
+/*
+ * A second, literal model of the append path: chunks of explicit entries
+ * with END/CHAIN flags, cursor moves exactly as get_next_sg. Random
+ * sequences of append calls (left_pages = pages still to come) are
+ * compared entry by entry, with total_nents and the chunk sizes.
+ */
+struct ment {
+	uint64_t pfn;
+	uint32_t off, len;
+	bool end;
+	int chain;	/* chunk index of a chain link, else -1 */
+};
+
+struct mtable {
+	struct ment *ch[64];
+	unsigned int chsz[64];
+	unsigned int nch, max, nents, total;
+	int pc, pi;	/* prv position, pc < 0: none */
+};
+
+static bool m_next(const struct mtable *m, int *c, int *i)
+{
+	if (m->ch[*c][*i].end)
+		return false;
+	(*i)++;
+	if (m->ch[*c][*i].chain >= 0) {
+		*c = m->ch[*c][*i].chain;
+		*i = 0;
+	}
+	return true;
+}
+
+static void m_get_next(struct mtable *m, int *c, int *i, uint32_t needed)
+{
+	int nc = *c, ni = *i;
+	unsigned int a;
+
+	if (*c >= 0) {
+		assert_true(m_next(m, &nc, &ni));
+		if (!m->ch[nc][ni].end || needed == 1) {
+			*c = nc;
+			*i = ni;
+			return;
+		}
+	}
+	a = needed < m->max ? needed : m->max;
+	assert_true(m->nch < 64);
+	m->ch[m->nch] = calloc(a, sizeof(struct ment));
+	assert_non_null(m->ch[m->nch]);
+	for (unsigned int k = 0; k < a; k++)
+		m->ch[m->nch][k].chain = -1;
+	m->ch[m->nch][a - 1].end = true;
+	m->chsz[m->nch] = a;
+	if (*c >= 0) {
+		m->total += a - 1;
+		m->ch[nc][ni] = (struct ment){ 0, 0, 0, false, (int)m->nch };
+	} else {
+		m->total = a;
+	}
+	*c = (int)m->nch++;
+	*i = 0;
+}
+
+static void m_append(struct mtable *m, const uint64_t *p, unsigned int n, uint32_t off, uint64_t size,
+		     uint32_t ms, unsigned int left)
+{
+	unsigned int chunks = 1, cur = 0;
+	uint32_t seg = 0;
+	int c = m->pc, i = m->pi;
+
+	ms &= ~4095u;
+	if (m->pc >= 0) {
+		struct ment *e = &m->ch[m->pc][m->pi];
+		uint64_t next = (e->pfn * PG + e->off + e->len) / PG, last;
+
+		if (p[0] == next) {
+			last = next - 1;
+			while (n && p[0] == last + 1 && (uint64_t)e->len + PG <= ms) {
+				e->len += PG;
+				last = p[0];
+				p++;
+				n--;
+			}
+			if (!n) {
+				if (!left)
+					e->end = true;
+				return;
+			}
+		}
+	}
+	for (unsigned int k = 1; k < n; k++) {
+		seg += PG;
+		if (seg >= ms || p[k] != p[k - 1] + 1) {
+			chunks++;
+			seg = 0;
+		}
+	}
+	for (unsigned int k = 0; k < chunks; k++) {
+		unsigned int j = cur + 1;
+		uint32_t cs;
+
+		for (seg = 0; j < n; j++) {
+			seg += PG;
+			if (seg >= ms || p[j] != p[j - 1] + 1)
+				break;
+		}
+		m_get_next(m, &c, &i, chunks - k + left);
+		cs = ((j - cur) << 12) - off;
+		m->ch[c][i].pfn = p[cur];
+		m->ch[c][i].off = off;
+		m->ch[c][i].len = size < cs ? (uint32_t)size : cs;
+		size -= cs;
+		off = 0;
+		cur = j;
+	}
+	m->nents += chunks;
+	m->pc = c;
+	m->pi = i;
+	if (!left)
+		m->ch[c][i].end = true;
+}
+
+static void test_sg_append_random_vs_model(void **state)
+{
+	static const enum phyr_sg_layout_id ids[] = { PHYR_SG_LAYOUT_64, L32, PHYR_SG_LAYOUT_64_DEBUG_SG };
+	static const uint32_t ms_set[] = { 0xffffffffu, 65536, 65535, 4096, 8192, 6000, 12305, 1u << 31 };
+	static uint64_t p[1200];
+	uint64_t seed = 0xa99e4d;
+
+	(void)state;
+	for (unsigned int iter = 0; iter < 1500; iter++) {
+		enum phyr_sg_layout_id id = ids[iter % 3];
+		struct phyr_sg_table *t = mk(id);
+		const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+		struct mtable m = { .max = L->max_single_alloc, .pc = -1, .pi = -1 };
+		unsigned int n = 1 + (unsigned int)(rng_next(&seed) % 1000), ncalls = 1 + (unsigned int)(rng_next(&seed) % 4);
+		uint32_t ms = ms_set[rng_next(&seed) % 8], off = (rng_next(&seed) & 1) ? (uint32_t)(rng_next(&seed) % 4096) : 0;
+		unsigned int done = 0;
+		struct phyr_scatterlist *sg;
+		int c, ci;
+
+		p[0] = rng_next(&seed) % 5000;
+		for (unsigned int k = 1; k < n; k++) {
+			uint64_t r = rng_next(&seed) % 100;
+
+			p[k] = r < 85 ? p[k - 1] + 1 : r < 92 ? p[k - 1] : rng_next(&seed) % 5000;
+		}
+		for (unsigned int call = 0; call < ncalls && done < n; call++) {
+			unsigned int k = call + 1 == ncalls ? n - done : 1 + (unsigned int)(rng_next(&seed) % (n - done));
+			uint64_t size = (uint64_t)k * PG - (done ? 0 : off) - rng_next(&seed) % 2048;
+
+			if (phyr_sg_alloc_append_table_from_pages(t, p + done, NULL, k, done ? 0 : off, size, ms,
+								  n - done - k) != 0)
+				fail_msg("seed 0xa99e4d iteration %u call %u failed", iter, call);
+			m_append(&m, p + done, k, done ? 0 : off, size, ms, n - done - k);
+			done += k;
+		}
+		if (phyr_sg_table_nents(t) != m.nents || phyr_sg_table_total_nents(t) != m.total ||
+		    phyr_sg_table_nchunks(t) != m.nch)
+			fail_msg("seed 0xa99e4d iteration %u: nents %u/%u total %u/%u chunks %u/%u", iter,
+				 phyr_sg_table_nents(t), m.nents, phyr_sg_table_total_nents(t), m.total,
+				 phyr_sg_table_nchunks(t), m.nch);
+		for (unsigned int k = 0; k < m.nch; k++) {
+			struct phyr_sg_chunk ck;
+
+			assert_int_equal(phyr_sg_table_chunk(t, k, &ck), 0);
+			assert_int_equal(ck.nents, m.chsz[k]);
+		}
+		c = 0;
+		ci = 0;
+		sg = phyr_sg_table_sgl(t);
+		for (unsigned int k = 0; k < m.nents; k++) {
+			const struct ment *e = &m.ch[c][ci];
+
+			if (phyr_sg_pfn(L, sg) != e->pfn || phyr_sg_offset(L, sg) != e->off ||
+			    phyr_sg_length(L, sg) != e->len || phyr_sg_is_last(L, sg) != e->end)
+				fail_msg("seed 0xa99e4d iteration %u entry %u differs", iter, k);
+			if (k + 1 < m.nents) {
+				assert_true(m_next(&m, &c, &ci));
+				sg = phyr_sg_next(L, sg);
+				assert_non_null(sg);
+			}
+		}
+		for (unsigned int k = 0; k < m.nch; k++)
+			free(m.ch[k]);
+		phyr_sg_table_destroy(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_sg_chain_user_arrays),
 		cmocka_unit_test(test_sg_bvec_baseline),
 		cmocka_unit_test(test_sg_random_vs_model),
+		cmocka_unit_test(test_sg_append_random_vs_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

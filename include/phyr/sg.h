@@ -397,6 +397,30 @@ struct phyr_sg_bytes {
 PHYR_EXPORT void phyr_sg_table_bytes(const struct phyr_sg_table *t, struct phyr_sg_bytes *out);
 
 /**
+ * struct phyr_sg_stats - counters of one table since its creation (kept
+ * across phyr_sg_free_table).
+ * @ncalls: successful alloc / from-pages / append calls.
+ * @nfailed: calls that returned an error.
+ * @npages: pages consumed by the page builders.
+ * @nprv_merged: pages an append merged into the previous last entry.
+ * @nentries_set: entries written by the page builders.
+ * @nchunk_allocs: chunks allocated (successful calls only).
+ * @nchunk_frees: chunks freed.
+ */
+struct phyr_sg_stats {
+	uint64_t ncalls;
+	uint64_t nfailed;
+	uint64_t npages;
+	uint64_t nprv_merged;
+	uint64_t nentries_set;
+	uint64_t nchunk_allocs;
+	uint64_t nchunk_frees;
+};
+
+/** phyr_sg_table_stats() - copy @t's counters into @out. */
+PHYR_EXPORT void phyr_sg_table_stats(const struct phyr_sg_table *t, struct phyr_sg_stats *out);
+
+/**
  * phyr_sg_alloc_plan() - the chunks sg_alloc_table(@nents) would allocate in
  * @layout (any layout, 32-bit ones included), without allocating.
  * @out: receives the figures (header = sizeof(struct sg_table)); for
