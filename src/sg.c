@@ -238,6 +238,22 @@ int phyr_sg_set_page(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg
 	return 0;
 }
 
+int phyr_sg_set_phys(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint64_t phys,
+		     unsigned int pgmap, uint32_t len)
+{
+	return phyr_sg_set_page(L, sg, phys >> PHYR_PAGE_SHIFT, pgmap, len,
+				(uint32_t)(phys & (PHYR_PAGE_SIZE - 1)));
+}
+
+unsigned int phyr_sg_nents(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
+{
+	unsigned int n = 0;
+
+	for (; sg; sg = phyr_sg_next(L, sg))
+		n++;
+	return n;
+}
+
 uint64_t phyr_sg_page_link(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
 	return link_get(L, sg);

@@ -611,6 +611,37 @@ static void test_sg_chain_user_arrays(void **state)
 	assert_ptr_equal(phyr_sg_next(L, phyr_sg_entry(L, sa, 1)), sb);
 }
 
+/* Building a table from (phys, len) segments, as a DMA test does (spec B9). */
+static void test_sg_set_phys_segments(void **state)
+{
+	static const uint64_t phys[] = { 0x10000200, 0x20000000, 0x30000000, 0x40000000 };
+	static const uint32_t len[] = { 0x1E00, 0x3000, 0x800, 0x1000 };
+	struct phyr_sg_table *t = mk(L32);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *sg;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(phyr_sg_alloc_table(t, 4), 0);
+	phyr_for_each_sgtable_sg(t, sg, i)
+		assert_int_equal(phyr_sg_set_phys(L, sg, phys[i], 0, len[i]), 0);
+	sg = phyr_sg_table_sgl(t);
+	assert_int_equal(phyr_sg_pfn(L, sg), 0x10000);
+	assert_int_equal(phyr_sg_offset(L, sg), 0x200);
+	assert_int_equal(phyr_sg_nents(L, sg), 4);
+	phyr_for_each_sgtable_sg(t, sg, i)
+		assert_int_equal(phyr_sg_phys(L, sg), phys[i]);
+	/* After a mapping that merged into 2 DMA segments. */
+	assert_int_equal(phyr_sg_table_set_nents(t, 2), 0);
+	assert_int_equal(phyr_sg_table_set_nents(t, 5), -EINVAL);
+	i = 0;
+	phyr_for_each_sgtable_dma_sg(t, sg, i)
+		phyr_sg_set_dma_len(L, sg, 0x1000);
+	assert_int_equal(i, 2);
+	assert_true(phyr_sg_is_last(L, phyr_sg_entry(L, phyr_sg_table_sgl(t), 3)));
+	phyr_sg_table_destroy(t);
+}
+
 static void test_sg_bvec_baseline(void **state)
 {
 	static const uint64_t pfns[] = { 100, 101, 102, 200, 201, 300 };
@@ -918,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_sg_append_total_nents_by_layout),
 		cmocka_unit_test(test_sg_entry_bytes_and_dma_fields),
 		cmocka_unit_test(test_sg_chain_user_arrays),
+		cmocka_unit_test(test_sg_set_phys_segments),
 		cmocka_unit_test(test_sg_bvec_baseline),
 		cmocka_unit_test(test_sg_random_vs_model),
 		cmocka_unit_test(test_sg_append_random_vs_model),

@@ -194,6 +194,17 @@ PHYR_EXPORT void phyr_sg_unmark_end(const struct phyr_sg_layout *L, struct phyr_
 PHYR_EXPORT int phyr_sg_set_page(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
 				 uint64_t pfn, unsigned int pgmap, uint32_t len, uint32_t offset);
 
+/**
+ * phyr_sg_set_phys() - sg_set_page on the page holding @phys, with the
+ * in-page offset of @phys (what sg_set_buf does for a linear address).
+ * Returns 0, or -EINVAL as phyr_sg_set_page.
+ */
+PHYR_EXPORT int phyr_sg_set_phys(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
+				 uint64_t phys, unsigned int pgmap, uint32_t len);
+
+/** phyr_sg_nents() - entries from @sg to the END-marked one, following chains (sg_nents). */
+PHYR_EXPORT unsigned int phyr_sg_nents(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg);
+
 /** phyr_sg_page_link() - the raw page_link word (pointer bits and markers). */
 PHYR_EXPORT uint64_t phyr_sg_page_link(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg);
 /** phyr_sg_pfn() - pfn of the entry's page. */
@@ -240,6 +251,16 @@ PHYR_EXPORT void phyr_sg_dma_mark_swiotlb(const struct phyr_sg_layout *L, struct
  */
 #define phyr_for_each_sg(L, sgl, sg, nr, i) \
 	for ((i) = 0, (sg) = (sgl); (i) < (nr); (i)++, (sg) = phyr_sg_next((L), (sg)))
+
+/**
+ * phyr_for_each_sgtable_sg() - the CPU entries of table @t (orig_nents), and
+ * phyr_for_each_sgtable_dma_sg() - its DMA-mapped entries (nents), as
+ * for_each_sgtable_sg / for_each_sgtable_dma_sg.
+ */
+#define phyr_for_each_sgtable_sg(t, sg, i) \
+	phyr_for_each_sg(phyr_sg_table_layout(t), phyr_sg_table_sgl(t), sg, phyr_sg_table_orig_nents(t), i)
+#define phyr_for_each_sgtable_dma_sg(t, sg, i) \
+	phyr_for_each_sg(phyr_sg_table_layout(t), phyr_sg_table_sgl(t), sg, phyr_sg_table_nents(t), i)
 
 /* ------------------------------------------------------------------ */
 /* Tables. */
