@@ -174,6 +174,31 @@ static void test_sg_alloc_plan_layouts(void **state)
 	assert_int_equal(phyr_sg_alloc_plan(PHYR_SG_LAYOUT_COUNT, 1, &p), -EINVAL);
 }
 
+/* A page-built table (left_pages 0) has sg_alloc_table's chunks for its entry count. */
+static void test_sg_from_pages_plan_matches(void **state)
+{
+	static const unsigned int ns[] = { 1, 2, 127, 128, 129, 254, 255, 256, 1000, 2048 };
+	static uint64_t pfns[2048];
+	static const enum phyr_sg_layout_id ids[] = { PHYR_SG_LAYOUT_64, L32, PHYR_SG_LAYOUT_64_DEBUG_SG };
+
+	(void)state;
+	for (unsigned int i = 0; i < 2048; i++)
+		pfns[i] = 3 * i;
+	for (size_t l = 0; l < 3; l++) {
+		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+			struct phyr_sg_table *t = mk(ids[l]);
+			struct phyr_sg_bytes b, p;
+
+			assert_int_equal(phyr_sg_alloc_table_from_pages(t, pfns, NULL, ns[i], 0,
+									(uint64_t)ns[i] * PG), 0);
+			phyr_sg_table_bytes(t, &b);
+			assert_int_equal(phyr_sg_alloc_plan(ids[l], ns[i], &p), 0);
+			assert_memory_equal(&b, &p, sizeof(b));
+			phyr_sg_table_destroy(t);
+		}
+	}
+}
+
 static void test_sg_alloc_table_chain_walk(void **state)
 {
 	struct phyr_sg_table *t = mk(L32);
@@ -937,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_sg_layout_sizes),
 		cmocka_unit_test(test_sg_alloc_table_chunks),
 		cmocka_unit_test(test_sg_alloc_plan_layouts),
+		cmocka_unit_test(test_sg_from_pages_plan_matches),
 		cmocka_unit_test(test_sg_alloc_table_chain_walk),
 		cmocka_unit_test(test_sg_alloc_table_failnth),
 		cmocka_unit_test(test_sg_from_pages_spec_example),
