@@ -20,13 +20,12 @@
 #define LIM32 UINT64_C(0xfffff)
 #define LIM48 UINT64_C(0xfffffffff)
 
-/* The policy under test: main() runs the whole group once per policy. */
-static const struct phyr_iova_policy_ops *g_policy;
+/* Each test runs once per policy: its state points at one of these. */
+static const struct phyr_iova_policy_ops *pol_linux, *pol_augmented;
 
 static const struct phyr_iova_policy_ops *policy_of(void **state)
 {
-	(void)state;
-	return g_policy;
+	return *(const struct phyr_iova_policy_ops **)*state;
 }
 
 static struct phyr_iova_domain *mkdom(void **state, uint64_t start_pfn)
@@ -519,33 +518,34 @@ static void test_iova_oom_domain_create(void **state)
 	assert_int_equal(nfailed, 3 + 48);
 }
 
+#define BOTH(f) \
+	{ #f "_linux", f, NULL, NULL, (void *)&pol_linux }, \
+	{ #f "_augmented", f, NULL, NULL, (void *)&pol_augmented }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iova_policy_lookup),
-		cmocka_unit_test(test_iova_b1_size_aligned_exact_length),
-		cmocka_unit_test(test_iova_b2_fast_rounds_small_sizes),
-		cmocka_unit_test(test_iova_b3_holes_above_hint_skipped),
-		cmocka_unit_test(test_iova_b4_second_pass),
-		cmocka_unit_test(test_iova_b5_max32_fastfail_reset),
-		cmocka_unit_test(test_iova_b6_64bit_failure_poisons_32bit),
-		cmocka_unit_test(test_iova_b7_sac_first),
-		cmocka_unit_test(test_iova_b8_rcache_limit_filter),
-		cmocka_unit_test(test_iova_reserve_merge_extend),
-		cmocka_unit_test(test_iova_depot_and_tick),
-		cmocka_unit_test(test_iova_cpu_offline_flushes),
-		cmocka_unit_test(test_iova_bad_arguments),
-		cmocka_unit_test(test_iova_oom_alloc),
-		cmocka_unit_test(test_iova_oom_alloc_fast),
-		cmocka_unit_test(test_iova_oom_reserve),
-		cmocka_unit_test(test_iova_oom_free_fast_falls_back),
-		cmocka_unit_test(test_iova_oom_domain_create),
+		BOTH(test_iova_policy_lookup),
+		BOTH(test_iova_b1_size_aligned_exact_length),
+		BOTH(test_iova_b2_fast_rounds_small_sizes),
+		BOTH(test_iova_b3_holes_above_hint_skipped),
+		BOTH(test_iova_b4_second_pass),
+		BOTH(test_iova_b5_max32_fastfail_reset),
+		BOTH(test_iova_b6_64bit_failure_poisons_32bit),
+		BOTH(test_iova_b7_sac_first),
+		BOTH(test_iova_b8_rcache_limit_filter),
+		BOTH(test_iova_reserve_merge_extend),
+		BOTH(test_iova_depot_and_tick),
+		BOTH(test_iova_cpu_offline_flushes),
+		BOTH(test_iova_bad_arguments),
+		BOTH(test_iova_oom_alloc),
+		BOTH(test_iova_oom_alloc_fast),
+		BOTH(test_iova_oom_reserve),
+		BOTH(test_iova_oom_free_fast_falls_back),
+		BOTH(test_iova_oom_domain_create),
 	};
-	int ret;
 
-	g_policy = phyr_iova_policy_linux();
-	ret = cmocka_run_group_tests_name("iova-linux", tests, NULL, NULL);
-	g_policy = phyr_iova_policy_augmented();
-	ret |= cmocka_run_group_tests_name("iova-augmented", tests, NULL, NULL);
-	return ret;
+	pol_linux = phyr_iova_policy_linux();
+	pol_augmented = phyr_iova_policy_augmented();
+	return cmocka_run_group_tests_name("iova", tests, NULL, NULL);
 }
