@@ -250,22 +250,34 @@ static int radix_install(struct phyr_io_pgtable *pt, uint64_t *t, unsigned idx, 
 			 uint64_t iova, uint64_t paddr, uint64_t bs, int n, uint64_t attr,
 			 uint64_t *mapped)
 {
+	const uint64_t lmask = pt->c.leaf_mask[lvl + 1], lval = pt->c.leaf_val[lvl + 1];
+	const uint64_t oa_mask = pt->c.oa_mask;
+	uint64_t *e = t + idx;
+
 	for (int i = 0; i < n; i++) {
-		uint64_t pte = t[idx + i];
+		uint64_t pte = e[i];
 
 		if (!pte)
 			continue;
-		if (pte_leaf(pt, pte, lvl))
+		if ((pte & lmask) == lval)
 			return -EEXIST;
 		/* A table under the new block: freed with all it maps. */
-		t[idx + i] = 0;
+		e[i] = 0;
 		pt->npte_writes++;
 		tlb_flush_walk(pt, iova + (uint64_t)i * bs, bs);
 		table_free_tree(pt, pte, lvl + 1);
 	}
 	attr |= pt->c.leaf_type[lvl + 1];
-	for (int i = 0; i < n; i++)
-		t[idx + i] = attr | paddr_to_pte(pt, paddr + (uint64_t)i * bs);
+	if (pt->c.fold_high) {
+		for (int i = 0; i < n; i++) {
+			uint64_t pa = paddr + (uint64_t)i * bs;
+
+			e[i] = attr | ((pa | (pa >> 36)) & oa_mask);
+		}
+	} else {
+		for (int i = 0; i < n; i++)
+			e[i] = attr | ((paddr + (uint64_t)i * bs) & oa_mask);
+	}
 	if (n > 0)
 		pt->npte_writes += (uint64_t)n;
 	*mapped += (uint64_t)(int64_t)n * bs;
@@ -336,6 +348,8 @@ static uint64_t radix_unmap_pages(struct phyr_io_pgtable *pt, uint64_t iova, uin
 			return 0; /* the stable fix: not (size_t)-ENOENT */
 		bs = UINT64_C(1) << PTE_LVL_SHIFT(pt, lvl);
 		if (pgsize == bs) {
+			const uint64_t lmask = pt->c.leaf_mask[lvl + 1];
+			const uint64_t lval = pt->c.leaf_val[lvl + 1];
 			int n = max_entries(pt, idx, pgcount);
 			int i;
 
@@ -343,7 +357,7 @@ static uint64_t radix_unmap_pages(struct phyr_io_pgtable *pt, uint64_t iova, uin
 				pte = t[idx + i];
 				if (!pte)
 					break;
-				if (!pte_leaf(pt, pte, lvl)) {
+				if ((pte & lmask) != lval) {
 					uint64_t before = pt->ntables;
 
 					t[idx + i] = 0;
@@ -358,15 +372,19 @@ static uint64_t radix_unmap_pages(struct phyr_io_pgtable *pt, uint64_t iova, uin
 				memset(&t[idx], 0, (size_t)i * sizeof(uint64_t));
 				pt->npte_writes += (uint64_t)i;
 			}
-			if (g && !g->queued) {
-				for (int j = 0; j < i; j++) {
-					uint64_t va = iova + (uint64_t)j * bs;
-
-					if (pt->tlb && pt->tlb->add_page)
-						pt->tlb->add_page(pt->tlb_cookie, g, va, bs);
-					else
-						gather_add_page_plain(g, va, bs);
-				}
+			/*
+			 * Linux adds each cleared leaf to the gather. Pages
+			 * 2..i are adjacent to the range and of the same size,
+			 * so they can never make the gather sync: adding the
+			 * first and extending the end is the same outcome.
+			 */
+			if (g && !g->queued && i > 0) {
+				if (pt->tlb && pt->tlb->add_page)
+					pt->tlb->add_page(pt->tlb_cookie, g, iova, bs);
+				else
+					gather_add_page_plain(g, iova, bs);
+				if (i > 1 && iova + (uint64_t)i * bs - 1 > g->end)
+					g->end = iova + (uint64_t)i * bs - 1;
 			}
 			return (uint64_t)i * bs;
 		}
