@@ -8,6 +8,7 @@
  * and every slot's free count.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -272,10 +273,85 @@ static void test_swiotlb_model_random_traces(void **state)
 	}
 }
 
+struct thread_arg {
+	struct phyr_swiotlb *pool;
+	unsigned cpu;
+	uint64_t nfail;
+	int bad;
+};
+
+/* One CPU's worth of map/unmap churn; every map is released again. */
+static void *churn(void *p)
+{
+	struct thread_arg *t = p;
+	uint64_t live[32], rs = t->cpu * 0x9e3779b97f4a7c15ULL + 1;
+	struct phyr_swiotlb_dev dev = { .min_align_mask = 0xfff };
+	int n = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		rs ^= rs << 13;
+		rs ^= rs >> 7;
+		rs ^= rs << 17;
+		if (n < 32 && (n == 0 || rs % 3)) {
+			uint64_t tlb, orig = (rs >> 8) & 0xffffffff;
+			int ret = phyr_swiotlb_tbl_map_single(t->pool, &dev, t->cpu, orig,
+							      1 + rs % 20000, 0,
+							      PHYR_DMA_TO_DEVICE, 0, &tlb);
+
+			if (ret == -ENOSPC)
+				t->nfail++;
+			else if (ret || (tlb & 0xfff) != (orig & 0xfff))
+				t->bad = 1;
+			else
+				live[n++] = tlb;
+		} else {
+			size_t k = (size_t)(rs % (uint64_t)n);
+
+			if (phyr_swiotlb_tbl_unmap_single(t->pool, &dev, live[k], 1,
+							  PHYR_DMA_TO_DEVICE, 0))
+				t->bad = 1;
+			live[k] = live[--n];
+		}
+	}
+	while (n)
+		if (phyr_swiotlb_tbl_unmap_single(t->pool, &dev, live[--n], 1, PHYR_DMA_TO_DEVICE, 0))
+			t->bad = 1;
+	return NULL;
+}
+
+/* Real threads on different CPUs: per-area locks keep the pool consistent. */
+static void test_swiotlb_model_threads(void **state)
+{
+	struct phyr_swiotlb_config cfg = { .start = START, .nslabs = 2048, .nareas = 4 };
+	struct phyr_swiotlb *p = NULL;
+	struct thread_arg args[4];
+	pthread_t th[4];
+
+	(void)state;
+	assert_int_equal(phyr_swiotlb_create(&cfg, NULL, &p), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		args[i] = (struct thread_arg){ .pool = p, .cpu = i };
+		assert_int_equal(pthread_create(&th[i], NULL, churn, &args[i]), 0);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(args[i].bad, 0);
+	}
+	assert_int_equal(phyr_swiotlb_used(p), 0);
+	for (uint64_t i = 0; i < 2048; i++) {
+		struct phyr_swiotlb_slot s;
+
+		assert_int_equal(phyr_swiotlb_get_slot(p, i, &s), 0);
+		assert_int_equal(s.list, 128 - i % 128);
+	}
+	phyr_swiotlb_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_swiotlb_model_random_traces),
+		cmocka_unit_test(test_swiotlb_model_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
