@@ -106,8 +106,8 @@ static int op_map(struct replay *rp, char **tok)
 		return CLI_EXIT_BADINPUT;
 	}
 	ret = phyr_swiotlb_tbl_map_single(rp->pool, &dev, (unsigned int)cpu, orig, size,
-					  alloc_align, PHYR_DMA_BIDIRECTIONAL,
-					  PHYR_DMA_ATTR_NO_WARN, &tlb);
+					  alloc_align, PHYR_SWIOTLB_BIDIRECTIONAL,
+					  PHYR_SWIOTLB_ATTR_NO_WARN, &tlb);
 	if (ret == -ENOSPC) {
 		fputs("fail\n", rp->opts->out);
 		return 0;
@@ -144,7 +144,7 @@ static int op_unmap(struct replay *rp, char **tok)
 		return CLI_EXIT_BADINPUT;
 	}
 	dev.min_align_mask = l->min_align_mask;
-	ret = phyr_swiotlb_tbl_unmap_single(rp->pool, &dev, tlb, size, PHYR_DMA_BIDIRECTIONAL, 0);
+	ret = phyr_swiotlb_tbl_unmap_single(rp->pool, &dev, tlb, size, PHYR_SWIOTLB_BIDIRECTIONAL, 0);
 	if (ret) {
 		cli_error(rp->r, "unmap %s failed: %s", tok[1], strerror(-ret));
 		return 1;

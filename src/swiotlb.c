@@ -385,7 +385,7 @@ static void release_slots(struct phyr_swiotlb *p, uint64_t first, uint64_t nslot
 
 int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotlb_dev *dev,
 				unsigned int cpu, uint64_t orig, uint64_t mapping_size,
-				uint32_t alloc_align_mask, enum phyr_dma_data_direction dir,
+				uint32_t alloc_align_mask, int dir,
 				unsigned long attrs, uint64_t *tlb_addr)
 {
 	struct dev_params dp = dev_params_of(dev);
@@ -393,9 +393,8 @@ int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotl
 	int64_t index;
 	int ret;
 
-	(void)dir;
 	(void)attrs;
-	if (!p || !tlb_addr || !mapping_size || orig > UINT64_MAX - (mapping_size - 1) ||
+	if (!p || !tlb_addr || !mapping_size || dir < 0 || dir > PHYR_SWIOTLB_DIR_NONE || orig > UINT64_MAX - (mapping_size - 1) ||
 	    !is_pow2((dp.boundary_mask >> SLOT_SHIFT) + 1))
 		return -EINVAL;
 	if (alloc_align_mask > PAGE_MASK_LOW)
@@ -469,21 +468,21 @@ static int find_mapping(struct phyr_swiotlb *p, const struct dev_params *dp, uin
 
 int phyr_swiotlb_tbl_unmap_single(struct phyr_swiotlb *p, const struct phyr_swiotlb_dev *dev,
 				  uint64_t tlb_addr, uint64_t size,
-				  enum phyr_dma_data_direction dir, unsigned long attrs)
+				  int dir, unsigned long attrs)
 {
 	struct dev_params dp = dev_params_of(dev);
 	uint64_t first, nslots;
 	int ret;
 
-	if (!p)
+	if (!p || dir < 0 || dir > PHYR_SWIOTLB_DIR_NONE)
 		return -EINVAL;
 	if (!phyr_swiotlb_contains(p, tlb_addr))
 		return -ENOENT;
 	ret = find_mapping(p, &dp, tlb_addr, &first, &nslots);
 	if (ret)
 		return ret;
-	if (!(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC) &&
-	    (dir == PHYR_DMA_FROM_DEVICE || dir == PHYR_DMA_BIDIRECTIONAL)) {
+	if (!(attrs & PHYR_SWIOTLB_ATTR_SKIP_CPU_SYNC) &&
+	    (dir == PHYR_SWIOTLB_FROM_DEVICE || dir == PHYR_SWIOTLB_BIDIRECTIONAL)) {
 		ret = bounce(p, &dp, tlb_addr, size, false);
 		if (ret)
 			return ret;
@@ -495,32 +494,32 @@ int phyr_swiotlb_tbl_unmap_single(struct phyr_swiotlb *p, const struct phyr_swio
 
 int phyr_swiotlb_sync_single_for_device(struct phyr_swiotlb *p,
 					const struct phyr_swiotlb_dev *dev, uint64_t tlb_addr,
-					uint64_t size, enum phyr_dma_data_direction dir)
+					uint64_t size, int dir)
 {
 	struct dev_params dp = dev_params_of(dev);
 
-	if (!p || dir > PHYR_DMA_FROM_DEVICE)
+	if (!p || dir < 0 || dir > PHYR_SWIOTLB_FROM_DEVICE)
 		return -EINVAL;
 	if (!phyr_swiotlb_contains(p, tlb_addr))
 		return -ENOENT;
 	counter_add(&p->nsyncs_for_device, 1);
-	if (dir == PHYR_DMA_TO_DEVICE || dir == PHYR_DMA_BIDIRECTIONAL)
+	if (dir == PHYR_SWIOTLB_TO_DEVICE || dir == PHYR_SWIOTLB_BIDIRECTIONAL)
 		return bounce(p, &dp, tlb_addr, size, true);
 	return 0;
 }
 
 int phyr_swiotlb_sync_single_for_cpu(struct phyr_swiotlb *p, const struct phyr_swiotlb_dev *dev,
 				     uint64_t tlb_addr, uint64_t size,
-				     enum phyr_dma_data_direction dir)
+				     int dir)
 {
 	struct dev_params dp = dev_params_of(dev);
 
-	if (!p || dir > PHYR_DMA_FROM_DEVICE)
+	if (!p || dir < 0 || dir > PHYR_SWIOTLB_FROM_DEVICE)
 		return -EINVAL;
 	if (!phyr_swiotlb_contains(p, tlb_addr))
 		return -ENOENT;
 	counter_add(&p->nsyncs_for_cpu, 1);
-	if (dir == PHYR_DMA_FROM_DEVICE || dir == PHYR_DMA_BIDIRECTIONAL)
+	if (dir == PHYR_SWIOTLB_FROM_DEVICE || dir == PHYR_SWIOTLB_BIDIRECTIONAL)
 		return bounce(p, &dp, tlb_addr, size, false);
 	return 0;
 }

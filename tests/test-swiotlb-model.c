@@ -224,7 +224,7 @@ static void run_one(uint64_t seed)
 			uint64_t tlb = 0, mtlb = 0;
 			bool ok = model_map(&m, cpu, orig, size, align, dev.min_align_mask, &mtlb);
 			int ret = phyr_swiotlb_tbl_map_single(p, &dev, cpu, orig, size, align,
-							      PHYR_DMA_BIDIRECTIONAL, 0, &tlb);
+							      PHYR_SWIOTLB_BIDIRECTIONAL, 0, &tlb);
 
 			if ((ret == 0) != ok || (ok && tlb != mtlb)) {
 				fprintf(stderr,
@@ -242,7 +242,7 @@ static void run_one(uint64_t seed)
 
 			assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, m.maps[i].tlb,
 								       m.maps[i].size,
-								       PHYR_DMA_BIDIRECTIONAL, 0), 0);
+								       PHYR_SWIOTLB_BIDIRECTIONAL, 0), 0);
 			model_unmap(&m, i);
 		}
 		if (phyr_swiotlb_used(p) != model_used(&m)) {
@@ -296,7 +296,7 @@ static void *churn(void *p)
 			uint64_t tlb, orig = (rs >> 8) & 0xffffffff;
 			int ret = phyr_swiotlb_tbl_map_single(t->pool, &dev, t->cpu, orig,
 							      1 + rs % 20000, 0,
-							      PHYR_DMA_TO_DEVICE, 0, &tlb);
+							      PHYR_SWIOTLB_TO_DEVICE, 0, &tlb);
 
 			if (ret == -ENOSPC)
 				t->nfail++;
@@ -308,13 +308,13 @@ static void *churn(void *p)
 			size_t k = (size_t)(rs % (uint64_t)n);
 
 			if (phyr_swiotlb_tbl_unmap_single(t->pool, &dev, live[k], 1,
-							  PHYR_DMA_TO_DEVICE, 0))
+							  PHYR_SWIOTLB_TO_DEVICE, 0))
 				t->bad = 1;
 			live[k] = live[--n];
 		}
 	}
 	while (n)
-		if (phyr_swiotlb_tbl_unmap_single(t->pool, &dev, live[--n], 1, PHYR_DMA_TO_DEVICE, 0))
+		if (phyr_swiotlb_tbl_unmap_single(t->pool, &dev, live[--n], 1, PHYR_SWIOTLB_TO_DEVICE, 0))
 			t->bad = 1;
 	return NULL;
 }

@@ -34,7 +34,7 @@ static uint64_t map(struct phyr_swiotlb *p, unsigned cpu, uint64_t orig, uint64_
 	uint64_t tlb = 0;
 
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, cpu, orig, size, align,
-						     PHYR_DMA_BIDIRECTIONAL, 0, &tlb), 0);
+						     PHYR_SWIOTLB_BIDIRECTIONAL, 0, &tlb), 0);
 	return tlb;
 }
 
@@ -45,7 +45,7 @@ static int map_ret(struct phyr_swiotlb *p, unsigned cpu, uint64_t orig, uint64_t
 	uint64_t tlb = 0;
 
 	return phyr_swiotlb_tbl_map_single(p, &dev, cpu, orig, size, align,
-					   PHYR_DMA_BIDIRECTIONAL, 0, &tlb);
+					   PHYR_SWIOTLB_BIDIRECTIONAL, 0, &tlb);
 }
 
 static void unmap(struct phyr_swiotlb *p, uint64_t tlb, uint64_t size, uint32_t min_align)
@@ -53,7 +53,7 @@ static void unmap(struct phyr_swiotlb *p, uint64_t tlb, uint64_t size, uint32_t 
 	struct phyr_swiotlb_dev dev = { .min_align_mask = min_align };
 
 	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, size,
-						       PHYR_DMA_BIDIRECTIONAL, 0), 0);
+						       PHYR_SWIOTLB_BIDIRECTIONAL, 0), 0);
 }
 
 static unsigned list_of(struct phyr_swiotlb *p, uint64_t i)
@@ -416,10 +416,10 @@ static void test_swiotlb_device_boundary(void **state)
 	assert_int_equal(map(p, 0, 0x1000, 30 * 2048, 0, 0), SLOT(0));
 	/* 30 slots at 30 would cross the 32-slot (64 KiB) boundary. */
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x1000, 3 * 2048, 0,
-						     PHYR_DMA_TO_DEVICE, 0, &tlb), 0);
+						     PHYR_SWIOTLB_TO_DEVICE, 0, &tlb), 0);
 	assert_int_equal(tlb, SLOT(32));
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &bad, 0, 0x1000, 2048, 0,
-						     PHYR_DMA_TO_DEVICE, 0, &tlb), -EINVAL);
+						     PHYR_SWIOTLB_TO_DEVICE, 0, &tlb), -EINVAL);
 	phyr_swiotlb_destroy(p);
 }
 
@@ -495,13 +495,13 @@ static void test_swiotlb_bounce_map_unmap(void **state)
 	(void)state;
 	memcpy(orig_copy, m->low + 0x1a00, sizeof(orig_copy));
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x1a00, 3000, 0,
-						     PHYR_DMA_FROM_DEVICE, 0, &tlb), 0);
+						     PHYR_SWIOTLB_FROM_DEVICE, 0, &tlb), 0);
 	assert_int_equal(tlb & 0xfff, 0xa00);
 	assert_memory_equal(m->pool + (tlb - START), orig_copy, 3000);
 	/* The device writes; unmap (FROM_DEVICE) copies back. */
 	memset(m->pool + (tlb - START), 0xee, 3000);
 	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, 3000,
-						       PHYR_DMA_FROM_DEVICE, 0), 0);
+						       PHYR_SWIOTLB_FROM_DEVICE, 0), 0);
 	for (int i = 0; i < 3000; i++)
 		assert_int_equal(m->low[0x1a00 + i], 0xee);
 	assert_int_equal(m->low[0x1a00 - 1], (unsigned char)((0x1a00 - 1) * 7 + 1));
@@ -509,18 +509,18 @@ static void test_swiotlb_bounce_map_unmap(void **state)
 
 	/* TO_DEVICE: no copy back. */
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x4000, 100, 0,
-						     PHYR_DMA_TO_DEVICE, 0, &tlb), 0);
+						     PHYR_SWIOTLB_TO_DEVICE, 0, &tlb), 0);
 	memset(m->pool + (tlb - START), 0x55, 100);
 	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, 100,
-						       PHYR_DMA_TO_DEVICE, 0), 0);
+						       PHYR_SWIOTLB_TO_DEVICE, 0), 0);
 	assert_int_equal(m->low[0x4000], (unsigned char)(0x4000 * 7 + 1));
 
 	/* BIDIRECTIONAL with SKIP_CPU_SYNC: no copy back either. */
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x5000, 100, 0,
-						     PHYR_DMA_BIDIRECTIONAL, 0, &tlb), 0);
+						     PHYR_SWIOTLB_BIDIRECTIONAL, 0, &tlb), 0);
 	memset(m->pool + (tlb - START), 0x66, 100);
-	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, 100, PHYR_DMA_BIDIRECTIONAL,
-						       PHYR_DMA_ATTR_SKIP_CPU_SYNC), 0);
+	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, 100, PHYR_SWIOTLB_BIDIRECTIONAL,
+						       PHYR_SWIOTLB_ATTR_SKIP_CPU_SYNC), 0);
 	assert_int_equal(m->low[0x5000], (unsigned char)(0x5000 * 7 + 1));
 
 	phyr_swiotlb_get_stats(p, &st);
@@ -544,31 +544,31 @@ static void test_swiotlb_bounce_sync_rules(void **state)
 
 	(void)state;
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x3000, 5000, 0,
-						     PHYR_DMA_BIDIRECTIONAL, 0, &tlb), 0);
+						     PHYR_SWIOTLB_BIDIRECTIONAL, 0, &tlb), 0);
 	assert_int_equal(tlb, SLOT(0));
 	/* CPU updates original byte 2100 (in the bounce's 2nd slot). */
 	m->low[0x3000 + 2100] = 0x42;
 	assert_int_equal(phyr_swiotlb_sync_single_for_device(p, &dev, tlb + 2048, 100,
-							     PHYR_DMA_FROM_DEVICE), 0);
+							     PHYR_SWIOTLB_FROM_DEVICE), 0);
 	assert_int_not_equal(m->pool[2100], 0x42);
 	assert_int_equal(phyr_swiotlb_sync_single_for_device(p, &dev, tlb + 2048, 100,
-							     PHYR_DMA_TO_DEVICE), 0);
+							     PHYR_SWIOTLB_TO_DEVICE), 0);
 	assert_int_equal(m->pool[2100], 0x42);
 	/* Device writes byte 4500; sync_for_cpu TO_DEVICE does nothing. */
 	m->pool[4500] = 0x99;
 	assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, tlb + 4096, 904,
-							  PHYR_DMA_TO_DEVICE), 0);
+							  PHYR_SWIOTLB_TO_DEVICE), 0);
 	assert_int_not_equal(m->low[0x3000 + 4500], 0x99);
 	assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, tlb + 4096, 904,
-							  PHYR_DMA_FROM_DEVICE), 0);
+							  PHYR_SWIOTLB_FROM_DEVICE), 0);
 	assert_int_equal(m->low[0x3000 + 4500], 0x99);
-	assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, tlb, 1, PHYR_DMA_NONE),
+	assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, tlb, 1, PHYR_SWIOTLB_DIR_NONE),
 			 -EINVAL);
 	assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, 0x3000, 1,
-							  PHYR_DMA_FROM_DEVICE), -ENOENT);
+							  PHYR_SWIOTLB_FROM_DEVICE), -ENOENT);
 	/* Past the end of the allocation: clamped (Linux's overflow warning). */
 	assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, tlb + 4096, 5000,
-							  PHYR_DMA_FROM_DEVICE), 0);
+							  PHYR_SWIOTLB_FROM_DEVICE), 0);
 	phyr_swiotlb_get_stats(p, &st);
 	assert_int_equal(st.noverflows, 1);
 	assert_int_equal(st.nbytes_from_device, 904 + 904);
@@ -590,20 +590,20 @@ static void test_swiotlb_bounce_error_releases(void **state)
 	(void)state;
 	m->fail_after = 1;
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x1000, 8192, 0,
-						     PHYR_DMA_TO_DEVICE, 0, &tlb), -EFAULT);
+						     PHYR_SWIOTLB_TO_DEVICE, 0, &tlb), -EFAULT);
 	assert_int_equal(phyr_swiotlb_used(p), 0);
 	assert_int_equal(list_of(p, 0), 128);
 	/* unmap copy-back fails: nothing released. */
 	m->fail_after = -1;
 	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x1000, 100, 0,
-						     PHYR_DMA_FROM_DEVICE, 0, &tlb), 0);
+						     PHYR_SWIOTLB_FROM_DEVICE, 0, &tlb), 0);
 	m->fail_after = 0;
 	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, 100,
-						       PHYR_DMA_FROM_DEVICE, 0), -EFAULT);
+						       PHYR_SWIOTLB_FROM_DEVICE, 0), -EFAULT);
 	assert_int_equal(phyr_swiotlb_used(p), 1);
 	m->fail_after = -1;
 	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, 100,
-						       PHYR_DMA_FROM_DEVICE, 0), 0);
+						       PHYR_SWIOTLB_FROM_DEVICE, 0), 0);
 	assert_int_equal(phyr_swiotlb_used(p), 0);
 	phyr_swiotlb_destroy(p);
 	free(m);

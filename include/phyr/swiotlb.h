@@ -49,19 +49,17 @@ struct phyr_swiotlb;
 /** Largest pool libphyr creates, in slots (2^24 slots = 32 GiB). */
 #define PHYR_SWIOTLB_MAX_NSLABS (UINT64_C(1) << 24)
 
-#ifndef PHYR_DMA_DIRECTION_DEFINED
-#define PHYR_DMA_DIRECTION_DEFINED
-/** enum dma_data_direction, same values as Linux. */
-enum phyr_dma_data_direction {
-	PHYR_DMA_BIDIRECTIONAL = 0,
-	PHYR_DMA_TO_DEVICE = 1,
-	PHYR_DMA_FROM_DEVICE = 2,
-	PHYR_DMA_NONE = 3,
-};
-/** DMA attributes used by the mapping layers (Linux's bit values). */
-#define PHYR_DMA_ATTR_SKIP_CPU_SYNC (1UL << 5)
-#define PHYR_DMA_ATTR_NO_WARN (1UL << 8)
-#endif
+/*
+ * Directions (the `dir` arguments) take Linux's enum dma_data_direction
+ * values, the same as enum phyr_dma_data_direction of <phyr/dma.h>; `attrs`
+ * takes Linux's DMA_ATTR_* bits, of which swiotlb looks at two.
+ */
+#define PHYR_SWIOTLB_BIDIRECTIONAL 0
+#define PHYR_SWIOTLB_TO_DEVICE 1
+#define PHYR_SWIOTLB_FROM_DEVICE 2
+#define PHYR_SWIOTLB_DIR_NONE 3
+#define PHYR_SWIOTLB_ATTR_SKIP_CPU_SYNC (1ul << 5)
+#define PHYR_SWIOTLB_ATTR_NO_WARN (1ul << 8)
 
 /**
  * struct phyr_swiotlb_memory - physical memory access hook for bounces.
@@ -209,20 +207,20 @@ PHYR_EXPORT void phyr_swiotlb_set_memory(struct phyr_swiotlb *pool,
  * @alloc_align_mask: required alignment of the allocation (dma-iommu passes
  *	granule - 1, dma-direct 0).
  * @dir: direction (the copy on map is original -> bounce in every case).
- * @attrs: PHYR_DMA_ATTR_* (only NO_WARN is looked at, and only counted).
+ * @attrs: DMA_ATTR_* bits (only NO_WARN matters, and only to Linux's log).
  * @tlb_addr: out: the bounce address (physical).
  *
  * Returns 0; -ENOSPC when no run of slots fits (Linux's DMA_MAPPING_ERROR:
  * pool full or request larger than a segment; nothing changes); -EINVAL for
- * a NULL argument, @size 0, a size that overflows, or a segment boundary
- * mask not of the form 2^k - 1; or the memory hook's error (the slots are
+ * a NULL argument, @size 0, a size that overflows, @dir out of range, or a
+ * segment boundary mask not of the form 2^k - 1; or the memory hook's error (the slots are
  * released again).
  */
 PHYR_EXPORT int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *pool,
 					    const struct phyr_swiotlb_dev *dev,
 					    unsigned int cpu, uint64_t orig,
 					    uint64_t size, uint32_t alloc_align_mask,
-					    enum phyr_dma_data_direction dir,
+					    int dir,
 					    unsigned long attrs, uint64_t *tlb_addr);
 
 /**
@@ -232,16 +230,17 @@ PHYR_EXPORT int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *pool,
  * @tlb_addr: a bounce address returned by phyr_swiotlb_tbl_map_single.
  * @size: mapping size (bytes copied back).
  * @dir: direction; FROM_DEVICE and BIDIRECTIONAL copy bounce -> original.
- * @attrs: PHYR_DMA_ATTR_SKIP_CPU_SYNC suppresses the copy.
+ * @attrs: PHYR_SWIOTLB_ATTR_SKIP_CPU_SYNC suppresses the copy.
  *
  * Returns 0; -ENOENT if @tlb_addr is outside the pool (Linux does nothing
- * then); -EINVAL if it does not name a live mapping (nothing changes); or
+ * then); -EINVAL if it does not name a live mapping or @dir is not a
+ * direction (nothing changes); or
  * the memory hook's error (nothing is released).
  */
 PHYR_EXPORT int phyr_swiotlb_tbl_unmap_single(struct phyr_swiotlb *pool,
 					      const struct phyr_swiotlb_dev *dev,
 					      uint64_t tlb_addr, uint64_t size,
-					      enum phyr_dma_data_direction dir,
+					      int dir,
 					      unsigned long attrs);
 
 /**
@@ -256,7 +255,7 @@ PHYR_EXPORT int phyr_swiotlb_tbl_unmap_single(struct phyr_swiotlb *pool,
 PHYR_EXPORT int phyr_swiotlb_sync_single_for_device(struct phyr_swiotlb *pool,
 						    const struct phyr_swiotlb_dev *dev,
 						    uint64_t tlb_addr, uint64_t size,
-						    enum phyr_dma_data_direction dir);
+						    int dir);
 
 /**
  * phyr_swiotlb_sync_single_for_cpu - bounce -> original after the device
@@ -266,7 +265,7 @@ PHYR_EXPORT int phyr_swiotlb_sync_single_for_device(struct phyr_swiotlb *pool,
 PHYR_EXPORT int phyr_swiotlb_sync_single_for_cpu(struct phyr_swiotlb *pool,
 						 const struct phyr_swiotlb_dev *dev,
 						 uint64_t tlb_addr, uint64_t size,
-						 enum phyr_dma_data_direction dir);
+						 int dir);
 
 /** phyr_swiotlb_contains - whether @phys lies in the pool (swiotlb_find_pool). */
 PHYR_EXPORT bool phyr_swiotlb_contains(const struct phyr_swiotlb *pool, uint64_t phys);
