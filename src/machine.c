@@ -215,7 +215,7 @@ bool machine_is_decrypted(const struct phyr_machine *m, uint64_t phys, uint64_t 
 {
 	size_t i;
 
-	if (!m->cfg.cc_guest)
+	if (!m->cfg.mem_encrypt_mask)
 		return true;
 	if (!len)
 		len = 1;

@@ -154,12 +154,15 @@ PHYR_EXPORT void phyr_physmem_get_stats(const struct phyr_physmem *pm,
  *            can only reach decrypted ranges, and dma-direct is forced to
  *            bounce (x86 sets swiotlb force in that case).
  * @swiotlb_force: swiotlb=force on the kernel command line.
+ * @zone_dma_bits: width of ZONE_DMA (x86: 24); 0 = no ZONE_DMA. Only
+ *                 dma_direct_supported() of masks below 32 bits reads it.
  */
 struct phyr_machine_config {
 	bool cpu_amd_zen;
 	uint64_t mem_encrypt_mask;
 	bool cc_guest;
 	bool swiotlb_force;
+	unsigned int zone_dma_bits;
 };
 
 /** What a physical address is backed by in the memory map. */
@@ -176,7 +179,7 @@ enum phyr_mem_type {
  * @start: first byte of the region (RAM range, pgmap range or BAR).
  * @size: region size in bytes.
  * @decrypted: the address lies in a decrypted (shared) range; always true
- *             on a machine that is not a confidential guest.
+ *             on a machine without memory encryption.
  * @pgmap: the P2P pagemap when @type is PHYR_MEM_P2P, else NULL.
  * @dev: the PCI device owning the BAR (P2P and BAR types), else NULL.
  */
@@ -234,8 +237,11 @@ PHYR_EXPORT int phyr_machine_add_ram(struct phyr_machine *m, uint64_t start, uin
 
 /**
  * phyr_machine_set_decrypted() - mark [@start, +@size) as decrypted (shared
- * with devices) in a confidential guest, like set_memory_decrypted() does
- * for the swiotlb pool. Ranges may touch or overlap earlier ones.
+ * with devices) on a machine with memory encryption, like
+ * set_memory_decrypted() does for the swiotlb pool. Devices reach such
+ * pages with addresses that do not carry the encryption marker; other RAM
+ * needs the marker (SME host) or is out of reach (confidential guest).
+ * Ranges may touch or overlap earlier ones.
  * Return: 0, -EINVAL (not page aligned, empty, wraps), -ENOMEM.
  */
 PHYR_EXPORT int phyr_machine_set_decrypted(struct phyr_machine *m, uint64_t start, uint64_t size);
