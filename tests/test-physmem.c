@@ -219,6 +219,67 @@ static void test_physmem_failnth_write_rolls_back(void **state)
 	assert_true(n > 2);
 }
 
+/* xorshift64*: seeded, deterministic */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+/* Random writes/memsets/copies/discards in a 64 KiB window against a flat reference. */
+static void test_physmem_random_against_reference(void **state)
+{
+	enum { WIN = 65536 };
+	static uint8_t ref[WIN], got[WIN], tmp[WIN];
+	const uint64_t base = 0x123456000ull;
+	uint64_t seed = 0x5eed1234ull, s = seed;
+	struct phyr_physmem *pm;
+	size_t off, len, src, diff;
+	int op, i;
+
+	(void)state;
+	memset(ref, 0, sizeof(ref));
+	assert_int_equal(phyr_physmem_create(NULL, &pm), 0);
+	for (i = 0; i < 3000; i++) {
+		off = rnd(&s) % WIN;
+		len = rnd(&s) % (WIN - off) % 9000;
+		op = (int)(rnd(&s) % 4);
+		switch (op) {
+		case 0:
+			for (size_t k = 0; k < len; k++)
+				tmp[k] = (uint8_t)rnd(&s);
+			assert_int_equal(phyr_physmem_write(pm, base + off, tmp, len), 0);
+			memcpy(ref + off, tmp, len);
+			break;
+		case 1:
+			assert_int_equal(phyr_physmem_memset(pm, base + off, (int)(i & 3) * 0x55, len), 0);
+			memset(ref + off, (i & 3) * 0x55, len);
+			break;
+		case 2:
+			src = rnd(&s) % (WIN - len + 1);
+			assert_int_equal(phyr_physmem_copy(pm, base + off, base + src, len), 0);
+			memmove(ref + off, ref + src, len);
+			break;
+		default:
+			assert_int_equal(phyr_physmem_discard(pm, base + off, len), 0);
+			memset(ref + off, 0, len);
+			break;
+		}
+		if (i % 100 == 0 || i == 2999) {
+			assert_int_equal(phyr_physmem_read(pm, base, got, WIN), 0);
+			if (memcmp(got, ref, WIN)) {
+				assert_int_equal(phyr_physmem_compare(pm, base, ref, WIN, &diff), 0);
+				print_error("seed 0x%llx: mismatch after op %d at offset %zu\n",
+					    (unsigned long long)seed, i, diff);
+				fail();
+			}
+		}
+	}
+	phyr_physmem_destroy(pm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_physmem_many_pages_rehash),
 		cmocka_unit_test(test_physmem_bad_args),
 		cmocka_unit_test(test_physmem_failnth_write_rolls_back),
+		cmocka_unit_test(test_physmem_random_against_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
