@@ -319,13 +319,18 @@ int phyr_dma_direct_map_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents
 	for (i = 0; i < nents; i++) {
 		struct phyr_dma_sg_ent *s = &ents[i];
 
-		switch (phyr_p2pdma_state(&st, dev->m, dev->cfg.pci, s->phys)) {
-		case PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE:
-			/* CPU physical address through the host bridge, like RAM. */
+		enum phyr_p2pdma_map_type t = phyr_p2pdma_state(&st, dev->m, dev->cfg.pci, s->phys);
+
+		if (t == PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE) {
+			/* The CPU physical address through the host bridge, like RAM;
+			 * v6.16-v6.17 never set the DMA address. */
 			dev->st.nthru_host_bridge++;
-			if (quirk)
-				break; /* v6.16-v6.17: dma_address never set */
-			/* fall through */
+			if (!quirk)
+				t = PHYR_P2PDMA_MAP_NONE;
+		}
+		switch (t) {
+		case PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE:
+			break;
 		case PHYR_P2PDMA_MAP_NONE:
 			ret = direct_map(dev, s->phys, s->len, dir, attrs, &s->dma_addr);
 			if (ret) {
