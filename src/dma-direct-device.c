@@ -409,7 +409,8 @@ static int dp_transfer(struct phyr_device *dev, uint64_t addr, void *rbuf, const
 			ret = phyr_physmem_write(pm, phys[i], (const uint8_t *)wbuf + pos, n);
 		else
 			ret = phyr_physmem_read(pm, phys[i], (uint8_t *)rbuf + pos, n);
-		PHYR_ASSERT(ret == 0);
+		if (ret) /* only if another thread discarded a prefaulted page */
+			goto out_free;
 		bytes += n;
 	}
 	dev->st.np2p_accesses += np2p;

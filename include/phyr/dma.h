@@ -165,7 +165,8 @@ struct phyr_device_stats {
  * would bounce fails with Linux's error. All addresses are CPU physical.
  * @map: swiotlb_tbl_map_single(dev, phys, size, alloc_align_mask 0, dir,
  *       attrs): reserve slots, copy the original into them, return the
- *       bounce address in @tlb_phys; 0 or -ENOMEM (pool full).
+ *       bounce address in @tlb_phys; 0 or a negative errno (pool full,
+ *       ...): any failure makes the mapping fail with -ENOMEM.
  *       dma-direct converts @tlb_phys with phys_to_dma_unencrypted, checks
  *       dma_capable and calls @unmap (with SKIP_CPU_SYNC) if that fails.
  * @unmap: swiotlb_tbl_unmap_single(): copy back unless SKIP_CPU_SYNC in
