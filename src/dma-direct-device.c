@@ -263,6 +263,7 @@ int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce
 		return -EINVAL;
 	if (!ops) {
 		dev->has_bounce = false;
+		dev->bounce_force = false;
 		memset(&dev->bounce, 0, sizeof(dev->bounce));
 		return 0;
 	}
@@ -271,6 +272,7 @@ int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce
 		return -EINVAL;
 	dev->bounce = *ops;
 	dev->has_bounce = true;
+	dev->bounce_force = false;
 	return 0;
 }
 

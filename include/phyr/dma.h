@@ -43,6 +43,8 @@ extern "C" {
 #endif
 
 struct phyr_device;
+struct phyr_swiotlb;
+struct phyr_swiotlb_memory;
 
 /** enum dma_data_direction, Linux's values. */
 enum phyr_dma_data_direction {
@@ -308,6 +310,34 @@ PHYR_EXPORT void *phyr_device_iommu(const struct phyr_device *dev);
 PHYR_EXPORT int phyr_device_set_bounce(struct phyr_device *dev,
 				       const struct phyr_dma_bounce_ops *ops);
 
+/**
+ * phyr_dma_swiotlb_memory() - the bounce-copy hook of <phyr/swiotlb.h>
+ * backed by @m's simulated memory: give it to phyr_swiotlb_create() so
+ * bounces move real bytes.
+ */
+PHYR_EXPORT void phyr_dma_swiotlb_memory(struct phyr_machine *m, struct phyr_swiotlb_memory *out);
+
+/**
+ * phyr_device_use_swiotlb() - plug a swiotlb pool into @dev's bounce slot
+ * (what Linux's dev->dma_io_tlb_mem does): dma-direct then bounces through
+ * @pool, with the device's min_align_mask and segment boundary and the
+ * pool's phys_to_dma_unencrypted offset; the pool's force_bounce forces
+ * every mapping of @dev to bounce. On a machine with memory encryption the
+ * pool's range is marked decrypted (swiotlb_update_mem_attributes). The
+ * pool must lie in RAM of the memory map for the device to reach it, and
+ * must have been created with phyr_dma_swiotlb_memory() to move bytes.
+ * @pool NULL detaches. @pool stays owned by the caller and must outlive
+ * the attachment.
+ * Return: 0, -EINVAL (NULL @dev), -ENOMEM.
+ */
+PHYR_EXPORT int phyr_device_use_swiotlb(struct phyr_device *dev, struct phyr_swiotlb *pool);
+
+/**
+ * phyr_device_set_cpu() - the CPU the next mappings of @dev run on (Linux's
+ * smp_processor_id(); swiotlb starts its area search there). Default 0.
+ */
+PHYR_EXPORT void phyr_device_set_cpu(struct phyr_device *dev, unsigned int cpu);
+
 /* ------------------------------------------------------------------ */
 /* dma-direct                                                          */
 /* ------------------------------------------------------------------ */
@@ -336,7 +366,7 @@ PHYR_EXPORT bool phyr_dma_capable(const struct phyr_device *dev, uint64_t addr, 
 /** phyr_dma_force_unencrypted() - force_dma_unencrypted() of x86 (guest: always; SME host: mask below the marker). */
 PHYR_EXPORT bool phyr_dma_force_unencrypted(const struct phyr_device *dev);
 
-/** phyr_dma_is_force_bounce() - is_swiotlb_force_bounce(): swiotlb=force or a confidential guest. */
+/** phyr_dma_is_force_bounce() - is_swiotlb_force_bounce(): swiotlb=force (machine or the device's pool) or a confidential guest. */
 PHYR_EXPORT bool phyr_dma_is_force_bounce(const struct phyr_device *dev);
 
 /**
