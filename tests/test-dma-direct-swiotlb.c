@@ -2,7 +2,8 @@
 /*
  * dma-direct with the real swiotlb pool plugged into the device's bounce
  * slot: Linux's slot choice, offset preservation, copy rules, and bytes
- * moving through the bounce buffer end to end.
+ * moving through the bounce buffer end to end. Also the device data path
+ * through a real mock IOMMU domain attached to the IOMMU slot.
  *
  * Machine: RAM [0, 4 GiB) and [4 GiB, 8 GiB); swiotlb pool of 1024 slots
  * (2 MiB, one area) at 0x8000_0000 as in spec B14.
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "phyr/dma.h"
+#include "phyr/iommu.h"
 #include "phyr/machine.h"
 #include "phyr/swiotlb.h"
 
@@ -196,6 +198,47 @@ static void test_dma_direct_swiotlb_confidential_guest(void **state)
 	env_free(e);
 }
 
+/* The data path through a mock IOMMU domain: translation, permissions, faults. */
+static void test_dma_direct_swiotlb_iommu_domain_data_path(void **state)
+{
+	struct env *e = env_new(NULL, false, 128);
+	struct phyr_device_config c;
+	struct phyr_iommu_domain *dom;
+	struct phyr_iommu_stats ist;
+	struct phyr_device_stats st;
+	struct phyr_device *d;
+	uint8_t in[0x1800], out[0x1800];
+
+	(void)state;
+	phyr_device_config_init_pci(&c, e->pci);
+	c.dma_mask = c.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
+	assert_int_equal(phyr_device_create(e->m, &c, NULL, &d), 0);
+	assert_int_equal(phyr_iommu_domain_create(NULL, &dom), 0);
+	/* two pages, not contiguous in memory, readable only */
+	assert_int_equal(phyr_iommu_map(dom, 0xffffe000ull, 0x10000000ull, 0x1000, PHYR_IOMMU_READ), 0);
+	assert_int_equal(phyr_iommu_map(dom, 0xfffff000ull, 0x30000000ull, 0x1000, PHYR_IOMMU_READ), 0);
+	assert_int_equal(phyr_device_attach_iommu_domain(d, dom), 0);
+	fill(in, sizeof(in), 9);
+	assert_int_equal(phyr_physmem_write(e->pm, 0x10000800ull, in, 0x800), 0);
+	assert_int_equal(phyr_physmem_write(e->pm, 0x30000000ull, in + 0x800, 0x1000), 0);
+	assert_int_equal(phyr_device_dma_read(d, 0xffffe800ull, out, sizeof(out)), 0);
+	assert_memory_equal(in, out, sizeof(in));
+	/* no write permission: an IO page fault, nothing written */
+	assert_int_equal(phyr_device_dma_write(d, 0xffffe800ull, in, 16), -EFAULT);
+	/* unmapped IOVA */
+	assert_int_equal(phyr_device_dma_read(d, 0x1000, out, 16), -EFAULT);
+	phyr_device_get_stats(d, &st);
+	assert_int_equal(st.nfaults, 2);
+	assert_int_equal(st.last_fault_addr, 0x1000);
+	phyr_iommu_get_stats(dom, &ist);
+	assert_int_equal(ist.nfaults, 2);
+	assert_int_equal(phyr_device_attach_iommu_domain(d, NULL), 0);
+	assert_null(phyr_device_iommu(d));
+	phyr_device_destroy(d);
+	phyr_iommu_domain_destroy(dom);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_dma_direct_swiotlb_b14_slots),
 		cmocka_unit_test(test_dma_direct_swiotlb_full_unwinds),
 		cmocka_unit_test(test_dma_direct_swiotlb_confidential_guest),
+		cmocka_unit_test(test_dma_direct_swiotlb_iommu_domain_data_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

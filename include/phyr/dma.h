@@ -45,6 +45,7 @@ extern "C" {
 struct phyr_device;
 struct phyr_swiotlb;
 struct phyr_swiotlb_memory;
+struct phyr_iommu_domain;
 
 /** enum dma_data_direction, Linux's values. */
 enum phyr_dma_data_direction {
@@ -299,6 +300,16 @@ PHYR_EXPORT int phyr_dma_direct_set_offset(struct phyr_device *dev, uint64_t cpu
  */
 PHYR_EXPORT int phyr_device_attach_iommu(struct phyr_device *dev, void *domain,
 					 phyr_device_translate_fn translate);
+/**
+ * phyr_device_attach_iommu_domain() - attach a mock IOMMU domain of
+ * <phyr/iommu.h>: the data path translates each page with
+ * phyr_iommu_translate() (IOTLB, table walk, permissions; faults are
+ * recorded in the domain and counted in the device). NULL detaches.
+ * Return: 0, -EINVAL (NULL @dev).
+ */
+PHYR_EXPORT int phyr_device_attach_iommu_domain(struct phyr_device *dev,
+						struct phyr_iommu_domain *domain);
+
 /** phyr_device_iommu() - the attached domain, NULL if none. */
 PHYR_EXPORT void *phyr_device_iommu(const struct phyr_device *dev);
 
