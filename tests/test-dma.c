@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the DMA mapping dispatch (include/phyr/dma-map.h): path choice,
+ * sizes and boundaries, map_sg/unmap_sg on both paths with exact segments
+ * (spec B9, B13, B21, B22), single mappings (B7), and every error path
+ * (IOVA exhaustion, swiotlb full, P2P not supported) leaving no IOVA, slot
+ * or PTE behind. Fixture: tests/test-dma-e2e-fx.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test-dma-e2e-fx.h"
+
+static void seg_is(const struct phyr_sg_layout *L, struct phyr_scatterlist *s, uint64_t addr,
+		   uint32_t len, bool bus)
+{
+	assert_int_equal(phyr_sg_dma_address(L, s), addr);
+	assert_int_equal(phyr_sg_dma_len(L, s), len);
+	assert_int_equal(phyr_sg_dma_is_bus_address(L, s), bus);
+}
+
+static void test_dma_direct_dispatch_sizes(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT);
+	uint64_t dma = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
+	assert_null(phyr_dma_bound_iommu(f->dev));
+	assert_int_equal(phyr_dma_get_merge_boundary(f->dev), 0);
+	assert_true(phyr_dma_max_mapping_size(f->dev) == SIZE_MAX);
+	assert_true(phyr_dma_opt_mapping_size(f->dev) == SIZE_MAX);
+	assert_int_equal(phyr_dma_bind_iommu(NULL, NULL), -EINVAL);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000234, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x10000234);
+	assert_int_equal(phyr_dma_sync_for_cpu(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE), 0);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x1000, 0, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 -EINVAL);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x1000, 1, (enum phyr_dma_data_direction)4, 0,
+					   &dma),
+			 -EINVAL);
+	assert_true(fx_clean(f));
+	fx_free(f);
+}
+
+/* A device with only a 32-bit reach and forced bounce: the swiotlb maximum. */
+static void test_dma_direct_bounce_max_mapping(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT_BOUNCE);
+
+	(void)state;
+	/* 128 slots of 2 KiB minus the min_align rounding (mask 0): 256 KiB */
+	assert_int_equal(phyr_dma_max_mapping_size(f->dev), 0x40000);
+	assert_int_equal(phyr_dma_opt_mapping_size(f->dev), 0x40000);
+	fx_free(f);
+}
+
+/* RAM, P2P by bus address, RAM: one segment per entry on dma-direct. */
+static void test_dma_direct_map_sg_mixed(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT);
+	const uint64_t ph[] = { 0x10000200, FX_BAR_A + 0x100, 0x20000000 };
+	const uint32_t ln[] = { 0x1e00, 0x800, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 3);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 3, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	assert_int_equal(n, 3);
+	seg_is(L, s, 0x10000200, 0x1e00, false);
+	seg_is(L, phyr_sg_next(L, s), FX_BUS_A + 0x100, 0x800, true);
+	seg_is(L, phyr_sg_next(L, phyr_sg_next(L, s)), 0x20000000, 0x1000, false);
+	assert_int_equal(phyr_dma_sync_sg_for_cpu(f->dev, L, s, 3, PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_int_equal(phyr_dma_sync_sg_for_device(f->dev, L, s, 3, PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 3, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_false(phyr_sg_dma_is_bus_address(L, phyr_sg_next(L, s)));
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/* A NOT_SUPPORTED P2P page: -EREMOTEIO, the RAM entry before it unmapped. */
+static void test_dma_direct_map_sg_p2p_not_supported(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT_BOUNCE);
+	const uint64_t ph[] = { 0x10000200, FX_BAR_C };
+	const uint32_t ln[] = { 0x200, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_swiotlb_stats st;
+	int n = -1;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, phyr_sg_table_sgl(t), 2, PHYR_DMA_TO_DEVICE, 0,
+					 &n),
+			 -EREMOTEIO);
+	assert_int_equal(n, -1);
+	/* the RAM entry was bounced, then released again */
+	phyr_swiotlb_get_stats(f->tlb, &st);
+	assert_int_equal(st.nmaps, 1);
+	assert_int_equal(st.nunmaps, 1);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/* swiotlb full on dma-direct: -EIO, the slots of the entries before released. */
+static void test_dma_direct_map_sg_swiotlb_full(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT_BOUNCE);
+	uint64_t ph[5];
+	uint32_t ln[5];
+	struct phyr_sg_table *t;
+	int n = 0;
+
+	(void)state;
+	/* 4 x 256 KiB fill the 1 MiB pool; the fifth cannot bounce */
+	for (int i = 0; i < 5; i++) {
+		ph[i] = 0x10000000 + (uint64_t)i * 0x100000;
+		ln[i] = 0x40000;
+	}
+	t = fx_sgt(ph, ln, 5);
+	assert_int_equal(phyr_dma_map_sg(f->dev, phyr_sg_table_layout(t), phyr_sg_table_sgl(t), 5,
+					 PHYR_DMA_TO_DEVICE, 0, &n),
+			 -EIO);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+#ifdef FX_HAVE_IOMMU
+static uint64_t xlate(struct fx *f, uint64_t iova)
+{
+	return phyr_io_pgtable_iova_to_phys(phyr_iommu_domain_pgtable(phyr_dma_iommu_domain(f->d)),
+					    iova);
+}
+
+static void test_dma_iommu_dispatch_sizes(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU);
+	struct fx *u = fx_new(FX_IOMMU_UNTRUSTED);
+
+	(void)state;
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_IOMMU);
+	assert_ptr_equal(phyr_dma_bound_iommu(f->dev), f->d);
+	assert_int_equal(phyr_dma_get_merge_boundary(f->dev), 0xfff);
+	assert_true(phyr_dma_max_mapping_size(f->dev) == SIZE_MAX);
+	assert_int_equal(phyr_dma_opt_mapping_size(f->dev), 0x20000);
+	/* untrusted: swiotlb_max_mapping_size(min_align 0) = 256 KiB */
+	assert_int_equal(phyr_dma_max_mapping_size(u->dev), 0x40000);
+	assert_int_equal(phyr_dma_opt_mapping_size(u->dev), 0x20000);
+	/* a device bound to another device's object is refused */
+	assert_int_equal(phyr_dma_bind_iommu(u->dev, f->d), -EINVAL);
+	fx_free(u);
+	fx_free(f);
+}
+
+/* B7 through the dispatch: the first single map lands at 0xfffff000. */
+static void test_dma_iommu_map_phys_b7(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU);
+	uint64_t dma = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x12345678, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0xfffff678);
+	assert_int_equal(xlate(f, 0xfffff678), 0x12345678);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(xlate(f, 0xfffff678), 0);
+	assert_true(fx_clean(f));
+	fx_free(f);
+}
+
+/* B9 through the dispatch: one IOVA, two merged segments. */
+static void test_dma_iommu_map_sg_b9(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU);
+	const uint64_t ph[] = { 0x10000200, 0x20000000, 0x30000000, 0x40000000 };
+	const uint32_t ln[] = { 0x1e00, 0x3000, 0x800, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 4);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	uint64_t lo = 0, hi = 0;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 4, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	assert_int_equal(n, 2);
+	seg_is(L, s, 0xffff8200, 0x5600, false);
+	seg_is(L, phyr_sg_next(L, s), 0xffffe000, 0x1000, false);
+	seg_is(L, phyr_sg_next(L, phyr_sg_next(L, s)), PHYR_DMA_MAPPING_ERROR, 0, false);
+	assert_int_equal(phyr_sg_offset(L, s), 0x200);
+	assert_int_equal(phyr_sg_length(L, s), 0x1e00);
+	assert_int_equal(phyr_iova_find(phyr_dma_iommu_iovad(f->d), 0xffff8, &lo, &hi), 0);
+	assert_int_equal(lo, 0xffff8);
+	assert_int_equal(hi, 0xfffff);
+	assert_int_equal(xlate(f, 0xffffa000), 0x20000000);
+	assert_int_equal(xlate(f, 0xffffe000), 0x40000000);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 4, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(xlate(f, 0xffff8000), 0);
+	assert_int_equal(xlate(f, 0xffffe000), 0);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/*
+ * RAM head, P2P by bus address (B22: its DMA length is the head's), P2P
+ * through the host bridge (mapped in the IOVA like RAM).
+ */
+static void test_dma_iommu_map_sg_p2p_mixed(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU);
+	const uint64_t ph[] = { 0x10000000, FX_BAR_A + 0x2000, FX_BAR_B };
+	const uint32_t ln[] = { 0x1000, 0x800, 0x2000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 3);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 3, PHYR_DMA_FROM_DEVICE, 0, &n), 0);
+	/* IOVA 3 pages -> 4 at 0xffffc000; RAM at +0, BAR B at +0x1000 */
+	assert_int_equal(n, 3);
+	seg_is(L, s, 0xffffc000, 0x1000, false);
+	seg_is(L, phyr_sg_next(L, s), FX_BUS_A + 0x2000, 0x1000, true);
+	seg_is(L, phyr_sg_next(L, phyr_sg_next(L, s)), 0xffffd000, 0x2000, false);
+	assert_int_equal(xlate(f, 0xffffd000), FX_BAR_B);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 3, PHYR_DMA_FROM_DEVICE, 0), 0);
+	assert_false(phyr_sg_dma_is_bus_address(L, phyr_sg_next(L, s)));
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+static void test_dma_iommu_map_sg_p2p_not_supported(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU);
+	const uint64_t ph[] = { 0x10000000, FX_BAR_C };
+	const uint32_t ln[] = { 0x1000, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	struct phyr_iommu_stats st;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EREMOTEIO);
+	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	assert_int_equal(st.nmaps, 0);
+	assert_int_equal(phyr_sg_length(L, s), 0x1000);
+	assert_int_equal(phyr_sg_dma_address(L, s), PHYR_DMA_MAPPING_ERROR);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/* A 14-bit mask leaves pfns 1..3: a 4-page list cannot get an IOVA. */
+static void test_dma_iommu_map_sg_iova_exhausted(void **state)
+{
+	struct fx *f = fx_new_mask(FX_IOMMU, PHYR_DMA_BIT_MASK(14));
+	const uint64_t ph[] = { 0x10000000, 0x20000000 };
+	const uint32_t ln[] = { 0x2000, 0x2000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	struct phyr_iommu_stats st;
+	uint64_t dma = 0;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), -ENOMEM);
+	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	assert_int_equal(st.nmaps, 0);
+	assert_true(fx_clean(f));
+	/* a 2-page single mapping still fits: [2, 3] */
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000000, 0x2000, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x2000);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x2000, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/* B13: untrusted device, per-entry IOVAs, the unaligned entry bounced. */
+static void test_dma_iommu_untrusted_b13(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU_UNTRUSTED);
+	const uint64_t ph[] = { 0x10000200, 0x20000000 };
+	const uint32_t ln[] = { 0x200, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(phyr_sg_dma_is_swiotlb(L, s));
+	/* bounced, min_align_mask 0: page offset 0, slot 0 of the pool */
+	seg_is(L, s, 0xfffff000, 0x200, false);
+	assert_int_equal(xlate(f, 0xfffff000), FX_POOL);
+	seg_is(L, phyr_sg_next(L, s), 0xffffe000, 0x1000, false);
+	assert_int_equal(xlate(f, 0xffffe000), 0x20000000);
+	assert_int_equal(phyr_swiotlb_used(f->tlb), 1);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_false(phyr_sg_dma_is_swiotlb(L, s));
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/* Untrusted device, an unaligned entry too big to bounce: -EIO, all undone. */
+static void test_dma_iommu_untrusted_swiotlb_full(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU_UNTRUSTED);
+	const uint64_t ph[] = { 0x20000000, 0x10000200, 0x30000000 };
+	const uint32_t ln[] = { 0x1000, 0x48000, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 3);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 3, PHYR_DMA_TO_DEVICE, 0, &n), -EIO);
+	assert_false(phyr_sg_dma_is_swiotlb(L, s));
+	assert_int_equal(phyr_sg_dma_address(L, s), PHYR_DMA_MAPPING_ERROR);
+	assert_int_equal(xlate(f, 0xfffff000), 0);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/* DMA-FQ: the IOVA of an unmapped list comes back only after a flush. */
+static void test_dma_iommu_fq_release(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU_FQ);
+	const uint64_t ph[] = { 0x10000000 };
+	const uint32_t ln[] = { 0x3000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 1);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	struct phyr_iova_domain *iovad = phyr_dma_iommu_iovad(f->d);
+	struct phyr_iommu_stats st;
+	uint64_t nodes = 0, pages = 0;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 1, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	assert_int_equal(phyr_sg_dma_address(L, s), 0xffffc000);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 1, PHYR_DMA_TO_DEVICE, 0), 0);
+	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	assert_int_equal(st.nfq_queued, 1);
+	assert_int_equal(st.nfq_pending, 1);
+	phyr_iova_flush_rcaches(iovad);
+	phyr_iova_usage(iovad, &nodes, &pages);
+	assert_int_equal(nodes, 1); /* still owned by the flush queue */
+	assert_int_equal(pages, 4);
+	phyr_iommu_fq_flush(phyr_dma_iommu_domain(f->d));
+	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	assert_int_equal(st.nfq_pending, 0);
+	assert_int_equal(st.nfq_released, 1);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+#endif
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dma_direct_dispatch_sizes),
+		cmocka_unit_test(test_dma_direct_bounce_max_mapping),
+		cmocka_unit_test(test_dma_direct_map_sg_mixed),
+		cmocka_unit_test(test_dma_direct_map_sg_p2p_not_supported),
+		cmocka_unit_test(test_dma_direct_map_sg_swiotlb_full),
+#ifdef FX_HAVE_IOMMU
+		cmocka_unit_test(test_dma_iommu_dispatch_sizes),
+		cmocka_unit_test(test_dma_iommu_map_phys_b7),
+		cmocka_unit_test(test_dma_iommu_map_sg_b9),
+		cmocka_unit_test(test_dma_iommu_map_sg_p2p_mixed),
+		cmocka_unit_test(test_dma_iommu_map_sg_p2p_not_supported),
+		cmocka_unit_test(test_dma_iommu_map_sg_iova_exhausted),
+		cmocka_unit_test(test_dma_iommu_untrusted_b13),
+		cmocka_unit_test(test_dma_iommu_untrusted_swiotlb_full),
+		cmocka_unit_test(test_dma_iommu_fq_release),
+#endif
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
