@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+/*
+ * phyr-sim map, the engine: a fresh simulated machine per (workload, API),
+ * the device behind a DMA IOMMU domain, and the mapping APIs driven the
+ * same way by every workload (map a list into a slot, unmap a slot, change
+ * one page of a mapped list). After each map the device's DMA engine
+ * touches every DMA segment (first and last 256 bytes), so translations,
+ * IOTLB fills and faults are real. Uses only the public libphyr API.
+ *
+ * Machine: RAM [0, 2 GiB) and [4 GiB, 12 GiB); host bridge 0000 (00.0
+ * Intel 0x2030, on the P2P allow-list); root port 00:01.0 -> the device
+ * 01:00.0 and a P2P provider 01:01.0 (same bus: BUS_ADDR, BAR 64 MiB at
+ * CPU 0x3_0000_0000, bus 0xc000_0000); root port 00:02.0 -> a provider
+ * 02:00.0 (THRU_HOST_BRIDGE, BAR 64 MiB at 0x3_1000_0000); swiotlb pool
+ * 64 MiB at 0x7000_0000 (4 areas). IOMMU: strict DMA domain, ARM LPAE 4K,
+ * 48 bits (the defaults of <phyr/dma-iova.h>).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <phyr/dma-map.h>
+#include <phyr/dma.h>
+#include <phyr/iommu.h>
+#include <phyr/iova.h>
+#include <phyr/machine.h>
+#include <phyr/sg.h>
+#include <phyr/swiotlb.h>
+
+#if defined(__has_include)
+#if __has_include(<phyr/dma-iova.h>)
+#include <phyr/dma-iova.h>
+#define MAP_HAVE_IOMMU 1
+#endif
+#endif
+
+#include "map-engine.h"
+#include "map.h"
+
+const char *const map_api_names[MAP_NAPIS] = { "map_sg", "map_phyr", "two_step" };
+
+#ifdef MAP_HAVE_IOMMU
+#define POOL 0x70000000ull
+#define TOUCH 256u
+
+struct slot {
+	bool used;
+	int n;
+	enum phyr_dma_data_direction dir;
+	struct map_ent ents[MAP_MAX_ENTS];
+	/* map_sg */
+	struct phyr_sg_table *t;
+	int count;
+	/* two-step */
+	struct phyr_dma_iova_state st;
+	uint64_t linked; /* bytes linked at st.addr */
+	uint64_t off[MAP_MAX_ENTS]; /* IOVA offset of each linked entry, UINT64_MAX = bus */
+};
+
+struct map_engine {
+	enum map_api api;
+	struct phyr_machine *m;
+	struct phyr_physmem *pm;
+	struct phyr_pci_dev *client;
+	struct phyr_swiotlb *tlb;
+	struct phyr_swiotlb_memory mem;
+	struct phyr_device *dev;
+	struct phyr_dma_iommu *d;
+	struct slot slots[MAP_MAX_SLOTS];
+	struct map_result *res;
+	uint8_t buf[TOUCH];
+};
+
+static int mem_read(void *ctx, uint64_t phys, void *b, size_t len)
+{
+	return phyr_physmem_read(ctx, phys, b, len);
+}
+
+static int mem_write(void *ctx, uint64_t phys, const void *b, size_t len)
+{
+	return phyr_physmem_write(ctx, phys, b, len);
+}
+
+static int pci(struct phyr_machine *m, struct phyr_pci_host_bridge *h, struct phyr_pci_dev *parent,
+	       uint8_t devfn, enum phyr_pci_type type, uint16_t vendor, uint16_t device,
+	       struct phyr_pci_dev **out)
+{
+	struct phyr_pci_dev_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.host = parent ? NULL : h;
+	c.parent = parent;
+	c.devfn = devfn;
+	c.type = type;
+	c.vendor = vendor;
+	c.device = device;
+	return phyr_pci_dev_add(m, &c, out);
+}
+
+static int setup(struct map_engine *e, const struct map_workload *w)
+{
+	struct phyr_pci_host_bridge *h;
+	struct phyr_pci_dev *rp1, *rp2, *pa, *pb;
+	struct phyr_swiotlb_config sc;
+	struct phyr_device_config c;
+	struct phyr_dma_iommu_config dc;
+	int ret;
+
+	ret = phyr_machine_create(NULL, NULL, &e->m);
+	if (ret)
+		return ret;
+	e->pm = phyr_machine_physmem(e->m);
+	ret = phyr_machine_add_ram(e->m, 0, 0x80000000ull);
+	ret = ret ? ret : phyr_machine_add_ram(e->m, 0x100000000ull, 0x200000000ull);
+	ret = ret ? ret : phyr_pci_host_bridge_add(e->m, 0, 0, &h);
+	ret = ret ? ret : pci(e->m, h, NULL, PHYR_PCI_DEVFN(0, 0), PHYR_PCI_HOST_DEVICE,
+			      PHYR_PCI_VENDOR_INTEL, 0x2030, NULL);
+	ret = ret ? ret : pci(e->m, h, NULL, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ROOT_PORT,
+			      PHYR_PCI_VENDOR_INTEL, 0x2031, &rp1);
+	ret = ret ? ret : pci(e->m, h, NULL, PHYR_PCI_DEVFN(2, 0), PHYR_PCI_ROOT_PORT,
+			      PHYR_PCI_VENDOR_INTEL, 0x2032, &rp2);
+	ret = ret ? ret : pci(e->m, NULL, rp1, 0, PHYR_PCI_ENDPOINT, 0x15b3, 0x1017, &e->client);
+	ret = ret ? ret : pci(e->m, NULL, rp1, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ENDPOINT, 0x144d,
+			      0xa808, &pa);
+	ret = ret ? ret : pci(e->m, NULL, rp2, 0, PHYR_PCI_ENDPOINT, 0x10de, 0x2330, &pb);
+	ret = ret ? ret : phyr_pci_dev_set_bar(pa, 0, MAP_BAR_A, MAP_BAR_LEN, 0xc0000000ull);
+	ret = ret ? ret : phyr_pci_dev_set_bar(pb, 0, MAP_BAR_B, MAP_BAR_LEN, 0xd0000000ull);
+	ret = ret ? ret : phyr_p2pdma_add_resource(pa, 0, 0, 0, NULL);
+	ret = ret ? ret : phyr_p2pdma_add_resource(pb, 0, 0, 0, NULL);
+	if (ret)
+		return ret;
+	e->mem = (struct phyr_swiotlb_memory){ mem_read, mem_write, e->pm };
+	memset(&sc, 0, sizeof(sc));
+	sc.start = POOL;
+	sc.nslabs = 32768;
+	sc.nareas = 4;
+	sc.memory = &e->mem;
+	ret = phyr_swiotlb_create(&sc, NULL, &e->tlb);
+	if (ret)
+		return ret;
+	phyr_device_config_init_pci(&c, e->client);
+	c.dma_mask = c.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
+	c.untrusted = w->untrusted;
+	if (w->max_seg)
+		c.max_segment_size = w->max_seg;
+	c.min_align_mask = w->min_align;
+	ret = phyr_device_create(e->m, &c, NULL, &e->dev);
+	if (ret)
+		return ret;
+	memset(&dc, 0, sizeof(dc));
+	dc.swiotlb = e->tlb;
+	/* reserve the P2P bus window so IOVAs never alias peer BARs (B25) */
+	static const struct phyr_dma_iommu_resv resv[] = { { 0xc0000000ull, 0xdfffffffull } };
+	dc.resv = resv;
+	dc.nresv = 1;
+	ret = phyr_dma_iommu_create(e->dev, &dc, NULL, &e->d);
+	if (ret)
+		return ret;
+	return phyr_dma_bind_iommu(e->dev, e->d);
+}
+
+static void teardown(struct map_engine *e)
+{
+	for (int i = 0; i < MAP_MAX_SLOTS; i++)
+		if (e->slots[i].used)
+			map_unmap(e, i);
+	if (e->d) {
+		phyr_dma_bind_iommu(e->dev, NULL);
+		phyr_dma_iommu_destroy(e->d);
+	}
+	phyr_device_destroy(e->dev);
+	phyr_swiotlb_destroy(e->tlb);
+	phyr_machine_destroy(e->m);
+}
+
+/* The device touches both ends of a segment in the direction of the mapping. */
+static void touch(struct map_engine *e, uint64_t addr, uint64_t len,
+		  enum phyr_dma_data_direction dir)
+{
+	uint64_t n = len < TOUCH ? len : TOUCH;
+	uint64_t at[2] = { addr, addr + len - n };
+
+	e->res->dma_segments++;
+	for (int i = 0; i < (len > TOUCH ? 2 : 1); i++) {
+		if (dir == PHYR_DMA_TO_DEVICE)
+			phyr_device_dma_read(e->dev, at[i], e->buf, n);
+		else
+			phyr_device_dma_write(e->dev, at[i], e->buf, n);
+	}
+}
+
+/* ---- map_sg ---- */
+
+static int sg_map(struct map_engine *e, struct slot *s)
+{
+	const struct phyr_sg_layout *L;
+	struct phyr_scatterlist *sg;
+	int ret, nbus = 0;
+
+	ret = phyr_sg_table_create(PHYR_SG_LAYOUT_DEFAULT, NULL, &s->t);
+	if (!ret)
+		ret = phyr_sg_alloc_table(s->t, (unsigned)s->n);
+	if (ret)
+		return ret;
+	L = phyr_sg_table_layout(s->t);
+	sg = phyr_sg_table_sgl(s->t);
+	for (int i = 0; i < s->n; i++, sg = phyr_sg_next(L, sg))
+		phyr_sg_set_phys(L, sg, s->ents[i].phys, 0, s->ents[i].len);
+	ret = phyr_dma_map_sg(e->dev, L, phyr_sg_table_sgl(s->t), s->n, s->dir, 0, &s->count);
+	if (ret) {
+		phyr_sg_table_destroy(s->t);
+		s->t = NULL;
+		return ret;
+	}
+	sg = phyr_sg_table_sgl(s->t);
+	for (int i = 0; i < s->count; i++, sg = phyr_sg_next(L, sg)) {
+		uint64_t len = phyr_sg_dma_len(L, sg);
+
+		/* a bus-address segment covers its own entry (its DMA length is the head's, B22) */
+		if (phyr_sg_dma_is_bus_address(L, sg)) {
+			int k = 0;
+
+			for (int j = 0; j < s->n; j++)
+				if (s->ents[j].phys >= MAP_BAR_A &&
+				    s->ents[j].phys < MAP_BAR_A + MAP_BAR_LEN && k++ == nbus) {
+					len = s->ents[j].len;
+					break;
+				}
+			nbus++;
+		}
+		touch(e, phyr_sg_dma_address(L, sg), len, s->dir);
+	}
+	return 0;
+}
+
+static void sg_unmap(struct map_engine *e, struct slot *s)
+{
+	phyr_dma_unmap_sg(e->dev, phyr_sg_table_layout(s->t), phyr_sg_table_sgl(s->t), s->n, s->dir,
+			  0);
+	phyr_sg_table_destroy(s->t);
+	s->t = NULL;
+}
+
+/* ---- two-step ---- */
+
+static bool is_bus(struct map_engine *e, uint64_t phys, uint64_t *bus)
+{
+	struct phyr_p2pdma_map_state ps;
+
+	memset(&ps, 0, sizeof(ps));
+	if (phyr_p2pdma_state(&ps, e->m, e->client, phys) != PHYR_P2PDMA_MAP_BUS_ADDR)
+		return false;
+	*bus = phys + ps.bus_off;
+	return true;
+}
+
+static int ts_map(struct map_engine *e, struct slot *s)
+{
+	uint64_t total = 0, first = UINT64_MAX, bus;
+	int ret = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		if (is_bus(e, s->ents[i].phys, &bus)) {
+			s->off[i] = UINT64_MAX;
+			continue;
+		}
+		if (first == UINT64_MAX)
+			first = s->ents[i].phys;
+		s->off[i] = total;
+		total += s->ents[i].len;
+	}
+	s->linked = 0;
+	memset(&s->st, 0, sizeof(s->st));
+	if (total) {
+		ret = phyr_dma_iova_try_alloc(e->d, &s->st, first, total);
+		if (ret)
+			return ret;
+		for (int i = 0; i < s->n && !ret; i++) {
+			if (s->off[i] == UINT64_MAX)
+				continue;
+			ret = phyr_dma_iova_link(e->d, &s->st, s->ents[i].phys, s->off[i],
+						 s->ents[i].len, s->dir, 0);
+			if (!ret)
+				s->linked = s->off[i] + s->ents[i].len;
+		}
+		if (!ret)
+			ret = phyr_dma_iova_sync(e->d, &s->st, 0, total);
+		if (ret) {
+			phyr_dma_iova_destroy(e->d, &s->st, s->linked, s->dir, 0);
+			return ret;
+		}
+		touch(e, s->st.addr, total, s->dir);
+	}
+	for (int i = 0; i < s->n; i++)
+		if (s->off[i] == UINT64_MAX && is_bus(e, s->ents[i].phys, &bus))
+			touch(e, bus, s->ents[i].len, s->dir);
+	return 0;
+}
+
+static void ts_unmap(struct map_engine *e, struct slot *s)
+{
+	if (phyr_dma_use_iova(&s->st))
+		phyr_dma_iova_destroy(e->d, &s->st, s->linked, s->dir, 0);
+}
+
+/* Replace one page-sized linked entry in place: unlink, link, sync. */
+static int ts_remap(struct map_engine *e, struct slot *s, int idx, uint64_t phys)
+{
+	uint64_t bus;
+	int ret;
+
+	if (s->off[idx] == UINT64_MAX || is_bus(e, phys, &bus))
+		return -EOPNOTSUPP;
+	ret = phyr_dma_iova_unlink(e->d, &s->st, s->off[idx], s->ents[idx].len, s->dir, 0);
+	if (ret)
+		return ret;
+	ret = phyr_dma_iova_link(e->d, &s->st, phys, s->off[idx], s->ents[idx].len, s->dir, 0);
+	if (ret)
+		return ret;
+	s->ents[idx].phys = phys;
+	ret = phyr_dma_iova_sync(e->d, &s->st, s->off[idx], s->ents[idx].len);
+	if (!ret)
+		touch(e, s->st.addr + s->off[idx], s->ents[idx].len, s->dir);
+	return ret;
+}
+
+/* ---- the interface the workloads use ---- */
+
+int map_map(struct map_engine *e, int slot, const struct map_ent *ents, int n,
+	    enum phyr_dma_data_direction dir)
+{
+	struct slot *s = &e->slots[slot];
+	int ret;
+
+	if (s->used)
+		map_unmap(e, slot);
+	memcpy(s->ents, ents, (size_t)n * sizeof(*ents));
+	s->n = n;
+	s->dir = dir;
+	e->res->requests++;
+	ret = e->api == MAP_API_SG ? sg_map(e, s) : ts_map(e, s);
+	if (ret)
+		e->res->errors++;
+	else
+		s->used = true;
+	return ret;
+}
+
+void map_unmap(struct map_engine *e, int slot)
+{
+	struct slot *s = &e->slots[slot];
+
+	if (!s->used)
+		return;
+	if (e->api == MAP_API_SG)
+		sg_unmap(e, s);
+	else
+		ts_unmap(e, s);
+	s->used = false;
+}
+
+int map_remap(struct map_engine *e, int slot, int idx, uint64_t phys)
+{
+	struct slot *s = &e->slots[slot];
+	struct map_ent ents[MAP_MAX_ENTS];
+	int n = s->n, ret;
+
+	if (!s->used)
+		return -EINVAL;
+	if (e->api == MAP_API_TWO_STEP) {
+		e->res->requests++;
+		ret = ts_remap(e, s, idx, phys);
+		if (ret != -EOPNOTSUPP) {
+			if (ret)
+				e->res->errors++;
+			return ret;
+		}
+		e->res->requests--;
+	}
+	/* map_sg (and two-step for a bus-address page): the whole list again */
+	memcpy(ents, s->ents, (size_t)n * sizeof(*ents));
+	ents[idx].phys = phys;
+	map_unmap(e, slot);
+	return map_map(e, slot, ents, n, s->dir);
+}
+
+int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struct map_result *out)
+{
+	struct map_engine *e;
+	struct phyr_iova_stats is;
+	struct phyr_iommu_stats ms;
+	struct phyr_io_pgtable_stats ps;
+	struct phyr_swiotlb_stats ss;
+	struct phyr_device_stats ds;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (api == MAP_API_PHYR) {
+		out->why = "phyr_dma_map_phyr not in this build";
+		return 0;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->api = api;
+	e->res = out;
+	ret = setup(e, w);
+	if (ret == -EOPNOTSUPP) {
+		out->why = "dma-iommu dispatch not in this build";
+		teardown(e);
+		free(e);
+		return 0;
+	}
+	if (ret) {
+		teardown(e);
+		free(e);
+		return ret;
+	}
+	out->available = true;
+	ret = w->run(e, seed);
+	for (int i = 0; i < MAP_MAX_SLOTS; i++)
+		map_unmap(e, i);
+	phyr_iommu_fq_flush(phyr_dma_iommu_domain(e->d));
+	phyr_iova_get_stats(phyr_dma_iommu_iovad(e->d), &is);
+	phyr_iommu_get_stats(phyr_dma_iommu_domain(e->d), &ms);
+	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(phyr_dma_iommu_domain(e->d)), &ps);
+	phyr_swiotlb_get_stats(e->tlb, &ss);
+	phyr_device_get_stats(e->dev, &ds);
+	out->iova_allocs = is.nfast_allocs;
+	out->iova_nodes_visited = is.nnodes_visited;
+	out->ptes_written = ps.npte_writes;
+	out->iotlb_invalidations = ms.ninv_range + ms.ninv_all;
+	out->bounce_bytes = ss.nbytes_to_device + ss.nbytes_from_device;
+	out->bounce_slots = ss.nslots_allocated;
+	out->faults = ds.nfaults;
+	out->sim_ns = ms.sim_ns;
+	teardown(e);
+	free(e);
+	return ret;
+}
+
+#else /* !MAP_HAVE_IOMMU */
+
+int map_map(struct map_engine *e, int slot, const struct map_ent *ents, int n,
+	    enum phyr_dma_data_direction dir)
+{
+	(void)e, (void)slot, (void)ents, (void)n, (void)dir;
+	return -EOPNOTSUPP;
+}
+
+void map_unmap(struct map_engine *e, int slot)
+{
+	(void)e, (void)slot;
+}
+
+int map_remap(struct map_engine *e, int slot, int idx, uint64_t phys)
+{
+	(void)e, (void)slot, (void)idx, (void)phys;
+	return -EOPNOTSUPP;
+}
+
+int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struct map_result *out)
+{
+	(void)w, (void)seed;
+	memset(out, 0, sizeof(*out));
+	out->why = api == MAP_API_PHYR ? "phyr_dma_map_phyr not in this build"
+				       : "dma-iommu not in this build";
+	return 0;
+}
+#endif
