@@ -31,6 +31,7 @@
 
 #ifdef HAVE_DMA_IOMMU
 #include "dma-single.h"
+#include "phyr/dma-debug.h"
 #include "phyr/dma-iommu.h"
 #include "phyr/dma-iova.h"
 #endif
@@ -376,6 +377,30 @@ undo:
 	return -EIO;
 }
 
+/*
+ * dma-debug's view of the list (debug_dma_map_sg & co. are called by the
+ * mapping core around the ops, as in Linux). NULL: no checker, or no memory.
+ */
+static struct phyr_dma_debug_sg *debug_sg(struct binding *b, const struct phyr_sg_layout *L,
+					  struct phyr_scatterlist *sgl, int nents)
+{
+	struct phyr_dma_debug_sg *v;
+	struct phyr_scatterlist *s = sgl;
+
+	if (!b->d->debug)
+		return NULL;
+	v = calloc((size_t)nents, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (int i = 0; i < nents; i++, s = phyr_sg_next(L, s)) {
+		v[i].phys = phyr_sg_phys(L, s);
+		v[i].len = phyr_sg_length(L, s);
+		v[i].dma_addr = phyr_sg_dma_address(L, s);
+		v[i].dma_len = phyr_sg_dma_len(L, s);
+	}
+	return v;
+}
+
 static int iommu_map_sg(struct phyr_device *dev, struct binding *b,
 			const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nents,
 			enum phyr_dma_data_direction dir, unsigned long attrs, int *count)
@@ -410,6 +435,13 @@ static int iommu_map_sg(struct phyr_device *dev, struct binding *b,
 	if (ret < 0)
 		return ret;
 	*count = ret;
+	struct phyr_dma_debug_sg *v = debug_sg(b, L, sgl, nents);
+
+	if (v) {
+		phyr_dma_debug_map_sg(b->d->debug, dev, v, nents, ret, (int)dir, attrs,
+				      idev.max_seg_size, idev.seg_boundary_mask);
+		free(v);
+	}
 	return 0;
 }
 
@@ -428,6 +460,16 @@ static int iommu_unmap_sg(struct binding *b, const struct phyr_sg_layout *L,
 		phyr_sg_set_dma_flags(L, sgl, phyr_sg_dma_flags(L, sgl) & ~PHYR_SG_DMA_SWIOTLB);
 		return 0;
 	}
+	struct phyr_dma_debug_sg *v = debug_sg(b, L, sgl, nents);
+
+	if (v) {
+		int refused = phyr_dma_debug_unmap_sg(b->d->debug, phyr_dma_iommu_device(b->d), v,
+						      nents, (int)dir);
+
+		free(v);
+		if (refused)
+			return -EINVAL; /* strict checker: nothing unmapped */
+	}
 	b->cookie.cpu = b->d->cpu;
 	return phyr_iommu_dma_unmap_sg(&b->cookie, L, sgl, nents);
 }
@@ -440,8 +482,19 @@ static int iommu_sync_sg(struct binding *b, const struct phyr_sg_layout *L,
 	int ret = 0;
 
 	/* Per entry for bounced lists; a merged list needs cache maintenance only. */
-	if (!phyr_sg_dma_is_swiotlb(L, sgl) && phyr_device_is_coherent(phyr_dma_iommu_device(b->d)))
-		return 0;
+	if (!phyr_sg_dma_is_swiotlb(L, sgl)) {
+		struct phyr_dma_debug_sg *v = debug_sg(b, L, sgl, nents);
+
+		if (v) {
+			ret = phyr_dma_debug_sync_sg(b->d->debug, phyr_dma_iommu_device(b->d), v,
+						     nents, (int)dir, for_cpu);
+			free(v);
+			if (ret)
+				return -EINVAL;
+		}
+		if (phyr_device_is_coherent(phyr_dma_iommu_device(b->d)))
+			return 0;
+	}
 	for (int i = 0; i < nents && !ret; i++, s = phyr_sg_next(L, s)) {
 		if (!phyr_sg_dma_len(L, s) || phyr_sg_dma_is_bus_address(L, s))
 			continue;

@@ -29,6 +29,7 @@
 #if defined(__has_include)
 #if __has_include("phyr/dma-iova.h") && __has_include("phyr/dma-iommu.h")
 #define FX_HAVE_IOMMU 1
+#include "phyr/dma-debug.h"
 #include "phyr/dma-iova.h"
 #include "phyr/iommu.h"
 #include "phyr/iova.h"
@@ -53,6 +54,11 @@ enum fx_mode {
 	FX_IOMMU_UNTRUSTED,/* strict DMA domain, untrusted device (bounces unaligned) */
 	FX_NMODES
 };
+
+#ifdef FX_HAVE_IOMMU
+/* dma-debug checker given to the next IOMMU fixtures (NULL = none). */
+static struct phyr_dma_debug *fx_debug;
+#endif
 
 static const char *const fx_mode_names[FX_NMODES] = {
 	"direct", "direct-offset", "direct-bounce", "iommu", "iommu-fq", "iommu-untrusted",
@@ -196,6 +202,7 @@ static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 		o.fmt = PHYR_IOMMU_FMT_ARM_LPAE_S1_4K;
 		dc.domain = &o;
 		dc.swiotlb = f->tlb;
+		dc.debug = fx_debug;
 		if (phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d))
 			abort();
 		if (phyr_dma_bind_iommu(f->dev, f->d))

@@ -377,6 +377,49 @@ static void test_dma_iommu_fq_release(void **state)
 	phyr_sg_table_destroy(t);
 	fx_free(f);
 }
+
+/* dma-debug sees sg mappings of the dispatch: wrong direction, then a leak. */
+static void test_dma_iommu_debug_sg(void **state)
+{
+	struct phyr_dma_debug *dbg;
+	struct fx *f;
+	const uint64_t ph[] = { 0x10000000, 0x20000000 };
+	const uint32_t ln[] = { 0x1000, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	struct phyr_dma_debug_report r;
+	uint64_t nleaked = 0;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_debug_create(NULL, NULL, &dbg), 0);
+	fx_debug = dbg;
+	f = fx_new(FX_IOMMU);
+	fx_debug = NULL;
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	/* two whole pages: one IOVA, merged into one segment {0xffffe000, 0x2000} */
+	assert_int_equal(n, 1);
+	assert_int_equal(phyr_sg_dma_address(L, s), 0xffffe000);
+	assert_int_equal(phyr_sg_dma_len(L, s), 0x2000);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 1);
+	assert_int_equal(phyr_dma_sync_sg_for_cpu(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE), 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 0);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 2, PHYR_DMA_FROM_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 1);
+	assert_int_equal(phyr_dma_debug_get_report(dbg, 0, &r), 0);
+	assert_int_equal(r.kind, PHYR_DMA_DEBUG_UNMAP_DIR);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 0);
+	/* mapped and never unmapped: a leak at teardown */
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	assert_int_equal(phyr_dma_debug_teardown(dbg, f->dev, &nleaked), 0);
+	assert_int_equal(nleaked, 1);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_true(fx_clean(f));
+	fx_free(f);
+	phyr_dma_debug_destroy(dbg);
+	phyr_sg_table_destroy(t);
+}
 #endif
 
 int main(void)
@@ -397,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_dma_iommu_untrusted_b13),
 		cmocka_unit_test(test_dma_iommu_untrusted_swiotlb_full),
 		cmocka_unit_test(test_dma_iommu_fq_release),
+		cmocka_unit_test(test_dma_iommu_debug_sg),
 #endif
 	};
 
