@@ -80,12 +80,25 @@ done:
 	return 0;
 }
 
-/* __invalidate_sg: give the caller its list back, DMA fields cleared. */
-static void invalidate_sg(const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nents)
-{
-	struct phyr_scatterlist *s = sgl;
+/*
+ * The list walked once into an array, in chain order: Linux walks it with
+ * sg_next four times; the later walks here index the array instead.
+ */
+struct sg_walk {
+	const struct phyr_sg_layout *L;
+	struct phyr_scatterlist **sg;    /* nents entry pointers */
+	struct phyr_iommu_sg_ent *ents;  /* what iommu_map_sg gets */
+	int nents;
+};
 
-	for (int i = 0; i < nents; i++, s = phyr_sg_next(L, s)) {
+/* __invalidate_sg: give the caller its list back, DMA fields cleared. */
+static void invalidate_sg(const struct sg_walk *w)
+{
+	const struct phyr_sg_layout *L = w->L;
+
+	for (int i = 0; i < w->nents; i++) {
+		struct phyr_scatterlist *s = w->sg[i];
+
 		if (phyr_sg_dma_is_bus_address(L, s)) {
 			phyr_sg_dma_unmark_bus_address(L, s);
 		} else {
@@ -100,6 +113,16 @@ static void invalidate_sg(const struct phyr_sg_layout *L, struct phyr_scatterlis
 	}
 }
 
+/* Before anything was stashed: only the DMA fields are made invalid. */
+static void clear_dma_fields(const struct phyr_sg_layout *L, struct phyr_scatterlist *s, int nents)
+{
+	for (int i = 0; i < nents && s; i++, s = phyr_sg_next(L, s)) {
+		phyr_sg_dma_unmark_bus_address(L, s);
+		phyr_sg_set_dma_address(L, s, DMA_MAPPING_ERROR);
+		phyr_sg_set_dma_len(L, s, 0);
+	}
+}
+
 /*
  * __finalise_sg: restore each entry's CPU fields from the stash and pack
  * the DMA segments into the first entries. An entry joins the open segment
@@ -107,18 +130,17 @@ static void invalidate_sg(const struct phyr_sg_layout *L, struct phyr_scatterlis
  * max_seg (tested in 32 bits); an entry that does not fill its IOVA span
  * closes the segment. Bus-address entries become segments of their own.
  */
-static int finalise_sg(const struct phyr_iommu_dma_cookie *c, const struct phyr_iommu_dma_dev *dev,
-		       const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nents,
+static int finalise_sg(const struct phyr_iommu_dma_dev *dev, const struct sg_walk *w,
 		       uint64_t dma_addr)
 {
-	struct phyr_scatterlist *s = sgl, *cur = sgl;
+	const struct phyr_sg_layout *L = w->L;
 	uint64_t seg_mask = dev->seg_boundary_mask ? dev->seg_boundary_mask : UINT64_MAX;
 	uint32_t max_len = dev->max_seg_size ? dev->max_seg_size : 65536;
 	uint32_t cur_len = 0;
-	int count = 0;
+	int count = 0, cur = 0;
 
-	(void)c;
-	for (int i = 0; i < nents; i++, s = phyr_sg_next(L, s)) {
+	for (int i = 0; i < w->nents; i++) {
+		struct phyr_scatterlist *s = w->sg[i];
 		uint64_t s_dma_addr = phyr_sg_dma_address(L, s);
 		uint32_t s_iova_off = (uint32_t)s_dma_addr;
 		uint32_t s_length = phyr_sg_dma_len(L, s);
@@ -129,11 +151,11 @@ static int finalise_sg(const struct phyr_iommu_dma_cookie *c, const struct phyr_
 
 		if (phyr_sg_dma_is_bus_address(L, s)) {
 			if (i > 0)
-				cur = phyr_sg_next(L, cur);
+				cur++;
 			phyr_sg_dma_unmark_bus_address(L, s);
-			phyr_sg_set_dma_address(L, cur, s_dma_addr);
-			phyr_sg_set_dma_len(L, cur, s_length);
-			phyr_sg_dma_mark_bus_address(L, cur);
+			phyr_sg_set_dma_address(L, w->sg[cur], s_dma_addr);
+			phyr_sg_set_dma_len(L, w->sg[cur], s_length);
+			phyr_sg_dma_mark_bus_address(L, w->sg[cur]);
 			count++;
 			cur_len = 0;
 			continue;
@@ -147,12 +169,12 @@ static int finalise_sg(const struct phyr_iommu_dma_cookie *c, const struct phyr_
 			cur_len += s_length;
 		} else {
 			if (i > 0)
-				cur = phyr_sg_next(L, cur);
+				cur++;
 			cur_len = s_length;
 			count++;
-			phyr_sg_set_dma_address(L, cur, dma_addr + s_iova_off);
+			phyr_sg_set_dma_address(L, w->sg[cur], dma_addr + s_iova_off);
 		}
-		phyr_sg_set_dma_len(L, cur, cur_len);
+		phyr_sg_set_dma_len(L, w->sg[cur], cur_len);
 		dma_addr += s_iova_len;
 
 		if ((uint32_t)(s_length + s_iova_off) < s_iova_len)
@@ -166,9 +188,10 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 			  int dir, unsigned long attrs, uint64_t *iova_out, uint64_t *iova_len_out)
 {
 	const struct phyr_allocator *alloc;
-	struct phyr_iommu_sg_ent *ents = NULL;
+	struct sg_walk w = { .L = L, .nents = nents };
 	struct phyr_scatterlist *s, *prev = NULL;
 	uint64_t granule, mask, iova_len = 0, iova = 0, mapped = 0;
+	size_t bytes;
 	int prot, ret, i;
 
 	if (!c || !c->domain || !c->iovad || !dev || !L || !sgl || nents < 1 || dir < 0 || dir > 3)
@@ -182,16 +205,26 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 	mask = dev->seg_boundary_mask ? dev->seg_boundary_mask : UINT64_MAX;
 	/* Linux needs 2^k - 1 (else the first padding dereferences NULL). */
 	if (mask & (mask + 1)) {
+		clear_dma_fields(L, sgl, nents);
 		c->stats.nmap_sg_errors++;
 		return -EINVAL;
 	}
 
-	/* The list must be initialised: every DMA field starts invalid. */
+	bytes = ((size_t)nents) * (sizeof(*w.sg) + sizeof(*w.ents));
+	w.sg = alloc_mem(alloc, bytes);
+	if (!w.sg) {
+		clear_dma_fields(L, sgl, nents);
+		c->stats.nmap_sg_errors++;
+		return -ENOMEM;
+	}
+	w.ents = (struct phyr_iommu_sg_ent *)(w.sg + nents);
 	for (i = 0, s = sgl; i < nents; i++, s = phyr_sg_next(L, s)) {
 		if (!s) {
-			c->stats.nmap_sg_errors++;
-			return -EINVAL;
+			clear_dma_fields(L, sgl, nents);
+			ret = -EINVAL;
+			goto out_free;
 		}
+		w.sg[i] = s;
 	}
 
 	/*
@@ -199,14 +232,16 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 	 * and the real length in the DMA fields, and lay the entries out in
 	 * one IOVA range with padding up to segment boundaries.
 	 */
-	for (i = 0, s = sgl; i < nents; i++, s = phyr_sg_next(L, s)) {
-		uint32_t off = phyr_sg_offset(L, s);
-		uint64_t s_iova_off = off & (granule - 1);
-		uint64_t s_length = phyr_sg_length(L, s);
-		uint64_t pad_len = (mask - iova_len + 1) & mask;
-		uint64_t bus_offset = 0;
+	for (i = 0; i < nents; i++) {
+		uint32_t off;
+		uint64_t s_iova_off, s_length, pad_len, bus_offset = 0;
 		int type = PHYR_IOMMU_DMA_P2P_NONE;
 
+		s = w.sg[i];
+		off = phyr_sg_offset(L, s);
+		s_iova_off = off & (granule - 1);
+		s_length = phyr_sg_length(L, s);
+		pad_len = (mask - iova_len + 1) & mask;
 		if (dev->p2p)
 			type = dev->p2p(dev->p2p_ctx, phyr_sg_pfn(L, s), phyr_sg_pgmap(L, s),
 					&bus_offset);
@@ -240,12 +275,8 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 	}
 
 	if (!iova_len) {
-		if (iova_out)
-			*iova_out = 0;
-		if (iova_len_out)
-			*iova_len_out = 0;
-		ret = finalise_sg(c, dev, L, sgl, nents, 0);
-		goto out_count;
+		ret = finalise_sg(dev, &w, 0);
+		goto out_done;
 	}
 
 	c->stats.niova_bytes += iova_len;
@@ -255,18 +286,12 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 	}
 
 	/* iommu_map_sg() maps the physically contiguous runs. */
-	ents = alloc_mem(alloc, sizeof(*ents) * (size_t)nents);
-	if (!ents) {
-		ret = -ENOMEM;
-		goto out_free_iova;
+	for (i = 0; i < nents; i++) {
+		w.ents[i].phys = phyr_sg_phys(L, w.sg[i]);
+		w.ents[i].len = phyr_sg_length(L, w.sg[i]);
+		w.ents[i].bus_addr = phyr_sg_dma_is_bus_address(L, w.sg[i]);
 	}
-	for (i = 0, s = sgl; i < nents; i++, s = phyr_sg_next(L, s)) {
-		ents[i].phys = phyr_sg_phys(L, s);
-		ents[i].len = phyr_sg_length(L, s);
-		ents[i].bus_addr = phyr_sg_dma_is_bus_address(L, s);
-	}
-	ret = phyr_iommu_map_sg(c->domain, iova, ents, (size_t)nents, prot, &mapped);
-	alloc_free(alloc, ents, sizeof(*ents) * (size_t)nents);
+	ret = phyr_iommu_map_sg(c->domain, iova, w.ents, (size_t)nents, prot, &mapped);
 	if (ret == 0 && mapped < iova_len) {
 		/* A short run (a bus page right after it): undo what was mapped. */
 		phyr_iommu_unmap(c->domain, iova, mapped);
@@ -274,27 +299,28 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 	}
 	if (ret)
 		goto out_free_iova;
+	ret = finalise_sg(dev, &w, iova);
 
+out_done:
 	if (iova_out)
 		*iova_out = iova;
 	if (iova_len_out)
 		*iova_len_out = iova_len;
-	ret = finalise_sg(c, dev, L, sgl, nents, iova);
-	goto out_count;
+	c->stats.nsegs_in += (uint64_t)nents;
+	c->stats.nsegs_out += (uint64_t)ret;
+	alloc_free(alloc, w.sg, bytes);
+	return ret;
 
 out_free_iova:
 	phyr_iova_free_fast(c->iovad, iova >> shift_of(granule), iova_len >> shift_of(granule),
 			    c->cpu);
 out_restore_sg:
-	invalidate_sg(L, sgl, nents);
+	invalidate_sg(&w);
+out_free:
+	alloc_free(alloc, w.sg, bytes);
 	c->stats.nmap_sg_errors++;
 	if (ret != -ENOMEM && ret != -EREMOTEIO)
 		return -EINVAL;
-	return ret;
-
-out_count:
-	c->stats.nsegs_in += (uint64_t)nents;
-	c->stats.nsegs_out += (uint64_t)ret;
 	return ret;
 }
 
