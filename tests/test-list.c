@@ -589,7 +589,7 @@ static void test_list_property_decode_equals_input(void **state)
 	if (env)
 		seed0 = strtoull(env, NULL, 0);
 	run_property(seed0, 0); /* zero-length input */
-	for (uint64_t s = 0; s < 300; s++)
+	for (uint64_t s = 0; s < 3000; s++)
 		run_property(seed0 + s, (int)(s % 7 == 0 ? 2000 : 1 + s % 97));
 }
 
