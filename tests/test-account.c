@@ -189,6 +189,33 @@ static void test_account_ledger_coalesces(void **state)
 	phyr_ledger_destroy(g);
 }
 
+static void test_account_ledger_failnth_no_leak(void **state)
+{
+	(void)state;
+	for (uint64_t fail = 1;; fail++) {
+		struct phyr_failnth f = { .fail_at = fail };
+		struct phyr_allocator a;
+		struct phyr_ledger *g;
+		int ret;
+
+		phyr_failnth_allocator(&f, &a);
+		ret = phyr_ledger_create(0, &a, &g);
+		if (ret) {
+			assert_int_equal(ret, -ENOMEM);
+			assert_int_equal(f.nlive, 0);
+			continue;
+		}
+		/* the ledger and its two measure-only lists; adding never allocates */
+		assert_int_equal(fail, 4);
+		for (uint64_t i = 0; i < 1000; i++)
+			assert_int_equal(phyr_ledger_add(g, i << 13, 0x1000), 0);
+		assert_int_equal(f.nallocs, 3);
+		phyr_ledger_destroy(g);
+		assert_int_equal(f.nlive, 0);
+		break;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_account_floor_and_segments),
 		cmocka_unit_test(test_account_ledger_129_pages),
 		cmocka_unit_test(test_account_ledger_coalesces),
+		cmocka_unit_test(test_account_ledger_failnth_no_leak),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
