@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page-table script reader of `phyr-sim iommu replay`
+ * (../shared/formats/iommu-trace.md, docs/formats.md). Kept apart from the
+ * command so the fuzz target can compile it.
+ */
+#ifndef PHYR_SIM_IOMMU_SCRIPT_H
+#define PHYR_SIM_IOMMU_SCRIPT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+enum iommu_script_domain {
+	IOMMU_SCRIPT_DMA,
+	IOMMU_SCRIPT_DMA_FQ,
+	IOMMU_SCRIPT_IDENTITY,
+};
+
+struct iommu_script_opts {
+	enum iommu_script_domain domain;
+	unsigned iotlb_entries; /* 0 = library default */
+	unsigned iotlb_ways;
+	bool stats;             /* human summary on @stats_out at the end */
+	bool json;              /* JSON summary on @stats_out at the end */
+	FILE *stats_out;
+};
+
+/*
+ * Runs the script read by @r, one output line per op on @out. Returns 0,
+ * or 2 after printing "FILE:LINE: message" on stderr for malformed input
+ * (nothing is printed for that line or after it), or 1 on an I/O error.
+ */
+int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_opts *o);
+
+#endif /* PHYR_SIM_IOMMU_SCRIPT_H */
