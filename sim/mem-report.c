@@ -258,7 +258,7 @@ int mem_plot(const char *path, const struct mem_result *r, unsigned n)
 		"set title 'phyr-sim mem: bytes per 4 KiB page (log scale)'\n"
 		"set style data histograms\nset style histogram clustered gap 1\n"
 		"set style fill solid 0.8 border -1\nset logscale y\n"
-		"set ylabel 'bytes per 4 KiB page'\nset xtics rotate by -30\n"
+		"set ylabel 'bytes per 4 KiB page'\nset format y '%%g'\nset xtics rotate by -30\n"
 		"set key outside right top\nset grid ytics\n"
 		"plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n",
 		path, n + 1, data);
