@@ -35,6 +35,19 @@
 #include "alloc.h"
 #include "iova.h"
 
+/* Spinlocks, as Linux has: held for short, bounded work. */
+typedef pthread_spinlock_t iova_lock_t;
+
+static void lock_init(iova_lock_t *l)
+{
+	pthread_spin_init(l, PTHREAD_PROCESS_PRIVATE);
+}
+
+static void lock_destroy(iova_lock_t *l)
+{
+	pthread_spin_destroy(l);
+}
+
 struct iova_mag {
 	union {
 		uint64_t size;         /* pfns held */
@@ -50,7 +63,7 @@ struct iova_cpu_rcache {
 
 struct iova_cpu {
 	struct iova_cpu_rcache cls[PHYR_IOVA_MAX_RCACHE_CLASSES];
-	pthread_mutex_t lock[PHYR_IOVA_MAX_RCACHE_CLASSES]; /* of each cls[] pair */
+	iova_lock_t lock[PHYR_IOVA_MAX_RCACHE_CLASSES]; /* of each cls[] pair */
 	uint64_t nfast_hits_inline;    /* alloc_fast served by the inline path */
 	uint64_t nfast_inserts_inline; /* free_fast kept by the inline path */
 	uint64_t nfast_slow_allocs;
@@ -63,7 +76,7 @@ struct iova_cpu {
 } __attribute__((aligned(64)));
 
 struct iova_rcache {
-	pthread_mutex_t lock;
+	iova_lock_t lock;
 	struct iova_mag *depot;
 	unsigned int depot_size;
 	bool work_pending;
@@ -89,23 +102,23 @@ struct phyr_iova_domain {
 	struct phyr_iova_config cfg;
 	uint64_t granule;
 	uint64_t start_pfn;
-	pthread_mutex_t tree_lock;
+	iova_lock_t tree_lock;
 	struct phyr_iova_stats st; /* tree counters, under tree_lock */
 	atomic_uint_fast64_t nmagazines;
 	atomic_uint_fast64_t nflush_retries;
 	struct iova_rcache rcaches[PHYR_IOVA_MAX_RCACHE_CLASSES];
 };
 
-static inline void dom_lock(const struct phyr_iova_domain *d, pthread_mutex_t *m)
+static inline void dom_lock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
-		pthread_mutex_lock(m);
+		pthread_spin_lock(m);
 }
 
-static inline void dom_unlock(const struct phyr_iova_domain *d, pthread_mutex_t *m)
+static inline void dom_unlock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
-		pthread_mutex_unlock(m);
+		pthread_spin_unlock(m);
 }
 
 /* ---- policies ---- */
@@ -223,13 +236,13 @@ static void rcaches_free(struct phyr_iova_domain *d)
 
 static void locks_destroy(struct phyr_iova_domain *d)
 {
-	pthread_mutex_destroy(&d->tree_lock);
+	lock_destroy(&d->tree_lock);
 	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-		pthread_mutex_destroy(&d->rcaches[k].lock);
+		lock_destroy(&d->rcaches[k].lock);
 	if (d->cpus)
 		for (unsigned int c = 0; c < d->ncpus; c++)
 			for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-				pthread_mutex_destroy(&d->cpus[c].lock[k]);
+				lock_destroy(&d->cpus[c].lock[k]);
 }
 
 int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct phyr_iova_config *cfg,
@@ -277,9 +290,9 @@ int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct p
 	d->round_below = UINT64_C(1) << (c.rcache_classes - 1);
 	d->nclasses = c.no_rcache ? 0 : c.rcache_classes;
 	d->fast_classes = c.threaded ? 0 : d->nclasses;
-	pthread_mutex_init(&d->tree_lock, NULL);
+	lock_init(&d->tree_lock);
 	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-		pthread_mutex_init(&d->rcaches[k].lock, NULL);
+		lock_init(&d->rcaches[k].lock);
 
 	d->priv = alloc_zeroed(a, d->ops->priv_size);
 	if (!d->priv)
@@ -300,7 +313,7 @@ int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct p
 	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
 		d->cpus[cpu].online = true;
 		for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-			pthread_mutex_init(&d->cpus[cpu].lock[k], NULL);
+			lock_init(&d->cpus[cpu].lock[k]);
 	}
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
