@@ -73,7 +73,7 @@ struct iova_cpu {
 	uint64_t nrcache_inserts;
 	uint64_t nrcache_rejects;
 	bool online;
-} __attribute__((aligned(64)));
+} __attribute__((aligned(512))); /* a power of two: indexing is one shift */
 
 struct iova_rcache {
 	iova_lock_t lock;
