@@ -320,7 +320,7 @@ static void free_space(struct phyr_iova_domain *d, uint64_t lo_bound, uint64_t h
 }
 
 static void scen_finish(struct phyr_iova_domain *d, struct scen_result *r, struct visit_log *vl,
-			uint64_t hi_bound, double ns, uint64_t ops)
+			uint64_t lo_bound, uint64_t hi_bound, double ns, uint64_t ops)
 {
 	struct phyr_iova_stats st;
 
@@ -336,7 +336,7 @@ static void scen_finish(struct phyr_iova_domain *d, struct scen_result *r, struc
 		qsort(vl->v, vl->n, sizeof(*vl->v), cmp_u32);
 		r->p99_visited = vl->v[(vl->n * 99) / 100 < vl->n ? (vl->n * 99) / 100 : vl->n - 1];
 	}
-	free_space(d, 1, hi_bound, &r->largest_gap, &r->total_free);
+	free_space(d, lo_bound, hi_bound, &r->largest_gap, &r->total_free);
 	r->rcache_hit_rate = st.nrcache_hits + st.nrcache_misses
 				     ? (double)st.nrcache_hits / (double)(st.nrcache_hits + st.nrcache_misses)
 				     : 0;
@@ -382,7 +382,7 @@ static void scen_peng(const struct phyr_iova_policy_ops *pol, struct scen_result
 		log_visit(&vl, visited_now(d) - v0);
 		r->allocs++;
 	}
-	scen_finish(d, r, &vl, LIM48, ns, 1000);
+	scen_finish(d, r, &vl, 1, LIM48, ns, 1000);
 	free(live);
 	phyr_iova_domain_destroy(d);
 }
@@ -413,7 +413,7 @@ static void scen_largechurn(const struct phyr_iova_policy_ops *pol, struct scen_
 		slot->size = size;
 		r->allocs++;
 	}
-	scen_finish(d, r, &vl, LIM48, now_ns() - t0, 2 * n);
+	scen_finish(d, r, &vl, 1, LIM48, now_ns() - t0, 2 * n);
 	phyr_iova_domain_destroy(d);
 }
 
@@ -450,7 +450,7 @@ static void scen_exhaust32(const struct phyr_iova_policy_ops *pol, struct scen_r
 			}
 		}
 	}
-	scen_finish(d, r, &vl, LIM32, now_ns() - t0, ops);
+	scen_finish(d, r, &vl, 0xf0000, LIM32, now_ns() - t0, ops);
 	phyr_iova_domain_destroy(d);
 }
 
@@ -483,7 +483,7 @@ static void scen_scaling(const struct phyr_iova_policy_ops *pol, struct scen_res
 		if (round % 10 == 0)
 			phyr_iova_tick(d);
 	}
-	scen_finish(d, r, &vl, LIM48, now_ns() - t0, r->allocs * 2);
+	scen_finish(d, r, &vl, 1, LIM48, now_ns() - t0, r->allocs * 2);
 	phyr_iova_domain_destroy(d);
 }
 
