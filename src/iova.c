@@ -28,7 +28,7 @@
  * loaded/prev pair, per class a depot lock, one tree lock; taken in that
  * order, as in Linux. Single-threaded domains take no locks at all.
  */
-#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -36,16 +36,38 @@
 #include "iova.h"
 
 /* Spinlocks, as Linux has: held for short, bounded work. */
-typedef pthread_spinlock_t iova_lock_t;
+typedef struct {
+	atomic_int v;
+} iova_lock_t;
 
 static void lock_init(iova_lock_t *l)
 {
-	pthread_spin_init(l, PTHREAD_PROCESS_PRIVATE);
+	atomic_init(&l->v, 0);
 }
 
 static void lock_destroy(iova_lock_t *l)
 {
-	pthread_spin_destroy(l);
+	(void)l;
+}
+
+static inline void spin_lock(iova_lock_t *l)
+{
+	unsigned int spins = 0;
+
+	while (atomic_exchange_explicit(&l->v, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&l->v, memory_order_relaxed)) {
+			if (++spins % 256 == 0)
+				sched_yield(); /* the holder may be preempted */
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
+	}
+}
+
+static inline void spin_unlock(iova_lock_t *l)
+{
+	atomic_store_explicit(&l->v, 0, memory_order_release);
 }
 
 struct iova_mag {
@@ -112,13 +134,13 @@ struct phyr_iova_domain {
 static inline void dom_lock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
-		pthread_spin_lock(m);
+		spin_lock(m);
 }
 
 static inline void dom_unlock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
-		pthread_spin_unlock(m);
+		spin_unlock(m);
 }
 
 /* ---- policies ---- */
@@ -573,6 +595,29 @@ static __attribute__((noinline)) int alloc_fast_slow(struct phyr_iova_domain *d,
 	}
 }
 
+/* The inline path of a threaded domain, under the CPU's lock for the class. */
+static __attribute__((noinline)) int alloc_fast_locked(struct phyr_iova_domain *d, uint64_t size,
+						       uint64_t limit_pfn, struct iova_cpu *c,
+						       unsigned int flags, uint64_t *pfn)
+{
+	unsigned int k = iova_order_base_2(size);
+	struct iova_mag *m;
+	uint64_t n, p;
+
+	spin_lock(&c->lock[k]);
+	m = c->cls[k].loaded;
+	n = m->size;
+	if (n != 0 && (p = m->pfns[n - 1]) != 0 && p <= limit_pfn + 1 - size) {
+		m->size = n - 1;
+		spin_unlock(&c->lock[k]);
+		c->nfast_hits_inline++;
+		*pfn = p;
+		return 0;
+	}
+	spin_unlock(&c->lock[k]);
+	return alloc_fast_slow(d, size, limit_pfn, c, flags, pfn);
+}
+
 int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
 			 unsigned int cpu, bool flush, uint64_t *pfn)
 {
@@ -605,6 +650,8 @@ int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 			}
 			return alloc_fast_slow(d, size, limit_pfn, c, FAST_TRIED | flush, pfn);
 		}
+	} else if (d->threaded && k < d->nclasses) {
+		return alloc_fast_locked(d, size, limit_pfn, c, flush, pfn);
 	}
 	return alloc_fast_slow(d, size, limit_pfn, c, flush, pfn);
 }
@@ -629,6 +676,24 @@ static __attribute__((noinline)) int free_fast_slow(struct phyr_iova_domain *d, 
 	return 0;
 }
 
+static __attribute__((noinline)) int free_fast_locked(struct phyr_iova_domain *d, uint64_t pfn,
+						      uint64_t size, struct iova_cpu *c)
+{
+	unsigned int k = iova_order_base_2(size);
+	struct iova_mag *m;
+
+	spin_lock(&c->lock[k]);
+	m = c->cls[k].loaded;
+	if (m->size != d->mag_size) {
+		m->pfns[m->size++] = pfn;
+		spin_unlock(&c->lock[k]);
+		c->nfast_inserts_inline++;
+		return 0;
+	}
+	spin_unlock(&c->lock[k]);
+	return free_fast_slow(d, pfn, size, c);
+}
+
 int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size, unsigned int cpu)
 {
 	struct iova_cpu *c;
@@ -650,6 +715,8 @@ int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size,
 			c->nfast_inserts_inline++;
 			return 0;
 		}
+	} else if (d->threaded && k < d->nclasses) {
+		return free_fast_locked(d, pfn, size, c);
 	}
 	return free_fast_slow(d, pfn, size, c);
 }
