@@ -63,13 +63,20 @@ struct buddy {
 
 /* ---- node pool ---- */
 
+static struct bnode *pool_get(struct buddy *b);
+
+/* Makes sure @n spare nodes are at hand; on failure gives back what it took. */
 static int pool_fill(struct buddy *b, unsigned int n)
 {
+	unsigned int had = b->npool;
+
 	while (b->npool < n) {
 		struct bnode *x = alloc_mem(b->a, sizeof(*x));
 
 		if (!x) {
 			b->st->nnomem++;
+			while (b->npool > had)
+				alloc_free(b->a, pool_get(b), sizeof(*x));
 			return -ENOMEM;
 		}
 		RB_LEFT(x, link) = b->pool;
