@@ -83,19 +83,27 @@ struct iova_cpu_rcache {
 	struct iova_mag *prev;
 };
 
+/* One CPU's caches: exactly 512 bytes, so that indexing is one shift (the
+ * array is cache-line aligned by hand: malloc does not align to 64). */
 struct iova_cpu {
-	struct iova_cpu_rcache cls[PHYR_IOVA_MAX_RCACHE_CLASSES];
-	iova_lock_t lock[PHYR_IOVA_MAX_RCACHE_CLASSES]; /* of each cls[] pair */
-	uint64_t nfast_hits_inline;    /* alloc_fast served by the inline path */
-	uint64_t nfast_inserts_inline; /* free_fast kept by the inline path */
-	uint64_t nfast_slow_allocs;
-	uint64_t nfast_slow_frees;
-	uint64_t nrcache_hits;
-	uint64_t nrcache_misses;
-	uint64_t nrcache_inserts;
-	uint64_t nrcache_rejects;
-	bool online;
-} __attribute__((aligned(512))); /* a power of two: indexing is one shift */
+	union {
+		struct {
+			struct iova_cpu_rcache cls[PHYR_IOVA_MAX_RCACHE_CLASSES];
+			iova_lock_t lock[PHYR_IOVA_MAX_RCACHE_CLASSES]; /* of each cls[] pair */
+			uint64_t nfast_hits_inline;    /* alloc_fast served by the inline path */
+			uint64_t nfast_inserts_inline; /* free_fast kept by the inline path */
+			uint64_t nfast_slow_allocs;
+			uint64_t nfast_slow_frees;
+			uint64_t nrcache_hits;
+			uint64_t nrcache_misses;
+			uint64_t nrcache_inserts;
+			uint64_t nrcache_rejects;
+			bool online;
+		};
+		char slot[512];
+	};
+};
+_Static_assert(sizeof(struct iova_cpu) == 512, "struct iova_cpu must stay 512 bytes");
 
 struct iova_rcache {
 	iova_lock_t lock;
@@ -105,11 +113,11 @@ struct iova_rcache {
 	uint64_t npushes;
 	uint64_t npops;
 	uint64_t ntrims;
-} __attribute__((aligned(64)));
+};
 
 struct phyr_iova_domain {
 	/* hot, read-mostly */
-	struct iova_cpu *cpus;
+	struct iova_cpu *cpus; /* 64-byte aligned, inside cpus_raw */
 	void *priv;
 	const struct phyr_iova_policy_ops *ops;
 	uint64_t round_below; /* alloc_fast rounds sizes below this */
@@ -120,6 +128,7 @@ struct phyr_iova_domain {
 	bool threaded;
 	unsigned int nonline;
 	size_t mag_bytes;
+	void *cpus_raw;
 	const struct phyr_allocator *a;
 	struct phyr_iova_config cfg;
 	uint64_t granule;
@@ -267,6 +276,11 @@ static void locks_destroy(struct phyr_iova_domain *d)
 				lock_destroy(&d->cpus[c].lock[k]);
 }
 
+static size_t cpus_bytes(const struct phyr_iova_domain *d)
+{
+	return sizeof(struct iova_cpu) * d->ncpus + 63;
+}
+
 int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct phyr_iova_config *cfg,
 			    const struct phyr_allocator *a, struct phyr_iova_domain **out)
 {
@@ -329,9 +343,10 @@ int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct p
 		goto err_free_priv;
 
 	ret = -ENOMEM;
-	d->cpus = alloc_zeroed(a, sizeof(*d->cpus) * d->ncpus);
-	if (!d->cpus)
+	d->cpus_raw = alloc_zeroed(a, cpus_bytes(d));
+	if (!d->cpus_raw)
 		goto err_finish;
+	d->cpus = (struct iova_cpu *)(((uintptr_t)d->cpus_raw + 63) & ~(uintptr_t)63);
 	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
 		d->cpus[cpu].online = true;
 		for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
@@ -358,8 +373,7 @@ err_free_priv:
 	alloc_free(a, d->priv, d->ops->priv_size);
 err_free_dom:
 	locks_destroy(d);
-	if (d->cpus)
-		alloc_free(a, d->cpus, sizeof(*d->cpus) * d->ncpus);
+	alloc_free(a, d->cpus_raw, cpus_bytes(d));
 	alloc_free(a, d, sizeof(*d));
 	return ret;
 }
@@ -375,7 +389,7 @@ void phyr_iova_domain_destroy(struct phyr_iova_domain *d)
 	d->ops->finish(d->priv);
 	alloc_free(a, d->priv, d->ops->priv_size);
 	locks_destroy(d);
-	alloc_free(a, d->cpus, sizeof(*d->cpus) * d->ncpus);
+	alloc_free(a, d->cpus_raw, cpus_bytes(d));
 	alloc_free(a, d, sizeof(*d));
 }
 
