@@ -190,13 +190,6 @@ static inline unsigned lvl_idx(const struct phyr_io_pgtable *pt, uint64_t iova, 
 	return (unsigned)((iova >> PTE_LVL_SHIFT(pt, lvl)) & ((UINT64_C(1) << bits) - 1));
 }
 
-static inline uint64_t paddr_to_pte(const struct phyr_io_pgtable *pt, uint64_t pa)
-{
-	if (pt->c.fold_high)
-		return (pa | (pa >> 36)) & pt->c.oa_mask;
-	return pa & pt->c.oa_mask;
-}
-
 static inline uint64_t pte_to_paddr(const struct phyr_io_pgtable *pt, uint64_t pte)
 {
 	uint64_t pa = pte & pt->c.oa_mask;
