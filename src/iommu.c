@@ -532,17 +532,15 @@ static int check_prot(struct phyr_iommu_domain *d, uint64_t iova, enum phyr_iomm
 	return 0;
 }
 
-PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
-				     enum phyr_iommu_access access, uint64_t *paddr)
+/* The IOTLB missed: identity/blocked domains, or a table walk. */
+static __attribute__((noinline)) int translate_miss(struct phyr_iommu_domain *d, uint64_t iova,
+						     enum phyr_iommu_access access,
+						     uint64_t *paddr)
 {
-	struct iotlb_entry *e;
 	uint64_t pte;
 	unsigned nlev = 0, shift;
 	int lvl, prot, ret;
 
-	if (!d || !paddr)
-		return -EINVAL;
-	d->st.ntranslates++;
 	if (d->type == PHYR_IOMMU_DOMAIN_IDENTITY) {
 		*paddr = iova;
 		return 0;
@@ -551,17 +549,6 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 		return fault(d, iova, access, PHYR_IOMMU_FAULT_BLOCKED);
 	if (!d->pt)
 		return fault(d, iova, access, PHYR_IOMMU_FAULT_UNMAPPED);
-	e = iotlb_lookup(&d->tlb, iova);
-	if (e) {
-		d->st.niotlb_hits++;
-		if (e->stale)
-			d->st.nstale_hits++;
-		ret = check_prot(d, iova, access, e->prot);
-		if (ret)
-			return ret;
-		*paddr = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
-		return 0;
-	}
 	d->st.niotlb_misses++;
 	d->st.nwalks++;
 	ret = d->pt->ops->leaf(d->pt, iova, &pte, &lvl, &nlev);
@@ -575,6 +562,25 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 	if (ret)
 		return ret;
 	*paddr = pgtable_leaf_oa(d->pt, pte) | (iova & ((UINT64_C(1) << shift) - 1));
+	return 0;
+}
+
+PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
+				     enum phyr_iommu_access access, uint64_t *paddr)
+{
+	struct iotlb_entry *e;
+
+	if (!d || !paddr)
+		return -EINVAL;
+	d->st.ntranslates++;
+	e = iotlb_lookup(&d->tlb, iova); /* only paging domains ever fill it */
+	if (!e)
+		return translate_miss(d, iova, access, paddr);
+	d->st.niotlb_hits++;
+	d->st.nstale_hits += e->stale;
+	if (!(e->prot & (access == PHYR_IOMMU_ACCESS_WRITE ? PHYR_IOMMU_WRITE : PHYR_IOMMU_READ)))
+		return fault(d, iova, access, PHYR_IOMMU_FAULT_PERMISSION);
+	*paddr = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
 	return 0;
 }
 

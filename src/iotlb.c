@@ -18,6 +18,7 @@ int iotlb_init(struct iotlb *t, unsigned entries, unsigned ways,
 	t->nentries = entries;
 	t->ways = ways;
 	t->nsets = entries / ways;
+	t->set_mask = (t->nsets & (t->nsets - 1)) == 0 ? t->nsets - 1 : 0;
 	return 0;
 }
 
@@ -39,36 +40,11 @@ void iotlb_set_pgsizes(struct iotlb *t, uint64_t bitmap)
 	}
 }
 
-static inline unsigned set_of(const struct iotlb *t, uint64_t tag, unsigned shift)
-{
-	uint64_t h = (tag ^ ((uint64_t)shift << 58)) * UINT64_C(0x9e3779b97f4a7c15);
-
-	return (unsigned)((h >> 32) % t->nsets);
-}
-
-struct iotlb_entry *iotlb_lookup(struct iotlb *t, uint64_t iova)
-{
-	if (!t->nvalid)
-		return NULL;
-	for (unsigned k = 0; k < t->nshifts; k++) {
-		unsigned s = t->shifts[k];
-		uint64_t tag = iova >> s;
-		struct iotlb_entry *e = &t->e[(size_t)set_of(t, tag, s) * t->ways];
-
-		for (unsigned w = 0; w < t->ways; w++) {
-			if (e[w].valid && e[w].tag == tag && e[w].shift == s) {
-				e[w].lru = ++t->stamp;
-				return &e[w];
-			}
-		}
-	}
-	return NULL;
-}
-
 void iotlb_insert(struct iotlb *t, uint64_t iova, unsigned shift, uint64_t pa, int prot)
 {
 	uint64_t tag = iova >> shift;
-	struct iotlb_entry *e = &t->e[(size_t)set_of(t, tag, shift) * t->ways];
+	uint64_t key = key_of(tag, shift);
+	struct iotlb_entry *e = &t->e[(size_t)set_of(t, key) * t->ways];
 	struct iotlb_entry *victim = NULL;
 
 	for (unsigned w = 0; w < t->ways; w++) {
@@ -83,6 +59,7 @@ void iotlb_insert(struct iotlb *t, uint64_t iova, unsigned shift, uint64_t pa, i
 		t->nevictions++;
 	else
 		t->nvalid++;
+	victim->key = key;
 	victim->tag = tag;
 	victim->pa = pa;
 	victim->shift = (uint8_t)shift;
@@ -109,6 +86,7 @@ unsigned iotlb_invalidate_range(struct iotlb *t, uint64_t start, uint64_t last)
 	for (unsigned i = 0; i < t->nentries; i++) {
 		if (t->e[i].valid && overlaps(&t->e[i], start, last)) {
 			t->e[i].valid = false;
+			t->e[i].key = 0;
 			n++;
 		}
 	}
@@ -122,8 +100,10 @@ unsigned iotlb_invalidate_all(struct iotlb *t)
 	unsigned n = t->nvalid;
 
 	if (n) {
-		for (unsigned i = 0; i < t->nentries; i++)
+		for (unsigned i = 0; i < t->nentries; i++) {
 			t->e[i].valid = false;
+			t->e[i].key = 0;
+		}
 	}
 	t->nvalid = 0;
 	t->ninvalidated += n;
