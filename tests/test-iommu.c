@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -755,6 +757,32 @@ static void test_iommu_table_accounting(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+static void test_iommu_dump_tree(void **state)
+{
+	struct phyr_io_pgtable *pt = new_pt(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 39, 48);
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t m = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x5000, 0x80003000, SZ_4K, 1, RW, &m), 0);
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, SZ_1G, SZ_1G, SZ_1G, 1,
+						   PHYR_IOMMU_READ, &m), 0);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(phyr_io_pgtable_dump(pt, f), 0);
+	fclose(f);
+	assert_string_equal(buf,
+			    "arm-lpae-s1-4k ias=39 oas=48 pgsize_bitmap=0x40201000 start_level=1 pgd_entries=512\n"
+			    "L1[0] 0x0 table #1\n"
+			    "  L2[0] 0x0 table #2\n"
+			    "    L3[5] 0x5000 leaf 0x80003e43 -> 0x80003000 size 0x1000\n"
+			    "L1[1] 0x40000000 leaf 0x40000ec1 -> 0x40000000 size 0x40000000\n");
+	free(buf);
+	phyr_io_pgtable_destroy(pt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_iommu_fq_ring_full_flush),
 		cmocka_unit_test(test_iommu_iotlb_lru_and_sizes),
 		cmocka_unit_test(test_iommu_table_accounting),
+		cmocka_unit_test(test_iommu_dump_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,9 @@
  * What is modelled (not Linux code): an x86-64 4/5-level table after Intel's
  * second-level format, the IOTLB, the flush queue's timing on a simulated
  * clock, IO page faults, and a cost model. See docs/iommu.md.
+ *
+ * Threads: a domain and its table are not locked; use each from one thread
+ * at a time (the "current CPU" of the flush queue is a parameter).
  */
 #ifndef PHYR_IOMMU_H
 #define PHYR_IOMMU_H
