@@ -296,7 +296,7 @@ PHYR_EXPORT struct phyr_io_pgtable *phyr_iommu_domain_pgtable(struct phyr_iommu_
 
 PHYR_EXPORT enum phyr_iommu_domain_type phyr_iommu_domain_type(const struct phyr_iommu_domain *d)
 {
-	return d->type;
+	return d ? d->type : PHYR_IOMMU_DOMAIN_BLOCKED;
 }
 
 PHYR_EXPORT uint64_t phyr_iommu_domain_pgsize_bitmap(const struct phyr_iommu_domain *d)
@@ -423,8 +423,12 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 			break;
 		}
 		ret = d->pt->ops->map_pages(d->pt, iova, paddr, pgsize, count, prot, &mapped);
-		if (mapped > size) {
-			/* only reachable with a pgcount beyond INT_MAX (Linux's min_t) */
+		if (mapped > size || (!ret && !mapped)) {
+			/*
+			 * Only with a pgcount that Linux's min_t(int, ...) turns
+			 * into 0 or a negative count (2^31 pages or more in one
+			 * call): the kernel would loop forever or go backwards.
+			 */
 			if (!ret)
 				ret = -EINVAL;
 			mapped = 0;
@@ -587,8 +591,14 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 PHYR_EXPORT const struct phyr_iommu_fault *phyr_iommu_faults(const struct phyr_iommu_domain *d,
 							     size_t *n)
 {
-	uint64_t total = d->nfaults_total;
+	uint64_t total;
 
+	if (!d || !n) {
+		if (n)
+			*n = 0;
+		return NULL;
+	}
+	total = d->nfaults_total;
 	*n = total < FAULT_RING ? (size_t)total : FAULT_RING;
 	/* When the ring wrapped the order is by slot, not by time. */
 	return d->faults;
@@ -705,9 +715,18 @@ PHYR_EXPORT void phyr_iommu_advance(struct phyr_iommu_domain *d, uint64_t ns)
 PHYR_EXPORT void phyr_iommu_get_stats(const struct phyr_iommu_domain *d,
 				      struct phyr_iommu_stats *st)
 {
-	const struct phyr_iommu_costs *c = &d->costs;
-	uint64_t pte_writes = d->old_pte_writes, allocs = d->old_table_allocs;
+	const struct phyr_iommu_costs *c;
+	uint64_t pte_writes, allocs;
 
+	if (!st)
+		return;
+	if (!d) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	c = &d->costs;
+	pte_writes = d->old_pte_writes;
+	allocs = d->old_table_allocs;
 	*st = d->st;
 	st->niotlb_evictions = d->tlb.nevictions;
 	st->niotlb_invalidated = d->tlb.ninvalidated;
@@ -727,7 +746,7 @@ PHYR_EXPORT void phyr_iommu_iotlb_geometry(const struct phyr_iommu_domain *d, un
 					   unsigned *ways)
 {
 	if (entries)
-		*entries = d->tlb.nentries;
+		*entries = d ? d->tlb.nentries : 0;
 	if (ways)
-		*ways = d->tlb.ways;
+		*ways = d ? d->tlb.ways : 0;
 }

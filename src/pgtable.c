@@ -639,6 +639,10 @@ PHYR_EXPORT uint64_t phyr_io_pgtable_pgsize_bitmap(const struct phyr_io_pgtable 
 PHYR_EXPORT void phyr_io_pgtable_geometry(const struct phyr_io_pgtable *pt, unsigned *ias,
 					  unsigned *oas, int *start_level, unsigned *pgd_ents)
 {
+	static const struct phyr_io_pgtable none = { .start_level = 4 };
+
+	if (!pt)
+		pt = &none;
 	if (ias)
 		*ias = pt->ias;
 	if (oas)
@@ -646,7 +650,7 @@ PHYR_EXPORT void phyr_io_pgtable_geometry(const struct phyr_io_pgtable *pt, unsi
 	if (start_level)
 		*start_level = pt->start_level;
 	if (pgd_ents)
-		*pgd_ents = pt->ops->finish == radix_finish ? pgd_entries(pt) : 0;
+		*pgd_ents = pt->ops && pt->ops->finish == radix_finish ? pgd_entries(pt) : 0;
 }
 
 PHYR_EXPORT int phyr_io_pgtable_map_pages(struct phyr_io_pgtable *pt, uint64_t iova,
@@ -698,6 +702,8 @@ PHYR_EXPORT int phyr_io_pgtable_leaf(struct phyr_io_pgtable *pt, uint64_t iova, 
 PHYR_EXPORT void phyr_io_pgtable_get_stats(struct phyr_io_pgtable *pt,
 					   struct phyr_io_pgtable_stats *st)
 {
+	if (!st)
+		return;
 	memset(st, 0, sizeof(*st));
 	if (!pt)
 		return;
