@@ -757,6 +757,34 @@ static void test_iommu_table_accounting(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+/* Odd arguments to the io-pgtable ops behave as in io-pgtable-arm. */
+static void test_iommu_pgtable_odd_args(void **state)
+{
+	struct phyr_io_pgtable *pt = new_pt(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 48, 48);
+	struct phyr_io_pgtable_stats st;
+	uint64_t m = 0;
+
+	(void)state;
+	/* Several bits, all in the bitmap: accepted, never matches a level. */
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0, 0, SZ_4K | SZ_2M, 1, RW, &m), -EINVAL);
+	phyr_io_pgtable_get_stats(pt, &st);
+	assert_int_equal(st.ntables, 4); /* the walk allocated its way down */
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0, 0, SZ_16K, 1, RW, &m), -EINVAL);
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0, 0, 0, 1, RW, &m), -EINVAL);
+	assert_int_equal(phyr_io_pgtable_unmap_pages(pt, 0, SZ_4K, 0, NULL), 0);
+	/* A count past the table's end stops at the table's end. */
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x1ff000, 0, SZ_4K, 100, RW, &m), 0);
+	assert_int_equal(m, SZ_4K);
+	/* pgcount is an int to Linux: 2^32 + 3 pages is 3 pages. */
+	m = 0;
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x400000, 0, SZ_4K,
+						   (UINT64_C(1) << 32) + 3, RW, &m), 0);
+	assert_int_equal(m, 3 * SZ_4K);
+	assert_int_equal(phyr_io_pgtable_unmap_pages(pt, 0x400000, SZ_4K, (UINT64_C(1) << 32) + 2,
+						     NULL), 2 * SZ_4K);
+	phyr_io_pgtable_destroy(pt);
+}
+
 static void test_iommu_dump_tree(void **state)
 {
 	struct phyr_io_pgtable *pt = new_pt(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 39, 48);
@@ -808,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_iommu_iotlb_lru_and_sizes),
 		cmocka_unit_test(test_iommu_table_accounting),
 		cmocka_unit_test(test_iommu_dump_tree),
+		cmocka_unit_test(test_iommu_pgtable_odd_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
