@@ -14,7 +14,11 @@
 #include "phyr/iommu.h"
 
 #define RW (PHYR_IOMMU_READ | PHYR_IOMMU_WRITE)
+#if defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
 #define NOINLINE __attribute__((noinline, noclone))
+#endif
 
 static struct phyr_iommu_domain *dom;
 static uint64_t sink;

@@ -22,7 +22,11 @@
 int iommu_bench_main(int argc, char **argv);
 
 #define RW (PHYR_IOMMU_READ | PHYR_IOMMU_WRITE)
+#if defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
 #define NOINLINE __attribute__((noinline, noclone))
+#endif
 
 static uint64_t s;
 
