@@ -1,13 +1,182 @@
 // SPDX-License-Identifier: MIT
-/* phyr-sim mem: not implemented yet. */
+/*
+ * phyr-sim mem: what the same physical pages cost as a page array, bio_vec,
+ * scatterlist (each layout, chained as Linux chains them), plain phyr,
+ * packed phyr and rlist, on built-in workloads (docs/mem.md).
+ */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "mem.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: phyr-sim mem [--workload NAME|all] [--size SIZE] [--seed N] [--frag PERMILLE]\n"
+		"                    [--chunk BYTES] [--json | --csv] [--no-heap] [--plot FILE.png]\n"
+		"\n"
+		"Builds the physical page list of each workload from a seeded buddy-allocator model\n"
+		"and reports, for every representation (page-array, bio_vec, sg24/sg32/sg40 chained\n"
+		"as Linux does, sg32-flat unchained, phyr, packed, rlist): entries, exact bytes,\n"
+		"bytes per 4 KiB page, kernel bytes (kmalloc classes, page orders), heap bytes\n"
+		"(jemalloc size classes, when built with jemalloc), the ratio to the 32-byte\n"
+		"scatterlist and the multiple of the information floor.\n"
+		"\n"
+		"Options:\n"
+		"  --workload NAME|all  one workload or all of them (default all)\n"
+		"  --size SIZE          size of the scalable workloads (rdma-*, gpu-dmabuf), e.g. 100G\n"
+		"  --seed N             PRNG seed of the page patterns (default 1)\n"
+		"  --frag PERMILLE      fragmentation knob 0..1000 for every workload (default: each\n"
+		"                       workload's own)\n"
+		"  --chunk BYTES        packed list chunk size, multiple of 8 in 32..65536 (default 512)\n"
+		"  --json, --csv        machine-readable output (schemas in docs/mem.md)\n"
+		"  --no-heap            leave out the heap column, as a build without jemalloc does\n"
+		"                       (output then identical on every build)\n"
+		"  --plot FILE.png      bar chart of bytes per page through gnuplot\n"
+		"  --help               this text\n"
+		"\n"
+		"Workloads:\n");
+	for (unsigned i = 0; i < mem_nworkloads; i++) {
+		const struct mem_workload *w = &mem_workloads[i];
+		char b[32];
+
+		if (w->default_bytes)
+			cli_humanize(b, sizeof(b), w->default_bytes);
+		else
+			snprintf(b, sizeof(b), "-");
+		fprintf(f, "  %-13s %-10s %s%s\n", w->name, b, w->desc,
+			w->scalable ? " (--size)" : "");
+	}
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "phyr-sim mem: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	return CLI_EXIT_BADINPUT;
+}
 
 int cmd_mem(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "phyr-sim mem: not implemented yet\n");
-	return 2;
+	struct mem_params p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT,
+				.chunk = PHYR_LIST_CHUNK_DEFAULT };
+	const char *workload = "all", *plot = NULL;
+	bool json = false, csv = false, no_heap = false;
+	struct mem_result *res;
+	char backend[64];
+	bool have_backend;
+	unsigned n = 0;
+	int ret = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i], *val = NULL, *eq;
+		uint64_t v;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (strcmp(a, "--csv") == 0) {
+			csv = true;
+			continue;
+		}
+		if (strcmp(a, "--no-heap") == 0) {
+			no_heap = true;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0)
+			return bad("unexpected argument '%s'", a);
+		eq = strchr(a, '=');
+		if (eq) {
+			*eq = '\0';
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		}
+		if (strcmp(a, "--workload") && strcmp(a, "--size") && strcmp(a, "--seed") &&
+		    strcmp(a, "--frag") && strcmp(a, "--chunk") && strcmp(a, "--plot"))
+			return bad("unknown option '%s'", a);
+		if (!val)
+			return bad("option '%s' needs a value", a);
+		if (strcmp(a, "--workload") == 0) {
+			workload = val;
+		} else if (strcmp(a, "--plot") == 0) {
+			plot = val;
+		} else if (strcmp(a, "--size") == 0) {
+			if (cli_size(val, &v) || v < PHYR_PAGE_SIZE || v > (UINT64_C(1) << 50))
+				return bad("--size: '%s' is not a size from 4K to 1P", val);
+			p.size = v;
+		} else if (strcmp(a, "--seed") == 0) {
+			if (cli_u64(val, &v))
+				return bad("--seed: '%s' is not an unsigned number", val);
+			p.seed = v;
+		} else if (strcmp(a, "--frag") == 0) {
+			if (cli_u64(val, &v) || v > 1000)
+				return bad("--frag: '%s' is not a number from 0 to 1000", val);
+			p.frag = (uint32_t)v;
+		} else {
+			if (cli_u64(val, &v) || v % 8 || v < PHYR_LIST_CHUNK_MIN ||
+			    v > PHYR_LIST_CHUNK_MAX)
+				return bad("--chunk: '%s' is not a multiple of 8 from 32 to 65536", val);
+			p.chunk = (uint32_t)v;
+		}
+	}
+	if (json && csv)
+		return bad("%s", "--json and --csv exclude each other");
+	if (strcmp(workload, "all") != 0) {
+		unsigned i;
+
+		for (i = 0; i < mem_nworkloads; i++)
+			if (strcmp(workload, mem_workloads[i].name) == 0)
+				break;
+		if (i == mem_nworkloads)
+			return bad("unknown workload '%s'", workload);
+	}
+	res = calloc(mem_nworkloads, sizeof(*res));
+	if (!res) {
+		fprintf(stderr, "phyr-sim mem: out of memory\n");
+		return 1;
+	}
+	have_backend = !no_heap && mem_jemalloc_install(backend, sizeof(backend));
+	for (unsigned i = 0; i < mem_nworkloads && ret == 0; i++) {
+		if (strcmp(workload, "all") && strcmp(workload, mem_workloads[i].name))
+			continue;
+		ret = mem_run(&mem_workloads[i], &p, &res[n]);
+		if (ret) {
+			fprintf(stderr, "phyr-sim mem: workload %s: %s\n", mem_workloads[i].name,
+				strerror(-ret));
+			break;
+		}
+		n++;
+	}
+	if (ret == 0) {
+		const char *bname = have_backend ? backend : NULL;
+
+		if (json)
+			mem_print_json(stdout, &p, res, n, bname);
+		else if (csv)
+			mem_print_csv(stdout, res, n, bname);
+		else
+			mem_print_table(stdout, &p, res, n, bname);
+		if (plot && mem_plot(plot, res, n))
+			ret = -1;
+	}
+	free(res);
+	return ret ? 1 : 0;
 }

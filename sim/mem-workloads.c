@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The built-in workloads of `phyr-sim mem` (documented in docs/mem.md).
+ * Each feeds the physical ranges of one I/O buffer, in buffer order, into
+ * a streaming ledger: nothing is materialised, so 100 GiB of 4 KiB pages
+ * costs constant memory.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+#define KiB UINT64_C(1024)
+#define MiB (KiB * 1024)
+#define GiB (MiB * 1024)
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	return mix64(*s += UINT64_C(0x9E3779B97F4A7C15));
+}
+
+static uint32_t frag_of(const struct mem_workload *w, const struct mem_params *p)
+{
+	return p->frag == PHYR_PAGES_FRAG_DEFAULT ? w->frag : p->frag;
+}
+
+static int make_pages(enum phyr_pages_pattern pat, const struct mem_params *p, uint64_t salt,
+		      uint64_t bytes, uint32_t frag, uint64_t bar_size, struct phyr_pages **out)
+{
+	struct phyr_pages_opts o = {
+		.pattern = pat,
+		.seed = p->seed ^ salt,
+		.bytes = bytes,
+		.frag_permille = frag,
+		.bar_size = bar_size,
+	};
+
+	return phyr_pages_create(&o, NULL, out);
+}
+
+/* Every page of one pattern, in allocation order. */
+static int feed_pattern(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
+			struct phyr_ledger *g)
+{
+	struct phyr_pages *pg;
+	struct phyr_pages_run r;
+	int ret;
+
+	ret = make_pages(w->pattern, p, 0, bytes, frag_of(w, p), 0, &pg);
+	if (ret)
+		return ret;
+	while ((ret = phyr_pages_next(pg, 0, &r)) == 1) {
+		ret = phyr_ledger_add(g, r.pfn << PHYR_PAGE_SHIFT, r.npages << PHYR_PAGE_SHIFT);
+		if (ret)
+			break;
+	}
+	phyr_pages_destroy(pg);
+	return ret;
+}
+
+/*
+ * Vectored block I/O with 512-byte sectors: 8 iovecs, each starting 1..7
+ * sectors into a page and 1..32 sectors long, backed by pages of a
+ * fragmented machine.
+ */
+static int feed_blk512(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
+		       struct phyr_ledger *g)
+{
+	struct phyr_pages *pg;
+	uint64_t s = p->seed ^ UINT64_C(0xB10C);
+	uint64_t pfns[8];
+	int ret;
+
+	(void)bytes;
+	ret = make_pages(w->pattern, p, 0, 0, frag_of(w, p), 0, &pg);
+	if (ret)
+		return ret;
+	for (int v = 0; v < 8 && ret == 0; v++) {
+		uint64_t off = 512 * (1 + rnd(&s) % 7), len = 512 * (1 + rnd(&s) % 32);
+		size_t npages = (size_t)((off + len + PHYR_PAGE_SIZE - 1) >> PHYR_PAGE_SHIFT), got;
+
+		ret = phyr_pages_fill(pg, pfns, npages, &got);
+		if (ret == 0 && got != npages)
+			ret = -ENOSPC;
+		for (size_t i = 0; i < npages && ret == 0; i++) {
+			uint64_t start = i == 0 ? off : 0;
+			uint64_t piece = PHYR_PAGE_SIZE - start;
+
+			if (piece > len)
+				piece = len;
+			ret = phyr_ledger_add(g, (pfns[i] << PHYR_PAGE_SHIFT) + start, piece);
+			len -= piece;
+		}
+	}
+	phyr_pages_destroy(pg);
+	return ret;
+}
+
+/*
+ * A GPU dmabuf: chunks of 64 KiB .. 2 MiB of the device BAR (peer-to-peer),
+ * a quarter of them migrated to system memory (fragmented 4 KiB pages).
+ */
+static int feed_dmabuf(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
+		       struct phyr_ledger *g)
+{
+	struct phyr_pages *bar, *sys;
+	struct phyr_pages_run r, q;
+	uint64_t s = p->seed ^ UINT64_C(0xD3AB);
+	uint64_t left = (bytes + PHYR_PAGE_SIZE - 1) >> PHYR_PAGE_SHIFT;
+	uint64_t bar_size = bytes * 2 > 32 * GiB ? bytes * 2 : 32 * GiB;
+	int ret;
+
+	ret = make_pages(PHYR_PAGES_BAR, p, 0, 0, frag_of(w, p), bar_size, &bar);
+	if (ret)
+		return ret;
+	ret = make_pages(PHYR_PAGES_FRAGMENTED, p, 1, 0, PHYR_PAGES_FRAG_DEFAULT, 0, &sys);
+	if (ret) {
+		phyr_pages_destroy(bar);
+		return ret;
+	}
+	while (left && ret == 0) {
+		ret = phyr_pages_next(bar, left, &r);
+		if (ret != 1)
+			break;
+		ret = 0;
+		left -= r.npages;
+		if (rnd(&s) % 4) {
+			ret = phyr_ledger_add(g, r.pfn << PHYR_PAGE_SHIFT, r.npages << PHYR_PAGE_SHIFT);
+			continue;
+		}
+		for (uint64_t need = r.npages; need && ret == 0; need -= q.npages) {
+			ret = phyr_pages_next(sys, need, &q);
+			if (ret != 1)
+				break;
+			ret = phyr_ledger_add(g, q.pfn << PHYR_PAGE_SHIFT, q.npages << PHYR_PAGE_SHIFT);
+		}
+	}
+	if (ret == 0 && left)
+		ret = -ENOSPC;
+	phyr_pages_destroy(bar);
+	phyr_pages_destroy(sys);
+	return ret;
+}
+
+const struct mem_workload mem_workloads[] = {
+	{ "rdma-thp", "RDMA memory registration backed by 2 MiB THP", PHYR_PAGES_THP, 100,
+	  100 * GiB, true, feed_pattern },
+	{ "rdma-hugetlb", "RDMA memory registration backed by 1 GiB hugetlb pages",
+	  PHYR_PAGES_HUGETLB, 200, 100 * GiB, true, feed_pattern },
+	{ "rdma-4k", "RDMA memory registration backed by fragmented 4 KiB pages",
+	  PHYR_PAGES_FRAGMENTED, 900, 100 * GiB, true, feed_pattern },
+	{ "odirect-128k", "128 KiB O_DIRECT block I/O from a fragmented user buffer",
+	  PHYR_PAGES_FRAGMENTED, 900, 128 * KiB, false, feed_pattern },
+	{ "odirect-1m", "1 MiB O_DIRECT block I/O from a fragmented user buffer",
+	  PHYR_PAGES_FRAGMENTED, 900, MiB, false, feed_pattern },
+	{ "blk-512", "vectored block I/O, 8 iovecs 512-byte aligned but not page aligned",
+	  PHYR_PAGES_FRAGMENTED, 900, 0, false, feed_blk512 },
+	{ "gpu-dmabuf", "GPU dmabuf mixing device-BAR chunks (P2P) and system pages",
+	  PHYR_PAGES_BAR, 300, GiB, true, feed_dmabuf },
+};
+
+const unsigned mem_nworkloads = sizeof(mem_workloads) / sizeof(mem_workloads[0]);
+
+int mem_run(const struct mem_workload *w, const struct mem_params *p, struct mem_result *r)
+{
+	struct phyr_ledger *g;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->w = w;
+	r->frag = frag_of(w, p);
+	r->bytes = w->scalable && p->size ? p->size : w->default_bytes;
+	ret = phyr_ledger_create(p->chunk, NULL, &g);
+	if (ret)
+		return ret;
+	ret = w->feed(w, p, r->bytes, g);
+	if (ret == 0) {
+		phyr_ledger_get_totals(g, &r->t);
+		r->bytes = r->t.nbytes;
+		for (int i = 0; i < PHYR_REPR_COUNT && ret == 0; i++)
+			ret = phyr_ledger_cost(g, (enum phyr_repr)i, &r->cost[i]);
+	}
+	phyr_ledger_destroy(g);
+	return ret;
+}

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dma-direct: mapping without an IOMMU (kernel/dma/direct.c, direct.h,
+ * include/linux/dma-direct.h of Linux v6.17, spec section 7), with the
+ * swiotlb calls replaced by the device's bounce hook. The order of the
+ * decisions and the error values are Linux's; see include/phyr/dma.h.
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "dma-direct.h"
+#include "machine.h"
+
+static uint64_t min_not_zero(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+static bool dir_valid(enum phyr_dma_data_direction dir)
+{
+	return dir == PHYR_DMA_BIDIRECTIONAL || dir == PHYR_DMA_TO_DEVICE ||
+	       dir == PHYR_DMA_FROM_DEVICE;
+}
+
+/* translate_phys_to_dma(): first region holding @phys, else DMA_MAPPING_ERROR. */
+uint64_t direct_translate_phys(const struct phyr_device *dev, uint64_t phys)
+{
+	size_t i;
+
+	if (!dev->map)
+		return phys;
+	for (i = 0; i < dev->nmap; i++) {
+		const struct phyr_bus_dma_region *r = &dev->map[i];
+
+		if (phys >= r->cpu_start && phys - r->cpu_start < r->size)
+			return r->dma_start + (phys - r->cpu_start);
+	}
+	return PHYR_DMA_MAPPING_ERROR;
+}
+
+/* translate_dma_to_phys(): first region holding @dma, else all ones. */
+uint64_t direct_translate_dma(const struct phyr_device *dev, uint64_t dma)
+{
+	size_t i;
+
+	if (!dev->map)
+		return dma;
+	for (i = 0; i < dev->nmap; i++) {
+		const struct phyr_bus_dma_region *r = &dev->map[i];
+
+		if (dma >= r->dma_start && dma - r->dma_start < r->size)
+			return r->cpu_start + (dma - r->dma_start);
+	}
+	return ~UINT64_C(0);
+}
+
+int phyr_dma_phys_to_dma_unencrypted(const struct phyr_device *dev, uint64_t phys, uint64_t *dma)
+{
+	uint64_t d;
+
+	if (!dev || !dma)
+		return -EINVAL;
+	d = direct_translate_phys(dev, phys);
+	if (d == PHYR_DMA_MAPPING_ERROR && dev->map)
+		return -ERANGE;
+	*dma = d;
+	return 0;
+}
+
+int phyr_dma_phys_to_dma(const struct phyr_device *dev, uint64_t phys, uint64_t *dma)
+{
+	int ret = phyr_dma_phys_to_dma_unencrypted(dev, phys, dma);
+
+	if (!ret)
+		*dma |= dev->m->cfg.mem_encrypt_mask;
+	return ret;
+}
+
+int phyr_dma_to_phys(const struct phyr_device *dev, uint64_t dma, uint64_t *phys)
+{
+	uint64_t p;
+
+	if (!dev || !phys)
+		return -EINVAL;
+	dma &= ~dev->m->cfg.mem_encrypt_mask;
+	p = direct_translate_dma(dev, dma);
+	if (p == ~UINT64_C(0) && dev->map)
+		return -ERANGE;
+	*phys = p;
+	return 0;
+}
+
+bool phyr_dma_capable(const struct phyr_device *dev, uint64_t addr, size_t size, bool is_ram)
+{
+	uint64_t end = addr + (uint64_t)size - 1;
+
+	(void)is_ram; /* only matters on 32-bit dma_addr_t with ZONE_DMA */
+	if (addr == PHYR_DMA_MAPPING_ERROR)
+		return false;
+	return end <= min_not_zero(dev->cfg.dma_mask, dev->cfg.bus_dma_limit);
+}
+
+bool phyr_dma_force_unencrypted(const struct phyr_device *dev)
+{
+	const struct phyr_machine_config *mc = &dev->m->cfg;
+	uint64_t enc_mask;
+
+	if (mc->cc_guest)
+		return true;
+	if (mc->mem_encrypt_mask) {
+		/* DMA_BIT_MASK(__ffs64(sme_me_mask)) */
+		enc_mask = PHYR_DMA_BIT_MASK(__builtin_ctzll(mc->mem_encrypt_mask));
+		if (min_not_zero(dev->cfg.coherent_dma_mask, dev->cfg.bus_dma_limit) <= enc_mask)
+			return true;
+	}
+	return false;
+}
+
+bool phyr_dma_is_force_bounce(const struct phyr_device *dev)
+{
+	return dev->m->cfg.swiotlb_force || dev->m->cfg.cc_guest ||
+	       (dev->has_bounce && dev->bounce_force);
+}
+
+/* is_pci_p2pdma_page() (and, for the model, any other BAR page: it has no RAM to bounce). */
+static bool is_p2p_or_bar(struct phyr_device *dev, uint64_t phys)
+{
+	const struct mm_range *r = machine_find_range(dev->m, phys);
+
+	return r && (r->type == PHYR_MEM_P2P || r->type == PHYR_MEM_BAR);
+}
+
+static void cache_clean(struct phyr_device *dev, unsigned long attrs)
+{
+	if (!dev->cfg.coherent && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC))
+		dev->st.ncache_clean++;
+}
+
+/* swiotlb_map(): bounce, convert unencrypted, check the bounce address is reachable. */
+static int bounce_map(struct phyr_device *dev, uint64_t phys, size_t size,
+		      enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
+{
+	uint64_t tlb, d;
+
+	if (!dev->has_bounce)
+		return -ENOMEM; /* no swiotlb pool: DMA_MAPPING_ERROR */
+	if (dev->bounce.map(dev->bounce.ctx, dev, phys, size, dir, attrs, &tlb))
+		return -ENOMEM;
+	if (phyr_dma_phys_to_dma_unencrypted(dev, tlb, &d) || !phyr_dma_capable(dev, d, size, true)) {
+		dev->bounce.unmap(dev->bounce.ctx, dev, tlb, size, dir,
+				  attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
+		return -ENOMEM;
+	}
+	cache_clean(dev, attrs);
+	dev->st.nbounced++;
+	*dma = d;
+	return 0;
+}
+
+/*
+ * dma_direct_map_phys() without argument checks or counters.
+ * SWIOTLB HOOK: every place Linux calls swiotlb_map() calls bounce_map().
+ */
+static int direct_map(struct phyr_device *dev, uint64_t phys, size_t size,
+		      enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
+{
+	bool mmio = attrs & PHYR_DMA_ATTR_MMIO;
+	uint64_t d;
+
+	if (phyr_dma_is_force_bounce(dev)) {
+		if (mmio || is_p2p_or_bar(dev, phys))
+			return -ENOMEM;
+		return bounce_map(dev, phys, size, dir, attrs, dma);
+	}
+	if (mmio) {
+		if (!phyr_dma_capable(dev, phys, size, false))
+			return -ENOMEM;
+		*dma = phys;
+		return 0;
+	}
+	if (phyr_dma_phys_to_dma(dev, phys, &d))
+		d = PHYR_DMA_MAPPING_ERROR;
+	if (!phyr_dma_capable(dev, d, size, true)) {
+		if (is_p2p_or_bar(dev, phys))
+			return -ENOMEM;
+		if (dev->has_bounce)
+			return bounce_map(dev, phys, size, dir, attrs, dma);
+		/* Linux: "DMA addr %pad+%zu overflow (mask %llx, bus limit %llx)." */
+		return -ENOMEM;
+	}
+	cache_clean(dev, attrs);
+	*dma = d;
+	return 0;
+}
+
+static bool owns_bounce(struct phyr_device *dev, uint64_t phys)
+{
+	return dev->has_bounce && dev->bounce.owns(dev->bounce.ctx, dev, phys);
+}
+
+static void direct_sync_for_cpu(struct phyr_device *dev, uint64_t dma, size_t size,
+				enum phyr_dma_data_direction dir)
+{
+	uint64_t phys;
+
+	if (phyr_dma_to_phys(dev, dma, &phys))
+		phys = ~UINT64_C(0);
+	if (!dev->cfg.coherent)
+		dev->st.ncache_invalidate++;
+	if (owns_bounce(dev, phys))
+		dev->bounce.sync_for_cpu(dev->bounce.ctx, dev, phys, size, dir);
+}
+
+static void direct_sync_for_device(struct phyr_device *dev, uint64_t dma, size_t size,
+				   enum phyr_dma_data_direction dir)
+{
+	uint64_t phys;
+
+	if (phyr_dma_to_phys(dev, dma, &phys))
+		phys = ~UINT64_C(0);
+	if (owns_bounce(dev, phys))
+		dev->bounce.sync_for_device(dev->bounce.ctx, dev, phys, size, dir);
+	if (!dev->cfg.coherent)
+		dev->st.ncache_clean++;
+}
+
+static void direct_unmap(struct phyr_device *dev, uint64_t dma, size_t size,
+			 enum phyr_dma_data_direction dir, unsigned long attrs)
+{
+	uint64_t phys;
+
+	if (attrs & PHYR_DMA_ATTR_MMIO)
+		return;
+	if (phyr_dma_to_phys(dev, dma, &phys))
+		phys = ~UINT64_C(0);
+	if (!(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC))
+		direct_sync_for_cpu(dev, dma, size, dir);
+	if (owns_bounce(dev, phys))
+		dev->bounce.unmap(dev->bounce.ctx, dev, phys, size, dir,
+				  attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+int phyr_dma_direct_map_phys(struct phyr_device *dev, uint64_t phys, size_t size,
+			     enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
+{
+	int ret;
+
+	if (!dev || !dma || !size || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	ret = direct_map(dev, phys, size, dir, attrs, dma);
+	if (ret) {
+		dev->st.nmap_errors++;
+		return ret;
+	}
+	dev->st.nmaps++;
+	dev->st.nbytes_mapped += size;
+	return 0;
+}
+
+int phyr_dma_direct_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t size,
+			       enum phyr_dma_data_direction dir, unsigned long attrs)
+{
+	if (!dev || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	direct_unmap(dev, dma, size, dir, attrs);
+	dev->st.nunmaps++;
+	return 0;
+}
+
+int phyr_dma_direct_sync_for_cpu(struct phyr_device *dev, uint64_t dma, size_t size,
+				 enum phyr_dma_data_direction dir)
+{
+	if (!dev || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	direct_sync_for_cpu(dev, dma, size, dir);
+	return 0;
+}
+
+int phyr_dma_direct_sync_for_device(struct phyr_device *dev, uint64_t dma, size_t size,
+				    enum phyr_dma_data_direction dir)
+{
+	if (!dev || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	direct_sync_for_device(dev, dma, size, dir);
+	return 0;
+}
+
+static void direct_unmap_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents, int nents,
+			    enum phyr_dma_data_direction dir, unsigned long attrs)
+{
+	int i;
+
+	for (i = 0; i < nents; i++) {
+		if (ents[i].flags & PHYR_SG_DMA_BUS_ADDRESS)
+			ents[i].flags &= ~PHYR_SG_DMA_BUS_ADDRESS;
+		else
+			direct_unmap(dev, ents[i].dma_addr, ents[i].dma_len, dir, attrs);
+		dev->st.nunmaps++;
+	}
+}
+
+int phyr_dma_direct_map_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents, int nents,
+			   enum phyr_dma_data_direction dir, unsigned long attrs, int *nmapped)
+{
+	struct phyr_p2pdma_map_state st = { 0 };
+	bool quirk;
+	uint64_t bytes = 0;
+	int i, ret;
+
+	if (!dev || !ents || nents <= 0 || !nmapped || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	for (i = 0; i < nents; i++)
+		if (!ents[i].len)
+			return -EINVAL;
+	quirk = dev->cfg.quirks & PHYR_DMA_QUIRK_V616_P2P;
+	for (i = 0; i < nents; i++) {
+		struct phyr_dma_sg_ent *s = &ents[i];
+
+		enum phyr_p2pdma_map_type t = phyr_p2pdma_state(&st, dev->m, dev->cfg.pci, s->phys);
+
+		if (t == PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE) {
+			/* The CPU physical address through the host bridge, like RAM;
+			 * v6.16-v6.17 never set the DMA address. */
+			dev->st.nthru_host_bridge++;
+			if (!quirk)
+				t = PHYR_P2PDMA_MAP_NONE;
+		}
+		switch (t) {
+		case PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE:
+			break;
+		case PHYR_P2PDMA_MAP_NONE:
+			ret = direct_map(dev, s->phys, s->len, dir, attrs, &s->dma_addr);
+			if (ret) {
+				ret = -EIO;
+				goto err_unmap;
+			}
+			break;
+		case PHYR_P2PDMA_MAP_BUS_ADDR:
+			s->dma_addr = s->phys + st.bus_off;
+			s->flags |= PHYR_SG_DMA_BUS_ADDRESS;
+			if (!quirk)
+				s->dma_len = s->len;
+			dev->st.nbus_addr++;
+			bytes += s->len;
+			continue;
+		default:
+			ret = -EREMOTEIO;
+			goto err_unmap;
+		}
+		s->dma_len = s->len;
+		bytes += s->len;
+	}
+	dev->st.nmaps += (uint64_t)nents;
+	dev->st.nbytes_mapped += bytes;
+	*nmapped = nents;
+	return 0;
+
+err_unmap:
+	direct_unmap_sg(dev, ents, i, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
+	dev->st.nunmaps -= (uint64_t)i; /* entries of a failed call were never mapped for the caller */
+	dev->st.nmap_errors++;
+	return ret;
+}
+
+int phyr_dma_direct_unmap_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents, int nents,
+			     enum phyr_dma_data_direction dir, unsigned long attrs)
+{
+	if (!dev || !ents || nents <= 0 || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	direct_unmap_sg(dev, ents, nents, dir, attrs);
+	return 0;
+}
+
+int phyr_dma_direct_sync_sg_for_cpu(struct phyr_device *dev, const struct phyr_dma_sg_ent *ents,
+				    int nents, enum phyr_dma_data_direction dir)
+{
+	int i;
+
+	if (!dev || !ents || nents <= 0 || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	for (i = 0; i < nents; i++)
+		if (!(ents[i].flags & PHYR_SG_DMA_BUS_ADDRESS))
+			direct_sync_for_cpu(dev, ents[i].dma_addr, ents[i].len, dir);
+	return 0;
+}
+
+int phyr_dma_direct_sync_sg_for_device(struct phyr_device *dev,
+				       const struct phyr_dma_sg_ent *ents, int nents,
+				       enum phyr_dma_data_direction dir)
+{
+	int i;
+
+	if (!dev || !ents || nents <= 0 || !dir_valid(dir) || dev->iommu)
+		return -EINVAL;
+	for (i = 0; i < nents; i++)
+		if (!(ents[i].flags & PHYR_SG_DMA_BUS_ADDRESS))
+			direct_sync_for_device(dev, ents[i].dma_addr, ents[i].len, dir);
+	return 0;
+}
+
+/* phys_to_dma_direct(): unencrypted when the device must not see encrypted memory. */
+static uint64_t phys_to_dma_direct(const struct phyr_device *dev, uint64_t phys)
+{
+	uint64_t d;
+	int ret = phyr_dma_force_unencrypted(dev) ? phyr_dma_phys_to_dma_unencrypted(dev, phys, &d)
+						  : phyr_dma_phys_to_dma(dev, phys, &d);
+
+	return ret ? PHYR_DMA_MAPPING_ERROR : d;
+}
+
+uint64_t phyr_dma_direct_get_required_mask(const struct phyr_device *dev)
+{
+	uint64_t phys = (phyr_machine_max_pfn(dev->m) - 1) << PHYR_PAGE_SHIFT;
+	uint64_t max_dma = phys_to_dma_direct(dev, phys);
+
+	if (!max_dma)
+		return ~UINT64_C(0); /* fls64(0) - 1 shifts by -1: what x86 computes */
+	return (UINT64_C(1) << (63 - __builtin_clzll(max_dma))) * 2 - 1;
+}
+
+bool phyr_dma_direct_supported(const struct phyr_device *dev, uint64_t mask)
+{
+	uint64_t min_mask = (phyr_machine_max_pfn(dev->m) - 1) << PHYR_PAGE_SHIFT, d;
+	unsigned int zbits = dev->m->cfg.zone_dma_bits;
+
+	if (mask >= PHYR_DMA_BIT_MASK(32))
+		return true;
+	if (zbits && PHYR_DMA_BIT_MASK(zbits) < min_mask)
+		min_mask = PHYR_DMA_BIT_MASK(zbits);
+	if (phyr_dma_phys_to_dma_unencrypted(dev, min_mask, &d))
+		d = PHYR_DMA_MAPPING_ERROR;
+	return mask >= d;
+}
+
+/* dma_find_range(): by pfn; the walk stops at the first region under a page. */
+static const struct phyr_bus_dma_region *find_range_pfn(const struct phyr_device *dev, uint64_t pfn)
+{
+	size_t i;
+
+	for (i = 0; i < dev->nmap && (dev->map[i].size >> PHYR_PAGE_SHIFT); i++) {
+		uint64_t cpu_pfn = dev->map[i].cpu_start >> PHYR_PAGE_SHIFT;
+
+		if (pfn >= cpu_pfn && pfn - cpu_pfn < (dev->map[i].size >> PHYR_PAGE_SHIFT))
+			return &dev->map[i];
+	}
+	return NULL;
+}
+
+bool phyr_dma_direct_all_ram_mapped(const struct phyr_device *dev)
+{
+	const struct phyr_bus_dma_region *b;
+	uint64_t pfn, end;
+	size_t i;
+
+	if (!dev->map)
+		return true;
+	for (i = 0; i < dev->m->nranges; i++) {
+		const struct mm_range *r = &dev->m->ranges[i];
+
+		if (r->type != PHYR_MEM_RAM)
+			continue;
+		pfn = r->start >> PHYR_PAGE_SHIFT;
+		end = pfn + (r->size >> PHYR_PAGE_SHIFT);
+		while (pfn < end) {
+			b = find_range_pfn(dev, pfn);
+			if (!b)
+				return false;
+			pfn = (b->cpu_start >> PHYR_PAGE_SHIFT) + (b->size >> PHYR_PAGE_SHIFT);
+		}
+	}
+	return true;
+}
+
+bool phyr_dma_direct_addressing_limited(const struct phyr_device *dev)
+{
+	if (min_not_zero(phyr_dma_get_mask(dev), dev->cfg.bus_dma_limit) <
+	    phyr_dma_direct_get_required_mask(dev))
+		return true;
+	return !phyr_dma_direct_all_ram_mapped(dev);
+}
+
+size_t phyr_dma_direct_max_mapping_size(const struct phyr_device *dev)
+{
+	if (dev->has_bounce &&
+	    (phyr_dma_direct_addressing_limited(dev) || phyr_dma_is_force_bounce(dev)))
+		return dev->bounce.max_mapping_size(dev->bounce.ctx, (struct phyr_device *)dev);
+	return SIZE_MAX;
+}
+
+size_t phyr_dma_direct_opt_mapping_size(const struct phyr_device *dev)
+{
+	return phyr_dma_direct_max_mapping_size(dev);
+}
+
+uint64_t phyr_dma_direct_get_merge_boundary(const struct phyr_device *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+bool phyr_dma_direct_need_sync(const struct phyr_device *dev, uint64_t dma)
+{
+	uint64_t phys;
+
+	if (!dev->cfg.coherent)
+		return true;
+	if (phyr_dma_to_phys(dev, dma, &phys))
+		phys = ~UINT64_C(0);
+	return owns_bounce((struct phyr_device *)dev, phys);
+}

@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IOVA domain: the per-CPU range cache of Linux v6.17's iova.c on top of
+ * a placement policy (the range tree, iova-linux.c by default).
+ *
+ * Reproduced exactly (orders matter, because every tree removal moves
+ * the cached search hints):
+ * - alloc_fast rounds sizes below 2^(classes-1) up to a power of two and
+ *   tries the CPU's loaded magazine, then prev (swapping them), then the
+ *   class's depot (freeing the empty loaded magazine); a pop takes the
+ *   highest-index pfn within the limit and moves the last entry into its
+ *   slot; a miss goes to the tree (size-aligned) and, if that fails and
+ *   flushing is allowed, every online CPU's magazines (CPU by CPU, class by
+ *   class, loaded then prev, each in index order) and then every depot
+ *   (each class, most recently pushed first) go back to the tree and the
+ *   tree is tried once more;
+ * - free_fast pushes onto loaded, else swaps with prev, else pushes the
+ *   full loaded onto the depot (arming the class's trim work) and starts
+ *   a new magazine; if that allocation fails the range is freed in the
+ *   tree;
+ * - the trim work (phyr_iova_tick) frees the most recently pushed depot
+ *   magazine of each armed class while the depot holds more magazines than
+ *   online CPUs, one per tick, re-arming itself.
+ * The algorithm is the magazine layer of Bonwick & Adams, "Magazines and
+ * Vmem" (USENIX 2001), as Linux adapts it.
+ *
+ * Locking (threaded domains only): per CPU and class a lock on the
+ * loaded/prev pair, per class a depot lock, one tree lock; taken in that
+ * order, as in Linux. Single-threaded domains take no locks at all.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "iova.h"
+
+struct iova_mag {
+	union {
+		uint64_t size;         /* pfns held */
+		struct iova_mag *next; /* depot link (depot magazines are full) */
+	};
+	uint64_t pfns[];
+};
+
+struct iova_cpu_rcache {
+	struct iova_mag *loaded;
+	struct iova_mag *prev;
+	pthread_mutex_t lock;
+};
+
+struct iova_cpu {
+	struct iova_cpu_rcache cls[PHYR_IOVA_MAX_RCACHE_CLASSES];
+	uint64_t nfast_allocs;
+	uint64_t nfast_frees;
+	uint64_t nrcache_hits;
+	uint64_t nrcache_misses;
+	uint64_t nrcache_inserts;
+	uint64_t nrcache_rejects;
+	bool online;
+} __attribute__((aligned(64)));
+
+struct iova_rcache {
+	pthread_mutex_t lock;
+	struct iova_mag *depot;
+	unsigned int depot_size;
+	bool work_pending;
+	uint64_t npushes;
+	uint64_t npops;
+	uint64_t ntrims;
+} __attribute__((aligned(64)));
+
+struct phyr_iova_domain {
+	/* hot, read-mostly */
+	struct iova_cpu *cpus;
+	void *priv;
+	const struct phyr_iova_policy_ops *ops;
+	uint64_t round_below; /* alloc_fast rounds sizes below this */
+	uint64_t mag_size;
+	unsigned int nclasses; /* 0 when the range cache is off */
+	unsigned int ncpus;
+	bool threaded;
+	unsigned int nonline;
+	size_t mag_bytes;
+	const struct phyr_allocator *a;
+	struct phyr_iova_config cfg;
+	uint64_t granule;
+	uint64_t start_pfn;
+	pthread_mutex_t tree_lock;
+	struct phyr_iova_stats st; /* tree counters, under tree_lock */
+	atomic_uint_fast64_t nmagazines;
+	atomic_uint_fast64_t nflush_retries;
+	struct iova_rcache rcaches[PHYR_IOVA_MAX_RCACHE_CLASSES];
+};
+
+static inline void dom_lock(const struct phyr_iova_domain *d, pthread_mutex_t *m)
+{
+	if (d->threaded)
+		pthread_mutex_lock(m);
+}
+
+static inline void dom_unlock(const struct phyr_iova_domain *d, pthread_mutex_t *m)
+{
+	if (d->threaded)
+		pthread_mutex_unlock(m);
+}
+
+/* ---- policies ---- */
+
+const struct phyr_iova_policy_ops *phyr_iova_policy_find(const char *name)
+{
+	const struct phyr_iova_policy_ops *all[] = {
+		phyr_iova_policy_linux(),
+		phyr_iova_policy_augmented(),
+		phyr_iova_policy_buddy(),
+	};
+
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] && strcmp(all[i]->name, name) == 0)
+			return all[i];
+	return NULL;
+}
+
+/* ---- magazines ---- */
+
+static struct iova_mag *mag_alloc(struct phyr_iova_domain *d)
+{
+	struct iova_mag *m = alloc_mem(d->a, d->mag_bytes);
+
+	if (m) {
+		m->size = 0;
+		atomic_fetch_add_explicit(&d->nmagazines, 1, memory_order_relaxed);
+	}
+	return m;
+}
+
+static void mag_free(struct phyr_iova_domain *d, struct iova_mag *m)
+{
+	if (!m)
+		return;
+	alloc_free(d->a, m, d->mag_bytes);
+	atomic_fetch_sub_explicit(&d->nmagazines, 1, memory_order_relaxed);
+}
+
+/* Returns the magazine's ranges to the tree in index order. */
+static void mag_free_pfns(struct phyr_iova_domain *d, struct iova_mag *m)
+{
+	uint64_t lo, hi;
+
+	dom_lock(d, &d->tree_lock);
+	for (uint64_t i = 0; i < m->size; i++)
+		if (d->ops->remove(d->priv, m->pfns[i], &lo, &hi))
+			d->st.nwarnings++;
+	dom_unlock(d, &d->tree_lock);
+	m->size = 0;
+}
+
+/* Highest-index pfn <= @bound; the last entry fills its slot. 0 = none. */
+static inline uint64_t mag_pop(struct iova_mag *m, uint64_t bound)
+{
+	uint64_t i = m->size - 1, pfn;
+
+	while (m->pfns[i] > bound) {
+		if (i == 0)
+			return 0;
+		i--;
+	}
+	pfn = m->pfns[i];
+	m->pfns[i] = m->pfns[--m->size];
+	return pfn;
+}
+
+static void depot_push(struct iova_rcache *rc, struct iova_mag *m)
+{
+	m->next = rc->depot;
+	rc->depot = m;
+	rc->depot_size++;
+	rc->npushes++;
+}
+
+static struct iova_mag *depot_pop(struct phyr_iova_domain *d, struct iova_rcache *rc)
+{
+	struct iova_mag *m = rc->depot;
+
+	rc->depot = m->next;
+	m->size = d->mag_size;
+	rc->depot_size--;
+	rc->npops++;
+	return m;
+}
+
+/* ---- domain ---- */
+
+void phyr_iova_config_init(struct phyr_iova_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ncpus = PHYR_IOVA_DEFAULT_CPUS;
+	cfg->mag_size = PHYR_IOVA_MAG_SIZE;
+	cfg->rcache_classes = PHYR_IOVA_RCACHE_CLASSES;
+	cfg->policy = phyr_iova_policy_linux();
+}
+
+static void rcaches_free(struct phyr_iova_domain *d)
+{
+	if (!d->cpus)
+		return;
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		struct iova_rcache *rc = &d->rcaches[k];
+
+		for (unsigned int c = 0; c < d->ncpus; c++) {
+			mag_free(d, d->cpus[c].cls[k].loaded);
+			mag_free(d, d->cpus[c].cls[k].prev);
+		}
+		while (rc->depot)
+			mag_free(d, depot_pop(d, rc));
+	}
+}
+
+static void locks_destroy(struct phyr_iova_domain *d)
+{
+	pthread_mutex_destroy(&d->tree_lock);
+	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
+		pthread_mutex_destroy(&d->rcaches[k].lock);
+	if (d->cpus)
+		for (unsigned int c = 0; c < d->ncpus; c++)
+			for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
+				pthread_mutex_destroy(&d->cpus[c].cls[k].lock);
+}
+
+int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct phyr_iova_config *cfg,
+			    const struct phyr_allocator *a, struct phyr_iova_domain **out)
+{
+	struct phyr_iova_policy_env env;
+	struct phyr_iova_domain *d;
+	struct phyr_iova_config c;
+	unsigned int shift;
+	int ret = -ENOMEM;
+
+	phyr_iova_config_init(&c);
+	if (cfg) {
+		if (cfg->ncpus)
+			c.ncpus = cfg->ncpus;
+		if (cfg->mag_size)
+			c.mag_size = cfg->mag_size;
+		if (cfg->rcache_classes)
+			c.rcache_classes = cfg->rcache_classes;
+		if (cfg->policy)
+			c.policy = cfg->policy;
+		c.no_rcache = cfg->no_rcache;
+		c.threaded = cfg->threaded;
+	}
+	if (!out || granule == 0 || granule > PHYR_PAGE_SIZE || (granule & (granule - 1)) ||
+	    c.ncpus > PHYR_IOVA_MAX_CPUS || c.mag_size > (1u << 20) ||
+	    c.rcache_classes > PHYR_IOVA_MAX_RCACHE_CLASSES || !c.policy->alloc)
+		return -EINVAL;
+	shift = (unsigned int)__builtin_ctzll(granule);
+	a = alloc_or_default(a);
+
+	d = alloc_zeroed(a, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->a = a;
+	d->cfg = c;
+	d->ops = c.policy;
+	d->granule = granule;
+	d->start_pfn = start_pfn;
+	d->ncpus = c.ncpus;
+	d->nonline = c.ncpus;
+	d->threaded = c.threaded;
+	d->mag_size = c.mag_size;
+	d->mag_bytes = sizeof(struct iova_mag) + c.mag_size * sizeof(uint64_t);
+	d->round_below = UINT64_C(1) << (c.rcache_classes - 1);
+	d->nclasses = c.no_rcache ? 0 : c.rcache_classes;
+	pthread_mutex_init(&d->tree_lock, NULL);
+	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
+		pthread_mutex_init(&d->rcaches[k].lock, NULL);
+
+	d->priv = alloc_zeroed(a, d->ops->priv_size);
+	if (!d->priv)
+		goto err_free_dom;
+	env.start_pfn = start_pfn;
+	env.granule_shift = shift;
+	env.dma_32bit_pfn = UINT64_C(1) << (32 - shift);
+	env.alloc = a;
+	env.stats = &d->st;
+	ret = d->ops->init(d->priv, &env);
+	if (ret)
+		goto err_free_priv;
+
+	ret = -ENOMEM;
+	d->cpus = alloc_zeroed(a, sizeof(*d->cpus) * d->ncpus);
+	if (!d->cpus)
+		goto err_finish;
+	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
+		d->cpus[cpu].online = true;
+		for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
+			pthread_mutex_init(&d->cpus[cpu].cls[k].lock, NULL);
+	}
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
+			struct iova_cpu_rcache *cr = &d->cpus[cpu].cls[k];
+
+			cr->loaded = mag_alloc(d);
+			cr->prev = mag_alloc(d);
+			if (!cr->loaded || !cr->prev)
+				goto err_free_rcaches;
+		}
+	}
+	*out = d;
+	return 0;
+
+err_free_rcaches:
+	rcaches_free(d);
+err_finish:
+	d->ops->finish(d->priv);
+err_free_priv:
+	alloc_free(a, d->priv, d->ops->priv_size);
+err_free_dom:
+	locks_destroy(d);
+	if (d->cpus)
+		alloc_free(a, d->cpus, sizeof(*d->cpus) * d->ncpus);
+	alloc_free(a, d, sizeof(*d));
+	return ret;
+}
+
+void phyr_iova_domain_destroy(struct phyr_iova_domain *d)
+{
+	const struct phyr_allocator *a;
+
+	if (!d)
+		return;
+	a = d->a;
+	rcaches_free(d);
+	d->ops->finish(d->priv);
+	alloc_free(a, d->priv, d->ops->priv_size);
+	locks_destroy(d);
+	alloc_free(a, d->cpus, sizeof(*d->cpus) * d->ncpus);
+	alloc_free(a, d, sizeof(*d));
+}
+
+/* ---- tree calls ---- */
+
+static bool size_ok(uint64_t size, bool aligned)
+{
+	return size != 0 && (!aligned || size <= (UINT64_C(1) << 63));
+}
+
+static int tree_alloc_locked(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
+			     bool aligned, uint64_t *pfn)
+{
+	int ret;
+
+	dom_lock(d, &d->tree_lock);
+	ret = d->ops->alloc(d->priv, size, limit_pfn, aligned, pfn);
+	dom_unlock(d, &d->tree_lock);
+	return ret;
+}
+
+int phyr_iova_alloc(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn, bool aligned,
+		    uint64_t *pfn)
+{
+	if (!size_ok(size, aligned) || !pfn)
+		return -EINVAL;
+	return tree_alloc_locked(d, size, limit_pfn, aligned, pfn);
+}
+
+int phyr_iova_free(struct phyr_iova_domain *d, uint64_t pfn, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t l, h;
+	int ret;
+
+	dom_lock(d, &d->tree_lock);
+	ret = d->ops->remove(d->priv, pfn, &l, &h);
+	dom_unlock(d, &d->tree_lock);
+	if (!ret) {
+		if (lo)
+			*lo = l;
+		if (hi)
+			*hi = h;
+	}
+	return ret;
+}
+
+int phyr_iova_find(struct phyr_iova_domain *d, uint64_t pfn, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t l, h;
+	int ret;
+
+	dom_lock(d, &d->tree_lock);
+	ret = d->ops->find(d->priv, pfn, &l, &h);
+	dom_unlock(d, &d->tree_lock);
+	if (!ret) {
+		if (lo)
+			*lo = l;
+		if (hi)
+			*hi = h;
+	}
+	return ret;
+}
+
+int phyr_iova_reserve(struct phyr_iova_domain *d, uint64_t lo, uint64_t hi, uint64_t *rlo,
+		      uint64_t *rhi)
+{
+	uint64_t l, h;
+	int ret;
+
+	dom_lock(d, &d->tree_lock);
+	ret = d->ops->reserve(d->priv, lo, hi, &l, &h);
+	dom_unlock(d, &d->tree_lock);
+	if (!ret) {
+		if (rlo)
+			*rlo = l;
+		if (rhi)
+			*rhi = h;
+	}
+	return ret;
+}
+
+/* ---- range cache ---- */
+
+static uint64_t rcache_get(struct phyr_iova_domain *d, struct iova_cpu_rcache *cr, unsigned int k,
+			   uint64_t bound)
+{
+	struct iova_mag *m;
+	uint64_t pfn;
+
+	dom_lock(d, &cr->lock);
+	m = cr->loaded;
+	if (m->size == 0) {
+		if (cr->prev->size != 0) {
+			cr->loaded = cr->prev;
+			cr->prev = m;
+			m = cr->loaded;
+		} else {
+			struct iova_rcache *rc = &d->rcaches[k];
+
+			dom_lock(d, &rc->lock);
+			if (!rc->depot) {
+				dom_unlock(d, &rc->lock);
+				dom_unlock(d, &cr->lock);
+				return 0;
+			}
+			mag_free(d, m);
+			m = cr->loaded = depot_pop(d, rc);
+			dom_unlock(d, &rc->lock);
+		}
+	}
+	pfn = mag_pop(m, bound);
+	dom_unlock(d, &cr->lock);
+	return pfn;
+}
+
+static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu_rcache *cr, unsigned int k,
+			  uint64_t pfn)
+{
+	struct iova_mag *m;
+
+	dom_lock(d, &cr->lock);
+	m = cr->loaded;
+	if (m->size == d->mag_size) {
+		if (cr->prev->size != d->mag_size) {
+			cr->loaded = cr->prev;
+			cr->prev = m;
+			m = cr->loaded;
+		} else {
+			struct iova_rcache *rc = &d->rcaches[k];
+			struct iova_mag *new_mag = mag_alloc(d);
+
+			if (!new_mag) {
+				dom_unlock(d, &cr->lock);
+				return false;
+			}
+			dom_lock(d, &rc->lock);
+			depot_push(rc, m);
+			rc->work_pending = true;
+			dom_unlock(d, &rc->lock);
+			m = cr->loaded = new_mag;
+		}
+	}
+	m->pfns[m->size++] = pfn;
+	dom_unlock(d, &cr->lock);
+	return true;
+}
+
+static void free_cpu_cached(struct phyr_iova_domain *d, unsigned int cpu)
+{
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		struct iova_cpu_rcache *cr = &d->cpus[cpu].cls[k];
+
+		dom_lock(d, &cr->lock);
+		mag_free_pfns(d, cr->loaded);
+		mag_free_pfns(d, cr->prev);
+		dom_unlock(d, &cr->lock);
+	}
+}
+
+static void free_global_cached(struct phyr_iova_domain *d)
+{
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		struct iova_rcache *rc = &d->rcaches[k];
+
+		dom_lock(d, &rc->lock);
+		while (rc->depot) {
+			struct iova_mag *m = depot_pop(d, rc);
+
+			mag_free_pfns(d, m);
+			mag_free(d, m);
+		}
+		dom_unlock(d, &rc->lock);
+	}
+}
+
+void phyr_iova_flush_rcaches(struct phyr_iova_domain *d)
+{
+	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++)
+		if (d->cpus[cpu].online)
+			free_cpu_cached(d, cpu);
+	free_global_cached(d);
+}
+
+int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
+			 unsigned int cpu, bool flush, uint64_t *pfn)
+{
+	struct iova_cpu *c;
+	unsigned int k;
+	int ret;
+
+	if (cpu >= d->ncpus || !size_ok(size, true) || !pfn)
+		return -EINVAL;
+	c = &d->cpus[cpu];
+	if (!c->online)
+		return -EINVAL;
+	c->nfast_allocs++;
+	if (size < d->round_below)
+		size = iova_roundup_pow2(size);
+	k = iova_order_base_2(size);
+	if (k < d->nclasses) {
+		uint64_t p = rcache_get(d, &c->cls[k], k, limit_pfn + 1 - size);
+
+		/* As in Linux, a cached pfn 0 reads as a miss. */
+		if (p) {
+			c->nrcache_hits++;
+			*pfn = p;
+			return 0;
+		}
+		c->nrcache_misses++;
+	}
+	for (;;) {
+		ret = tree_alloc_locked(d, size, limit_pfn, true, pfn);
+		if (ret != -ENOSPC || !flush)
+			return ret;
+		flush = false;
+		atomic_fetch_add_explicit(&d->nflush_retries, 1, memory_order_relaxed);
+		phyr_iova_flush_rcaches(d);
+	}
+}
+
+int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size, unsigned int cpu)
+{
+	struct iova_cpu *c;
+	unsigned int k;
+	uint64_t lo, hi;
+
+	if (cpu >= d->ncpus || !d->cpus[cpu].online)
+		return -EINVAL;
+	c = &d->cpus[cpu];
+	c->nfast_frees++;
+	k = iova_order_base_2(size);
+	if (k < d->nclasses) {
+		if (rcache_insert(d, &c->cls[k], k, pfn)) {
+			c->nrcache_inserts++;
+			return 0;
+		}
+		c->nrcache_rejects++;
+	}
+	dom_lock(d, &d->tree_lock);
+	(void)d->ops->remove(d->priv, pfn, &lo, &hi);
+	dom_unlock(d, &d->tree_lock);
+	return 0;
+}
+
+void phyr_iova_tick(struct phyr_iova_domain *d)
+{
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		struct iova_rcache *rc = &d->rcaches[k];
+		struct iova_mag *m = NULL;
+
+		dom_lock(d, &rc->lock);
+		if (!rc->work_pending) {
+			dom_unlock(d, &rc->lock);
+			continue;
+		}
+		rc->work_pending = false;
+		if (rc->depot_size > d->nonline) {
+			m = depot_pop(d, rc);
+			rc->ntrims++;
+		}
+		dom_unlock(d, &rc->lock);
+		if (m) {
+			mag_free_pfns(d, m);
+			mag_free(d, m);
+			dom_lock(d, &rc->lock);
+			rc->work_pending = true;
+			dom_unlock(d, &rc->lock);
+		}
+	}
+}
+
+int phyr_iova_cpu_offline(struct phyr_iova_domain *d, unsigned int cpu)
+{
+	if (cpu >= d->ncpus || !d->cpus[cpu].online)
+		return -EINVAL;
+	free_cpu_cached(d, cpu);
+	d->cpus[cpu].online = false;
+	d->nonline--;
+	return 0;
+}
+
+int phyr_iova_cpu_online(struct phyr_iova_domain *d, unsigned int cpu)
+{
+	if (cpu >= d->ncpus || d->cpus[cpu].online)
+		return -EINVAL;
+	d->cpus[cpu].online = true;
+	d->nonline++;
+	return 0;
+}
+
+/* ---- introspection ---- */
+
+void phyr_iova_get_stats(struct phyr_iova_domain *d, struct phyr_iova_stats *st)
+{
+	dom_lock(d, &d->tree_lock);
+	*st = d->st;
+	dom_unlock(d, &d->tree_lock);
+	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
+		const struct iova_cpu *c = &d->cpus[cpu];
+
+		st->nfast_allocs += c->nfast_allocs;
+		st->nfast_frees += c->nfast_frees;
+		st->nrcache_hits += c->nrcache_hits;
+		st->nrcache_misses += c->nrcache_misses;
+		st->nrcache_inserts += c->nrcache_inserts;
+		st->nrcache_rejects += c->nrcache_rejects;
+	}
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		st->ndepot_pushes += d->rcaches[k].npushes;
+		st->ndepot_pops += d->rcaches[k].npops;
+		st->ndepot_trims += d->rcaches[k].ntrims;
+	}
+	st->nflush_retries = atomic_load_explicit(&d->nflush_retries, memory_order_relaxed);
+	st->nmagazines = atomic_load_explicit(&d->nmagazines, memory_order_relaxed);
+}
+
+void phyr_iova_usage(struct phyr_iova_domain *d, uint64_t *nodes, uint64_t *pages)
+{
+	dom_lock(d, &d->tree_lock);
+	if (nodes)
+		*nodes = d->st.nnodes;
+	if (pages)
+		*pages = d->st.npages;
+	dom_unlock(d, &d->tree_lock);
+}
+
+int phyr_iova_walk(struct phyr_iova_domain *d, int (*cb)(void *ctx, uint64_t lo, uint64_t hi),
+		   void *ctx)
+{
+	int ret;
+
+	dom_lock(d, &d->tree_lock);
+	ret = d->ops->walk(d->priv, cb, ctx);
+	dom_unlock(d, &d->tree_lock);
+	return ret;
+}
+
+int phyr_iova_check(struct phyr_iova_domain *d)
+{
+	int ret = 0;
+
+	dom_lock(d, &d->tree_lock);
+	if (d->ops->check)
+		ret = d->ops->check(d->priv);
+	for (unsigned int k = 0; k < d->nclasses && !ret; k++) {
+		for (unsigned int cpu = 0; cpu < d->ncpus && !ret; cpu++) {
+			const struct iova_cpu_rcache *cr = &d->cpus[cpu].cls[k];
+
+			if (cr->loaded->size > d->mag_size || cr->prev->size > d->mag_size)
+				ret = -EFAULT;
+		}
+	}
+	dom_unlock(d, &d->tree_lock);
+	return ret;
+}
+
+const struct phyr_iova_policy_ops *phyr_iova_domain_policy(struct phyr_iova_domain *d)
+{
+	return d->ops;
+}
+
+void phyr_iova_domain_config(struct phyr_iova_domain *d, struct phyr_iova_config *cfg)
+{
+	*cfg = d->cfg;
+}
+
+void phyr_iova_cache_memory(struct phyr_iova_domain *d, uint64_t *per_cpu_bytes, uint64_t *depot_bytes)
+{
+	uint64_t depot = 0;
+
+	for (unsigned int k = 0; k < d->nclasses; k++)
+		depot += d->rcaches[k].depot_size;
+	if (per_cpu_bytes)
+		*per_cpu_bytes = (uint64_t)d->nclasses * 2 * d->mag_bytes;
+	if (depot_bytes)
+		*depot_bytes = depot * d->mag_bytes;
+}

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the IOVA allocator: the worked examples B1-B8 of
+ * shared/spec/kernel.md section 12 with the pfns Linux gives, run on the
+ * linux and augmented policies; range cache orders; reserve; bad
+ * arguments; allocation-failure sweeps (no leak, state unchanged).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "iova.h"
+#include "phyr/iova.h"
+
+#define LIM32 UINT64_C(0xfffff)
+#define LIM48 UINT64_C(0xfffffffff)
+
+/* Each test runs once per policy: its state points at one of these. */
+static const struct phyr_iova_policy_ops *pol_linux, *pol_augmented;
+
+static const struct phyr_iova_policy_ops *policy_of(void **state)
+{
+	return *(const struct phyr_iova_policy_ops **)*state;
+}
+
+static struct phyr_iova_domain *mkdom(void **state, uint64_t start_pfn)
+{
+	struct phyr_iova_config cfg;
+	struct phyr_iova_domain *d = NULL;
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = policy_of(state);
+	assert_int_equal(phyr_iova_domain_create(4096, start_pfn, &cfg, NULL, &d), 0);
+	return d;
+}
+
+static uint64_t alloc_ok(struct phyr_iova_domain *d, uint64_t size, uint64_t limit, bool aligned)
+{
+	uint64_t pfn = 0;
+
+	assert_int_equal(phyr_iova_alloc(d, size, limit, aligned, &pfn), 0);
+	return pfn;
+}
+
+static void assert_range(struct phyr_iova_domain *d, uint64_t pfn, uint64_t lo, uint64_t hi)
+{
+	uint64_t l, h;
+
+	assert_int_equal(phyr_iova_find(d, pfn, &l, &h), 0);
+	assert_int_equal(l, lo);
+	assert_int_equal(h, hi);
+}
+
+static uint64_t fast_ok(struct phyr_iova_domain *d, uint64_t size, uint64_t limit, unsigned int cpu)
+{
+	uint64_t pfn = 0;
+
+	assert_int_equal(phyr_iova_alloc_fast(d, size, limit, cpu, true, &pfn), 0);
+	return pfn;
+}
+
+static void test_iova_b1_size_aligned_exact_length(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+
+	assert_int_equal(alloc_ok(d, 3, LIM32, true), 0xFFFFC);
+	assert_range(d, 0xFFFFC, 0xFFFFC, 0xFFFFE);
+	assert_int_equal(phyr_iova_find(d, 0xFFFFF, NULL, NULL), -ENOENT);
+	assert_int_equal(alloc_ok(d, 3, LIM32, true), 0xFFFF8);
+	assert_range(d, 0xFFFF9, 0xFFFF8, 0xFFFFA);
+	phyr_iova_domain_destroy(d);
+
+	d = mkdom(state, 1);
+	assert_int_equal(alloc_ok(d, 5, LIM32, false), 0xFFFFB);
+	assert_range(d, 0xFFFFF, 0xFFFFB, 0xFFFFF);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b2_fast_rounds_small_sizes(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	struct phyr_iova_stats st;
+	uint64_t nodes, pages;
+
+	assert_int_equal(fast_ok(d, 3, LIM32, 0), 0xFFFFC);
+	assert_range(d, 0xFFFFC, 0xFFFFC, 0xFFFFF);
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFFC, 3, 0), 0);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nallocs, 1);
+	assert_int_equal(fast_ok(d, 4, LIM32, 0), 0xFFFFC);
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFFC, 4, 0), 0);
+	assert_int_equal(fast_ok(d, 3, LIM32, 0), 0xFFFFC);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nallocs, 1); /* both served without the tree */
+	assert_int_equal(st.nrcache_hits, 2);
+	/* 33 pages: not rounded, but 64-aligned; never cached */
+	assert_int_equal(fast_ok(d, 33, LIM32, 0), 0xFFFC0);
+	assert_range(d, 0xFFFC0, 0xFFFC0, 0xFFFE0);
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFC0, 33, 0), 0);
+	assert_int_equal(phyr_iova_find(d, 0xFFFC0, NULL, NULL), -ENOENT);
+	phyr_iova_usage(d, &nodes, &pages);
+	assert_int_equal(nodes, 1);
+	assert_int_equal(pages, 4);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b3_holes_above_hint_skipped(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+
+	assert_int_equal(alloc_ok(d, 5, LIM32, false), 0xFFFFB);
+	assert_int_equal(alloc_ok(d, 8, LIM32, true), 0xFFFF0);
+	assert_int_equal(alloc_ok(d, 1, LIM32, true), 0xFFFEF);
+	assert_int_equal(phyr_iova_find(d, 0xFFFF8, NULL, NULL), -ENOENT);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b4_second_pass(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 12);
+	uint64_t pfn;
+	struct phyr_iova_stats st;
+
+	assert_int_equal(alloc_ok(d, 4, 31, true), 28);
+	assert_int_equal(alloc_ok(d, 4, 31, true), 24);
+	assert_int_equal(alloc_ok(d, 4, 31, true), 20);
+	assert_int_equal(alloc_ok(d, 4, 15, true), 12);
+	assert_int_equal(alloc_ok(d, 4, 31, true), 16);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nsecond_passes, 1);
+	assert_int_equal(phyr_iova_alloc(d, 4, 31, true, &pfn), -ENOSPC);
+	assert_int_equal(phyr_iova_alloc(d, 1, 31, true, &pfn), -ENOSPC);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nmax32_fastfails, 0);
+	/* the hint is now 1: every 32-bit request fails without a search */
+	assert_int_equal(phyr_iova_alloc(d, 1, LIM32, false, &pfn), -ENOSPC);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nmax32_fastfails, 1);
+	/* but not a 64-bit one */
+	assert_int_equal(alloc_ok(d, 1, LIM48, false), LIM48);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b5_max32_fastfail_reset(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	uint64_t pfn, lo, hi;
+
+	assert_int_equal(alloc_ok(d, 4, 15, true), 12);
+	assert_int_equal(alloc_ok(d, 4, 15, true), 8);
+	assert_int_equal(alloc_ok(d, 4, 15, true), 4);
+	assert_int_equal(phyr_iova_alloc(d, 4, 15, true, &pfn), -ENOSPC);
+	assert_int_equal(alloc_ok(d, 1, 15, true), 3);
+	assert_int_equal(phyr_iova_free(d, 8, &lo, &hi), 0);
+	assert_int_equal(lo, 8);
+	assert_int_equal(hi, 11);
+	assert_int_equal(alloc_ok(d, 4, 15, true), 8);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b6_64bit_failure_poisons_32bit(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 0xff000);
+	uint64_t pfn;
+
+	/* a 64-bit limit just above 4 GiB: two fit, the third fails */
+	assert_int_equal(alloc_ok(d, 0x800, 0x100000, false), 0xff801);
+	assert_int_equal(alloc_ok(d, 0x800, 0x100000, false), 0xff001);
+	assert_int_equal(phyr_iova_alloc(d, 0x800, 0x100000, false, &pfn), -ENOSPC);
+	/* max32_alloc_size is now 0x800: same-size 32-bit requests fail at once */
+	assert_int_equal(phyr_iova_alloc(d, 0x800, LIM32, false, &pfn), -ENOSPC);
+	assert_int_equal(alloc_ok(d, 1, LIM32, false), 0xff000);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b7_sac_first(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	uint64_t pfn;
+
+	/* dma-iommu's first try for a PCI device: the 32-bit limit, no flush */
+	assert_int_equal(phyr_iova_alloc_fast(d, 1, 0xffffffffu >> 12, 0, false, &pfn), 0);
+	assert_int_equal(pfn, 0xFFFFF);
+	/* a device past SAC: the top of its 48-bit limit */
+	assert_int_equal(fast_ok(d, 1, LIM48, 0), LIM48);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_b8_rcache_limit_filter(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	struct phyr_iova_stats st;
+
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFE);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFD);
+	phyr_iova_free_fast(d, 0xFFFFF, 1, 0);
+	phyr_iova_free_fast(d, 0xFFFFD, 1, 0);
+	phyr_iova_free_fast(d, 0xFFFFE, 1, 0);
+	/* newest first, within the limit: 0xFFFFE is above, 0xFFFFD fits */
+	assert_int_equal(fast_ok(d, 1, 0xFFFFD, 0), 0xFFFFD);
+	/* nothing fits: a miss that goes to the tree, without a flush */
+	assert_int_equal(fast_ok(d, 1, 0xFFFFC, 0), 0xFFFFC);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nrcache_misses, 4);
+	assert_int_equal(st.nflush_retries, 0);
+	/* the pop moved the last entry (0xFFFFE) into slot 1 */
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFE);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_reserve_merge_extend(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	uint64_t lo, hi;
+
+	assert_int_equal(alloc_ok(d, 16, LIM32, true), 0xffff0);
+	assert_int_equal(alloc_ok(d, 16, LIM32, true), 0xfffe0);
+	assert_int_equal(alloc_ok(d, 16, LIM32, true), 0xfffd0);
+	assert_int_equal(phyr_iova_free(d, 0xfffe0, NULL, NULL), 0);
+	assert_int_equal(phyr_iova_reserve(d, 0xfffd8, 0xfffe8, &lo, &hi), 0);
+	assert_int_equal(lo, 0xfffe0);
+	assert_int_equal(hi, 0xfffe8);
+	assert_int_equal(phyr_iova_reserve(d, 0xfffc0, 0xffff8, &lo, &hi), 0);
+	assert_int_equal(lo, 0xfffe9);
+	assert_int_equal(hi, 0xfffff);
+	assert_range(d, 0xfffc0, 0xfffc0, 0xfffdf);
+	assert_int_equal(phyr_iova_reserve(d, 0xfffc5, 0xfffc6, &lo, &hi), 0);
+	assert_int_equal(lo, 0xfffc0);
+	assert_int_equal(hi, 0xfffdf);
+	assert_int_equal(phyr_iova_reserve(d, 1, UINT64_C(1) << 52, &lo, &hi), -EINVAL);
+	assert_int_equal(phyr_iova_reserve(d, 9, 8, &lo, &hi), -EINVAL);
+	assert_int_equal(phyr_iova_check(d), 0);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_depot_and_tick(void **state)
+{
+	struct phyr_iova_config cfg;
+	struct phyr_iova_domain *d = NULL;
+	struct phyr_iova_stats st;
+	uint64_t nodes;
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = policy_of(state);
+	cfg.mag_size = 2;
+	cfg.ncpus = 1;
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - (uint64_t)i);
+	for (int i = 0; i < 10; i++)
+		phyr_iova_free_fast(d, 0xFFFFF - (uint64_t)i, 1, 0);
+	/* loaded {8,9}, prev {2,3}... : 4 magazines pushed to the depot */
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pushes, 3);
+	/* depot 3 > 1 online CPU: one tick trims the newest (pfns of frees 6, 7) */
+	phyr_iova_tick(d);
+	phyr_iova_usage(d, &nodes, NULL);
+	assert_int_equal(nodes, 8);
+	assert_int_equal(phyr_iova_find(d, 0xFFFFF - 6, NULL, NULL), -ENOENT);
+	/* re-armed: frees 4, 5; then the depot (1) is not above 1 CPU */
+	phyr_iova_tick(d);
+	phyr_iova_tick(d);
+	phyr_iova_tick(d);
+	phyr_iova_usage(d, &nodes, NULL);
+	assert_int_equal(nodes, 6);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_trims, 2);
+	/* loaded {8, 9} from the top, then prev {0, 1} after a swap */
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - 9);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - 8);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - 1);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - 0);
+	/* both empty: the depot's last magazine (frees 2, 3) */
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - 3);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pops, 3);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_cpu_offline_flushes(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	uint64_t pfn, nodes;
+
+	assert_int_equal(fast_ok(d, 2, LIM32, 1), 0xFFFFE);
+	phyr_iova_free_fast(d, 0xFFFFE, 2, 1);
+	phyr_iova_usage(d, &nodes, NULL);
+	assert_int_equal(nodes, 1);
+	assert_int_equal(phyr_iova_cpu_offline(d, 1), 0);
+	phyr_iova_usage(d, &nodes, NULL);
+	assert_int_equal(nodes, 0);
+	assert_int_equal(phyr_iova_alloc_fast(d, 1, LIM32, 1, true, &pfn), -EINVAL);
+	assert_int_equal(phyr_iova_cpu_offline(d, 1), -EINVAL);
+	assert_int_equal(phyr_iova_cpu_online(d, 1), 0);
+	assert_int_equal(fast_ok(d, 2, LIM32, 1), 0xFFFFE);
+	phyr_iova_domain_destroy(d);
+}
+
+static void test_iova_bad_arguments(void **state)
+{
+	struct phyr_iova_domain *d = NULL;
+	struct phyr_iova_config cfg;
+	uint64_t pfn;
+
+	assert_int_equal(phyr_iova_domain_create(3000, 1, NULL, NULL, &d), -EINVAL);
+	assert_int_equal(phyr_iova_domain_create(8192, 1, NULL, NULL, &d), -EINVAL);
+	assert_int_equal(phyr_iova_domain_create(0, 1, NULL, NULL, &d), -EINVAL);
+	phyr_iova_config_init(&cfg);
+	cfg.rcache_classes = PHYR_IOVA_MAX_RCACHE_CLASSES + 1;
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), -EINVAL);
+	assert_null(d);
+	d = mkdom(state, 1);
+	assert_int_equal(phyr_iova_alloc(d, 0, LIM32, true, &pfn), -EINVAL);
+	assert_int_equal(phyr_iova_alloc_fast(d, 0, LIM32, 0, true, &pfn), -EINVAL);
+	assert_int_equal(phyr_iova_alloc_fast(d, 1, LIM32, 4, true, &pfn), -EINVAL);
+	assert_int_equal(phyr_iova_free_fast(d, 1, 1, 4), -EINVAL);
+	assert_int_equal(phyr_iova_free(d, 5, NULL, NULL), -ENOENT);
+	/* the anchor is never found or freed */
+	assert_int_equal(phyr_iova_free(d, UINT64_MAX, NULL, NULL), -ENOENT);
+	assert_int_equal(phyr_iova_find(d, UINT64_MAX, NULL, NULL), -ENOENT);
+	phyr_iova_domain_destroy(d);
+	phyr_iova_domain_destroy(NULL);
+}
+
+static void test_iova_policy_lookup(void **state)
+{
+	(void)state;
+	assert_ptr_equal(phyr_iova_policy_find("linux"), phyr_iova_policy_linux());
+	assert_ptr_equal(phyr_iova_policy_find("augmented"), phyr_iova_policy_augmented());
+	assert_null(phyr_iova_policy_find("nope"));
+	assert_null(phyr_iova_policy_find(NULL));
+}
+
+/* ---- allocation-failure sweeps ---- */
+
+struct snap {
+	uint64_t r[64][2];
+	int n;
+};
+
+static int snap_cb(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct snap *s = ctx;
+
+	if (s->n < 64) {
+		s->r[s->n][0] = lo;
+		s->r[s->n][1] = hi;
+	}
+	s->n++;
+	return 0;
+}
+
+static void take_snap(struct phyr_iova_domain *d, struct snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	phyr_iova_walk(d, snap_cb, s);
+}
+
+/* A fixed history, then one op; returns its result, pfn in *out. */
+enum sweep_op { SWEEP_ALLOC, SWEEP_FAST, SWEEP_RESERVE, SWEEP_FREE_FAST };
+
+static void sweep_setup(struct phyr_iova_domain *d)
+{
+	uint64_t pfn;
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(phyr_iova_alloc_fast(d, 4, LIM32, 0, true, &pfn), 0);
+	phyr_iova_free_fast(d, 0xFFFF0, 4, 0);
+	phyr_iova_free_fast(d, 0xFFFEC, 4, 0); /* fills prev too (magazines of 1) */
+	assert_int_equal(phyr_iova_alloc(d, 3, LIM32, true, &pfn), 0);
+}
+
+static int sweep_do(struct phyr_iova_domain *d, enum sweep_op op, uint64_t *out)
+{
+	uint64_t hi;
+
+	switch (op) {
+	case SWEEP_ALLOC:
+		return phyr_iova_alloc(d, 8, LIM32, true, out);
+	case SWEEP_FAST:
+		return phyr_iova_alloc_fast(d, 2, LIM32, 1, true, out);
+	case SWEEP_RESERVE:
+		return phyr_iova_reserve(d, 0xFFFE0, 0xFFFF2, out, &hi);
+	default:
+		return phyr_iova_free_fast(d, 0xFFFF4, 4, 0);
+	}
+}
+
+/* The follow-up ops whose results show the hints and caches. */
+static void sweep_after(struct phyr_iova_domain *d, uint64_t *res)
+{
+	for (int i = 0; i < 4; i++)
+		if (phyr_iova_alloc_fast(d, 4, LIM32, 0, true, &res[i]))
+			res[i] = 0;
+	if (phyr_iova_alloc(d, 1, LIM32, false, &res[4]))
+		res[4] = 0;
+}
+
+static void sweep(void **state, enum sweep_op op)
+{
+	const struct phyr_iova_policy_ops *pol = policy_of(state);
+	struct phyr_iova_config cfg;
+	uint64_t ref_pfn = 0, ref_after[5], after[5];
+	int ref_ret, nfailed = 0;
+	struct phyr_iova_domain *d;
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = pol;
+	cfg.mag_size = 1; /* so that free_fast needs a new magazine */
+	/* reference: no failure */
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), 0);
+	sweep_setup(d);
+	ref_ret = sweep_do(d, op, &ref_pfn);
+	sweep_after(d, ref_after);
+	phyr_iova_domain_destroy(d);
+
+	for (uint64_t n = 1;; n++) {
+		struct phyr_failnth f = { 0 };
+		struct phyr_allocator a;
+		struct snap before, now;
+		uint64_t pfn = 0, base;
+		int ret;
+
+		phyr_failnth_allocator(&f, &a);
+		assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, &a, &d), 0);
+		sweep_setup(d);
+		take_snap(d, &before);
+		base = f.nlive;
+		f.fail_at = f.nallocs + n;
+		ret = sweep_do(d, op, &pfn);
+		if (f.nallocs < f.fail_at) {
+			/* the op made fewer than n allocations: done */
+			assert_int_equal(ret, ref_ret);
+			assert_int_equal(pfn, ref_pfn);
+			phyr_iova_domain_destroy(d);
+			assert_int_equal(f.nlive, 0);
+			break;
+		}
+		nfailed++;
+		if (op == SWEEP_FREE_FAST) {
+			/* Linux's fallback: no magazine, so the range goes to the tree */
+			assert_int_equal(ret, 0);
+			assert_int_equal(phyr_iova_find(d, 0xFFFF4, NULL, NULL), -ENOENT);
+		} else {
+			assert_int_equal(ret, -ENOMEM);
+			take_snap(d, &now);
+			assert_memory_equal(&before, &now, sizeof(now));
+			assert_int_equal(f.nlive, base);
+			/* state unchanged: redoing the op now gives Linux's results */
+			f.fail_at = 0;
+			assert_int_equal(sweep_do(d, op, &pfn), ref_ret);
+			assert_int_equal(pfn, ref_pfn);
+			sweep_after(d, after);
+			assert_memory_equal(after, ref_after, sizeof(after));
+		}
+		assert_int_equal(phyr_iova_check(d), 0);
+		phyr_iova_domain_destroy(d);
+		assert_int_equal(f.nlive, 0);
+		assert_int_equal(f.nbytes_live, 0);
+	}
+	assert_true(nfailed >= 1);
+}
+
+static void test_iova_oom_alloc(void **state)
+{
+	sweep(state, SWEEP_ALLOC);
+}
+
+static void test_iova_oom_alloc_fast(void **state)
+{
+	sweep(state, SWEEP_FAST);
+}
+
+static void test_iova_oom_reserve(void **state)
+{
+	sweep(state, SWEEP_RESERVE);
+}
+
+static void test_iova_oom_free_fast_falls_back(void **state)
+{
+	sweep(state, SWEEP_FREE_FAST);
+}
+
+static void test_iova_oom_domain_create(void **state)
+{
+	struct phyr_iova_config cfg;
+	int nfailed = 0;
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = policy_of(state);
+	for (uint64_t n = 1;; n++) {
+		struct phyr_failnth f = { .fail_at = n };
+		struct phyr_allocator a;
+		struct phyr_iova_domain *d = NULL;
+		int ret;
+
+		phyr_failnth_allocator(&f, &a);
+		ret = phyr_iova_domain_create(4096, 1, &cfg, &a, &d);
+		if (ret == 0) {
+			assert_true(f.nallocs < n);
+			phyr_iova_domain_destroy(d);
+			assert_int_equal(f.nlive, 0);
+			break;
+		}
+		nfailed++;
+		assert_int_equal(ret, -ENOMEM);
+		assert_null(d);
+		assert_int_equal(f.nlive, 0);
+	}
+	/* domain, policy state, CPU array, 4 CPUs x 6 classes x 2 magazines */
+	assert_int_equal(nfailed, 3 + 48);
+}
+
+#define BOTH(f) \
+	{ #f "_linux", f, NULL, NULL, (void *)&pol_linux }, \
+	{ #f "_augmented", f, NULL, NULL, (void *)&pol_augmented }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_iova_policy_lookup),
+		BOTH(test_iova_b1_size_aligned_exact_length),
+		BOTH(test_iova_b2_fast_rounds_small_sizes),
+		BOTH(test_iova_b3_holes_above_hint_skipped),
+		BOTH(test_iova_b4_second_pass),
+		BOTH(test_iova_b5_max32_fastfail_reset),
+		BOTH(test_iova_b6_64bit_failure_poisons_32bit),
+		BOTH(test_iova_b7_sac_first),
+		BOTH(test_iova_b8_rcache_limit_filter),
+		BOTH(test_iova_reserve_merge_extend),
+		BOTH(test_iova_depot_and_tick),
+		BOTH(test_iova_cpu_offline_flushes),
+		BOTH(test_iova_bad_arguments),
+		BOTH(test_iova_oom_alloc),
+		BOTH(test_iova_oom_alloc_fast),
+		BOTH(test_iova_oom_reserve),
+		BOTH(test_iova_oom_free_fast_falls_back),
+		BOTH(test_iova_oom_domain_create),
+	};
+
+	pol_linux = phyr_iova_policy_linux();
+	pol_augmented = phyr_iova_policy_augmented();
+	return cmocka_run_group_tests_name("iova", tests, NULL, NULL);
+}
