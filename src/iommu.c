@@ -132,6 +132,14 @@ static const struct pgtable_tlb_ops dom_tlb_ops = {
 	.add_page = dom_add_page,
 };
 
+PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64_t iova,
+					     uint64_t size)
+{
+	if (!d || !size)
+		return;
+	dom_inv_range(d, iova, iova + size - 1 < iova ? UINT64_MAX : iova + size - 1);
+}
+
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d)
 {
 	d->st.ninv_all++;

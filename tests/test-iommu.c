@@ -729,6 +729,12 @@ static void test_iommu_iotlb_lru_and_sizes(void **state)
 	phyr_iommu_get_stats(d, &st);
 	assert_int_equal(st.niotlb_hits, 3);
 	assert_int_equal(st.niotlb_misses, 6);
+	/* A page invalidation inside the 2M entry drops the whole entry. */
+	phyr_iommu_iotlb_invalidate(d, SZ_2M + 0x5000, SZ_4K);
+	assert_int_equal(phyr_iommu_translate(d, SZ_2M, PHYR_IOMMU_ACCESS_READ, &pa), 0);
+	phyr_iommu_get_stats(d, &st);
+	assert_int_equal(st.niotlb_misses, 7);
+	assert_int_equal(st.niotlb_invalidated, 1);
 	phyr_iommu_domain_destroy(d);
 }
 

@@ -381,6 +381,14 @@ PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d);
 
 /**
+ * phyr_iommu_iotlb_invalidate() - one range invalidation command: drops
+ * every IOTLB entry overlapping [@iova, @iova + @size) (a page when @size
+ * is the page size). @size 0 does nothing.
+ */
+PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64_t iova,
+					     uint64_t size);
+
+/**
  * struct phyr_iommu_sg_ent - one entry handed to phyr_iommu_map_sg:
  * @phys, @len (already granule-aligned), @bus_addr: a P2P bus-address entry
  * (skipped, but it ends a run).
