@@ -94,7 +94,7 @@ PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 				       struct phyr_iommu_iotlb_gather *g)
 {
 	/* As arm-smmu-v3: nothing gathered, nothing to invalidate. */
-	if (g->pgsize) {
+	if (d && g->pgsize) {
 		d->st.niotlb_syncs++;
 		dom_inv_range(d, g->start, g->end);
 	}
@@ -590,8 +590,8 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 		return translate_miss(d, iova, access, paddr);
 	d->st.niotlb_hits++;
 	d->st.nstale_hits += e->stale;
-	if (!(e->prot & (access == PHYR_IOMMU_ACCESS_WRITE ? PHYR_IOMMU_WRITE : PHYR_IOMMU_READ)))
-		return fault(d, iova, access, PHYR_IOMMU_FAULT_PERMISSION);
+	if (check_prot(d, iova, access, e->prot))
+		return -EFAULT;
 	*paddr = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
 	return 0;
 }

@@ -216,25 +216,6 @@ static inline void tlb_flush_walk(struct phyr_io_pgtable *pt, uint64_t iova, uin
 		pt->tlb->flush_walk(pt->tlb_cookie, iova, size);
 }
 
-static void gather_add_page_plain(struct phyr_iommu_iotlb_gather *g, uint64_t iova,
-				  uint64_t size)
-{
-	uint64_t end = iova + size - 1;
-	bool disjoint = g->end != 0 && (end + 1 < g->start || iova > g->end + 1);
-
-	if ((g->pgsize && g->pgsize != size) || disjoint) {
-		uint64_t nfreed = g->nfreed;
-
-		phyr_iommu_iotlb_gather_init(g);
-		g->nfreed = nfreed;
-	}
-	g->pgsize = size;
-	if (iova < g->start)
-		g->start = iova;
-	if (end > g->end)
-		g->end = end;
-}
-
 /* ------------------------------------------------------------------ */
 /* Radix engine                                                         */
 
@@ -374,8 +355,8 @@ static uint64_t radix_unmap_pages(struct phyr_io_pgtable *pt, uint64_t iova, uin
 			if (g && !g->queued && i > 0) {
 				if (pt->tlb && pt->tlb->add_page)
 					pt->tlb->add_page(pt->tlb_cookie, g, iova, bs);
-				else
-					gather_add_page_plain(g, iova, bs);
+				else /* a standalone table: no IOTLB to sync */
+					phyr_iommu_iotlb_gather_add_page(NULL, g, iova, bs);
 				if (i > 1 && iova + (uint64_t)i * bs - 1 > g->end)
 					g->end = iova + (uint64_t)i * bs - 1;
 			}

@@ -368,11 +368,17 @@ PHYR_EXPORT uint64_t phyr_iommu_unmap(struct phyr_iommu_domain *d, uint64_t iova
 PHYR_EXPORT uint64_t phyr_iommu_unmap_fast(struct phyr_iommu_domain *d, uint64_t iova,
 					   uint64_t size, struct phyr_iommu_iotlb_gather *g);
 
-/** iommu_iotlb_sync(): invalidates what @g gathered, then re-inits @g. */
+/**
+ * iommu_iotlb_sync(): invalidates what @g gathered, then re-inits @g.
+ * A NULL @d (a standalone table) only re-inits @g.
+ */
 PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 				       struct phyr_iommu_iotlb_gather *g);
 
-/** iommu_iotlb_gather_add_page(): adds a page, syncing first if needed. */
+/**
+ * iommu_iotlb_gather_add_page(): adds a page, syncing first if the page size
+ * changes or the page is disjoint from the gathered range. @d may be NULL.
+ */
 PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 						  struct phyr_iommu_iotlb_gather *g,
 						  uint64_t iova, uint64_t size);
