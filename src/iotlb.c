@@ -42,36 +42,33 @@ void iotlb_set_pgsizes(struct iotlb *t, uint64_t bitmap)
 
 void iotlb_insert(struct iotlb *t, uint64_t iova, unsigned shift, uint64_t pa, int prot)
 {
-	uint64_t tag = iova >> shift;
-	uint64_t key = key_of(tag, shift);
+	uint64_t key = key_of(iova >> shift, shift);
 	struct iotlb_entry *e = &t->e[(size_t)set_of(t, key) * t->ways];
 	struct iotlb_entry *victim = NULL;
 
 	for (unsigned w = 0; w < t->ways; w++) {
-		if (!e[w].valid) {
+		if (!e[w].key) {
 			victim = &e[w];
 			break;
 		}
 		if (!victim || e[w].lru < victim->lru)
 			victim = &e[w];
 	}
-	if (victim->valid)
+	if (victim->key)
 		t->nevictions++;
 	else
 		t->nvalid++;
 	victim->key = key;
-	victim->tag = tag;
 	victim->pa = pa;
 	victim->shift = (uint8_t)shift;
 	victim->prot = (uint8_t)prot;
-	victim->valid = true;
 	victim->stale = false;
 	victim->lru = ++t->stamp;
 }
 
 static inline bool overlaps(const struct iotlb_entry *e, uint64_t start, uint64_t last)
 {
-	uint64_t lo = e->tag << e->shift;
+	uint64_t lo = (e->key >> 8) << e->shift;
 	uint64_t hi = lo + ((UINT64_C(1) << e->shift) - 1);
 
 	return lo <= last && hi >= start;
@@ -84,8 +81,7 @@ unsigned iotlb_invalidate_range(struct iotlb *t, uint64_t start, uint64_t last)
 	if (!t->nvalid)
 		return 0;
 	for (unsigned i = 0; i < t->nentries; i++) {
-		if (t->e[i].valid && overlaps(&t->e[i], start, last)) {
-			t->e[i].valid = false;
+		if (t->e[i].key && overlaps(&t->e[i], start, last)) {
 			t->e[i].key = 0;
 			n++;
 		}
@@ -100,10 +96,8 @@ unsigned iotlb_invalidate_all(struct iotlb *t)
 	unsigned n = t->nvalid;
 
 	if (n) {
-		for (unsigned i = 0; i < t->nentries; i++) {
-			t->e[i].valid = false;
+		for (unsigned i = 0; i < t->nentries; i++)
 			t->e[i].key = 0;
-		}
 	}
 	t->nvalid = 0;
 	t->ninvalidated += n;
@@ -115,6 +109,6 @@ void iotlb_mark_stale(struct iotlb *t, uint64_t start, uint64_t last)
 	if (!t->nvalid)
 		return;
 	for (unsigned i = 0; i < t->nentries; i++)
-		if (t->e[i].valid && overlaps(&t->e[i], start, last))
+		if (t->e[i].key && overlaps(&t->e[i], start, last))
 			t->e[i].stale = true;
 }

@@ -21,12 +21,10 @@
 
 struct iotlb_entry {
 	uint64_t key;     /* (iova >> shift) << 8 | shift << 1 | 1; 0 = invalid */
-	uint64_t tag;     /* iova >> shift */
 	uint64_t pa;      /* output base of the page */
 	uint64_t lru;     /* last use stamp */
 	uint8_t shift;    /* page size = 1 << shift */
 	uint8_t prot;     /* PHYR_IOMMU_READ | PHYR_IOMMU_WRITE */
-	bool valid;
 	bool stale;
 };
 

@@ -14,7 +14,6 @@
  * in descriptors by a pool id (a pseudo-physical address id << granule
  * shift), never by host addresses, so dumps are deterministic.
  */
-#include <limits.h>
 #include <string.h>
 
 #include "alloc.h"
