@@ -34,5 +34,11 @@
 #if __has_include(<phyr/dma.h>)
 #include <phyr/dma.h>
 #endif
+#if __has_include(<phyr/dma-iommu.h>)
+#include <phyr/dma-iommu.h>
+#endif
+#if __has_include(<phyr/dma-debug.h>)
+#include <phyr/dma-debug.h>
+#endif
 
 #endif /* PHYR_PHYR_H */
