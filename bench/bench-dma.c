@@ -3,7 +3,7 @@
  * Benchmarks of the DMA API over one list of 256 x 4 KiB scattered pages:
  * map_sg + unmap_sg through a strict IOMMU DMA domain (one IOVA, 256 PTEs),
  * the same through dma-direct, the two-step API (try_alloc, 256 links,
- * sync, destroy) and map_phyr when the library has them. Prints
+ * sync, destroy) and phyr_dma_map_phyr + unmap when the library has them. Prints
  * "name value unit" lines: median ns per map+unmap cycle over 7 rounds.
  * Machine: tests/test-dma-e2e-fx.h.
  */
@@ -13,6 +13,11 @@
 #include <time.h>
 
 #include "../tests/test-dma-e2e-fx.h"
+
+#if defined(FX_HAVE_IOMMU) && __has_include("phyr/dma-phyr.h")
+#include "phyr/dma-phyr.h"
+#define HAVE_MAP_PHYR 1
+#endif
 
 #define ROUNDS 7
 #define NENT 256
@@ -118,6 +123,38 @@ static int bench_two_step(int iters)
 	return 0;
 }
 
+static int bench_map_phyr(int iters)
+{
+#ifdef HAVE_MAP_PHYR
+	struct fx *f = fx_new(FX_IOMMU);
+	static struct phyr runs[NENT];
+	struct phyr_dma_phyr_map *m;
+	double r[ROUNDS];
+
+	for (int j = 0; j < NENT; j++)
+		runs[j] = (struct phyr){ page_of(j), 4096 };
+	for (int k = 0; k < ROUNDS; k++) {
+		double t0 = now_ns();
+
+		for (int i = 0; i < iters; i++) {
+			if (phyr_dma_map_phyr(f->dev, f->d, runs, NENT, PHYR_DMA_TO_DEVICE, 0, NULL,
+					      NULL, &m) ||
+			    phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0))
+				return 1;
+		}
+		r[k] = (now_ns() - t0) / iters;
+	}
+	report("map_phyr_256x4k_iommu", r);
+	if (!fx_clean(f))
+		return 1;
+	fx_free(f);
+#else
+	(void)iters;
+	printf("map_phyr_256x4k_iommu unavailable\n");
+#endif
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int iters = argc > 1 ? atoi(argv[1]) : 200;
@@ -125,8 +162,8 @@ int main(int argc, char **argv)
 	if (iters <= 0)
 		iters = 200;
 	if (bench_map_sg(FX_IOMMU, "map_sg_256x4k_iommu", iters) ||
-	    bench_map_sg(FX_DIRECT, "map_sg_256x4k_direct", iters) || bench_two_step(iters))
+	    bench_map_sg(FX_DIRECT, "map_sg_256x4k_direct", iters) || bench_map_phyr(iters) ||
+	    bench_two_step(iters))
 		return 1;
-	printf("map_phyr_256x4k_iommu unavailable\n");
 	return 0;
 }

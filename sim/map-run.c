@@ -32,6 +32,10 @@
 #include <phyr/dma-iova.h>
 #define MAP_HAVE_IOMMU 1
 #endif
+#if __has_include(<phyr/dma-phyr.h>)
+#include <phyr/dma-phyr.h>
+#define MAP_HAVE_PHYR 1
+#endif
 #endif
 
 #include "map-engine.h"
@@ -55,6 +59,11 @@ struct slot {
 	struct phyr_dma_iova_state st;
 	uint64_t linked; /* bytes linked at st.addr */
 	uint64_t off[MAP_MAX_ENTS]; /* IOVA offset of each linked entry, UINT64_MAX = bus */
+#ifdef MAP_HAVE_PHYR
+	/* map_phyr: the CPU list must stay until the unmap */
+	struct phyr runs[MAP_MAX_ENTS];
+	struct phyr_dma_phyr_map *pm;
+#endif
 };
 
 struct map_engine {
@@ -241,6 +250,34 @@ static void sg_unmap(struct map_engine *e, struct slot *s)
 	s->t = NULL;
 }
 
+/* ---- map_phyr ---- */
+
+#ifdef MAP_HAVE_PHYR
+static int phyr_map(struct map_engine *e, struct slot *s)
+{
+	const struct phyr *dma;
+	size_t n;
+	int ret;
+
+	for (int i = 0; i < s->n; i++)
+		s->runs[i] = (struct phyr){ s->ents[i].phys, s->ents[i].len };
+	ret = phyr_dma_map_phyr(e->dev, e->d, s->runs, (size_t)s->n, s->dir, 0, NULL, NULL,
+				&s->pm);
+	if (ret)
+		return ret;
+	dma = phyr_dma_phyr_list(s->pm, &n);
+	for (size_t i = 0; i < n; i++)
+		touch(e, dma[i].addr, dma[i].len, s->dir);
+	return 0;
+}
+
+static void phyr_unmap(struct slot *s)
+{
+	phyr_dma_unmap_phyr(s->pm, s->dir, 0);
+	s->pm = NULL;
+}
+#endif
+
 /* ---- two-step ---- */
 
 static bool is_bus(struct map_engine *e, uint64_t phys, uint64_t *bus)
@@ -338,7 +375,14 @@ int map_map(struct map_engine *e, int slot, const struct map_ent *ents, int n,
 	s->n = n;
 	s->dir = dir;
 	e->res->requests++;
-	ret = e->api == MAP_API_SG ? sg_map(e, s) : ts_map(e, s);
+	if (e->api == MAP_API_SG)
+		ret = sg_map(e, s);
+#ifdef MAP_HAVE_PHYR
+	else if (e->api == MAP_API_PHYR)
+		ret = phyr_map(e, s);
+#endif
+	else
+		ret = ts_map(e, s);
 	if (ret)
 		e->res->errors++;
 	else
@@ -354,6 +398,10 @@ void map_unmap(struct map_engine *e, int slot)
 		return;
 	if (e->api == MAP_API_SG)
 		sg_unmap(e, s);
+#ifdef MAP_HAVE_PHYR
+	else if (e->api == MAP_API_PHYR)
+		phyr_unmap(s);
+#endif
 	else
 		ts_unmap(e, s);
 	s->used = false;
@@ -395,10 +443,12 @@ int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struc
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+#ifndef MAP_HAVE_PHYR
 	if (api == MAP_API_PHYR) {
 		out->why = "phyr_dma_map_phyr not in this build";
 		return 0;
 	}
+#endif
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
