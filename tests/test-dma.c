@@ -51,7 +51,50 @@ static void test_dma_direct_dispatch_sizes(void **state)
 	fx_free(f);
 }
 
-/* A device with only a 32-bit reach and forced bounce: the swiotlb maximum. */
+/* A bus offset: dma = phys + 4 GiB, on single and sg mappings alike. */
+static void test_dma_direct_bus_offset(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT_OFFSET);
+	const uint64_t ph[] = { 0x10000200, FX_BAR_A + 0x1000 };
+	const uint32_t ln[] = { 0x400, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	uint64_t dma = 0;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000234, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x110000234ull);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	assert_int_equal(n, 2);
+	seg_is(L, s, 0x110000200ull, 0x400, false);
+	/* the P2P page goes by bus address, not through the range map */
+	seg_is(L, phyr_sg_next(L, s), FX_BUS_A + 0x1000, 0x1000, true);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+#ifndef FX_HAVE_IOMMU
+/* Without dma-iommu in the library nothing can be bound. */
+static void test_dma_bind_unsupported(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT);
+
+	(void)state;
+	assert_int_equal(phyr_dma_bind_iommu(f->dev, (struct phyr_dma_iommu *)f),
+			 -EOPNOTSUPP);
+	assert_int_equal(phyr_dma_bind_iommu(f->dev, NULL), 0);
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
+	fx_free(f);
+}
+#endif
+
+/* Forced bounce (swiotlb=force): dma_max_mapping_size is the swiotlb maximum. */
 static void test_dma_direct_bounce_max_mapping(void **state)
 {
 	struct fx *f = fx_new(FX_DIRECT_BOUNCE);
@@ -431,6 +474,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dma_direct_dispatch_sizes),
+		cmocka_unit_test(test_dma_direct_bus_offset),
+#ifndef FX_HAVE_IOMMU
+		cmocka_unit_test(test_dma_bind_unsupported),
+#endif
 		cmocka_unit_test(test_dma_direct_bounce_max_mapping),
 		cmocka_unit_test(test_dma_direct_map_sg_mixed),
 		cmocka_unit_test(test_dma_direct_map_sg_p2p_not_supported),
