@@ -34,5 +34,8 @@
 #if __has_include(<phyr/dma.h>)
 #include <phyr/dma.h>
 #endif
+#if __has_include(<phyr/dma-debug.h>)
+#include <phyr/dma-debug.h>
+#endif
 
 #endif /* PHYR_PHYR_H */
