@@ -37,5 +37,11 @@
 #if __has_include(<phyr/dma-debug.h>)
 #include <phyr/dma-debug.h>
 #endif
+#if __has_include(<phyr/dma-iova.h>)
+#include <phyr/dma-iova.h>
+#endif
+#if __has_include(<phyr/dma-phyr.h>)
+#include <phyr/dma-phyr.h>
+#endif
 
 #endif /* PHYR_PHYR_H */
