@@ -802,6 +802,36 @@ static void test_dma_iova_create_failnth(void **state)
 	fx_free(f);
 }
 
+/* spec B9's list through the two-step API: the caller must leave the gap */
+static void test_dma_iova_b9_list_needs_granule_offsets(void **state)
+{
+	struct fx *f = fx_new();
+	struct phyr_dma_iova_state s;
+
+	(void)state;
+	fx_attach(f, ~0ull, false, 0, NULL);
+	assert_int_equal(phyr_dma_iova_try_alloc(f->d, &s, 0x10000200, 0x6e00), 0);
+	assert_int_equal(s.addr, 0xffff8200);
+	assert_int_equal(phyr_dma_iova_link(f->d, &s, 0x10000200, 0, 0x1e00, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_iova_link(f->d, &s, 0x20000000, 0x1e00, 0x3000, PHYR_DMA_TO_DEVICE,
+					    0), 0);
+	assert_int_equal(phyr_dma_iova_link(f->d, &s, 0x30000000, 0x4e00, 0x800, PHYR_DMA_TO_DEVICE,
+					    0), 0);
+	/* packed right after the 0x800 bytes the IOVA is mid-granule: refused */
+	assert_int_equal(phyr_dma_iova_link(f->d, &s, 0x40000000, 0x5600, 0x1000, PHYR_DMA_TO_DEVICE,
+					    0), -EINVAL);
+	assert_int_equal(xlate(f, 0xffffe000), 0);
+	assert_int_equal(phyr_dma_iova_link(f->d, &s, 0x40000000, 0x5e00, 0x1000, PHYR_DMA_TO_DEVICE,
+					    0), 0);
+	assert_int_equal(xlate(f, 0xffffe000), 0x40000000);
+	assert_int_equal(phyr_dma_iova_sync(f->d, &s, 0, 0x6e00), 0);
+	assert_int_equal(phyr_dma_iova_destroy(f->d, &s, 0x6e00, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(xlate(f, 0xffff8000), 0);
+	assert_int_equal(xlate(f, 0xffffe000), 0);
+	assert_int_equal(fast(f, 8), 0xffff8); /* 7 pages freed: class 3 */
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -824,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_dma_iova_destroy_fq_queues),
 		cmocka_unit_test(test_dma_iova_debug_hooks),
 		cmocka_unit_test(test_dma_iova_create_failnth),
+		cmocka_unit_test(test_dma_iova_b9_list_needs_granule_offsets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -604,6 +604,77 @@ static void test_dma_phyr_failnth(void **state)
 	fx_free(f);
 }
 
+
+/* spec B9's list: the same IOVA and the same two DMA ranges as map_sg */
+static void test_dma_phyr_b9_same_as_map_sg(void **state)
+{
+	static const struct phyr cpu[] = { { 0x10000200, 0x1e00 }, { 0x20000000, 0x3000 },
+					   { 0x30000000, 0x800 }, { 0x40000000, 0x1000 } };
+	struct phyr_dma_phyr_map *m;
+	struct phyr_dma_phyr_info info;
+	const struct phyr *dma;
+	struct fx *f = fx_new();
+	size_t n;
+
+	(void)state;
+	fx_dev(f, ~0ull, false, 0, &strict);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 4, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+					   &m), 0);
+	dma = phyr_dma_phyr_list(m, &n);
+	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8200, 0x5600 }, { 0xffffe000, 0x1000 } }, 2);
+	phyr_dma_phyr_get_info(m, &info);
+	assert_int_equal(info.iova, 0xffff8000);
+	assert_int_equal(info.iova_len, 0x7000);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffd000), 0x30000000);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+	fx_free(f);
+}
+
+/* spec B10's list: no boundary padding, so one range across the boundary */
+static void test_dma_phyr_b10_no_boundary_padding(void **state)
+{
+	static const struct phyr cpu[] = { { 0x10000000, 0x3000 }, { 0x20000000, 0x2000 } };
+	struct phyr_dma_phyr_map *m;
+	struct phyr_dma_phyr_info info;
+	const struct phyr *dma;
+	struct fx *f = fx_new();
+	size_t n;
+
+	(void)state;
+	fx_dev(f, ~0ull, false, 0, &strict);
+	assert_int_equal(phyr_dma_set_seg_boundary(f->dev, 0x3fff), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+					   &m), 0);
+	dma = phyr_dma_phyr_list(m, &n);
+	/* map_sg: iova_len 0x6000, page 0x10003000 mapped as padding, two segments */
+	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8000, 0x5000 } }, 1);
+	phyr_dma_phyr_get_info(m, &info);
+	assert_int_equal(info.iova_len, 0x5000);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffb000), 0x20000000);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+	fx_free(f);
+}
+
+/* spec B11's pages: one run, one range, no 64 KiB max_seg_size split */
+static void test_dma_phyr_b11_no_max_seg_split(void **state)
+{
+	static const struct phyr cpu[] = { { 0x10000000, 0x14000 } };
+	struct phyr_dma_phyr_map *m;
+	const struct phyr *dma;
+	struct fx *f = fx_new();
+	size_t n;
+
+	(void)state;
+	fx_dev(f, ~0ull, false, 0, &strict);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+					   &m), 0);
+	dma = phyr_dma_phyr_list(m, &n);
+	/* map_sg: {0xfffe0000, 0x10000}, {0xffff0000, 0x4000} */
+	assert_dma(dma, n, (const struct phyr[]){ { 0xfffe0000, 0x14000 } }, 1);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +689,9 @@ int main(void)
 		cmocka_unit_test(test_dma_phyr_debug_tracking),
 		cmocka_unit_test(test_dma_phyr_flush_queue),
 		cmocka_unit_test(test_dma_phyr_failnth),
+		cmocka_unit_test(test_dma_phyr_b9_same_as_map_sg),
+		cmocka_unit_test(test_dma_phyr_b10_no_boundary_padding),
+		cmocka_unit_test(test_dma_phyr_b11_no_max_seg_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
