@@ -136,7 +136,27 @@ int cli_size(const char *s, uint64_t *out)
 
 void cli_humanize(char *buf, size_t len, uint64_t bytes)
 {
-	if (humanize_number(buf, len, (int64_t)bytes, "", HN_AUTOSCALE,
-			    HN_DECIMAL | HN_NOSPACE | HN_B | HN_IEC_PREFIXES) < 0)
-		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t scale = 1024;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	while (u < 5 && bytes / scale >= 1024) {
+		scale *= 1024;
+		u++;
+	}
+	/* one decimal, rounded half up, in integers (rem * 10 < 2^64) */
+	{
+		uint64_t whole = bytes / scale, tenths = ((bytes % scale) * 10 + scale / 2) / scale;
+
+		if (tenths == 10) {
+			whole++;
+			tenths = 0;
+		}
+		snprintf(buf, len, "%llu.%llu %s", (unsigned long long)whole,
+			 (unsigned long long)tenths, units[u]);
+	}
 }

@@ -52,7 +52,7 @@ int cli_u64(const char *s, uint64_t *out);
 /* Parses a size with an optional K/M/G/T/P suffix (powers of 1024). */
 int cli_size(const char *s, uint64_t *out);
 
-/* Formats @bytes human-readably ("1.5G") into @buf. */
+/* Formats @bytes with binary units and one decimal ("1.5 GiB", "512 B"). */
 void cli_humanize(char *buf, size_t len, uint64_t bytes);
 
 #endif /* PHYR_SIM_CLI_H */

@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		char b[32];
 
 		if (w->default_bytes)
-			mem_humanize(b, sizeof(b), w->default_bytes);
+			cli_humanize(b, sizeof(b), w->default_bytes);
 		else
 			snprintf(b, sizeof(b), "-");
 		fprintf(f, "  %-13s %-10s %s%s\n", w->name, b, w->desc,

@@ -9,34 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "mem.h"
-
-void mem_humanize(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	unsigned u = 0;
-	uint64_t scale = 1024;
-
-	if (bytes < 1024) {
-		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-		return;
-	}
-	while (u < 5 && bytes / scale >= 1024) {
-		scale *= 1024;
-		u++;
-	}
-	/* one decimal, rounded half up, in integers (rem * 10 < 2^64) */
-	{
-		uint64_t whole = bytes / scale, tenths = ((bytes % scale) * 10 + scale / 2) / scale;
-
-		if (tenths == 10) {
-			whole++;
-			tenths = 0;
-		}
-		snprintf(buf, len, "%llu.%llu %s", (unsigned long long)whole,
-			 (unsigned long long)tenths, units[u]);
-	}
-}
 
 static double per_page(const struct mem_result *r, int i)
 {
@@ -63,8 +37,8 @@ void mem_print_table(FILE *f, const struct mem_params *p, const struct mem_resul
 		const struct mem_result *x = &r[k];
 		uint64_t sg32 = x->cost[PHYR_REPR_SG32].nbytes;
 
-		mem_humanize(b1, sizeof(b1), x->bytes);
-		mem_humanize(b2, sizeof(b2), x->t.nfloor_bytes);
+		cli_humanize(b1, sizeof(b1), x->bytes);
+		cli_humanize(b2, sizeof(b2), x->t.nfloor_bytes);
 		fprintf(f, "\n%s: %s\n", x->w->name, x->w->desc);
 		fprintf(f, "  %s in %llu pages, %llu runs (pattern %s, fragmentation %u/1000); "
 			   "information floor %s\n",
@@ -77,10 +51,10 @@ void mem_print_table(FILE *f, const struct mem_params *p, const struct mem_resul
 			double rs, rf;
 			char rsb[16] = "-", rfb[16] = "-";
 
-			mem_humanize(b1, sizeof(b1), c->nbytes);
-			mem_humanize(b3, sizeof(b3), c->nkernel_bytes);
+			cli_humanize(b1, sizeof(b1), c->nbytes);
+			cli_humanize(b3, sizeof(b3), c->nkernel_bytes);
 			if (backend)
-				mem_humanize(b4, sizeof(b4), c->nheap_bytes);
+				cli_humanize(b4, sizeof(b4), c->nheap_bytes);
 			else
 				snprintf(b4, sizeof(b4), "n/a");
 			if (ratio(c->nbytes, sg32, &rs))
@@ -258,7 +232,7 @@ int mem_plot(const char *path, const struct mem_result *r, unsigned n)
 		"set title 'phyr-sim mem: bytes per 4 KiB page (log scale)'\n"
 		"set style data histograms\nset style histogram clustered gap 1\n"
 		"set style fill solid 0.8 border -1\nset logscale y\n"
-		"set ylabel 'bytes per 4 KiB page'\nset xtics rotate by -30\n"
+		"set ylabel 'bytes per 4 KiB page'\nset format y '%%g'\nset xtics rotate by -30\n"
 		"set key outside right top\nset grid ytics\n"
 		"plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n",
 		path, n + 1, data);

@@ -57,7 +57,6 @@ void mem_print_csv(FILE *f, const struct mem_result *r, unsigned n, const char *
 int mem_plot(const char *path, const struct mem_result *r, unsigned n);
 
 /* "512 B", "4.1 KiB", "200.0 MiB": IEC units, one decimal. */
-void mem_humanize(char *buf, size_t len, uint64_t bytes);
 
 /* Installs the jemalloc backend when phyr-sim was built with it; writes
  * its name ("jemalloc 5.3.0") to @name and returns true, else false. */

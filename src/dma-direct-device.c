@@ -263,6 +263,7 @@ int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce
 		return -EINVAL;
 	if (!ops) {
 		dev->has_bounce = false;
+		dev->bounce_force = false;
 		memset(&dev->bounce, 0, sizeof(dev->bounce));
 		return 0;
 	}
@@ -271,6 +272,7 @@ int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce
 		return -EINVAL;
 	dev->bounce = *ops;
 	dev->has_bounce = true;
+	dev->bounce_force = false;
 	return 0;
 }
 
@@ -409,7 +411,8 @@ static int dp_transfer(struct phyr_device *dev, uint64_t addr, void *rbuf, const
 			ret = phyr_physmem_write(pm, phys[i], (const uint8_t *)wbuf + pos, n);
 		else
 			ret = phyr_physmem_read(pm, phys[i], (uint8_t *)rbuf + pos, n);
-		PHYR_ASSERT(ret == 0);
+		if (ret) /* only if another thread discarded a prefaulted page */
+			goto out_free;
 		bytes += n;
 	}
 	dev->st.np2p_accesses += np2p;

@@ -122,7 +122,8 @@ bool phyr_dma_force_unencrypted(const struct phyr_device *dev)
 
 bool phyr_dma_is_force_bounce(const struct phyr_device *dev)
 {
-	return dev->m->cfg.swiotlb_force || dev->m->cfg.cc_guest;
+	return dev->m->cfg.swiotlb_force || dev->m->cfg.cc_guest ||
+	       (dev->has_bounce && dev->bounce_force);
 }
 
 /* is_pci_p2pdma_page() (and, for the model, any other BAR page: it has no RAM to bounce). */

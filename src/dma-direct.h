@@ -17,6 +17,8 @@ struct phyr_device {
 	phyr_device_translate_fn translate;
 	bool has_bounce;
 	struct phyr_dma_bounce_ops bounce;
+	bool bounce_force;            /* the attached swiotlb pool has force_bounce */
+	unsigned int cpu;             /* current CPU for swiotlb's area choice */
 	struct phyr_device_stats st;
 };
 

@@ -377,10 +377,14 @@ int phyr_list_append_pages(struct phyr_list *l, const uint64_t *pfns, size_t n,
 		if (pfns[i] >> 52)
 			return -EINVAL;
 	snap_take(l, &s);
-	for (size_t i = 0; i < n && ret == 0; i++) {
+	/* physically consecutive pages go in as one range: one re-encode */
+	for (size_t i = 0, j; i < n && ret == 0; i = j) {
 		uint64_t off = i == 0 ? offset : 0;
-		uint64_t chunk = PHYR_PAGE_SIZE - off;
+		uint64_t chunk;
 
+		for (j = i + 1; j < n && pfns[j] == pfns[j - 1] + 1; j++)
+			;
+		chunk = ((uint64_t)(j - i) << PHYR_PAGE_SHIFT) - off;
 		if (chunk > left)
 			chunk = left;
 		ret = list_add(l, pfns[i] << PHYR_PAGE_SHIFT | off, chunk);

@@ -38,6 +38,11 @@ int phyr_machine_create(const struct phyr_machine_config *cfg, const struct phyr
 		alloc_free(a, m, sizeof(*m));
 		return ret;
 	}
+	if (pthread_mutex_init(&m->lock, NULL)) {
+		phyr_physmem_destroy(m->pm);
+		alloc_free(a, m, sizeof(*m));
+		return -ENOMEM;
+	}
 	*out = m;
 	return 0;
 }
@@ -67,6 +72,7 @@ void phyr_machine_destroy(struct phyr_machine *m)
 	alloc_free(m->a, m->ranges, m->ranges_cap * sizeof(*m->ranges));
 	alloc_free(m->a, m->decrypted, m->decrypted_cap * sizeof(*m->decrypted));
 	phyr_physmem_destroy(m->pm);
+	pthread_mutex_destroy(&m->lock);
 	a = m->a_copy;
 	alloc_free(&a, m, sizeof(*m));
 }
@@ -83,8 +89,13 @@ struct phyr_physmem *phyr_machine_physmem(struct phyr_machine *m)
 
 void phyr_machine_get_stats(const struct phyr_machine *m, struct phyr_machine_stats *out)
 {
-	if (m && out)
-		*out = m->st;
+	struct phyr_machine *mm = (struct phyr_machine *)m;
+
+	if (!mm || !out)
+		return;
+	pthread_mutex_lock(&mm->lock);
+	*out = mm->st;
+	pthread_mutex_unlock(&mm->lock);
 }
 
 static bool range_args_ok(uint64_t start, uint64_t size)
@@ -235,7 +246,9 @@ int phyr_machine_lookup(struct phyr_machine *m, uint64_t phys, struct phyr_mem_r
 
 	if (!m || !out)
 		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
 	m->st.nlookups++;
+	pthread_mutex_unlock(&m->lock);
 	memset(out, 0, sizeof(*out));
 	out->decrypted = machine_is_decrypted(m, phys, 1);
 	r = machine_find_range(m, phys);

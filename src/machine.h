@@ -3,6 +3,8 @@
 #ifndef PHYR_SRC_MACHINE_H
 #define PHYR_SRC_MACHINE_H
 
+#include <pthread.h>
+
 #include "phyr/machine.h"
 
 #define PCI_NUM_BARS 6
@@ -84,6 +86,10 @@ struct phyr_machine {
 	struct phyr_pci_dev *devs_tail;
 	struct phyr_p2p_pgmap *pgmaps;
 	struct phyr_machine_stats st;
+	/* Guards the P2P map-type caches and st: mappers on several threads
+	 * look map types up concurrently. Topology and memory map are set up
+	 * before concurrent use and are read without it. */
+	pthread_mutex_t lock;
 };
 
 /* machine.c */

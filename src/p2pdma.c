@@ -61,12 +61,14 @@ void p2pdma_flush_all_caches(struct phyr_machine *m)
 {
 	struct phyr_pci_dev *d;
 
+	pthread_mutex_lock(&m->lock);
 	for (d = m->devs; d; d = d->next) {
 		if (d->p2pdma && d->p2pdma->cache) {
 			memset(d->p2pdma->cache, 0, d->p2pdma->cache_cap * sizeof(*d->p2pdma->cache));
 			d->p2pdma->cache_used = 0;
 		}
 	}
+	pthread_mutex_unlock(&m->lock);
 }
 
 /* map_types_idx(): (pci_domain_nr << 16) | pci_dev_id. */
@@ -169,6 +171,7 @@ static bool host_bridge_allowlist(const struct phyr_pci_dev *a, const struct phy
 	return host_allowed(a->host, false) && host_allowed(b->host, false);
 }
 
+/* Called with the machine's lock held (it updates the cache and counters). */
 static enum phyr_p2pdma_map_type calc_map_type_and_dist(struct phyr_pci_dev *provider,
 							struct phyr_pci_dev *client, int *dist)
 {
@@ -219,7 +222,9 @@ enum phyr_p2pdma_map_type phyr_p2pdma_calc(struct phyr_pci_dev *provider,
 			*dist = -1;
 		return PHYR_P2PDMA_MAP_NOT_SUPPORTED;
 	}
+	pthread_mutex_lock(&provider->m->lock);
 	t = calc_map_type_and_dist(provider, client, &d);
+	pthread_mutex_unlock(&provider->m->lock);
 	if (dist)
 		*dist = d;
 	return t;
@@ -233,35 +238,43 @@ enum phyr_p2pdma_map_type phyr_p2pdma_map_type(struct phyr_pci_dev *provider,
 
 	if (!provider || !provider->p2pdma)
 		return PHYR_P2PDMA_MAP_NOT_SUPPORTED;
+	pthread_mutex_lock(&provider->m->lock);
 	provider->m->st.nmap_type_calls++;
-	if (!client || client->m != provider->m)
-		return PHYR_P2PDMA_MAP_NOT_SUPPORTED;
-	t = cache_load(provider->p2pdma, map_types_idx(client));
-	if (t != PHYR_P2PDMA_MAP_UNKNOWN) {
-		provider->m->st.nmap_type_cache_hits++;
-		return t;
+	if (!client || client->m != provider->m) {
+		t = PHYR_P2PDMA_MAP_NOT_SUPPORTED;
+		goto out_unlock;
 	}
-	return calc_map_type_and_dist(provider, client, &dist);
+	t = cache_load(provider->p2pdma, map_types_idx(client));
+	if (t != PHYR_P2PDMA_MAP_UNKNOWN)
+		provider->m->st.nmap_type_cache_hits++;
+	else
+		t = calc_map_type_and_dist(provider, client, &dist);
+out_unlock:
+	pthread_mutex_unlock(&provider->m->lock);
+	return t;
 }
 
 int phyr_p2pdma_distance_many(struct phyr_pci_dev *provider, struct phyr_pci_dev *const *clients,
 			      int n, int *out_dist)
 {
-	int i, dist, total = 0;
+	int i, dist, total = 0, ret = 0;
 
 	if (!provider || n <= 0 || !clients)
 		return -EINVAL;
+	pthread_mutex_lock(&provider->m->lock);
 	for (i = 0; i < n; i++) {
-		if (!clients[i] || clients[i]->m != provider->m)
-			return -EREMOTEIO;
-		if (calc_map_type_and_dist(provider, clients[i], &dist) ==
-		    PHYR_P2PDMA_MAP_NOT_SUPPORTED)
-			return -EREMOTEIO;
+		if (!clients[i] || clients[i]->m != provider->m ||
+		    calc_map_type_and_dist(provider, clients[i], &dist) ==
+			    PHYR_P2PDMA_MAP_NOT_SUPPORTED) {
+			ret = -EREMOTEIO;
+			break;
+		}
 		total += dist;
 	}
-	if (out_dist)
+	pthread_mutex_unlock(&provider->m->lock);
+	if (!ret && out_dist)
 		*out_dist = total;
-	return 0;
+	return ret;
 }
 
 int phyr_p2pdma_distance(struct phyr_pci_dev *provider, struct phyr_pci_dev *client, int *out_dist)

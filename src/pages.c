@@ -21,6 +21,7 @@ struct phyr_pages {
 	const struct phyr_allocator *a;
 	struct phyr_pages_opts o;
 	uint32_t frag; /* permille */
+	uint64_t frag_thr; /* thr32(frag) */
 	uint64_t left; /* pages still to hand out; UINT64_MAX = unlimited */
 	struct phyr_pages_stats st;
 
@@ -70,10 +71,16 @@ static uint64_t rnd(struct phyr_pages *g)
 	return mix64(g->rng += UINT64_C(0x9E3779B97F4A7C15));
 }
 
+/* Threshold of a 32-bit random number that hits with permille / 1000. */
+static uint64_t thr32(uint32_t permille)
+{
+	return ((uint64_t)permille << 32) / 1000;
+}
+
 /* True with probability permille / 1000. */
 static bool chance(struct phyr_pages *g, uint32_t permille)
 {
-	return rnd(g) % 1000 < permille;
+	return (rnd(g) >> 32) < thr32(permille);
 }
 
 static void reseed(struct phyr_pages *g, uint64_t salt)
@@ -101,6 +108,7 @@ int phyr_pages_create(const struct phyr_pages_opts *opts, const struct phyr_allo
 	g->a = a;
 	g->o = *opts;
 	g->frag = frag;
+	g->frag_thr = thr32(frag);
 	g->left = opts->bytes ? (opts->bytes + PHYR_PAGE_SIZE - 1) >> PHYR_PAGE_SHIFT : UINT64_MAX;
 	g->nhigh = opts->mem_bytes ? (opts->mem_bytes + (ARENA_PAGES << PHYR_PAGE_SHIFT) - 1) >>
 					     (ARENA_SHIFT + PHYR_PAGE_SHIFT)
@@ -180,10 +188,15 @@ static bool churn_node(struct phyr_pages *g, uint64_t pfn, int order, bool broke
 	bool lo, hi;
 	uint64_t half;
 
-	/* a node is split further with probability frag; otherwise it is a
-	 * leaf of the churn, occupied or free with even odds */
-	if (!broken && (order == 0 || !chance(g, g->frag)))
-		return !chance(g, 500);
+	/* a node is split further with probability frag (high half of one
+	 * random word); otherwise it is a leaf of the churn, occupied or
+	 * free with even odds (its low bit) */
+	if (!broken) {
+		uint64_t r = rnd(g);
+
+		if (order == 0 || (r >> 32) >= g->frag_thr)
+			return r & 1;
+	}
 	half = UINT64_C(1) << (order - 1);
 	lo = churn_node(g, pfn, order - 1, false);
 	hi = churn_node(g, pfn + half, order - 1, false);

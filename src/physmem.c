@@ -8,7 +8,11 @@
  * whole 64-bit physical space exists and costs nothing until touched.
  * Mutating calls allocate every page they need before copying a byte, so an
  * allocation failure leaves the contents untouched.
+ *
+ * Thread safety: every call takes the memory's mutex, so devices on
+ * several threads may move bytes concurrently.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -29,6 +33,8 @@ struct phyr_physmem {
 	size_t cap; /* power of two */
 	size_t used;
 	struct phyr_physmem_stats st;
+	pthread_mutex_t lock;
+	bool locked; /* the mutex is held (checked by the __pm_ variants) */
 };
 
 static size_t pm_hash(uint64_t pfn, size_t cap)
@@ -205,6 +211,10 @@ int phyr_physmem_create(const struct phyr_allocator *a, struct phyr_physmem **ou
 		return -ENOMEM;
 	pm->a_copy = *a;
 	pm->a = &pm->a_copy;
+	if (pthread_mutex_init(&pm->lock, NULL)) {
+		alloc_free(a, pm, sizeof(*pm));
+		return -ENOMEM;
+	}
 	*out = pm;
 	return 0;
 }
@@ -219,6 +229,7 @@ void phyr_physmem_destroy(struct phyr_physmem *pm)
 	for (i = 0; i < pm->cap; i++)
 		alloc_free(pm->a, pm->slots[i].page, PHYR_PAGE_SIZE);
 	alloc_free(pm->a, pm->slots, pm->cap * sizeof(*pm->slots));
+	pthread_mutex_destroy(&pm->lock);
 	a = pm->a_copy;
 	alloc_free(&a, pm, sizeof(*pm));
 }
@@ -291,8 +302,9 @@ static void chunk_cmp(uint8_t *page, size_t off, size_t n, size_t pos, void *arg
 	}
 }
 
-int phyr_physmem_read(struct phyr_physmem *pm, uint64_t phys, void *buf, size_t len)
+static int __pm_read(struct phyr_physmem *pm, uint64_t phys, void *buf, size_t len)
 {
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || (!buf && len) || !pm_range_ok(phys, len))
 		return -EINVAL;
 	pm_walk(pm, phys, len, chunk_read, buf);
@@ -301,10 +313,11 @@ int phyr_physmem_read(struct phyr_physmem *pm, uint64_t phys, void *buf, size_t 
 	return 0;
 }
 
-int phyr_physmem_write(struct phyr_physmem *pm, uint64_t phys, const void *buf, size_t len)
+static int __pm_write(struct phyr_physmem *pm, uint64_t phys, const void *buf, size_t len)
 {
 	int ret;
 
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || (!buf && len) || !pm_range_ok(phys, len))
 		return -EINVAL;
 	ret = pm_populate(pm, phys, len);
@@ -316,10 +329,11 @@ int phyr_physmem_write(struct phyr_physmem *pm, uint64_t phys, const void *buf, 
 	return 0;
 }
 
-int phyr_physmem_memset(struct phyr_physmem *pm, uint64_t phys, int c, size_t len)
+static int __pm_memset(struct phyr_physmem *pm, uint64_t phys, int c, size_t len)
 {
 	int ret;
 
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || !pm_range_ok(phys, len))
 		return -EINVAL;
 	c = (uint8_t)c;
@@ -334,12 +348,13 @@ int phyr_physmem_memset(struct phyr_physmem *pm, uint64_t phys, int c, size_t le
 	return 0;
 }
 
-int phyr_physmem_copy(struct phyr_physmem *pm, uint64_t dst, uint64_t src, size_t len)
+static int __pm_copy(struct phyr_physmem *pm, uint64_t dst, uint64_t src, size_t len)
 {
 	uint8_t tmp[512];
 	size_t n, done;
 	int ret;
 
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || !pm_range_ok(dst, len) || !pm_range_ok(src, len))
 		return -EINVAL;
 	ret = pm_populate(pm, dst, len);
@@ -369,11 +384,12 @@ out:
 	return 0;
 }
 
-int phyr_physmem_compare(struct phyr_physmem *pm, uint64_t phys, const void *buf, size_t len,
+static int __pm_compare(struct phyr_physmem *pm, uint64_t phys, const void *buf, size_t len,
 			 size_t *first_diff)
 {
 	struct cmp_arg c = { .buf = buf };
 
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || (!buf && len) || !first_diff || !pm_range_ok(phys, len))
 		return -EINVAL;
 	pm_walk(pm, phys, len, chunk_cmp, &c);
@@ -383,13 +399,14 @@ int phyr_physmem_compare(struct phyr_physmem *pm, uint64_t phys, const void *buf
 	return 0;
 }
 
-int phyr_physmem_discard(struct phyr_physmem *pm, uint64_t phys, size_t len)
+static int __pm_discard(struct phyr_physmem *pm, uint64_t phys, size_t len)
 {
 	uint64_t end, pfn, first, last;
 	size_t i;
 	bool whole;
 	int zero = 0;
 
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || !pm_range_ok(phys, len))
 		return -EINVAL;
 	if (!len)
@@ -429,21 +446,136 @@ int phyr_physmem_discard(struct phyr_physmem *pm, uint64_t phys, size_t len)
 	return 0;
 }
 
-int phyr_physmem_prefault(struct phyr_physmem *pm, uint64_t phys, size_t len)
+static int __pm_prefault(struct phyr_physmem *pm, uint64_t phys, size_t len)
 {
+	PHYR_ASSERT(!pm || pm->locked);
 	if (!pm || !pm_range_ok(phys, len))
 		return -EINVAL;
 	return pm_populate(pm, phys, len);
 }
 
+
+
+/* Public entry points: the same operations under the memory's mutex. */
+int phyr_physmem_read(struct phyr_physmem *pm, uint64_t phys, void *buf, size_t len)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_read(pm, phys, buf, len);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
+int phyr_physmem_write(struct phyr_physmem *pm, uint64_t phys, const void *buf, size_t len)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_write(pm, phys, buf, len);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
+int phyr_physmem_memset(struct phyr_physmem *pm, uint64_t phys, int c, size_t len)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_memset(pm, phys, c, len);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
+int phyr_physmem_copy(struct phyr_physmem *pm, uint64_t dst, uint64_t src, size_t len)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_copy(pm, dst, src, len);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
+int phyr_physmem_compare(struct phyr_physmem *pm, uint64_t phys, const void *buf, size_t len,
+			 size_t *first_diff)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_compare(pm, phys, buf, len, first_diff);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
+int phyr_physmem_discard(struct phyr_physmem *pm, uint64_t phys, size_t len)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_discard(pm, phys, len);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
+int phyr_physmem_prefault(struct phyr_physmem *pm, uint64_t phys, size_t len)
+{
+	int ret;
+
+	if (!pm)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->locked = true;
+	ret = __pm_prefault(pm, phys, len);
+	pm->locked = false;
+	pthread_mutex_unlock(&pm->lock);
+	return ret;
+}
+
 bool phyr_physmem_is_backed(const struct phyr_physmem *pm, uint64_t phys)
 {
-	return pm && pm_find(pm, phys >> PHYR_PAGE_SHIFT);
+	struct phyr_physmem *p = (struct phyr_physmem *)pm;
+	bool ret;
+
+	if (!p)
+		return false;
+	pthread_mutex_lock(&p->lock);
+	ret = pm_find(p, phys >> PHYR_PAGE_SHIFT) != NULL;
+	pthread_mutex_unlock(&p->lock);
+	return ret;
 }
 
 void phyr_physmem_get_stats(const struct phyr_physmem *pm, struct phyr_physmem_stats *out)
 {
-	if (!pm || !out)
+	struct phyr_physmem *p = (struct phyr_physmem *)pm;
+
+	if (!p || !out)
 		return;
-	*out = pm->st;
+	pthread_mutex_lock(&p->lock);
+	*out = p->st;
+	pthread_mutex_unlock(&p->lock);
 }

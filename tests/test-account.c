@@ -11,7 +11,12 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "phyr/account.h"
+#include "phyr/pages.h"
+#include "phyr/sg.h"
 
 static void test_account_kmalloc_classes(void **state)
 {
@@ -189,6 +194,109 @@ static void test_account_ledger_coalesces(void **state)
 	phyr_ledger_destroy(g);
 }
 
+static void test_account_ledger_failnth_no_leak(void **state)
+{
+	(void)state;
+	for (uint64_t fail = 1;; fail++) {
+		struct phyr_failnth f = { .fail_at = fail };
+		struct phyr_allocator a;
+		struct phyr_ledger *g;
+		int ret;
+
+		phyr_failnth_allocator(&f, &a);
+		ret = phyr_ledger_create(0, &a, &g);
+		if (ret) {
+			assert_int_equal(ret, -ENOMEM);
+			assert_int_equal(f.nlive, 0);
+			continue;
+		}
+		/* the ledger and its two measure-only lists; adding never allocates */
+		assert_int_equal(fail, 4);
+		for (uint64_t i = 0; i < 1000; i++)
+			assert_int_equal(phyr_ledger_add(g, i << 13, 0x1000), 0);
+		assert_int_equal(f.nallocs, 3);
+		phyr_ledger_destroy(g);
+		assert_int_equal(f.nlive, 0);
+		break;
+	}
+}
+
+/*
+ * Differential: the ledger's scatterlist arithmetic against real tables
+ * built by the scatterlist model (sg_alloc_table_from_pages, Linux-exact)
+ * from the same page arrays, in all three 64-bit layouts.
+ */
+static void test_account_sg_matches_sg_model(void **state)
+{
+	static const struct {
+		enum phyr_sg_layout_id id;
+		enum phyr_repr repr;
+	} layouts[] = {
+		{ PHYR_SG_LAYOUT_64, PHYR_REPR_SG24 },
+		{ PHYR_SG_LAYOUT_64_LEN_FLAGS, PHYR_REPR_SG32 },
+		{ PHYR_SG_LAYOUT_64_DEBUG_SG, PHYR_REPR_SG40 },
+	};
+	static const enum phyr_pages_pattern pats[] = {
+		PHYR_PAGES_FRESH, PHYR_PAGES_FRAGMENTED, PHYR_PAGES_THP, PHYR_PAGES_SCATTERED,
+	};
+	const unsigned maxn = 40000;
+	uint64_t *pfns = calloc(maxn, sizeof(*pfns));
+
+	(void)state;
+	assert_non_null(pfns);
+	for (unsigned c = 0; c < 24; c++) {
+		struct phyr_pages_opts po = { .pattern = pats[c % 4], .seed = c,
+					      .frag_permille = c % 3 ? PHYR_PAGES_FRAG_DEFAULT : 1000 };
+		unsigned n = 1 + (unsigned)((c * 7919u) % maxn);
+		uint32_t off = (c & 1) ? 0x200 : 0;
+		uint64_t size = (uint64_t)n * 4096 - off - ((c & 2) ? 0x100 : 0), left = size;
+		struct phyr_pages *pg;
+		struct phyr_ledger *g;
+		size_t got;
+
+		assert_int_equal(phyr_pages_create(&po, NULL, &pg), 0);
+		assert_int_equal(phyr_pages_fill(pg, pfns, n, &got), 0);
+		assert_int_equal(got, n);
+		phyr_pages_destroy(pg);
+		assert_int_equal(phyr_ledger_create(0, NULL, &g), 0);
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t o = i ? 0 : off, piece = 4096 - o < left ? 4096 - o : left;
+
+			assert_int_equal(phyr_ledger_add(g, (pfns[i] << 12) + o, piece), 0);
+			left -= piece;
+		}
+		for (unsigned k = 0; k < 3; k++) {
+			struct phyr_sg_table *t;
+			struct phyr_sg_bytes b;
+			struct phyr_mem_cost cost;
+			uint64_t kernel = 0;
+
+			assert_int_equal(phyr_sg_table_create(layouts[k].id, NULL, &t), 0);
+			assert_int_equal(phyr_sg_alloc_table_from_pages(t, pfns, NULL, n, off, size), 0);
+			phyr_sg_table_bytes(t, &b);
+			for (unsigned i = 0; i < phyr_sg_table_nchunks(t); i++) {
+				struct phyr_sg_chunk ch;
+
+				assert_int_equal(phyr_sg_table_chunk(t, i, &ch), 0);
+				kernel += ch.page ? 4096 : phyr_account_kmalloc_size(ch.alloc_bytes);
+			}
+			assert_int_equal(phyr_ledger_cost(g, layouts[k].repr, &cost), 0);
+			if (cost.nentries != b.data_entries || cost.nbytes != b.entry_bytes ||
+			    cost.nblocks != b.nchunks || cost.nslots != b.data_entries + b.chain_entries ||
+			    cost.nkernel_bytes != kernel || cost.ndesc_bytes != 16)
+				fail_msg("case %u layout %u: ledger %llu entries %llu B %llu chunks, "
+					 "sg model %llu entries %llu B %llu chunks",
+					 c, k, (unsigned long long)cost.nentries,
+					 (unsigned long long)cost.nbytes, (unsigned long long)cost.nblocks,
+					 (unsigned long long)b.data_entries,
+					 (unsigned long long)b.entry_bytes, (unsigned long long)b.nchunks);
+			phyr_sg_table_destroy(t);
+		}
+		phyr_ledger_destroy(g);
+	}
+	free(pfns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +307,8 @@ int main(void)
 		cmocka_unit_test(test_account_floor_and_segments),
 		cmocka_unit_test(test_account_ledger_129_pages),
 		cmocka_unit_test(test_account_ledger_coalesces),
+		cmocka_unit_test(test_account_ledger_failnth_no_leak),
+		cmocka_unit_test(test_account_sg_matches_sg_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

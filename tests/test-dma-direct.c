@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "phyr/dma.h"
 #include "phyr/machine.h"
@@ -1007,6 +1008,60 @@ static void test_dma_direct_random_mixed_lists_move_bytes(void **state)
 	fx_free(f);
 }
 
+struct thr_arg {
+	struct fx *f;
+	struct phyr_device *d;
+	int id;
+	int errors;
+};
+
+static void *thr_main(void *p)
+{
+	struct thr_arg *t = p;
+	uint8_t in[512], out[512];
+	struct phyr_dma_sg_ent e[2];
+	int it, n;
+
+	for (it = 0; it < 200; it++) {
+		uint64_t ram = 0x20000000ull + ((uint64_t)t->id << 20) + ((uint64_t)(it % 64) << 12);
+		uint64_t bar = BAR_CPU + ((uint64_t)t->id << 16) + ((uint64_t)(it % 16) << 12);
+
+		memset(in, t->id * 16 + it, sizeof(in));
+		memset(e, 0, sizeof(e));
+		e[0] = (struct phyr_dma_sg_ent){ .phys = ram, .len = sizeof(in) };
+		e[1] = (struct phyr_dma_sg_ent){ .phys = bar, .len = sizeof(in) };
+		if (phyr_dma_direct_map_sg(t->d, e, 2, PHYR_DMA_FROM_DEVICE, 0, &n) ||
+		    phyr_device_dma_write(t->d, e[0].dma_addr, in, sizeof(in)) ||
+		    phyr_device_dma_write(t->d, e[1].dma_addr, in, sizeof(in)) ||
+		    phyr_dma_direct_unmap_sg(t->d, e, 2, PHYR_DMA_FROM_DEVICE, 0) ||
+		    phyr_physmem_read(t->f->pm, ram, out, sizeof(out)) || memcmp(in, out, sizeof(in)) ||
+		    phyr_physmem_read(t->f->pm, bar, out, sizeof(out)) || memcmp(in, out, sizeof(in)))
+			t->errors++;
+	}
+	return NULL;
+}
+
+/* Devices on several threads share the machine: memory and the P2P cache are locked. */
+static void test_dma_direct_threads_share_machine(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	struct thr_arg a[4];
+	pthread_t th[4];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		a[i] = (struct thr_arg){ .f = f, .d = fx_dev(f, PHYR_DMA_BIT_MASK(64), false), .id = i };
+		assert_int_equal(pthread_create(&th[i], NULL, thr_main, &a[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(a[i].errors, 0);
+		phyr_device_destroy(a[i].d);
+	}
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1031,6 +1086,7 @@ int main(void)
 		cmocka_unit_test(test_dma_direct_data_path_reach_and_holes),
 		cmocka_unit_test(test_dma_direct_failnth_create_and_transfer),
 		cmocka_unit_test(test_dma_direct_random_mixed_lists_move_bytes),
+		cmocka_unit_test(test_dma_direct_threads_share_machine),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

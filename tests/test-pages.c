@@ -236,6 +236,34 @@ static void test_pages_fill_and_bad_options(void **state)
 	phyr_pages_destroy(NULL);
 }
 
+static void test_pages_failnth_no_leak(void **state)
+{
+	(void)state;
+	for (uint64_t fail = 1;; fail++) {
+		struct phyr_failnth f = { .fail_at = fail };
+		struct phyr_allocator a;
+		struct phyr_pages_opts o = { .pattern = PHYR_PAGES_THP, .seed = 1,
+					     .bytes = 64 * MiB, .frag_permille = 500 };
+		struct phyr_pages *g;
+		struct phyr_pages_run r;
+		int ret;
+
+		phyr_failnth_allocator(&f, &a);
+		ret = phyr_pages_create(&o, &a, &g);
+		if (ret) {
+			assert_int_equal(ret, -ENOMEM);
+			assert_int_equal(f.nlive, 0);
+			continue;
+		}
+		assert_int_equal(fail, 3); /* the generator, then its free lists */
+		while (phyr_pages_next(g, 0, &r) == 1)
+			;
+		phyr_pages_destroy(g);
+		assert_int_equal(f.nlive, 0);
+		break;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_pages_bar_chunks_and_enospc),
 		cmocka_unit_test(test_pages_bounded_memory_runs_out),
 		cmocka_unit_test(test_pages_fill_and_bad_options),
+		cmocka_unit_test(test_pages_failnth_no_leak),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

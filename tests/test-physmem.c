@@ -160,7 +160,7 @@ static void test_physmem_many_pages_rehash(void **state)
 static void test_physmem_bad_args(void **state)
 {
 	struct phyr_physmem *pm;
-	uint8_t b[2];
+	uint8_t b[2] = { 7, 8 };
 	size_t d;
 
 	(void)state;

@@ -43,6 +43,9 @@ extern "C" {
 #endif
 
 struct phyr_device;
+struct phyr_swiotlb;
+struct phyr_swiotlb_memory;
+struct phyr_iommu_domain;
 
 /** enum dma_data_direction, Linux's values. */
 enum phyr_dma_data_direction {
@@ -165,7 +168,8 @@ struct phyr_device_stats {
  * would bounce fails with Linux's error. All addresses are CPU physical.
  * @map: swiotlb_tbl_map_single(dev, phys, size, alloc_align_mask 0, dir,
  *       attrs): reserve slots, copy the original into them, return the
- *       bounce address in @tlb_phys; 0 or -ENOMEM (pool full).
+ *       bounce address in @tlb_phys; 0 or a negative errno (pool full,
+ *       ...): any failure makes the mapping fail with -ENOMEM.
  *       dma-direct converts @tlb_phys with phys_to_dma_unencrypted, checks
  *       dma_capable and calls @unmap (with SKIP_CPU_SYNC) if that fails.
  * @unmap: swiotlb_tbl_unmap_single(): copy back unless SKIP_CPU_SYNC in
@@ -296,6 +300,16 @@ PHYR_EXPORT int phyr_dma_direct_set_offset(struct phyr_device *dev, uint64_t cpu
  */
 PHYR_EXPORT int phyr_device_attach_iommu(struct phyr_device *dev, void *domain,
 					 phyr_device_translate_fn translate);
+/**
+ * phyr_device_attach_iommu_domain() - attach a mock IOMMU domain of
+ * <phyr/iommu.h>: the data path translates each page with
+ * phyr_iommu_translate() (IOTLB, table walk, permissions; faults are
+ * recorded in the domain and counted in the device). NULL detaches.
+ * Return: 0, -EINVAL (NULL @dev).
+ */
+PHYR_EXPORT int phyr_device_attach_iommu_domain(struct phyr_device *dev,
+						struct phyr_iommu_domain *domain);
+
 /** phyr_device_iommu() - the attached domain, NULL if none. */
 PHYR_EXPORT void *phyr_device_iommu(const struct phyr_device *dev);
 
@@ -306,6 +320,34 @@ PHYR_EXPORT void *phyr_device_iommu(const struct phyr_device *dev);
  */
 PHYR_EXPORT int phyr_device_set_bounce(struct phyr_device *dev,
 				       const struct phyr_dma_bounce_ops *ops);
+
+/**
+ * phyr_dma_swiotlb_memory() - the bounce-copy hook of <phyr/swiotlb.h>
+ * backed by @m's simulated memory: give it to phyr_swiotlb_create() so
+ * bounces move real bytes.
+ */
+PHYR_EXPORT void phyr_dma_swiotlb_memory(struct phyr_machine *m, struct phyr_swiotlb_memory *out);
+
+/**
+ * phyr_device_use_swiotlb() - plug a swiotlb pool into @dev's bounce slot
+ * (what Linux's dev->dma_io_tlb_mem does): dma-direct then bounces through
+ * @pool, with the device's min_align_mask and segment boundary and the
+ * pool's phys_to_dma_unencrypted offset; the pool's force_bounce forces
+ * every mapping of @dev to bounce. On a machine with memory encryption the
+ * pool's range is marked decrypted (swiotlb_update_mem_attributes). The
+ * pool must lie in RAM of the memory map for the device to reach it, and
+ * must have been created with phyr_dma_swiotlb_memory() to move bytes.
+ * @pool NULL detaches. @pool stays owned by the caller and must outlive
+ * the attachment.
+ * Return: 0, -EINVAL (NULL @dev), -ENOMEM.
+ */
+PHYR_EXPORT int phyr_device_use_swiotlb(struct phyr_device *dev, struct phyr_swiotlb *pool);
+
+/**
+ * phyr_device_set_cpu() - the CPU the next mappings of @dev run on (Linux's
+ * smp_processor_id(); swiotlb starts its area search there). Default 0.
+ */
+PHYR_EXPORT void phyr_device_set_cpu(struct phyr_device *dev, unsigned int cpu);
 
 /* ------------------------------------------------------------------ */
 /* dma-direct                                                          */
@@ -335,7 +377,7 @@ PHYR_EXPORT bool phyr_dma_capable(const struct phyr_device *dev, uint64_t addr, 
 /** phyr_dma_force_unencrypted() - force_dma_unencrypted() of x86 (guest: always; SME host: mask below the marker). */
 PHYR_EXPORT bool phyr_dma_force_unencrypted(const struct phyr_device *dev);
 
-/** phyr_dma_is_force_bounce() - is_swiotlb_force_bounce(): swiotlb=force or a confidential guest. */
+/** phyr_dma_is_force_bounce() - is_swiotlb_force_bounce(): swiotlb=force (machine or the device's pool) or a confidential guest. */
 PHYR_EXPORT bool phyr_dma_is_force_bounce(const struct phyr_device *dev);
 
 /**

@@ -11,6 +11,16 @@
 
 #include "phyr/list.h"
 
+/*
+ * The codec sources are compiled into the target itself, so that libFuzzer
+ * instruments them for coverage (the library archive is built without
+ * -fsanitize=fuzzer); the archive's copies are then never linked in.
+ */
+#include "account.c"
+#include "list.c"
+#include "packed.c"
+#include "rlist.c"
+
 #define MAX_RUNS 4096
 
 struct runs {
