@@ -61,17 +61,6 @@ static void release_iova(void *ctx, uint64_t iova, uint64_t size, uint64_t ntabl
 		phyr_iova_free_fast(d->iovad, iova >> d->shift, size >> d->shift, d->cpu);
 }
 
-/* The device's DMA engine behind this domain. */
-static int translate(void *domain, struct phyr_device *dev, uint64_t iova, bool is_write,
-		     uint64_t *phys)
-{
-	struct phyr_dma_iommu *d = domain;
-
-	(void)dev;
-	return phyr_iommu_translate(d->domain, iova,
-				    is_write ? PHYR_IOMMU_ACCESS_WRITE : PHYR_IOMMU_ACCESS_READ, phys);
-}
-
 int phyr_dma_iommu_create(struct phyr_device *dev, const struct phyr_dma_iommu_config *cfg,
 			  const struct phyr_allocator *a, struct phyr_dma_iommu **out)
 {
@@ -148,7 +137,7 @@ int phyr_dma_iommu_create(struct phyr_device *dev, const struct phyr_dma_iommu_c
 			if (ret)
 				goto err_iovad;
 		}
-		ret = phyr_device_attach_iommu(dev, d, translate);
+		ret = phyr_device_attach_iommu_domain(dev, d->domain);
 		if (ret)
 			goto err_iovad;
 		d->attached = true;
@@ -169,7 +158,7 @@ void phyr_dma_iommu_destroy(struct phyr_dma_iommu *d)
 {
 	if (!d)
 		return;
-	if (d->attached && phyr_device_iommu(d->dev) == d)
+	if (d->attached && phyr_device_iommu(d->dev) == d->domain)
 		phyr_device_attach_iommu(d->dev, NULL, NULL);
 	/* pending flush-queue entries release into the IOVA domain first */
 	phyr_iommu_domain_destroy(d->domain);

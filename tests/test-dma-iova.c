@@ -794,7 +794,7 @@ static void test_dma_iova_create_failnth(void **state)
 		}
 		assert_true(n < 1000);
 	}
-	assert_ptr_equal(phyr_device_iommu(f->dev), f->d);
+	assert_ptr_equal(phyr_device_iommu(f->dev), phyr_dma_iommu_domain(f->d));
 	phyr_dma_iommu_destroy(f->d);
 	assert_int_equal(fn.nlive, 0);
 	assert_null(phyr_device_iommu(f->dev));

@@ -6,8 +6,8 @@
  * domain: Linux's iommu_dma_cookie (IOVA domain + flush queue, here the
  * mock IOMMU domain's) plus the device's pci_32bit_workaround flag. It
  * owns the IOMMU domain and the IOVA domain it creates, wires the flush
- * queue's release to free_iova_fast, and attaches itself to the device so
- * the device's DMA engine translates through it.
+ * queue's release to free_iova_fast, and attaches the domain to the device
+ * so the device's DMA engine translates through it.
  *
  * Reproduced exactly from Linux v6.17 drivers/iommu/dma-iommu.c (spec 3.3,
  * 3.4, 3.5, 3.8, B7, B16, B17):
@@ -145,8 +145,8 @@ struct phyr_dma_iommu_stats {
  * for @dev: create the IOMMU domain and (paging domains) its IOVA domain
  * with granule = smallest page size, start_pfn = max(1, aperture_start >>
  * shift), reserve @cfg->resv, set pci_32bit_workaround (PCI devices unless
- * forcedac) and attach to @dev (phyr_device_attach_iommu) so the device's
- * data path translates through the domain.
+ * forcedac) and attach the domain to @dev (phyr_device_attach_iommu_domain)
+ * so the device's data path translates through it.
  * @dev: the device (must outlive the object). @cfg: NULL = defaults.
  * @a: allocator (NULL = malloc). @out: the new object.
  * Return: 0, -EINVAL (NULL, a granule above 4 KiB, a bad option), -ENOMEM.
