@@ -11,7 +11,8 @@
  * 03:00.0 and client 04:00.0 (the device); root port 00:02.0 -> provider2
  * 05:00.0. Provider BAR: CPU 0x3_0000_0000, bus 0x9000_0000 (BUS_ADDR for
  * the client); provider2 BAR: CPU = bus 0xe000_0000 (THRU_HOST_BRIDGE).
- * swiotlb pool at 0x7000_0000 (1 MiB).
+ * swiotlb pool at 0x7000_0000 (1 MiB), plugged into the device for
+ * dma-direct (phyr_device_use_swiotlb) and into its dma-iommu attachment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,72 +38,9 @@ struct fx {
 	struct phyr_pci_dev *rp1, *sw, *dp0, *dp1, *prov, *client, *rp2, *prov2;
 	struct phyr_swiotlb *tlb;
 	struct phyr_swiotlb_memory mem;
-	struct phyr_dma_bounce_ops ops;
 	struct phyr_device *dev;
 	struct phyr_dma_iommu *d;
 };
-
-static int mem_read(void *ctx, uint64_t phys, void *buf, size_t len)
-{
-	return phyr_physmem_read(ctx, phys, buf, len);
-}
-
-static int mem_write(void *ctx, uint64_t phys, const void *buf, size_t len)
-{
-	return phyr_physmem_write(ctx, phys, buf, len);
-}
-
-/* dma-direct's bounce hook on the real swiotlb pool */
-static int b_map(void *ctx, struct phyr_device *dev, uint64_t phys, size_t size,
-		 enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *tlb)
-{
-	struct fx *f = ctx;
-	struct phyr_swiotlb_dev sd = { .min_align_mask = phyr_dma_get_min_align_mask(dev) };
-
-	return phyr_swiotlb_tbl_map_single(f->tlb, &sd, 0, phys, size, 0, (int)dir, attrs, tlb) ?
-		       -ENOMEM : 0;
-}
-
-static void b_unmap(void *ctx, struct phyr_device *dev, uint64_t tlb, size_t size,
-		    enum phyr_dma_data_direction dir, unsigned long attrs)
-{
-	struct fx *f = ctx;
-	struct phyr_swiotlb_dev sd = { .min_align_mask = phyr_dma_get_min_align_mask(dev) };
-
-	assert_int_equal(phyr_swiotlb_tbl_unmap_single(f->tlb, &sd, tlb, size, (int)dir, attrs), 0);
-}
-
-static void b_sync_cpu(void *ctx, struct phyr_device *dev, uint64_t tlb, size_t size,
-		       enum phyr_dma_data_direction dir)
-{
-	struct fx *f = ctx;
-	struct phyr_swiotlb_dev sd = { .min_align_mask = phyr_dma_get_min_align_mask(dev) };
-
-	phyr_swiotlb_sync_single_for_cpu(f->tlb, &sd, tlb, size, (int)dir);
-}
-
-static void b_sync_dev(void *ctx, struct phyr_device *dev, uint64_t tlb, size_t size,
-		       enum phyr_dma_data_direction dir)
-{
-	struct fx *f = ctx;
-	struct phyr_swiotlb_dev sd = { .min_align_mask = phyr_dma_get_min_align_mask(dev) };
-
-	phyr_swiotlb_sync_single_for_device(f->tlb, &sd, tlb, size, (int)dir);
-}
-
-static bool b_owns(void *ctx, struct phyr_device *dev, uint64_t phys)
-{
-	struct fx *f = ctx;
-
-	(void)dev;
-	return phyr_swiotlb_contains(f->tlb, phys);
-}
-
-static size_t b_max(void *ctx, struct phyr_device *dev)
-{
-	(void)ctx;
-	return phyr_swiotlb_max_mapping_size(phyr_dma_get_min_align_mask(dev));
-}
 
 static struct phyr_pci_dev *pdev(struct fx *f, struct phyr_pci_dev *parent, uint8_t devfn,
 				 enum phyr_pci_type type, uint16_t id)
@@ -140,14 +78,12 @@ static struct fx *fx_new(void)
 	assert_int_equal(phyr_p2pdma_add_resource(f->prov, 0, 0, 0, NULL), 0);
 	assert_int_equal(phyr_pci_dev_set_bar(f->prov2, 0, BAR2, 0x100000, BAR2), 0);
 	assert_int_equal(phyr_p2pdma_add_resource(f->prov2, 0, 0, 0, NULL), 0);
-	f->mem = (struct phyr_swiotlb_memory){ mem_read, mem_write, f->pm };
+	phyr_dma_swiotlb_memory(f->m, &f->mem);
 	sc.start = POOL;
 	sc.nslabs = 512;
 	sc.nareas = 1;
 	sc.memory = &f->mem;
 	assert_int_equal(phyr_swiotlb_create(&sc, NULL, &f->tlb), 0);
-	f->ops = (struct phyr_dma_bounce_ops){ b_map, b_unmap, b_sync_cpu, b_sync_dev, b_owns, b_max,
-					      f };
 	return f;
 }
 
@@ -163,7 +99,7 @@ static void fx_dev(struct fx *f, uint64_t mask, bool untrusted, uint32_t min_ali
 	c.untrusted = untrusted;
 	c.min_align_mask = min_align;
 	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
-	assert_int_equal(phyr_device_set_bounce(f->dev, &f->ops), 0);
+	assert_int_equal(phyr_device_use_swiotlb(f->dev, f->tlb), 0);
 	if (domain) {
 		dc.swiotlb = f->tlb;
 		assert_int_equal(phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d), 0);
