@@ -12,6 +12,8 @@
 #include "phyr/dma-phyr.h"
 #include "phyr/machine.h"
 
+struct run_class;
+
 struct bounce_rec {
 	size_t run;
 	uint64_t tlb;
@@ -34,6 +36,7 @@ struct phyr_dma_phyr_map {
 	size_t ndirect_bounced;
 	uint64_t iova;
 	uint64_t iova_len;
+	const struct run_class *cls; /* while mapping: each range's class */
 };
 
 /* What one CPU range is, for this device. */
@@ -42,17 +45,41 @@ struct run_class {
 	uint64_t bus_off;
 };
 
+/* Lists up to this many ranges are classified on the stack. */
+#define STACK_CLASSES 32
+
 static bool valid_dir(enum phyr_dma_data_direction dir)
 {
 	return (unsigned)dir <= PHYR_DMA_NONE;
 }
 
+/* The last RAM region seen: ranges inside it are ordinary memory (NONE). */
+struct ram_cache {
+	uint64_t start;
+	uint64_t end; /* exclusive; 0 = empty */
+};
+
 /* Classify @r: its first and last byte must agree (same pagemap or both not P2P). */
-static int classify(struct phyr_device *dev, const struct phyr *r, struct run_class *c)
+static int classify(struct phyr_device *dev, const struct phyr *r, struct run_class *c,
+		    struct ram_cache *rc)
 {
 	struct phyr_machine *m = phyr_device_machine(dev);
 	struct phyr_p2pdma_map_state s0 = { 0 }, s1 = { 0 };
 	enum phyr_p2pdma_map_type t0, t1;
+	struct phyr_mem_region reg;
+
+	if (rc) {
+		if (!(r->addr >= rc->start && r->addr + r->len <= rc->end) &&
+		    !phyr_machine_lookup(m, r->addr, &reg) && reg.type == PHYR_MEM_RAM) {
+			rc->start = reg.start;
+			rc->end = reg.start + reg.size;
+		}
+		if (r->addr >= rc->start && r->addr + r->len <= rc->end) {
+			c->type = PHYR_P2PDMA_MAP_NONE;
+			c->bus_off = 0;
+			return 0;
+		}
+	}
 
 	t0 = phyr_p2pdma_state(&s0, m, phyr_device_pci(dev), r->addr);
 	t1 = phyr_p2pdma_state(&s1, m, phyr_device_pci(dev), r->addr + r->len - 1);
@@ -68,6 +95,15 @@ static int classify(struct phyr_device *dev, const struct phyr *r, struct run_cl
 	default:
 		return -EREMOTEIO;
 	}
+}
+
+/* Range @i's class: computed once while mapping, recomputed at unmap. */
+static void class_of(const struct phyr_dma_phyr_map *m, size_t i, struct run_class *c)
+{
+	if (m->cls)
+		*c = m->cls[i];
+	else if (classify(m->dev, &m->cpu[i], c, NULL))
+		c->type = PHYR_P2PDMA_MAP_NOT_SUPPORTED;
 }
 
 static int check_list(const struct phyr *cpu, size_t n)
@@ -112,7 +148,8 @@ static void direct_unwind(struct phyr_dma_phyr_map *m, size_t n, enum phyr_dma_d
 	for (size_t i = 0; i < n; i++) {
 		struct run_class c;
 
-		if (classify(m->dev, &m->cpu[i], &c) || c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
+		class_of(m, i, &c);
+		if (c.type != PHYR_P2PDMA_MAP_NONE && c.type != PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE)
 			continue;
 		phyr_dma_direct_unmap_phys(m->dev, m->dma[i].addr, m->cpu[i].len, dir, attrs);
 	}
@@ -128,9 +165,7 @@ static int map_direct(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction 
 	int ret;
 
 	for (i = 0; i < m->nruns; i++) {
-		ret = classify(m->dev, &m->cpu[i], &c);
-		if (ret)
-			return ret;
+		class_of(m, i, &c);
 		m->nbus += c.type == PHYR_P2PDMA_MAP_BUS_ADDR;
 		if (identity && !run_is_identity(m->dev, &m->cpu[i], &c))
 			identity = false;
@@ -144,8 +179,8 @@ static int map_direct(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction 
 			for (i = 0; i < m->nruns; i++) {
 				uint64_t dma;
 
-				if (classify(m->dev, &m->cpu[i], &c) ||
-				    c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
+				class_of(m, i, &c);
+				if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
 					continue;
 				phyr_dma_direct_map_phys(m->dev, m->cpu[i].addr, m->cpu[i].len, dir,
 							 attrs, &dma);
@@ -162,7 +197,7 @@ static int map_direct(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction 
 	for (i = 0; i < m->nruns; i++) {
 		const struct phyr *r = &m->cpu[i];
 
-		classify(m->dev, r, &c);
+		class_of(m, i, &c);
 		m->dma[i].len = r->len;
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR) {
 			m->dma[i].addr = r->addr + c.bus_off;
@@ -237,9 +272,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 
 	m->mode = PHYR_DMA_PHYR_IOMMU;
 	for (i = 0; i < m->nruns; i++) {
-		ret = classify(m->dev, &m->cpu[i], &c);
-		if (ret)
-			return ret;
+		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
 			m->nbus++;
 		else if (bounce_all && dmai_off(d, m->cpu[i].addr | m->cpu[i].len))
@@ -257,7 +290,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 
 	/* bounce the unaligned ranges of an untrusted device, whole */
 	for (i = 0, b = 0; i < m->nruns && b < m->nbounce; i++) {
-		classify(m->dev, &m->cpu[i], &c);
+		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR || !dmai_off(d, m->cpu[i].addr | m->cpu[i].len))
 			continue;
 		ret = dmai_map_swiotlb(d, m->cpu[i].addr, m->cpu[i].len, dir, attrs, &m->bounce[b].tlb);
@@ -272,7 +305,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 	for (i = 0, b = 0; i < m->nruns; i++) {
 		uint64_t p = m->cpu[i].addr;
 
-		classify(m->dev, &m->cpu[i], &c);
+		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
 			continue;
 		if (b < m->nbounce && m->bounce[b].run == i)
@@ -291,7 +324,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		const struct phyr *r = &m->cpu[i];
 		uint64_t p = r->addr, off, span;
 
-		classify(m->dev, r, &c);
+		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR) {
 			push(m, r->addr + c.bus_off, r->len, false, &last_mergeable);
 			continue;
@@ -405,8 +438,8 @@ static void undo(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
 			for (size_t i = 0; i < m->nruns; i++) {
 				struct run_class c;
 
-				if (classify(m->dev, &m->cpu[i], &c) ||
-				    c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
+				class_of(m, i, &c);
+				if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
 					continue;
 				phyr_dma_direct_unmap_phys(m->dev, m->cpu[i].addr, m->cpu[i].len,
 							   dir, attrs);
@@ -421,6 +454,8 @@ int phyr_dma_map_phyr(struct phyr_device *dev, struct phyr_dma_iommu *iommu,
 		      unsigned long attrs, struct phyr_dma_debug *debug,
 		      const struct phyr_allocator *a, struct phyr_dma_phyr_map **out)
 {
+	struct run_class stack_cls[STACK_CLASSES], *cls;
+	struct ram_cache rc = { 0, 0 };
 	struct phyr_dma_phyr_map *m;
 	int ret;
 
@@ -444,19 +479,37 @@ int phyr_dma_map_phyr(struct phyr_device *dev, struct phyr_dma_iommu *iommu,
 	m->cpu = cpu;
 	m->nruns = nruns;
 
+	cls = nruns <= STACK_CLASSES ? stack_cls : alloc_mem(a, nruns * sizeof(*cls));
+	if (!cls) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (size_t i = 0; i < nruns; i++) {
+		ret = classify(dev, &cpu[i], &cls[i], &rc);
+		if (ret)
+			goto err_free_cls;
+	}
+	m->cls = cls;
 	ret = iommu ? map_iommu(m, dir, attrs) : map_direct(m, dir, attrs);
 	if (ret)
-		goto err_free;
+		goto err_free_cls;
 	if (m->debug && debug_track(m, dir, attrs)) {
 		undo(m, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 		if (m->iommu)
 			m->iommu->st.nrefused++;
 		ret = -EINVAL;
-		goto err_free;
+		goto err_free_cls;
 	}
+	m->cls = NULL;
+	if (cls != stack_cls)
+		alloc_free(a, cls, nruns * sizeof(*cls));
 	*out = m;
 	return 0;
 
+err_free_cls:
+	m->cls = NULL;
+	if (cls != stack_cls)
+		alloc_free(a, cls, nruns * sizeof(*cls));
 err_free:
 	if (m->dma == m->cpu)
 		m->dma = NULL;
