@@ -43,5 +43,8 @@
 #if __has_include(<phyr/dma-phyr.h>)
 #include <phyr/dma-phyr.h>
 #endif
+#if __has_include(<phyr/dma-iommu.h>)
+#include <phyr/dma-iommu.h>
+#endif
 
 #endif /* PHYR_PHYR_H */
