@@ -427,17 +427,13 @@ static int debug_unmap(struct phyr_dma_iommu *d, enum phyr_dma_debug_type type, 
 	return 0;
 }
 
-int phyr_dma_iommu_map_phys(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size,
-			    enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
+int dmai_map_page(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size,
+		  enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
 {
-	bool coherent;
-	uint64_t orig = phys;
+	bool coherent = phyr_device_is_coherent(d->dev);
 	bool bounced = false;
 	int ret;
 
-	if (!d || !dma || !size || !valid_dir(dir) || !d->iovad)
-		return -EINVAL;
-	coherent = phyr_device_is_coherent(d->dev);
 	if (dmai_use_swiotlb(d) && dmai_off(d, phys | size)) {
 		ret = dmai_map_swiotlb(d, phys, size, dir, attrs, &phys);
 		if (ret) {
@@ -450,17 +446,39 @@ int phyr_dma_iommu_map_phys(struct phyr_dma_iommu *d, uint64_t phys, uint64_t si
 		d->st.ncache_clean++;
 	ret = phyr_dma_iommu_map(d, phys, size, phyr_dma_info_to_prot(dir, coherent, attrs),
 				 dmai_dma_mask(d), dma);
-	if (ret) {
-		if (bounced)
-			dmai_swiotlb_unmap(d, phys, size, dir, attrs);
+	if (ret && bounced)
+		dmai_swiotlb_unmap(d, phys, size, dir, attrs);
+	return ret;
+}
+
+int dmai_unmap_page(struct phyr_dma_iommu *d, uint64_t dma, uint64_t size,
+		    enum phyr_dma_data_direction dir, unsigned long attrs)
+{
+	uint64_t phys = phyr_iommu_iova_to_phys(d->domain, dma);
+
+	if (!phys)
+		return -ENOENT; /* WARN_ON(!phys) */
+	if (!(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC) && !phyr_device_is_coherent(d->dev))
+		d->st.ncache_invalidate++;
+	phyr_dma_iommu_unmap(d, dma, size);
+	dmai_swiotlb_unmap(d, phys, size, dir, attrs);
+	return 0;
+}
+
+int phyr_dma_iommu_map_phys(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size,
+			    enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
+{
+	int ret;
+
+	if (!d || !dma || !size || !valid_dir(dir) || !d->iovad)
+		return -EINVAL;
+	ret = dmai_map_page(d, phys, size, dir, attrs, dma);
+	if (ret)
 		return ret;
-	}
-	if (debug_map(d, PHYR_DMA_DEBUG_SINGLE, orig, *dma, size, dir, attrs)) {
+	if (debug_map(d, PHYR_DMA_DEBUG_SINGLE, phys, *dma, size, dir, attrs)) {
 		/* a strict checker refused: undo the whole mapping */
 		d->st.nrefused++;
-		phyr_dma_iommu_unmap(d, *dma, size);
-		if (bounced)
-			dmai_swiotlb_unmap(d, phys, size, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
+		dmai_unmap_page(d, *dma, size, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 		return -EINVAL;
 	}
 	return 0;
@@ -469,20 +487,11 @@ int phyr_dma_iommu_map_phys(struct phyr_dma_iommu *d, uint64_t phys, uint64_t si
 int phyr_dma_iommu_unmap_phys(struct phyr_dma_iommu *d, uint64_t dma, uint64_t size,
 			      enum phyr_dma_data_direction dir, unsigned long attrs)
 {
-	uint64_t phys;
-
 	if (!d || !size || !valid_dir(dir) || !d->iovad)
 		return -EINVAL;
 	if (debug_unmap(d, PHYR_DMA_DEBUG_SINGLE, dma, size, dir))
 		return -EINVAL;
-	phys = phyr_iommu_iova_to_phys(d->domain, dma);
-	if (!phys)
-		return -ENOENT;
-	if (!(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC) && !phyr_device_is_coherent(d->dev))
-		d->st.ncache_invalidate++;
-	phyr_dma_iommu_unmap(d, dma, size);
-	dmai_swiotlb_unmap(d, phys, size, dir, attrs);
-	return 0;
+	return dmai_unmap_page(d, dma, size, dir, attrs);
 }
 
 int phyr_dma_iommu_map_resource(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size,

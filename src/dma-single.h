@@ -49,6 +49,12 @@ int dmai_map_swiotlb(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size, int
 void dmai_swiotlb_unmap(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size, int dir,
 			unsigned long attrs);
 
+/* iommu_dma_map_page / unmap_page without the dma-debug hooks. */
+int dmai_map_page(struct phyr_dma_iommu *d, uint64_t phys, uint64_t size,
+		  enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma);
+int dmai_unmap_page(struct phyr_dma_iommu *d, uint64_t dma, uint64_t size,
+		    enum phyr_dma_data_direction dir, unsigned long attrs);
+
 /* The device's dma_get_mask(). */
 uint64_t dmai_dma_mask(const struct phyr_dma_iommu *d);
 

@@ -611,6 +611,184 @@ static void test_dma_phyr_b11_no_max_seg_split(void **state)
 	fx_free(f);
 }
 
+/* ------------------------------------------------------------------ */
+/* map_sg on the same attachment, side by side with map_phyr            */
+
+struct sgl {
+	const struct phyr_sg_layout *L;
+	struct phyr_scatterlist *sgl;
+	int n;
+};
+
+static struct sgl mk_sgl(const struct phyr *runs, int n)
+{
+	struct sgl g;
+
+	g.L = phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
+	g.n = n;
+	g.sgl = calloc((size_t)n, g.L->size);
+	assert_non_null(g.sgl);
+	assert_int_equal(phyr_sg_init_table(g.L, g.sgl, (unsigned)n), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(phyr_sg_set_phys(g.L, phyr_sg_entry(g.L, g.sgl, (unsigned)i),
+						  runs[i].addr, 0, (uint32_t)runs[i].len), 0);
+	return g;
+}
+
+static void assert_segs(struct sgl *g, int count, const struct phyr *want, int nwant)
+{
+	assert_int_equal(count, nwant);
+	for (int i = 0; i < count; i++) {
+		struct phyr_scatterlist *s = phyr_sg_entry(g->L, g->sgl, (unsigned)i);
+
+		assert_int_equal(phyr_sg_dma_address(g->L, s), want[i].addr);
+		assert_int_equal(phyr_sg_dma_len(g->L, s), want[i].len);
+	}
+}
+
+static void test_dma_phyr_map_sg_side_by_side(void **state)
+{
+	static const struct phyr b9[] = { { 0x10000200, 0x1e00 }, { 0x20000000, 0x3000 },
+					  { 0x30000000, 0x800 }, { 0x40000000, 0x1000 } };
+	static const struct phyr b10[] = { { 0x10000000, 0x3000 }, { 0x20000000, 0x2000 } };
+	static const struct phyr p2p[] = { { 0x10000000, 0x1000 }, { BAR_CPU, 0x2000 },
+					   { 0x10005000, 0x1000 } };
+	struct phyr_dma_phyr_map *m;
+	const struct phyr *dma;
+	struct fx *f = fx_new();
+	struct sgl g;
+	size_t n;
+	int count;
+
+	(void)state;
+	fx_dev(f, ~0ull, false, 0, &strict);
+	/* B9: identical device view */
+	g = mk_sgl(b9, 4);
+	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_segs(&g, count, (const struct phyr[]){ { 0xffff8200, 0x5600 }, { 0xffffe000, 0x1000 } },
+		    2);
+	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_TO_DEVICE, 0), 0);
+	free(g.sgl);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, b9, 4, PHYR_DMA_TO_DEVICE, 0, NULL, NULL, &m),
+			 0);
+	dma = phyr_dma_phyr_list(m, &n);
+	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8200, 0x5600 }, { 0xffffe000, 0x1000 } }, 2);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+
+	/* B10: map_sg pads and splits at the boundary, map_phyr does neither */
+	assert_int_equal(phyr_dma_set_seg_boundary(f->dev, 0x3fff), 0);
+	g = mk_sgl(b10, 2);
+	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_segs(&g, count, (const struct phyr[]){ { 0xffff8000, 0x3000 }, { 0xffffc000, 0x2000 } },
+		    2);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffb000),
+			 0x10003000); /* the padding page */
+	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	free(g.sgl);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, b10, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+					   &m), 0);
+	dma = phyr_dma_phyr_list(m, &n);
+	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8000, 0x5000 } }, 1);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+	fx_free(f);
+
+	/* a P2P bus-address entry that is not first: map_sg's length quirk (B22) */
+	f = fx_new();
+	fx_dev(f, ~0ull, false, 0, &strict);
+	g = mk_sgl(p2p, 3);
+	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 3, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_segs(&g, count, (const struct phyr[]){ { 0xffffe000, 0x1000 }, { BAR_BUS, 0x1000 },
+						     { 0xfffff000, 0x1000 } }, 3);
+	assert_true(phyr_sg_dma_is_bus_address(g.L, phyr_sg_entry(g.L, g.sgl, 1)));
+	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 3, PHYR_DMA_TO_DEVICE, 0), 0);
+	free(g.sgl);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, p2p, 3, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+					   &m), 0);
+	dma = phyr_dma_phyr_list(m, &n);
+	/* the same 2-page IOVA again, from the range cache */
+	assert_dma(dma, n, (const struct phyr[]){ { 0xffffe000, 0x1000 }, { BAR_BUS, 0x2000 },
+						   { 0xfffff000, 0x1000 } }, 3);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_clean(f);
+	fx_free(f);
+}
+
+static void test_dma_phyr_map_sg_untrusted(void **state)
+{
+	static const struct phyr b13[] = { { 0x10000200, 0x1e00 }, { 0x20000000, 0x3000 } };
+	struct phyr_dma_phyr_map *m;
+	struct phyr_dma_phyr_info info;
+	struct fx *f = fx_new();
+	struct sgl g;
+	int count;
+
+	(void)state;
+	fx_dev(f, ~0ull, true, 0, &strict);
+	fill(f, 0x10000200, 0x1e00, 1);
+	fill(f, 0x20000000, 0x3000, 2);
+	/* B13: each entry its own IOVA; the unaligned one bounced, offset lost */
+	g = mk_sgl(b13, 2);
+	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_segs(&g, count, (const struct phyr[]){ { 0xffffe000, 0x1e00 }, { 0xffff8000, 0x3000 } },
+		    2);
+	assert_true(phyr_sg_dma_flags(g.L, g.sgl) & PHYR_SG_DMA_SWIOTLB);
+	assert_int_equal(phyr_swiotlb_used(f->tlb), 4);
+	dev_sees_list(f, b13, 1, (const struct phyr[]){ { 0xffffe000, 0x1e00 } }, 1);
+	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_false(phyr_sg_dma_flags(g.L, g.sgl) & PHYR_SG_DMA_SWIOTLB);
+	free(g.sgl);
+	assert_clean(f);
+	/* map_phyr: one IOVA, the unaligned range bounced whole */
+	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, b13, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+					   &m), 0);
+	phyr_dma_phyr_get_info(m, &info);
+	assert_int_equal(info.ndma, 2);
+	assert_int_equal(info.nbounced, 1);
+	assert_int_equal(info.iova_len, 0x5000);
+	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_clean(f);
+	fx_free(f);
+}
+
+static void test_dma_phyr_map_sg_debug(void **state)
+{
+	static const struct phyr b9[] = { { 0x10000200, 0x1e00 }, { 0x20000000, 0x3000 },
+					  { 0x30000000, 0x800 }, { 0x40000000, 0x1000 } };
+	struct phyr_dma_debug_config dcfg = { .strict = true };
+	struct phyr_dma_iommu_config dc = { .domain = &strict };
+	struct phyr_device_config c;
+	struct phyr_dma_debug *dbg;
+	struct phyr_dma_debug_report r;
+	struct fx *f = fx_new();
+	struct sgl g;
+	int count;
+
+	(void)state;
+	assert_int_equal(phyr_dma_debug_create(&dcfg, NULL, &dbg), 0);
+	phyr_device_config_init_pci(&c, f->client);
+	c.dma_mask = ~0ull;
+	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
+	dc.debug = dbg;
+	assert_int_equal(phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d), 0);
+	g = mk_sgl(b9, 4);
+	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0, &count),
+			 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 2);
+	/* unmapping with the returned count instead of nents: refused, still mapped */
+	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_BIDIRECTIONAL, 0),
+			 -EINVAL);
+	assert_int_equal(phyr_dma_debug_get_report(dbg, 0, &r), 0);
+	assert_int_equal(r.kind, PHYR_DMA_DEBUG_UNMAP_NENTS);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffff8200), 0x10000200);
+	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 0);
+	free(g.sgl);
+	assert_clean(f);
+	fx_free(f);
+	phyr_dma_debug_destroy(dbg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +806,9 @@ int main(void)
 		cmocka_unit_test(test_dma_phyr_b9_same_as_map_sg),
 		cmocka_unit_test(test_dma_phyr_b10_no_boundary_padding),
 		cmocka_unit_test(test_dma_phyr_b11_no_max_seg_split),
+		cmocka_unit_test(test_dma_phyr_map_sg_side_by_side),
+		cmocka_unit_test(test_dma_phyr_map_sg_untrusted),
+		cmocka_unit_test(test_dma_phyr_map_sg_debug),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

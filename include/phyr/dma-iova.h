@@ -41,6 +41,7 @@
 #include <phyr/dma.h>
 #include <phyr/iommu.h>
 #include <phyr/iova.h>
+#include <phyr/sg.h>
 #include <phyr/swiotlb.h>
 
 #ifdef __cplusplus
@@ -253,6 +254,35 @@ PHYR_EXPORT int phyr_dma_iommu_sync_for_cpu(struct phyr_dma_iommu *d, uint64_t d
 					    uint64_t size, enum phyr_dma_data_direction dir);
 PHYR_EXPORT int phyr_dma_iommu_sync_for_device(struct phyr_dma_iommu *d, uint64_t dma,
 					       uint64_t size, enum phyr_dma_data_direction dir);
+
+/**
+ * phyr_dma_iommu_map_sg() - dma_map_sg() through this attachment:
+ * trusted devices get Linux's iommu_dma_map_sg of <phyr/dma-iommu.h> (one
+ * IOVA, boundary padding, __finalise_sg merging) on this domain, with the
+ * device's mask, bus limit, segment boundary, max segment size and P2P
+ * map types; untrusted devices get iommu_dma_map_sg_swiotlb (each entry
+ * mapped alone, bounced if unaligned, first entry flagged
+ * PHYR_SG_DMA_SWIOTLB, @nents segments). The checker sees
+ * debug_dma_map_sg.
+ * @L, @sgl, @nents: the list. @count: out, the DMA segments.
+ * Return: 0; -ENOMEM (no IOVA), -EREMOTEIO (unreachable P2P page),
+ *         -EIO (an untrusted entry failed), -EINVAL (mapping failed, bad
+ *         arguments, strict checker refusal). On error nothing stays
+ *         mapped and the list's CPU side is as given.
+ */
+PHYR_EXPORT int phyr_dma_iommu_map_sg(struct phyr_dma_iommu *d, const struct phyr_sg_layout *L,
+				      struct phyr_scatterlist *sgl, int nents,
+				      enum phyr_dma_data_direction dir, unsigned long attrs,
+				      int *count);
+
+/**
+ * phyr_dma_iommu_unmap_sg() - dma_unmap_sg() of a list mapped by
+ * phyr_dma_iommu_map_sg(), with the @nents given to map.
+ * Return: 0, -EINVAL (bad arguments, strict checker refusal: still mapped).
+ */
+PHYR_EXPORT int phyr_dma_iommu_unmap_sg(struct phyr_dma_iommu *d, const struct phyr_sg_layout *L,
+					struct phyr_scatterlist *sgl, int nents,
+					enum phyr_dma_data_direction dir, unsigned long attrs);
 
 /** phyr_dma_iommu_mapping_error() - the driver's dma_mapping_error(@dma): tells the checker. Return: 0, -EINVAL. */
 PHYR_EXPORT int phyr_dma_iommu_mapping_error(struct phyr_dma_iommu *d, uint64_t dma);
