@@ -158,6 +158,9 @@ void phyr_dma_iommu_destroy(struct phyr_dma_iommu *d)
 {
 	if (!d)
 		return;
+	/* the driver lets go of the device: what is still mapped leaked */
+	if (d->debug)
+		phyr_dma_debug_teardown(d->debug, d->dev, NULL);
 	if (d->attached && phyr_device_iommu(d->dev) == d->domain)
 		phyr_device_attach_iommu(d->dev, NULL, NULL);
 	/* pending flush-queue entries release into the IOVA domain first */

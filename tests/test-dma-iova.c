@@ -765,7 +765,16 @@ static void test_dma_iova_debug_hooks(void **state)
 	assert_int_equal(xlate(f, s.addr), 0x40000000);
 	assert_int_equal(phyr_dma_iova_destroy(f->d, &s, 0x3000, PHYR_DMA_TO_DEVICE, 0), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 0);
-	assert_int_equal(phyr_dma_debug_teardown(dbg, f->dev, NULL), 0);
+	/* a mapping left behind is a leak when the attachment goes away */
+	assert_int_equal(phyr_dma_iommu_map_phys(f->d, 0x9000, 0x800, PHYR_DMA_FROM_DEVICE, 0, &dma), 0);
+	assert_int_equal(phyr_dma_iommu_mapping_error(f->d, dma), 0);
+	phyr_dma_iommu_destroy(f->d);
+	f->d = NULL;
+	assert_int_equal(phyr_dma_debug_get_report(dbg, phyr_dma_debug_nreports(dbg) - 1, &r), 0);
+	assert_int_equal(r.kind, PHYR_DMA_DEBUG_LEAK);
+	assert_int_equal(r.got, 1);
+	assert_int_equal(r.size, 0x800);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, NULL), 0);
 	fx_free(f);
 	phyr_dma_debug_destroy(dbg);
 }

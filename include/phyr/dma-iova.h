@@ -156,7 +156,11 @@ PHYR_EXPORT int phyr_dma_iommu_create(struct phyr_device *dev,
 				      const struct phyr_dma_iommu_config *cfg,
 				      const struct phyr_allocator *a, struct phyr_dma_iommu **out);
 
-/** phyr_dma_iommu_destroy() - detach from the device, free both domains. NULL: no-op. */
+/**
+ * phyr_dma_iommu_destroy() - detach from the device and free both domains.
+ * With a dma-debug checker, mappings of the device still tracked are
+ * reported as a leak first (phyr_dma_debug_teardown). NULL: no-op.
+ */
 PHYR_EXPORT void phyr_dma_iommu_destroy(struct phyr_dma_iommu *d);
 
 /** The IOMMU domain (owned by @d). */
