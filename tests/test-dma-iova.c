@@ -841,6 +841,71 @@ static void test_dma_iova_b9_list_needs_granule_offsets(void **state)
 	fx_free(f);
 }
 
+/* swiotlb full and IOVA exhaustion: every failure leaves no IOVA, slot or PTE */
+static void test_dma_iova_error_paths_leave_nothing(void **state)
+{
+	struct fx *f = fx_new();
+	struct phyr_swiotlb_config sc = { 0 };
+	struct phyr_swiotlb *small;
+	struct phyr_dma_iommu_config cfg = { 0 };
+	struct phyr_dma_iova_state s;
+	struct phyr_swiotlb_dev sd = { 0 };
+	uint64_t filler, dma, nodes = 9, pages = 9;
+	struct phyr_dma_iommu_stats st;
+
+	(void)state;
+	sc.start = 0x60000000;
+	sc.nslabs = 128; /* one segment, 256 KiB */
+	sc.nareas = 1;
+	sc.memory = &f->mem;
+	assert_int_equal(phyr_swiotlb_create(&sc, NULL, &small), 0);
+	cfg.swiotlb = small;
+	fx_attach(f, ~0ull, true, 0xfff, &cfg);
+	/* leave exactly the last two slots (one page) free */
+	assert_int_equal(phyr_swiotlb_tbl_map_single(small, &sd, 0, 0x50000000, 126 * 2048, 0, 1, 0,
+						     &filler), 0);
+	assert_int_equal(phyr_swiotlb_used(small), 126);
+
+	/* head bounced into the last page, tail finds no slot: all undone */
+	assert_int_equal(phyr_dma_iova_try_alloc(f->d, &s, 0x10000e00, 0x1400), 0);
+	assert_int_equal(phyr_dma_iova_link(f->d, &s, 0x10000e00, 0, 0x1400, PHYR_DMA_TO_DEVICE, 0),
+			 -ENOMEM);
+	phyr_dma_iommu_get_stats(f->d, &st);
+	assert_int_equal(st.nbounced, 1);       /* the head got the last page */
+	assert_int_equal(st.nbounce_errors, 1); /* the tail found nothing */
+	assert_int_equal(phyr_swiotlb_used(small), 126);
+	assert_int_equal(xlate(f, 0xffffc000), 0);
+	assert_int_equal(xlate(f, 0xffffd000), 0);
+	assert_int_equal(phyr_dma_iova_free(f->d, &s), 0);
+
+	/* a single bounce with the pool full: no IOVA taken */
+	assert_int_equal(phyr_swiotlb_tbl_map_single(small, &sd, 0, 0x50100000, 2048, 0, 1, 0, &dma),
+			 0);
+	assert_int_equal(phyr_dma_iommu_map_phys(f->d, 0x10000e00, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 -ENOMEM);
+	phyr_iova_flush_rcaches(phyr_dma_iommu_iovad(f->d));
+	phyr_iova_usage(phyr_dma_iommu_iovad(f->d), &nodes, &pages);
+	assert_int_equal(nodes, 0);
+	fx_free(f);
+	phyr_swiotlb_destroy(small);
+
+	/* IOVA exhaustion: try_alloc fails with the state zeroed */
+	{
+		static const struct phyr_dma_iommu_resv all[] = { { 0x1000, 0xffffffffull } };
+		struct phyr_dma_iommu_config c2 = { .resv = all, .nresv = 1 };
+
+		f = fx_new();
+		fx_attach(f, 0xffffffffull, false, 0, &c2);
+		s.addr = s.size = 7;
+		assert_int_equal(phyr_dma_iova_try_alloc(f->d, &s, 0, 0x1000), -ENOMEM);
+		assert_false(phyr_dma_use_iova(&s));
+		assert_int_equal(s.addr, 0);
+		assert_int_equal(phyr_dma_iommu_map_phys(f->d, 0x1000, 0x1000, PHYR_DMA_TO_DEVICE, 0,
+							 &dma), -ENOMEM);
+		fx_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -864,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_dma_iova_debug_hooks),
 		cmocka_unit_test(test_dma_iova_create_failnth),
 		cmocka_unit_test(test_dma_iova_b9_list_needs_granule_offsets),
+		cmocka_unit_test(test_dma_iova_error_paths_leave_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
