@@ -212,8 +212,10 @@ PHYR_EXPORT int phyr_iova_reserve(struct phyr_iova_domain *dom, uint64_t lo, uin
  * magazines (loaded, prev, then the depot) are tried first, then the
  * tree (size-aligned); if that fails and @flush, every online CPU's
  * caches and the depots are returned to the tree and the tree is tried
- * once more.
- * Return: 0 with *@pfn set, -EINVAL (bad size or CPU), -ENOSPC, -ENOMEM.
+ * once more. @pfn (out, not NULL) gets the range's first pfn. In a
+ * threaded domain, each CPU id must be used by one thread at a time.
+ * Return: 0 with *@pfn set, -EINVAL (size 0 or above 2^63, CPU out of
+ * range or offline), -ENOSPC, -ENOMEM.
  */
 PHYR_EXPORT int phyr_iova_alloc_fast(struct phyr_iova_domain *dom, uint64_t size,
 				     uint64_t limit_pfn, unsigned int cpu, bool flush,
