@@ -32,6 +32,10 @@
  *    free (ALIGN(size + pad)).
  * Mapping failures are -ENOMEM, as DMA_MAPPING_ERROR is for
  * dma_mapping_error(); see docs/dma-two-step.md.
+ *
+ * Threads: the IOVA and IOMMU domains lock themselves, but an attachment's
+ * calling CPU, 32-bit flag and counters do not: use one attachment from
+ * one thread at a time (set the CPU with phyr_dma_iommu_set_cpu()).
  */
 #ifndef PHYR_DMA_IOVA_H
 #define PHYR_DMA_IOVA_H
