@@ -536,6 +536,67 @@ int phyr_dma_unmap_phyr(struct phyr_dma_phyr_map *m, enum phyr_dma_data_directio
 	return 0;
 }
 
+static int sync_map(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir, bool to_cpu)
+{
+	struct run_class c;
+
+	if (!m || !valid_dir(dir))
+		return -EINVAL;
+	if (m->debug) {
+		for (size_t k = 0; k < m->ndma; k++)
+			if (phyr_dma_debug_sync(m->debug, m->dev, m->dma[k].addr, m->dma[k].len,
+						(int)dir, to_cpu)) {
+				if (m->iommu)
+					m->iommu->st.nrefused++;
+				return -EINVAL;
+			}
+	}
+	if (m->mode == PHYR_DMA_PHYR_IOMMU) {
+		struct phyr_dma_iommu *d = m->iommu;
+		struct phyr_swiotlb_dev sd;
+
+		if (!phyr_device_is_coherent(m->dev)) {
+			if (to_cpu)
+				d->st.ncache_invalidate += m->nruns - m->nbus;
+			else
+				d->st.ncache_clean += m->nruns - m->nbus;
+		}
+		dmai_swiotlb_dev(d, &sd);
+		for (size_t b = 0; b < m->nbounce; b++) {
+			uint64_t len = m->cpu[m->bounce[b].run].len;
+
+			if (to_cpu)
+				phyr_swiotlb_sync_single_for_cpu(d->swiotlb, &sd, m->bounce[b].tlb, len,
+								 (int)dir);
+			else
+				phyr_swiotlb_sync_single_for_device(d->swiotlb, &sd, m->bounce[b].tlb,
+								    len, (int)dir);
+		}
+		return 0;
+	}
+	/* dma-direct: per range, bus-address ranges need nothing */
+	for (size_t i = 0; i < m->nruns; i++) {
+		class_of(m, i, &c);
+		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
+			continue;
+		if (to_cpu)
+			phyr_dma_direct_sync_for_cpu(m->dev, m->dma[i].addr, m->cpu[i].len, dir);
+		else
+			phyr_dma_direct_sync_for_device(m->dev, m->dma[i].addr, m->cpu[i].len, dir);
+	}
+	return 0;
+}
+
+int phyr_dma_phyr_sync_for_cpu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir)
+{
+	return sync_map(m, dir, true);
+}
+
+int phyr_dma_phyr_sync_for_device(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir)
+{
+	return sync_map(m, dir, false);
+}
+
 const struct phyr *phyr_dma_phyr_list(const struct phyr_dma_phyr_map *m, size_t *n)
 {
 	if (n)

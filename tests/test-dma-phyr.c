@@ -789,6 +789,55 @@ static void test_dma_phyr_map_sg_debug(void **state)
 	phyr_dma_debug_destroy(dbg);
 }
 
+/* Stale data without a sync, fresh data with one: bounced pieces in both modes */
+static void test_dma_phyr_sync_bounced(void **state)
+{
+	static const struct phyr iommu_runs[] = { { 0x10000000, 0x1000 }, { 0x20000100, 0x300 } };
+	static const struct phyr direct_runs[] = { { 0x10000000, 0x1000 }, { 0x120000000ull, 0x800 } };
+	uint8_t buf[0x800], old[0x800];
+	struct phyr_dma_phyr_map *m;
+	const struct phyr *dma;
+	size_t n;
+
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		struct fx *f = fx_new();
+		const struct phyr *runs = mode ? direct_runs : iommu_runs;
+		uint64_t len = runs[1].len;
+
+		if (mode)
+			fx_dev(f, 0xffffffffull, false, 0, NULL);
+		else
+			fx_dev(f, ~0ull, true, 0xfff, &strict);
+		fill(f, runs[1].addr, len, 17);
+		assert_int_equal(phyr_physmem_read(f->pm, runs[1].addr, old, len), 0);
+		assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, runs, 2, PHYR_DMA_BIDIRECTIONAL, 0,
+						   NULL, NULL, &m), 0);
+		dma = phyr_dma_phyr_list(m, &n);
+		assert_int_equal(n, 2);
+		/* the device writes the bounced piece: the CPU still sees the old bytes */
+		memset(buf, 0xa5, len);
+		assert_int_equal(phyr_device_dma_write(f->dev, dma[1].addr, buf, len), 0);
+		assert_int_equal(phyr_physmem_compare(f->pm, runs[1].addr, old, len, &n), 0);
+		assert_int_equal(n, len);
+		assert_int_equal(phyr_dma_phyr_sync_for_cpu(m, PHYR_DMA_BIDIRECTIONAL), 0);
+		assert_int_equal(phyr_physmem_compare(f->pm, runs[1].addr, buf, len, &n), 0);
+		assert_int_equal(n, len);
+		/* the CPU writes: the device sees it only after sync_for_device */
+		memset(buf, 0x3c, len);
+		assert_int_equal(phyr_physmem_write(f->pm, runs[1].addr, buf, len), 0);
+		assert_int_equal(phyr_device_dma_read(f->dev, dma[1].addr, old, len), 0);
+		assert_true(old[0] == 0xa5);
+		assert_int_equal(phyr_dma_phyr_sync_for_device(m, PHYR_DMA_BIDIRECTIONAL), 0);
+		assert_int_equal(phyr_device_dma_read(f->dev, dma[1].addr, old, len), 0);
+		assert_memory_equal(old, buf, len);
+		assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+		assert_int_equal(phyr_dma_phyr_sync_for_cpu(NULL, PHYR_DMA_BIDIRECTIONAL), -EINVAL);
+		assert_clean(f);
+		fx_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -809,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_dma_phyr_map_sg_side_by_side),
 		cmocka_unit_test(test_dma_phyr_map_sg_untrusted),
 		cmocka_unit_test(test_dma_phyr_map_sg_debug),
+		cmocka_unit_test(test_dma_phyr_sync_bounced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,6 +106,19 @@ PHYR_EXPORT int phyr_dma_unmap_phyr(struct phyr_dma_phyr_map *m, enum phyr_dma_d
 				    unsigned long attrs);
 
 /**
+ * phyr_dma_phyr_sync_for_cpu() / _for_device() - dma_sync_*_for_cpu /
+ * _for_device over the whole mapping: bounced ranges are copied (bounce ->
+ * CPU for FROM_DEVICE / BIDIRECTIONAL, CPU -> bounce for TO_DEVICE /
+ * BIDIRECTIONAL), a non-coherent device's caches maintained; P2P
+ * bus-address ranges need nothing. The checker sees one sync per DMA range.
+ * Return: 0, -EINVAL (NULL, bad direction, strict checker refusal).
+ */
+PHYR_EXPORT int phyr_dma_phyr_sync_for_cpu(struct phyr_dma_phyr_map *m,
+					   enum phyr_dma_data_direction dir);
+PHYR_EXPORT int phyr_dma_phyr_sync_for_device(struct phyr_dma_phyr_map *m,
+					      enum phyr_dma_data_direction dir);
+
+/**
  * phyr_dma_phyr_list() - the DMA ranges of @m: pointer into @m (or the
  * caller's CPU list in passthrough mode), valid until the unmap.
  * @n: out, how many.
