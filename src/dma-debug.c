@@ -536,7 +536,8 @@ int phyr_dma_debug_map(struct phyr_dma_debug *dbg, const struct phyr_dma_debug_m
 	if (!dbg || !m || !valid_type(m->type) || !valid_dir(m->dir) || m->type == PHYR_DMA_DEBUG_SG)
 		return -EINVAL;
 	begin_call(dbg);
-	if (dbg->st.disabled)
+	/* debug_dma_map_phys ignores a failed mapping (map_resource does not) */
+	if (dbg->st.disabled || (m->type == PHYR_DMA_DEBUG_SINGLE && m->dma_addr == MAPPING_ERROR))
 		return end_call(dbg, false);
 	dbg->st.nmaps++;
 	memset(&tmpl, 0, sizeof(tmpl));

@@ -128,6 +128,8 @@ static void test_dma_debug_unmap_unknown(void **state)
 	assert_int_equal(get(dbg, 1).kind, PHYR_DMA_DEBUG_UNMAP_UNKNOWN);
 	/* DMA_MAPPING_ERROR itself */
 	m.dma_addr = ~UINT64_C(0);
+	assert_int_equal(phyr_dma_debug_map(dbg, &m), 0); /* a failed map is not tracked */
+	assert_int_equal(phyr_dma_debug_nentries(dbg, devA), 0);
 	assert_int_equal(phyr_dma_debug_unmap(dbg, &m), 0);
 	assert_int_equal(get(dbg, 2).kind, PHYR_DMA_DEBUG_UNMAP_INVALID);
 	assert_line(dbg, 2, "DMA-API: nvme0: device driver tries to free an invalid DMA memory "
