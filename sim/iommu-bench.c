@@ -22,7 +22,11 @@
 int iommu_bench_main(int argc, char **argv);
 
 #define RW (PHYR_IOMMU_READ | PHYR_IOMMU_WRITE)
+#if defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
 #define NOINLINE __attribute__((noinline, noclone))
+#endif
 
 static uint64_t s;
 
@@ -58,55 +62,91 @@ static inline void unmap_ok(uint64_t iova, uint64_t size)
 		die("unmap short", iova, size);
 }
 
-/* ---- P1: 4K map+unmap ---- */
+/*
+ * Each workload's draws: the step functions and first_step() both use
+ * these, so the printed first step is the one the loop runs.
+ */
+static inline void p1_addrs(uint64_t *iova, uint64_t *pa)
+{
+	*iova = (rnd() % 262144) << 12;
+	*pa = ((rnd() % (UINT64_C(1) << 24)) << 12) | UINT64_C(0x100000000);
+}
+
+static inline void p2a_addrs(uint64_t *iova, uint64_t *pa)
+{
+	*iova = (rnd() % 512) << 21;
+	*pa = ((rnd() % (UINT64_C(1) << 20)) << 21) + 0x1000;
+}
+
+static inline void p2b_addrs(uint64_t *iova, uint64_t *pa)
+{
+	*iova = ((rnd() % 511) << 21) + 0x1000;
+	*pa = (rnd() % (UINT64_C(1) << 20)) << 21;
+}
+
+static inline void p3_addrs(uint64_t *iova, uint64_t *pa)
+{
+	uint64_t g = 1 + rnd() % 15;
+	uint64_t b = 1 + rnd() % 511;
+
+	*iova = (g << 30) | (b << 21);
+	*pa = ((rnd() % (UINT64_C(1) << 26)) << 21) | 0x200000;
+}
+
+static inline void p4_addrs(uint64_t *iova, uint64_t *pa)
+{
+	*iova = UINT64_C(0x40000000) + ((rnd() % 16384) << 12);
+	*pa = *iova - UINT64_C(0x40000000) + UINT64_C(0x800001000);
+}
+
+/* P1: single 4K map+unmap pairs */
 static inline void p1_step(void)
 {
-	uint64_t iova = (rnd() % 262144) << 12;
-	uint64_t pa = ((rnd() % (UINT64_C(1) << 24)) << 12) | UINT64_C(0x100000000);
+	uint64_t iova, pa;
 
+	p1_addrs(&iova, &pa);
 	map_ok(iova, pa, 0x1000);
 	unmap_ok(iova, 0x1000);
 }
 
-/* ---- P2a: 512 x 4K at a 2M-aligned iova ---- */
+/* P2a: 512 x 4K at a 2M-aligned iova; the 2M unmap frees the leaf table */
 static inline void p2a_step(void)
 {
-	uint64_t iova = (rnd() % 512) << 21;
-	uint64_t pa = ((rnd() % (UINT64_C(1) << 20)) << 21) + 0x1000;
+	uint64_t iova, pa;
 
+	p2a_addrs(&iova, &pa);
 	map_ok(iova, pa, 0x200000);
 	unmap_ok(iova, 0x200000);
 }
 
-/* ---- P2b: 512 x 4K at iova + 4K ---- */
+/* P2b: 512 x 4K at iova + 4K, across two leaf tables */
 static inline void p2b_step(void)
 {
-	uint64_t iova = ((rnd() % 511) << 21) + 0x1000;
-	uint64_t pa = (rnd() % (UINT64_C(1) << 20)) << 21;
+	uint64_t iova, pa;
 
+	p2b_addrs(&iova, &pa);
 	map_ok(iova, pa, 0x200000);
 	unmap_ok(iova, 0x200000);
 }
 
-/* ---- P3: 1G as 512 x 2M ---- */
+/* P3: 1G as 512 x 2M blocks across two level-2 tables */
 static inline void p3_step(void)
 {
-	uint64_t g = 1 + rnd() % 15;
-	uint64_t b = 1 + rnd() % 511;
-	uint64_t iova = (g << 30) | (b << 21);
-	uint64_t pa = ((rnd() % (UINT64_C(1) << 26)) << 21) | 0x200000;
+	uint64_t iova, pa;
 
+	p3_addrs(&iova, &pa);
 	map_ok(iova, pa, UINT64_C(0x40000000));
 	unmap_ok(iova, UINT64_C(0x40000000));
 }
 
-/* ---- P4: iova_to_phys ---- */
+/* P4: iova_to_phys (the io-pgtable op) */
 static inline void p4_step(void)
 {
-	uint64_t iova = UINT64_C(0x40000000) + ((rnd() % 16384) << 12);
-	uint64_t pa = phyr_io_pgtable_iova_to_phys(pgt, iova);
+	uint64_t iova, want, pa;
 
-	if (pa != iova - UINT64_C(0x40000000) + UINT64_C(0x800001000))
+	p4_addrs(&iova, &want);
+	pa = phyr_io_pgtable_iova_to_phys(pgt, iova);
+	if (pa != want)
 		die("iova_to_phys", iova, pa);
 }
 
@@ -177,52 +217,30 @@ struct workload {
 	uint64_t seed, warmup;
 	void (*warm)(uint64_t);
 	void (*loop)(uint64_t);
+	void (*addrs)(uint64_t *iova, uint64_t *pa); /* NULL: P5 draws more */
 };
 
 static const struct workload workloads[] = {
-	{ "p1", 1, 4096, bench_p1_warm, bench_p1_loop },
-	{ "p2a", 2, 64, bench_p2a_warm, bench_p2a_loop },
-	{ "p2b", 3, 4096, bench_p2b_warm, bench_p2b_loop },
-	{ "p3", 4, 1024, bench_p3_warm, bench_p3_loop },
-	{ "p4", 5, 4096, bench_p4_warm, bench_p4_loop },
-	{ "p5", 6, 200000, bench_p5_warm, bench_p5_loop },
+	{ "p1", 1, 4096, bench_p1_warm, bench_p1_loop, p1_addrs },
+	{ "p2a", 2, 64, bench_p2a_warm, bench_p2a_loop, p2a_addrs },
+	{ "p2b", 3, 4096, bench_p2b_warm, bench_p2b_loop, p2b_addrs },
+	{ "p3", 4, 1024, bench_p3_warm, bench_p3_loop, p3_addrs },
+	{ "p4", 5, 4096, bench_p4_warm, bench_p4_loop, p4_addrs },
+	{ "p5", 6, 200000, bench_p5_warm, bench_p5_loop, NULL },
 };
 
 /* The first measured step's addresses, computed on a copy of the PRNG. */
-static void first_step(const char *w, char *buf, size_t len)
+static void first_step(const struct workload *w, char *buf, size_t len)
 {
-	uint64_t save = s;
+	uint64_t save = s, iova = 0, pa = 0;
 
-	if (strcmp(w, "p1") == 0) {
-		uint64_t a = (rnd() % 262144) << 12;
-		uint64_t b = ((rnd() % (UINT64_C(1) << 24)) << 12) | UINT64_C(0x100000000);
-
-		snprintf(buf, len, "0x%" PRIx64 " 0x%" PRIx64, a, b);
-	} else if (strcmp(w, "p2a") == 0) {
-		uint64_t a = (rnd() % 512) << 21;
-		uint64_t b = ((rnd() % (UINT64_C(1) << 20)) << 21) + 0x1000;
-
-		snprintf(buf, len, "0x%" PRIx64 " 0x%" PRIx64, a, b);
-	} else if (strcmp(w, "p2b") == 0) {
-		uint64_t a = ((rnd() % 511) << 21) + 0x1000;
-		uint64_t b = (rnd() % (UINT64_C(1) << 20)) << 21;
-
-		snprintf(buf, len, "0x%" PRIx64 " 0x%" PRIx64, a, b);
-	} else if (strcmp(w, "p3") == 0) {
-		uint64_t g = 1 + rnd() % 15;
-		uint64_t b = 1 + rnd() % 511;
-		uint64_t c = ((rnd() % (UINT64_C(1) << 26)) << 21) | 0x200000;
-
-		snprintf(buf, len, "0x%" PRIx64 " 0x%" PRIx64, (g << 30) | (b << 21), c);
-	} else if (strcmp(w, "p4") == 0) {
-		uint64_t a = UINT64_C(0x40000000) + ((rnd() % 16384) << 12);
-
-		snprintf(buf, len, "0x%" PRIx64 " -> 0x%" PRIx64, a,
-			 phyr_io_pgtable_iova_to_phys(pgt, a));
-	} else {
-		snprintf(buf, len, "(see --trace-first)");
+	if (!w->addrs) {
+		snprintf(buf, len, "n/a");
+		return;
 	}
+	w->addrs(&iova, &pa);
 	s = save;
+	snprintf(buf, len, "0x%" PRIx64 " 0x%" PRIx64, iova, pa);
 }
 
 static void usage(FILE *f)
@@ -289,7 +307,7 @@ int iommu_bench_main(int argc, char **argv)
 		map_ok(UINT64_C(0x40000000), UINT64_C(0x800001000), UINT64_C(0x4000000));
 	s = w->seed;
 	w->warm(w->warmup);
-	first_step(w->name, first, sizeof(first));
+	first_step(w, first, sizeof(first));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w->loop(steps);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

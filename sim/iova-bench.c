@@ -1,13 +1,629 @@
 // SPDX-License-Identifier: MIT
-/* phyr-sim iova bench (not implemented yet). */
+/*
+ * phyr-sim iova bench: the workloads of shared/bench/iova-kernel-baseline.md
+ * (A1, A2, B, C: same PRNG, same sizes, same step definitions, so that
+ * callgrind's instructions per step compare with Linux's own iova.c) and
+ * the scenarios of issue 3 section 5 (peng300k, largechurn, exhaust32,
+ * scaling), each reported per policy. Public libphyr API only.
+ */
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include <phyr/iova.h>
+
+#include "cli.h"
 #include "iova-bench.h"
+
+#define LIM32 UINT64_C(0xfffff)
+#define LIM48 UINT64_C(0xfffffffff)
+
+/* splitmix64, exactly as the baseline defines it. */
+static uint64_t rnd_state;
+
+static inline uint64_t rnd(void)
+{
+	uint64_t z;
+
+	rnd_state += 0x9e3779b97f4a7c15;
+	z = rnd_state;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+	return z ^ (z >> 31);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static struct phyr_iova_domain *new_domain(const struct phyr_iova_policy_ops *pol, unsigned int ncpus,
+					   uint64_t start_pfn)
+{
+	struct phyr_iova_config cfg;
+	struct phyr_iova_domain *d;
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = pol;
+	cfg.ncpus = ncpus;
+	if (phyr_iova_domain_create(4096, start_pfn, &cfg, NULL, &d)) {
+		fprintf(stderr, "phyr-sim iova bench: cannot create a domain\n");
+		exit(1);
+	}
+	return d;
+}
+
+static inline uint64_t fast(struct phyr_iova_domain *d, uint64_t size, uint64_t limit, unsigned int cpu)
+{
+	uint64_t pfn;
+
+	return phyr_iova_alloc_fast(d, size, limit, cpu, true, &pfn) ? 0 : pfn;
+}
+
+/* ---- workloads: each measured loop is its own function (callgrind --toggle-collect) ---- */
+
+__attribute__((noinline)) void iova_bench_a1_steady(struct phyr_iova_domain *d, uint64_t n);
+__attribute__((noinline)) void iova_bench_a1_steady(struct phyr_iova_domain *d, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t size = 1 + (i % 32), pfn = fast(d, size, LIM32, 0);
+
+		phyr_iova_free_fast(d, pfn, size, 0);
+	}
+}
+
+static uint64_t a2_pfn[1024];
+
+__attribute__((noinline)) void iova_bench_a2_steady(struct phyr_iova_domain *d, uint64_t rounds);
+__attribute__((noinline)) void iova_bench_a2_steady(struct phyr_iova_domain *d, uint64_t rounds)
+{
+	for (uint64_t r = 0; r < rounds; r++) {
+		for (int k = 0; k < 1024; k++)
+			a2_pfn[k] = fast(d, 1, LIM32, 0);
+		for (int k = 0; k < 1024; k++)
+			phyr_iova_free_fast(d, a2_pfn[k], 1, 0);
+	}
+}
+
+struct bstate {
+	uint64_t *live;
+	uint64_t n;
+	bool mixed;
+};
+
+static inline uint64_t b_size(const struct bstate *b)
+{
+	return b->mixed ? 1 + rnd() % 256 : 8;
+}
+
+static inline uint64_t b_alloc(struct phyr_iova_domain *d, const struct bstate *b)
+{
+	uint64_t pfn;
+
+	return phyr_iova_alloc(d, b_size(b), LIM48, true, &pfn) ? 0 : pfn;
+}
+
+__attribute__((noinline)) void iova_bench_b_steady(struct phyr_iova_domain *d, struct bstate *b, uint64_t n);
+__attribute__((noinline)) void iova_bench_b_steady(struct phyr_iova_domain *d, struct bstate *b, uint64_t n)
+{
+	for (uint64_t s = 0; s < n; s++) {
+		uint64_t idx = rnd() % b->n;
+
+		phyr_iova_free(d, b->live[idx], NULL, NULL);
+		b->live[idx] = b_alloc(d, b);
+	}
+}
+
+struct cslot {
+	uint64_t pfn;
+	uint64_t size;
+};
+
+struct cstate {
+	struct cslot ring[1024];
+	unsigned int p, lo, hi;
+};
+
+static const uint64_t c_sizes[16] = { 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 4, 4, 8, 8, 16, 32 };
+
+__attribute__((noinline)) void iova_bench_c_steady(struct phyr_iova_domain *d, struct cstate *c, uint64_t s0,
+						   uint64_t n);
+__attribute__((noinline)) void iova_bench_c_steady(struct phyr_iova_domain *d, struct cstate *c, uint64_t s0,
+						   uint64_t n)
+{
+	for (uint64_t s = s0; s < s0 + n; s++) {
+		unsigned int cpu = (unsigned int)(s % 4);
+		struct cslot *slot = &c->ring[s % 1024];
+		uint64_t size;
+
+		if (slot->pfn != 0)
+			phyr_iova_free_fast(d, slot->pfn, slot->size, cpu);
+		if (rnd() % 100 < c->p)
+			size = c->lo + rnd() % (c->hi - c->lo + 1);
+		else
+			size = c_sizes[rnd() % 16];
+		slot->pfn = fast(d, size, LIM48, cpu);
+		slot->size = size;
+	}
+}
+
+struct workload_result {
+	double ns;
+	uint64_t steps;
+};
+
+static int run_workload(const char *w, uint64_t steps, const struct phyr_iova_policy_ops *pol,
+			struct workload_result *res, struct phyr_iova_stats *st)
+{
+	struct phyr_iova_domain *d = new_domain(pol, 4, 1);
+	double t0 = 0, t1 = 0;
+
+	if (strcmp(w, "a1") == 0) {
+		iova_bench_a1_steady(d, 128);
+		t0 = now_ns();
+		iova_bench_a1_steady(d, steps);
+		t1 = now_ns();
+	} else if (strcmp(w, "a2") == 0) {
+		if (steps % 1024) {
+			fprintf(stderr, "phyr-sim iova bench: a2 needs --steps a multiple of 1024\n");
+			phyr_iova_domain_destroy(d);
+			return 2;
+		}
+		iova_bench_a2_steady(d, 2);
+		t0 = now_ns();
+		iova_bench_a2_steady(d, steps / 1024);
+		t1 = now_ns();
+	} else if (w[0] == 'b') {
+		struct bstate b = { .mixed = strstr(w, "_fix") == NULL };
+
+		if (strncmp(w, "b10k", 4) == 0 && (w[4] == '\0' || strcmp(w + 4, "_fix") == 0))
+			b.n = 10000;
+		else if (strncmp(w, "b100k", 5) == 0 && (w[5] == '\0' || strcmp(w + 5, "_fix") == 0))
+			b.n = 100000;
+		else
+			goto unknown;
+		b.live = calloc(b.n, sizeof(*b.live));
+		if (!b.live) {
+			phyr_iova_domain_destroy(d);
+			return 1;
+		}
+		rnd_state = 12345;
+		for (uint64_t i = 0; i < b.n; i++)
+			b.live[i] = b_alloc(d, &b);
+		for (uint64_t i = 0; i < b.n; i++) {
+			if (rnd() & 1) {
+				phyr_iova_free(d, b.live[i], NULL, NULL);
+				b.live[i] = b_alloc(d, &b);
+			}
+		}
+		t0 = now_ns();
+		iova_bench_b_steady(d, &b, steps);
+		t1 = now_ns();
+		free(b.live);
+	} else if (w[0] == 'c' && w[1] >= '0' && w[1] <= '2' && w[2] == '\0') {
+		static const unsigned int p[3] = { 0, 35, 100 }, lo[3] = { 0, 33, 64 }, hi[3] = { 0, 256, 256 };
+		struct cstate *c = calloc(1, sizeof(*c));
+		int v = w[1] - '0';
+
+		if (!c) {
+			phyr_iova_domain_destroy(d);
+			return 1;
+		}
+		c->p = p[v];
+		c->lo = lo[v];
+		c->hi = hi[v];
+		rnd_state = 777;
+		iova_bench_c_steady(d, c, 0, 4096);
+		t0 = now_ns();
+		iova_bench_c_steady(d, c, 4096, steps);
+		t1 = now_ns();
+		free(c);
+	} else {
+		goto unknown;
+	}
+	res->ns = steps ? (t1 - t0) / (double)steps : 0;
+	res->steps = steps;
+	phyr_iova_get_stats(d, st);
+	phyr_iova_domain_destroy(d);
+	return 0;
+unknown:
+	phyr_iova_domain_destroy(d);
+	fprintf(stderr, "phyr-sim iova bench: unknown workload '%s' (a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2)\n",
+		w);
+	return 2;
+}
+
+/* ---- scenarios ---- */
+
+struct scen_result {
+	const char *policy;
+	uint64_t allocs;
+	uint64_t failures;
+	double mean_visited;
+	uint64_t p99_visited;
+	double ns_per_op;
+	uint64_t largest_gap;
+	uint64_t total_free;
+	double rcache_hit_rate;
+	uint64_t nodes;
+	uint64_t node_bytes;
+	uint64_t mag_bytes_per_cpu;
+	uint64_t depot_bytes;
+};
+
+struct visit_log {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static void log_visit(struct visit_log *l, uint64_t v)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4096;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+	}
+	l->v[l->n++] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct gapscan {
+	uint64_t prev_hi, lo_bound, hi_bound, largest, total;
+	bool any;
+};
+
+static int gap_cb(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct gapscan *g = ctx;
+	uint64_t from = g->any ? g->prev_hi + 1 : g->lo_bound;
+
+	if (lo > g->hi_bound)
+		lo = g->hi_bound + 1;
+	if (lo > from) {
+		uint64_t gap = lo - from;
+
+		g->total += gap;
+		if (gap > g->largest)
+			g->largest = gap;
+	}
+	if (hi >= g->prev_hi || !g->any)
+		g->prev_hi = hi;
+	g->any = true;
+	return 0;
+}
+
+/* Free space in [lo_bound, hi_bound]: largest gap and total. */
+static void free_space(struct phyr_iova_domain *d, uint64_t lo_bound, uint64_t hi_bound, uint64_t *largest,
+		       uint64_t *total)
+{
+	struct gapscan g = { .lo_bound = lo_bound, .hi_bound = hi_bound };
+
+	phyr_iova_walk(d, gap_cb, &g);
+	gap_cb(&g, hi_bound + 1, hi_bound + 1);
+	*largest = g.largest;
+	*total = g.total;
+}
+
+static void scen_finish(struct phyr_iova_domain *d, struct scen_result *r, struct visit_log *vl,
+			uint64_t lo_bound, uint64_t hi_bound, double ns, uint64_t ops)
+{
+	struct phyr_iova_stats st;
+
+	phyr_iova_get_stats(d, &st);
+	r->policy = phyr_iova_domain_policy(d)->name;
+	r->ns_per_op = ops ? ns / (double)ops : 0;
+	if (vl->n) {
+		double sum = 0;
+
+		for (size_t i = 0; i < vl->n; i++)
+			sum += vl->v[i];
+		r->mean_visited = sum / (double)vl->n;
+		qsort(vl->v, vl->n, sizeof(*vl->v), cmp_u32);
+		r->p99_visited = vl->v[(vl->n * 99) / 100 < vl->n ? (vl->n * 99) / 100 : vl->n - 1];
+	}
+	free_space(d, lo_bound, hi_bound, &r->largest_gap, &r->total_free);
+	r->rcache_hit_rate = st.nrcache_hits + st.nrcache_misses
+				     ? (double)st.nrcache_hits / (double)(st.nrcache_hits + st.nrcache_misses)
+				     : 0;
+	r->nodes = st.nnodes;
+	r->node_bytes = st.nnodes * 64; /* a 64-byte cache-aligned slab object each, as in Linux */
+	phyr_iova_cache_memory(d, &r->mag_bytes_per_cpu, &r->depot_bytes);
+	free(vl->v);
+	vl->v = NULL;
+	vl->n = vl->cap = 0;
+}
+
+static uint64_t visited_now(struct phyr_iova_domain *d)
+{
+	struct phyr_iova_stats st;
+
+	phyr_iova_get_stats(d, &st);
+	return st.nnodes_visited;
+}
+
+/* The measured allocation of peng300k, on its own for callgrind --toggle-collect. */
+__attribute__((noinline)) int iova_bench_peng_alloc(struct phyr_iova_domain *d, uint64_t *pfn);
+__attribute__((noinline)) int iova_bench_peng_alloc(struct phyr_iova_domain *d, uint64_t *pfn)
+{
+	return phyr_iova_alloc(d, 1, LIM48, true, pfn);
+}
+
+/* 300,000 single pages under a 48-bit limit, then 1,000 x (free a random one, allocate one). */
+static void scen_peng(const struct phyr_iova_policy_ops *pol, struct scen_result *r)
+{
+	struct phyr_iova_domain *d = new_domain(pol, 4, 1);
+	uint64_t *live = malloc(300000 * sizeof(*live)), v0;
+	struct visit_log vl = { 0 };
+	double t0, ns = 0;
+
+	if (!live)
+		exit(1);
+	rnd_state = 300;
+	for (int i = 0; i < 300000; i++)
+		if (phyr_iova_alloc(d, 1, LIM48, true, &live[i]))
+			r->failures++;
+	for (int i = 0; i < 1000; i++) {
+		uint64_t k = rnd() % 300000;
+
+		phyr_iova_free(d, live[k], NULL, NULL);
+		v0 = visited_now(d);
+		t0 = now_ns();
+		if (iova_bench_peng_alloc(d, &live[k]))
+			r->failures++;
+		ns += now_ns() - t0;
+		log_visit(&vl, visited_now(d) - v0);
+		r->allocs++;
+	}
+	scen_finish(d, r, &vl, 1, LIM48, ns, 1000);
+	free(live);
+	phyr_iova_domain_destroy(d);
+}
+
+/* Mapping churn: 65% cached sizes 1..32 pages, 35% 64..256 pages, 4 CPUs. */
+static void scen_largechurn(const struct phyr_iova_policy_ops *pol, struct scen_result *r)
+{
+	struct phyr_iova_domain *d = new_domain(pol, 4, 1);
+	struct cslot ring[2048] = { { 0, 0 } };
+	struct visit_log vl = { 0 };
+	double t0 = now_ns();
+	const uint64_t n = 400000;
+
+	rnd_state = 4242;
+	for (uint64_t s = 0; s < n; s++) {
+		unsigned int cpu = (unsigned int)(s % 4);
+		struct cslot *slot = &ring[s % 2048];
+		uint64_t size, v0;
+
+		if (slot->pfn)
+			phyr_iova_free_fast(d, slot->pfn, slot->size, cpu);
+		size = rnd() % 100 < 35 ? 64 + rnd() % 193 : 1 + rnd() % 32;
+		v0 = visited_now(d);
+		slot->pfn = fast(d, size, LIM48, cpu);
+		log_visit(&vl, visited_now(d) - v0);
+		if (!slot->pfn)
+			r->failures++;
+		slot->size = size;
+		r->allocs++;
+	}
+	scen_finish(d, r, &vl, 1, LIM48, now_ns() - t0, 2 * n);
+	phyr_iova_domain_destroy(d);
+}
+
+/* 32-bit exhaustion: a zone of 64 Ki pages filled by mixed sizes with SAC-first, then churn. */
+static void scen_exhaust32(const struct phyr_iova_policy_ops *pol, struct scen_result *r)
+{
+	struct phyr_iova_domain *d = new_domain(pol, 4, 0xf0000);
+	static uint64_t pfns[100000], sizes[100000];
+	struct visit_log vl = { 0 };
+	double t0 = now_ns();
+	uint64_t ops = 0;
+
+	rnd_state = 32;
+	for (int i = 0; i < 100000; i++) {
+		uint64_t size = 1 + rnd() % 64, pfn = 0, v0 = visited_now(d);
+
+		/* dma-iommu's SAC-first try, then the full 48-bit limit */
+		if (phyr_iova_alloc_fast(d, size, LIM32, 0, false, &pfn)) {
+			r->failures++;
+			pfn = fast(d, size, LIM48, 0);
+		}
+		log_visit(&vl, visited_now(d) - v0);
+		pfns[i] = pfn;
+		sizes[i] = size;
+		r->allocs++;
+		ops++;
+		if (i >= 2000 && rnd() % 2) {
+			uint64_t k = rnd() % (uint64_t)i;
+
+			if (pfns[k]) {
+				phyr_iova_free_fast(d, pfns[k], sizes[k], (unsigned int)(k % 4));
+				pfns[k] = 0;
+				ops++;
+			}
+		}
+	}
+	scen_finish(d, r, &vl, 0xf0000, LIM32, now_ns() - t0, ops);
+	phyr_iova_domain_destroy(d);
+}
+
+/* Range-cache scaling: CPUs 1..8 take turns in bursts of 200 allocations then frees. */
+static void scen_scaling(const struct phyr_iova_policy_ops *pol, struct scen_result *r, unsigned int ncpus)
+{
+	struct phyr_iova_domain *d = new_domain(pol, ncpus, 1);
+	static uint64_t held[8][200], hsize[8][200];
+	struct visit_log vl = { 0 };
+	double t0 = now_ns();
+
+	rnd_state = 8;
+	for (int round = 0; round < 400; round++) {
+		for (unsigned int c = 0; c < ncpus; c++) {
+			for (int k = 0; k < 200; k++) {
+				uint64_t v0 = visited_now(d);
+
+				hsize[c][k] = 1 + rnd() % 8;
+				held[c][k] = fast(d, hsize[c][k], LIM48, c);
+				log_visit(&vl, visited_now(d) - v0);
+				r->allocs++;
+			}
+		}
+		for (unsigned int c = 0; c < ncpus; c++) {
+			unsigned int to = (c + 1) % ncpus; /* freed on the next CPU: magazines migrate via the depot */
+
+			for (int k = 0; k < 200; k++)
+				phyr_iova_free_fast(d, held[c][k], hsize[c][k], to);
+		}
+		if (round % 10 == 0)
+			phyr_iova_tick(d);
+	}
+	scen_finish(d, r, &vl, 1, LIM48, now_ns() - t0, r->allocs * 2);
+	phyr_iova_domain_destroy(d);
+}
+
+static void print_scen(const char *name, const struct scen_result *r, bool json, bool first)
+{
+	if (json) {
+		printf("%s    {\"scenario\": \"%s\", \"policy\": \"%s\", \"allocs\": %" PRIu64
+		       ", \"failures\": %" PRIu64 ", \"mean_nodes_visited\": %.2f, \"p99_nodes_visited\": %" PRIu64
+		       ", \"ns_per_op\": %.1f, \"largest_free_gap\": %" PRIu64 ", \"total_free\": %" PRIu64
+		       ", \"rcache_hit_rate\": %.4f, \"nodes\": %" PRIu64 ", \"node_bytes\": %" PRIu64
+		       ", \"magazine_bytes_per_cpu\": %" PRIu64 ", \"depot_bytes\": %" PRIu64 "}",
+		       first ? "" : ",\n", name, r->policy, r->allocs, r->failures, r->mean_visited, r->p99_visited,
+		       r->ns_per_op, r->largest_gap, r->total_free, r->rcache_hit_rate, r->nodes, r->node_bytes,
+		       r->mag_bytes_per_cpu, r->depot_bytes);
+		return;
+	}
+	printf("%-14s %-10s %9" PRIu64 " %8" PRIu64 " %10.1f %8" PRIu64 " %9.1f %14" PRIu64 " %14" PRIu64
+	       " %7.3f %9" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n",
+	       name, r->policy, r->allocs, r->failures, r->mean_visited, r->p99_visited, r->ns_per_op, r->largest_gap,
+	       r->total_free, r->rcache_hit_rate, r->nodes, r->mag_bytes_per_cpu, r->depot_bytes);
+}
+
+static int run_scenario(const char *s, const char *policy, bool json)
+{
+	const struct phyr_iova_policy_ops *pols[3];
+	int npol = 0;
+	bool first = true;
+
+	if (!policy || strcmp(policy, "all") == 0) {
+		pols[npol++] = phyr_iova_policy_linux();
+		pols[npol++] = phyr_iova_policy_augmented();
+		if (phyr_iova_policy_buddy())
+			pols[npol++] = phyr_iova_policy_buddy();
+	} else if (!(pols[npol++] = phyr_iova_policy_find(policy))) {
+		fprintf(stderr, "phyr-sim iova bench: unknown policy '%s'\n", policy);
+		return 2;
+	}
+	if (strcmp(s, "peng300k") && strcmp(s, "largechurn") && strcmp(s, "exhaust32") && strcmp(s, "scaling")) {
+		fprintf(stderr, "phyr-sim iova bench: unknown scenario '%s' (peng300k largechurn exhaust32 scaling)\n", s);
+		return 2;
+	}
+	if (json)
+		printf("{\"results\": [\n");
+	else
+		printf("%-14s %-10s %9s %8s %10s %8s %9s %14s %14s %7s %9s %10s %8s\n", "scenario", "policy", "allocs",
+		       "failures", "visit_mean", "visit_p99", "ns/op", "largest_gap", "total_free", "hit", "nodes",
+		       "mag_B/cpu", "depot_B");
+	for (int i = 0; i < npol; i++) {
+		if (strcmp(s, "scaling") == 0) {
+			for (unsigned int c = 1; c <= 8; c *= 2) {
+				struct scen_result r = { 0 };
+				char name[32];
+
+				scen_scaling(pols[i], &r, c);
+				snprintf(name, sizeof(name), "scaling-%ucpu", c);
+				print_scen(name, &r, json, first);
+				first = false;
+			}
+			continue;
+		}
+		struct scen_result r = { 0 };
+
+		if (strcmp(s, "peng300k") == 0)
+			scen_peng(pols[i], &r);
+		else if (strcmp(s, "largechurn") == 0)
+			scen_largechurn(pols[i], &r);
+		else
+			scen_exhaust32(pols[i], &r);
+		print_scen(s, &r, json, first);
+		first = false;
+	}
+	if (json)
+		printf("\n]}\n");
+	return 0;
+}
 
 int iova_bench_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "phyr-sim iova bench: not implemented yet\n");
-	return 2;
+	const char *workload = NULL, *scenario = NULL, *policy = NULL;
+	uint64_t steps = 0;
+	bool json = false, have_steps = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
+			workload = argv[++i];
+		} else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
+			scenario = argv[++i];
+		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
+			policy = argv[++i];
+		} else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) {
+			if (cli_u64(argv[++i], &steps)) {
+				fprintf(stderr, "phyr-sim iova bench: bad --steps '%s'\n", argv[i]);
+				return 2;
+			}
+			have_steps = true;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else {
+			fprintf(stderr, "phyr-sim iova bench: unknown option '%s' (try phyr-sim iova --help)\n", argv[i]);
+			return 2;
+		}
+	}
+	if (scenario && !workload)
+		return run_scenario(scenario, policy, json);
+	if (!workload || !have_steps || scenario) {
+		fprintf(stderr, "usage: phyr-sim iova bench --workload W --steps N [--policy P] [--json]\n"
+				"       phyr-sim iova bench --scenario S [--policy P|all] [--json]\n");
+		return 2;
+	}
+	{
+		const struct phyr_iova_policy_ops *pol = phyr_iova_policy_find(policy ? policy : "linux");
+		struct workload_result res;
+		struct phyr_iova_stats st;
+		int ret;
+
+		if (!pol) {
+			fprintf(stderr, "phyr-sim iova bench: unknown policy '%s'\n", policy);
+			return 2;
+		}
+		ret = run_workload(workload, steps, pol, &res, &st);
+		if (ret)
+			return ret;
+		if (json)
+			printf("{\"workload\": \"%s\", \"policy\": \"%s\", \"steps\": %" PRIu64
+			       ", \"ns_per_step\": %.2f, \"tree_allocs\": %" PRIu64 ", \"nodes_visited\": %" PRIu64
+			       ", \"rcache_hits\": %" PRIu64 ", \"rcache_misses\": %" PRIu64 "}\n",
+			       workload, pol->name, res.steps, res.ns, st.nallocs, st.nnodes_visited, st.nrcache_hits,
+			       st.nrcache_misses);
+		else
+			printf("workload %s policy %s steps %" PRIu64 " ns_per_step %.2f tree_allocs %" PRIu64
+			       " nodes_visited %" PRIu64 " rcache_hits %" PRIu64 " rcache_misses %" PRIu64 "\n",
+			       workload, pol->name, res.steps, res.ns, st.nallocs, st.nnodes_visited, st.nrcache_hits,
+			       st.nrcache_misses);
+	}
+	return 0;
 }

@@ -94,7 +94,7 @@ PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 				       struct phyr_iommu_iotlb_gather *g)
 {
 	/* As arm-smmu-v3: nothing gathered, nothing to invalidate. */
-	if (g->pgsize) {
+	if (d && g->pgsize) {
 		d->st.niotlb_syncs++;
 		dom_inv_range(d, g->start, g->end);
 	}
@@ -131,6 +131,14 @@ static const struct pgtable_tlb_ops dom_tlb_ops = {
 	.flush_walk = dom_flush_walk,
 	.add_page = dom_add_page,
 };
+
+PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64_t iova,
+					     uint64_t size)
+{
+	if (!d || !size)
+		return;
+	dom_inv_range(d, iova, iova + size - 1 < iova ? UINT64_MAX : iova + size - 1);
+}
 
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d)
 {
@@ -296,7 +304,7 @@ PHYR_EXPORT struct phyr_io_pgtable *phyr_iommu_domain_pgtable(struct phyr_iommu_
 
 PHYR_EXPORT enum phyr_iommu_domain_type phyr_iommu_domain_type(const struct phyr_iommu_domain *d)
 {
-	return d->type;
+	return d ? d->type : PHYR_IOMMU_DOMAIN_BLOCKED;
 }
 
 PHYR_EXPORT uint64_t phyr_iommu_domain_pgsize_bitmap(const struct phyr_iommu_domain *d)
@@ -423,8 +431,12 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 			break;
 		}
 		ret = d->pt->ops->map_pages(d->pt, iova, paddr, pgsize, count, prot, &mapped);
-		if (mapped > size) {
-			/* only reachable with a pgcount beyond INT_MAX (Linux's min_t) */
+		if (mapped > size || (!ret && !mapped)) {
+			/*
+			 * Only with a pgcount that Linux's min_t(int, ...) turns
+			 * into 0 or a negative count (2^31 pages or more in one
+			 * call): the kernel would loop forever or go backwards.
+			 */
 			if (!ret)
 				ret = -EINVAL;
 			mapped = 0;
@@ -532,17 +544,15 @@ static int check_prot(struct phyr_iommu_domain *d, uint64_t iova, enum phyr_iomm
 	return 0;
 }
 
-PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
-				     enum phyr_iommu_access access, uint64_t *paddr)
+/* The IOTLB missed: identity/blocked domains, or a table walk. */
+static __attribute__((noinline)) int translate_miss(struct phyr_iommu_domain *d, uint64_t iova,
+						     enum phyr_iommu_access access,
+						     uint64_t *paddr)
 {
-	struct iotlb_entry *e;
 	uint64_t pte;
 	unsigned nlev = 0, shift;
 	int lvl, prot, ret;
 
-	if (!d || !paddr)
-		return -EINVAL;
-	d->st.ntranslates++;
 	if (d->type == PHYR_IOMMU_DOMAIN_IDENTITY) {
 		*paddr = iova;
 		return 0;
@@ -551,17 +561,6 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 		return fault(d, iova, access, PHYR_IOMMU_FAULT_BLOCKED);
 	if (!d->pt)
 		return fault(d, iova, access, PHYR_IOMMU_FAULT_UNMAPPED);
-	e = iotlb_lookup(&d->tlb, iova);
-	if (e) {
-		d->st.niotlb_hits++;
-		if (e->stale)
-			d->st.nstale_hits++;
-		ret = check_prot(d, iova, access, e->prot);
-		if (ret)
-			return ret;
-		*paddr = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
-		return 0;
-	}
 	d->st.niotlb_misses++;
 	d->st.nwalks++;
 	ret = d->pt->ops->leaf(d->pt, iova, &pte, &lvl, &nlev);
@@ -578,11 +577,36 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 	return 0;
 }
 
+PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
+				     enum phyr_iommu_access access, uint64_t *paddr)
+{
+	struct iotlb_entry *e;
+
+	if (!d || !paddr)
+		return -EINVAL;
+	d->st.ntranslates++;
+	e = iotlb_lookup(&d->tlb, iova); /* only paging domains ever fill it */
+	if (!e)
+		return translate_miss(d, iova, access, paddr);
+	d->st.niotlb_hits++;
+	d->st.nstale_hits += e->stale;
+	if (check_prot(d, iova, access, e->prot))
+		return -EFAULT;
+	*paddr = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
+	return 0;
+}
+
 PHYR_EXPORT const struct phyr_iommu_fault *phyr_iommu_faults(const struct phyr_iommu_domain *d,
 							     size_t *n)
 {
-	uint64_t total = d->nfaults_total;
+	uint64_t total;
 
+	if (!d || !n) {
+		if (n)
+			*n = 0;
+		return NULL;
+	}
+	total = d->nfaults_total;
 	*n = total < FAULT_RING ? (size_t)total : FAULT_RING;
 	/* When the ring wrapped the order is by slot, not by time. */
 	return d->faults;
@@ -699,9 +723,18 @@ PHYR_EXPORT void phyr_iommu_advance(struct phyr_iommu_domain *d, uint64_t ns)
 PHYR_EXPORT void phyr_iommu_get_stats(const struct phyr_iommu_domain *d,
 				      struct phyr_iommu_stats *st)
 {
-	const struct phyr_iommu_costs *c = &d->costs;
-	uint64_t pte_writes = d->old_pte_writes, allocs = d->old_table_allocs;
+	const struct phyr_iommu_costs *c;
+	uint64_t pte_writes, allocs;
 
+	if (!st)
+		return;
+	if (!d) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	c = &d->costs;
+	pte_writes = d->old_pte_writes;
+	allocs = d->old_table_allocs;
 	*st = d->st;
 	st->niotlb_evictions = d->tlb.nevictions;
 	st->niotlb_invalidated = d->tlb.ninvalidated;
@@ -721,7 +754,7 @@ PHYR_EXPORT void phyr_iommu_iotlb_geometry(const struct phyr_iommu_domain *d, un
 					   unsigned *ways)
 {
 	if (entries)
-		*entries = d->tlb.nentries;
+		*entries = d ? d->tlb.nentries : 0;
 	if (ways)
-		*ways = d->tlb.ways;
+		*ways = d ? d->tlb.ways : 0;
 }

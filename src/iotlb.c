@@ -18,6 +18,7 @@ int iotlb_init(struct iotlb *t, unsigned entries, unsigned ways,
 	t->nentries = entries;
 	t->ways = ways;
 	t->nsets = entries / ways;
+	t->set_mask = (t->nsets & (t->nsets - 1)) == 0 ? t->nsets - 1 : 0;
 	return 0;
 }
 
@@ -39,62 +40,35 @@ void iotlb_set_pgsizes(struct iotlb *t, uint64_t bitmap)
 	}
 }
 
-static inline unsigned set_of(const struct iotlb *t, uint64_t tag, unsigned shift)
-{
-	uint64_t h = (tag ^ ((uint64_t)shift << 58)) * UINT64_C(0x9e3779b97f4a7c15);
-
-	return (unsigned)((h >> 32) % t->nsets);
-}
-
-struct iotlb_entry *iotlb_lookup(struct iotlb *t, uint64_t iova)
-{
-	if (!t->nvalid)
-		return NULL;
-	for (unsigned k = 0; k < t->nshifts; k++) {
-		unsigned s = t->shifts[k];
-		uint64_t tag = iova >> s;
-		struct iotlb_entry *e = &t->e[(size_t)set_of(t, tag, s) * t->ways];
-
-		for (unsigned w = 0; w < t->ways; w++) {
-			if (e[w].valid && e[w].tag == tag && e[w].shift == s) {
-				e[w].lru = ++t->stamp;
-				return &e[w];
-			}
-		}
-	}
-	return NULL;
-}
-
 void iotlb_insert(struct iotlb *t, uint64_t iova, unsigned shift, uint64_t pa, int prot)
 {
-	uint64_t tag = iova >> shift;
-	struct iotlb_entry *e = &t->e[(size_t)set_of(t, tag, shift) * t->ways];
+	uint64_t key = key_of(iova >> shift, shift);
+	struct iotlb_entry *e = &t->e[(size_t)set_of(t, key) * t->ways];
 	struct iotlb_entry *victim = NULL;
 
 	for (unsigned w = 0; w < t->ways; w++) {
-		if (!e[w].valid) {
+		if (!e[w].key) {
 			victim = &e[w];
 			break;
 		}
 		if (!victim || e[w].lru < victim->lru)
 			victim = &e[w];
 	}
-	if (victim->valid)
+	if (victim->key)
 		t->nevictions++;
 	else
 		t->nvalid++;
-	victim->tag = tag;
+	victim->key = key;
 	victim->pa = pa;
 	victim->shift = (uint8_t)shift;
 	victim->prot = (uint8_t)prot;
-	victim->valid = true;
 	victim->stale = false;
 	victim->lru = ++t->stamp;
 }
 
 static inline bool overlaps(const struct iotlb_entry *e, uint64_t start, uint64_t last)
 {
-	uint64_t lo = e->tag << e->shift;
+	uint64_t lo = (e->key >> 8) << e->shift;
 	uint64_t hi = lo + ((UINT64_C(1) << e->shift) - 1);
 
 	return lo <= last && hi >= start;
@@ -107,8 +81,8 @@ unsigned iotlb_invalidate_range(struct iotlb *t, uint64_t start, uint64_t last)
 	if (!t->nvalid)
 		return 0;
 	for (unsigned i = 0; i < t->nentries; i++) {
-		if (t->e[i].valid && overlaps(&t->e[i], start, last)) {
-			t->e[i].valid = false;
+		if (t->e[i].key && overlaps(&t->e[i], start, last)) {
+			t->e[i].key = 0;
 			n++;
 		}
 	}
@@ -123,7 +97,7 @@ unsigned iotlb_invalidate_all(struct iotlb *t)
 
 	if (n) {
 		for (unsigned i = 0; i < t->nentries; i++)
-			t->e[i].valid = false;
+			t->e[i].key = 0;
 	}
 	t->nvalid = 0;
 	t->ninvalidated += n;
@@ -135,6 +109,6 @@ void iotlb_mark_stale(struct iotlb *t, uint64_t start, uint64_t last)
 	if (!t->nvalid)
 		return;
 	for (unsigned i = 0; i < t->nentries; i++)
-		if (t->e[i].valid && overlaps(&t->e[i], start, last))
+		if (t->e[i].key && overlaps(&t->e[i], start, last))
 			t->e[i].stale = true;
 }

@@ -20,12 +20,11 @@
 #include "phyr/common.h"
 
 struct iotlb_entry {
-	uint64_t tag;     /* iova >> shift */
+	uint64_t key;     /* (iova >> shift) << 8 | shift << 1 | 1; 0 = invalid */
 	uint64_t pa;      /* output base of the page */
 	uint64_t lru;     /* last use stamp */
 	uint8_t shift;    /* page size = 1 << shift */
 	uint8_t prot;     /* PHYR_IOMMU_READ | PHYR_IOMMU_WRITE */
-	bool valid;
 	bool stale;
 };
 
@@ -33,6 +32,7 @@ struct iotlb {
 	const struct phyr_allocator *alloc;
 	struct iotlb_entry *e;
 	unsigned nentries, ways, nsets;
+	uint64_t set_mask;  /* nsets - 1 when nsets is a power of two, else 0 */
 	unsigned nvalid;
 	uint64_t stamp;
 	uint8_t shifts[8];  /* page sizes to probe, smallest first */
@@ -45,12 +45,43 @@ int iotlb_init(struct iotlb *t, unsigned entries, unsigned ways,
 void iotlb_finish(struct iotlb *t);
 /* Sets the page sizes lookups probe (from a pgsize_bitmap). */
 void iotlb_set_pgsizes(struct iotlb *t, uint64_t bitmap);
-struct iotlb_entry *iotlb_lookup(struct iotlb *t, uint64_t iova);
 void iotlb_insert(struct iotlb *t, uint64_t iova, unsigned shift, uint64_t pa, int prot);
 /* Drops entries overlapping [start, last]; returns how many. */
 unsigned iotlb_invalidate_range(struct iotlb *t, uint64_t start, uint64_t last);
 unsigned iotlb_invalidate_all(struct iotlb *t);
 /* Marks entries overlapping [start, last] stale. */
 void iotlb_mark_stale(struct iotlb *t, uint64_t start, uint64_t last);
+
+/* Finds the entry translating @iova (probing each page size), or NULL. */
+static inline uint64_t key_of(uint64_t tag, unsigned shift)
+{
+	return (tag << 8) | ((uint64_t)shift << 1) | 1;
+}
+
+static inline unsigned set_of(const struct iotlb *t, uint64_t key)
+{
+	uint64_t h = (key * UINT64_C(0x9e3779b97f4a7c15)) >> 32;
+
+	return (unsigned)(t->set_mask ? h & t->set_mask : h % t->nsets);
+}
+
+static inline struct iotlb_entry *iotlb_lookup(struct iotlb *t, uint64_t iova)
+{
+	if (!t->nvalid)
+		return NULL;
+	for (unsigned k = 0; k < t->nshifts; k++) {
+		unsigned s = t->shifts[k];
+		uint64_t key = key_of(iova >> s, s);
+		struct iotlb_entry *e = &t->e[(size_t)set_of(t, key) * t->ways];
+
+		for (unsigned w = 0; w < t->ways; w++) {
+			if (e[w].key == key) {
+				e[w].lru = ++t->stamp;
+				return &e[w];
+			}
+		}
+	}
+	return NULL;
+}
 
 #endif /* PHYR_SRC_IOTLB_H */

@@ -125,6 +125,18 @@ static void tnode_augment_up(struct tnode *n)
 		tnode_augment(n);
 }
 
+/* The same, stopping where a value does not change (valid for one change at a time). */
+static void tnode_augment_up_changed(struct tnode *n)
+{
+	for (; n; n = T_PARENT(n)) {
+		uint64_t old = n->max_gap;
+
+		tnode_augment(n);
+		if (n->max_gap == old)
+			break;
+	}
+}
+
 static inline uint64_t gap_between(const struct tnode *pred, const struct tnode *n)
 {
 	return pred ? n->lo - pred->hi - 1 : UINT64_MAX;
@@ -158,9 +170,10 @@ static void tree_insert_before(struct tree *t, struct tnode *succ, struct tnode 
 		n->max_gap = n->gap;
 		succ->gap = succ->lo - n->hi - 1;
 		/* Make every path correct first: the rotations of the
-		 * rebalance then keep it so. */
-		tnode_augment_up(parent);
-		tnode_augment_up(succ);
+		 * rebalance then keep it so. The new leaf changes its
+		 * parent's subtree, the shrunk gap changes succ's. */
+		tnode_augment_up_changed(parent);
+		tnode_augment_up_changed(succ);
 	}
 #endif
 	ttree_RB_INSERT_COLOR(&t->root, n);
@@ -199,10 +212,12 @@ static void tree_erase(struct tree *t, struct tnode *n)
 	} else {
 		from = T_PARENT(n);
 	}
+	/* succ's gap grows: settle that while the tree is otherwise
+	 * consistent, then the removal's own path to the root. */
 	succ->gap = gap_between(pred, succ);
+	tnode_augment_up_changed(succ);
 	ttree_RB_REMOVE(&t->root, n);
 	tnode_augment_up(from);
-	tnode_augment_up(succ);
 #else
 	ttree_RB_REMOVE(&t->root, n);
 #endif

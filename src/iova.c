@@ -28,12 +28,47 @@
  * loaded/prev pair, per class a depot lock, one tree lock; taken in that
  * order, as in Linux. Single-threaded domains take no locks at all.
  */
-#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "iova.h"
+
+/* Spinlocks, as Linux has: held for short, bounded work. */
+typedef struct {
+	atomic_int v;
+} iova_lock_t;
+
+static void lock_init(iova_lock_t *l)
+{
+	atomic_init(&l->v, 0);
+}
+
+static void lock_destroy(iova_lock_t *l)
+{
+	(void)l;
+}
+
+static inline void spin_lock(iova_lock_t *l)
+{
+	unsigned int spins = 0;
+
+	while (atomic_exchange_explicit(&l->v, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&l->v, memory_order_relaxed)) {
+			if (++spins % 256 == 0)
+				sched_yield(); /* the holder may be preempted */
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
+	}
+}
+
+static inline void spin_unlock(iova_lock_t *l)
+{
+	atomic_store_explicit(&l->v, 0, memory_order_release);
+}
 
 struct iova_mag {
 	union {
@@ -46,63 +81,75 @@ struct iova_mag {
 struct iova_cpu_rcache {
 	struct iova_mag *loaded;
 	struct iova_mag *prev;
-	pthread_mutex_t lock;
 };
 
+/* One CPU's caches: exactly 512 bytes, so that indexing is one shift (the
+ * array is cache-line aligned by hand: malloc does not align to 64). */
 struct iova_cpu {
-	struct iova_cpu_rcache cls[PHYR_IOVA_MAX_RCACHE_CLASSES];
-	uint64_t nfast_allocs;
-	uint64_t nfast_frees;
-	uint64_t nrcache_hits;
-	uint64_t nrcache_misses;
-	uint64_t nrcache_inserts;
-	uint64_t nrcache_rejects;
-	bool online;
-} __attribute__((aligned(64)));
+	union {
+		struct {
+			struct iova_cpu_rcache cls[PHYR_IOVA_MAX_RCACHE_CLASSES];
+			iova_lock_t lock[PHYR_IOVA_MAX_RCACHE_CLASSES]; /* of each cls[] pair */
+			uint64_t nfast_hits_inline;    /* alloc_fast served by the inline path */
+			uint64_t nfast_inserts_inline; /* free_fast kept by the inline path */
+			uint64_t nfast_slow_allocs;
+			uint64_t nfast_slow_frees;
+			uint64_t nrcache_hits;
+			uint64_t nrcache_misses;
+			uint64_t nrcache_inserts;
+			uint64_t nrcache_rejects;
+			bool online;
+		};
+		char slot[512];
+	};
+};
+_Static_assert(sizeof(struct iova_cpu) == 512, "struct iova_cpu must stay 512 bytes");
 
 struct iova_rcache {
-	pthread_mutex_t lock;
+	iova_lock_t lock;
 	struct iova_mag *depot;
 	unsigned int depot_size;
 	bool work_pending;
 	uint64_t npushes;
 	uint64_t npops;
 	uint64_t ntrims;
-} __attribute__((aligned(64)));
+};
 
 struct phyr_iova_domain {
 	/* hot, read-mostly */
-	struct iova_cpu *cpus;
+	struct iova_cpu *cpus; /* 64-byte aligned, inside cpus_raw */
 	void *priv;
 	const struct phyr_iova_policy_ops *ops;
 	uint64_t round_below; /* alloc_fast rounds sizes below this */
 	uint64_t mag_size;
 	unsigned int nclasses; /* 0 when the range cache is off */
+	unsigned int fast_classes; /* classes the lock-free inline paths serve (0 if threaded) */
 	unsigned int ncpus;
 	bool threaded;
 	unsigned int nonline;
 	size_t mag_bytes;
+	void *cpus_raw;
 	const struct phyr_allocator *a;
 	struct phyr_iova_config cfg;
 	uint64_t granule;
 	uint64_t start_pfn;
-	pthread_mutex_t tree_lock;
+	iova_lock_t tree_lock;
 	struct phyr_iova_stats st; /* tree counters, under tree_lock */
 	atomic_uint_fast64_t nmagazines;
 	atomic_uint_fast64_t nflush_retries;
 	struct iova_rcache rcaches[PHYR_IOVA_MAX_RCACHE_CLASSES];
 };
 
-static inline void dom_lock(const struct phyr_iova_domain *d, pthread_mutex_t *m)
+static inline void dom_lock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
-		pthread_mutex_lock(m);
+		spin_lock(m);
 }
 
-static inline void dom_unlock(const struct phyr_iova_domain *d, pthread_mutex_t *m)
+static inline void dom_unlock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
-		pthread_mutex_unlock(m);
+		spin_unlock(m);
 }
 
 /* ---- policies ---- */
@@ -220,13 +267,18 @@ static void rcaches_free(struct phyr_iova_domain *d)
 
 static void locks_destroy(struct phyr_iova_domain *d)
 {
-	pthread_mutex_destroy(&d->tree_lock);
+	lock_destroy(&d->tree_lock);
 	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-		pthread_mutex_destroy(&d->rcaches[k].lock);
+		lock_destroy(&d->rcaches[k].lock);
 	if (d->cpus)
 		for (unsigned int c = 0; c < d->ncpus; c++)
 			for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-				pthread_mutex_destroy(&d->cpus[c].cls[k].lock);
+				lock_destroy(&d->cpus[c].lock[k]);
+}
+
+static size_t cpus_bytes(const struct phyr_iova_domain *d)
+{
+	return sizeof(struct iova_cpu) * d->ncpus + 63;
 }
 
 int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct phyr_iova_config *cfg,
@@ -273,9 +325,10 @@ int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct p
 	d->mag_bytes = sizeof(struct iova_mag) + c.mag_size * sizeof(uint64_t);
 	d->round_below = UINT64_C(1) << (c.rcache_classes - 1);
 	d->nclasses = c.no_rcache ? 0 : c.rcache_classes;
-	pthread_mutex_init(&d->tree_lock, NULL);
+	d->fast_classes = c.threaded ? 0 : d->nclasses;
+	lock_init(&d->tree_lock);
 	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-		pthread_mutex_init(&d->rcaches[k].lock, NULL);
+		lock_init(&d->rcaches[k].lock);
 
 	d->priv = alloc_zeroed(a, d->ops->priv_size);
 	if (!d->priv)
@@ -290,13 +343,14 @@ int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct p
 		goto err_free_priv;
 
 	ret = -ENOMEM;
-	d->cpus = alloc_zeroed(a, sizeof(*d->cpus) * d->ncpus);
-	if (!d->cpus)
+	d->cpus_raw = alloc_zeroed(a, cpus_bytes(d));
+	if (!d->cpus_raw)
 		goto err_finish;
+	d->cpus = (struct iova_cpu *)(((uintptr_t)d->cpus_raw + 63) & ~(uintptr_t)63);
 	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
 		d->cpus[cpu].online = true;
 		for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
-			pthread_mutex_init(&d->cpus[cpu].cls[k].lock, NULL);
+			lock_init(&d->cpus[cpu].lock[k]);
 	}
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
@@ -319,8 +373,7 @@ err_free_priv:
 	alloc_free(a, d->priv, d->ops->priv_size);
 err_free_dom:
 	locks_destroy(d);
-	if (d->cpus)
-		alloc_free(a, d->cpus, sizeof(*d->cpus) * d->ncpus);
+	alloc_free(a, d->cpus_raw, cpus_bytes(d));
 	alloc_free(a, d, sizeof(*d));
 	return ret;
 }
@@ -336,7 +389,7 @@ void phyr_iova_domain_destroy(struct phyr_iova_domain *d)
 	d->ops->finish(d->priv);
 	alloc_free(a, d->priv, d->ops->priv_size);
 	locks_destroy(d);
-	alloc_free(a, d->cpus, sizeof(*d->cpus) * d->ncpus);
+	alloc_free(a, d->cpus_raw, cpus_bytes(d));
 	alloc_free(a, d, sizeof(*d));
 }
 
@@ -420,13 +473,14 @@ int phyr_iova_reserve(struct phyr_iova_domain *d, uint64_t lo, uint64_t hi, uint
 
 /* ---- range cache ---- */
 
-static uint64_t rcache_get(struct phyr_iova_domain *d, struct iova_cpu_rcache *cr, unsigned int k,
+static uint64_t rcache_get(struct phyr_iova_domain *d, struct iova_cpu *c, unsigned int k,
 			   uint64_t bound)
 {
+	struct iova_cpu_rcache *cr = &c->cls[k];
 	struct iova_mag *m;
 	uint64_t pfn;
 
-	dom_lock(d, &cr->lock);
+	dom_lock(d, &c->lock[k]);
 	m = cr->loaded;
 	if (m->size == 0) {
 		if (cr->prev->size != 0) {
@@ -439,7 +493,7 @@ static uint64_t rcache_get(struct phyr_iova_domain *d, struct iova_cpu_rcache *c
 			dom_lock(d, &rc->lock);
 			if (!rc->depot) {
 				dom_unlock(d, &rc->lock);
-				dom_unlock(d, &cr->lock);
+				dom_unlock(d, &c->lock[k]);
 				return 0;
 			}
 			mag_free(d, m);
@@ -448,16 +502,17 @@ static uint64_t rcache_get(struct phyr_iova_domain *d, struct iova_cpu_rcache *c
 		}
 	}
 	pfn = mag_pop(m, bound);
-	dom_unlock(d, &cr->lock);
+	dom_unlock(d, &c->lock[k]);
 	return pfn;
 }
 
-static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu_rcache *cr, unsigned int k,
+static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu *c, unsigned int k,
 			  uint64_t pfn)
 {
+	struct iova_cpu_rcache *cr = &c->cls[k];
 	struct iova_mag *m;
 
-	dom_lock(d, &cr->lock);
+	dom_lock(d, &c->lock[k]);
 	m = cr->loaded;
 	if (m->size == d->mag_size) {
 		if (cr->prev->size != d->mag_size) {
@@ -469,7 +524,7 @@ static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu_rcache *cr
 			struct iova_mag *new_mag = mag_alloc(d);
 
 			if (!new_mag) {
-				dom_unlock(d, &cr->lock);
+				dom_unlock(d, &c->lock[k]);
 				return false;
 			}
 			dom_lock(d, &rc->lock);
@@ -480,7 +535,7 @@ static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu_rcache *cr
 		}
 	}
 	m->pfns[m->size++] = pfn;
-	dom_unlock(d, &cr->lock);
+	dom_unlock(d, &c->lock[k]);
 	return true;
 }
 
@@ -489,10 +544,10 @@ static void free_cpu_cached(struct phyr_iova_domain *d, unsigned int cpu)
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		struct iova_cpu_rcache *cr = &d->cpus[cpu].cls[k];
 
-		dom_lock(d, &cr->lock);
+		dom_lock(d, &d->cpus[cpu].lock[k]);
 		mag_free_pfns(d, cr->loaded);
 		mag_free_pfns(d, cr->prev);
-		dom_unlock(d, &cr->lock);
+		dom_unlock(d, &d->cpus[cpu].lock[k]);
 	}
 }
 
@@ -520,24 +575,21 @@ void phyr_iova_flush_rcaches(struct phyr_iova_domain *d)
 	free_global_cached(d);
 }
 
-int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
-			 unsigned int cpu, bool flush, uint64_t *pfn)
+/* alloc_fast after the inline path: the full cache lookup (unless @tried), then the tree. */
+#define FAST_FLUSH 1u /* flush-and-retry allowed */
+#define FAST_TRIED 2u /* the inline path already popped a (zero) pfn */
+
+static __attribute__((noinline)) int alloc_fast_slow(struct phyr_iova_domain *d, uint64_t size,
+						     uint64_t limit_pfn, struct iova_cpu *c,
+						     unsigned int flags, uint64_t *pfn)
 {
-	struct iova_cpu *c;
-	unsigned int k;
+	unsigned int k = iova_order_base_2(size);
+	bool flush = flags & FAST_FLUSH, tried = flags & FAST_TRIED;
 	int ret;
 
-	if (cpu >= d->ncpus || !size_ok(size, true) || !pfn)
-		return -EINVAL;
-	c = &d->cpus[cpu];
-	if (!c->online)
-		return -EINVAL;
-	c->nfast_allocs++;
-	if (size < d->round_below)
-		size = iova_roundup_pow2(size);
-	k = iova_order_base_2(size);
+	c->nfast_slow_allocs++;
 	if (k < d->nclasses) {
-		uint64_t p = rcache_get(d, &c->cls[k], k, limit_pfn + 1 - size);
+		uint64_t p = tried ? 0 : rcache_get(d, c, k, limit_pfn + 1 - size);
 
 		/* As in Linux, a cached pfn 0 reads as a miss. */
 		if (p) {
@@ -557,19 +609,76 @@ int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 	}
 }
 
-int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size, unsigned int cpu)
+/* The inline path of a threaded domain, under the CPU's lock for the class. */
+static __attribute__((noinline)) int alloc_fast_locked(struct phyr_iova_domain *d, uint64_t size,
+						       uint64_t limit_pfn, struct iova_cpu *c,
+						       unsigned int flags, uint64_t *pfn)
+{
+	unsigned int k = iova_order_base_2(size);
+	struct iova_mag *m;
+	uint64_t n, p;
+
+	spin_lock(&c->lock[k]);
+	m = c->cls[k].loaded;
+	n = m->size;
+	if (n != 0 && (p = m->pfns[n - 1]) != 0 && p <= limit_pfn + 1 - size) {
+		m->size = n - 1;
+		spin_unlock(&c->lock[k]);
+		c->nfast_hits_inline++;
+		*pfn = p;
+		return 0;
+	}
+	spin_unlock(&c->lock[k]);
+	return alloc_fast_slow(d, size, limit_pfn, c, flags, pfn);
+}
+
+int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
+			 unsigned int cpu, bool flush, uint64_t *pfn)
 {
 	struct iova_cpu *c;
 	unsigned int k;
-	uint64_t lo, hi;
 
-	if (cpu >= d->ncpus || !d->cpus[cpu].online)
+	if (__builtin_expect(cpu >= d->ncpus || size - 1 >= (UINT64_C(1) << 63), 0))
 		return -EINVAL;
 	c = &d->cpus[cpu];
-	c->nfast_frees++;
+	if (__builtin_expect(!c->online, 0))
+		return -EINVAL;
 	k = iova_order_base_2(size);
+	if (size < d->round_below)
+		size = UINT64_C(1) << k;
+	/* Inline path of an unlocked domain: the top entry of the loaded
+	 * magazine fits (the common case); anything else takes Linux's
+	 * full lookup. */
+	if (__builtin_expect(k < d->fast_classes, 1)) {
+		struct iova_mag *m = c->cls[k].loaded;
+		uint64_t n = m->size;
+
+		if (__builtin_expect(n != 0, 1) && m->pfns[n - 1] <= limit_pfn + 1 - size) {
+			uint64_t p = m->pfns[n - 1];
+
+			m->size = n - 1;
+			if (__builtin_expect(p != 0, 1)) {
+				c->nfast_hits_inline++;
+				*pfn = p;
+				return 0;
+			}
+			return alloc_fast_slow(d, size, limit_pfn, c, FAST_TRIED | flush, pfn);
+		}
+	} else if (d->threaded && k < d->nclasses) {
+		return alloc_fast_locked(d, size, limit_pfn, c, flush, pfn);
+	}
+	return alloc_fast_slow(d, size, limit_pfn, c, flush, pfn);
+}
+
+static __attribute__((noinline)) int free_fast_slow(struct phyr_iova_domain *d, uint64_t pfn,
+						    uint64_t size, struct iova_cpu *c)
+{
+	unsigned int k = iova_order_base_2(size);
+	uint64_t lo, hi;
+
+	c->nfast_slow_frees++;
 	if (k < d->nclasses) {
-		if (rcache_insert(d, &c->cls[k], k, pfn)) {
+		if (rcache_insert(d, c, k, pfn)) {
 			c->nrcache_inserts++;
 			return 0;
 		}
@@ -579,6 +688,51 @@ int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size,
 	(void)d->ops->remove(d->priv, pfn, &lo, &hi);
 	dom_unlock(d, &d->tree_lock);
 	return 0;
+}
+
+static __attribute__((noinline)) int free_fast_locked(struct phyr_iova_domain *d, uint64_t pfn,
+						      uint64_t size, struct iova_cpu *c)
+{
+	unsigned int k = iova_order_base_2(size);
+	struct iova_mag *m;
+
+	spin_lock(&c->lock[k]);
+	m = c->cls[k].loaded;
+	if (m->size != d->mag_size) {
+		m->pfns[m->size++] = pfn;
+		spin_unlock(&c->lock[k]);
+		c->nfast_inserts_inline++;
+		return 0;
+	}
+	spin_unlock(&c->lock[k]);
+	return free_fast_slow(d, pfn, size, c);
+}
+
+int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size, unsigned int cpu)
+{
+	struct iova_cpu *c;
+	unsigned int k;
+
+	if (__builtin_expect(cpu >= d->ncpus, 0))
+		return -EINVAL;
+	c = &d->cpus[cpu];
+	if (__builtin_expect(!c->online, 0))
+		return -EINVAL;
+	k = iova_order_base_2(size);
+	if (__builtin_expect(k < d->fast_classes, 1)) {
+		struct iova_mag *m = c->cls[k].loaded;
+		uint64_t n = m->size;
+
+		if (__builtin_expect(n != d->mag_size, 1)) {
+			m->pfns[n] = pfn;
+			m->size = n + 1;
+			c->nfast_inserts_inline++;
+			return 0;
+		}
+	} else if (d->threaded && k < d->nclasses) {
+		return free_fast_locked(d, pfn, size, c);
+	}
+	return free_fast_slow(d, pfn, size, c);
 }
 
 void phyr_iova_tick(struct phyr_iova_domain *d)
@@ -637,11 +791,11 @@ void phyr_iova_get_stats(struct phyr_iova_domain *d, struct phyr_iova_stats *st)
 	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
 		const struct iova_cpu *c = &d->cpus[cpu];
 
-		st->nfast_allocs += c->nfast_allocs;
-		st->nfast_frees += c->nfast_frees;
-		st->nrcache_hits += c->nrcache_hits;
+		st->nfast_allocs += c->nfast_hits_inline + c->nfast_slow_allocs;
+		st->nfast_frees += c->nfast_inserts_inline + c->nfast_slow_frees;
+		st->nrcache_hits += c->nfast_hits_inline + c->nrcache_hits;
 		st->nrcache_misses += c->nrcache_misses;
-		st->nrcache_inserts += c->nrcache_inserts;
+		st->nrcache_inserts += c->nfast_inserts_inline + c->nrcache_inserts;
 		st->nrcache_rejects += c->nrcache_rejects;
 	}
 	for (unsigned int k = 0; k < d->nclasses; k++) {
@@ -713,4 +867,9 @@ void phyr_iova_cache_memory(struct phyr_iova_domain *d, uint64_t *per_cpu_bytes,
 		*per_cpu_bytes = (uint64_t)d->nclasses * 2 * d->mag_bytes;
 	if (depot_bytes)
 		*depot_bytes = depot * d->mag_bytes;
+}
+
+uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *d)
+{
+	return d->nclasses ? PHYR_PAGE_SIZE << (d->cfg.rcache_classes - 1) : 0;
 }

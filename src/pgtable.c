@@ -14,7 +14,6 @@
  * in descriptors by a pool id (a pseudo-physical address id << granule
  * shift), never by host addresses, so dumps are deterministic.
  */
-#include <limits.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -190,13 +189,6 @@ static inline unsigned lvl_idx(const struct phyr_io_pgtable *pt, uint64_t iova, 
 	return (unsigned)((iova >> PTE_LVL_SHIFT(pt, lvl)) & ((UINT64_C(1) << bits) - 1));
 }
 
-static inline uint64_t paddr_to_pte(const struct phyr_io_pgtable *pt, uint64_t pa)
-{
-	if (pt->c.fold_high)
-		return (pa | (pa >> 36)) & pt->c.oa_mask;
-	return pa & pt->c.oa_mask;
-}
-
 static inline uint64_t pte_to_paddr(const struct phyr_io_pgtable *pt, uint64_t pte)
 {
 	uint64_t pa = pte & pt->c.oa_mask;
@@ -221,25 +213,6 @@ static inline void tlb_flush_walk(struct phyr_io_pgtable *pt, uint64_t iova, uin
 {
 	if (pt->tlb && pt->tlb->flush_walk)
 		pt->tlb->flush_walk(pt->tlb_cookie, iova, size);
-}
-
-static void gather_add_page_plain(struct phyr_iommu_iotlb_gather *g, uint64_t iova,
-				  uint64_t size)
-{
-	uint64_t end = iova + size - 1;
-	bool disjoint = g->end != 0 && (end + 1 < g->start || iova > g->end + 1);
-
-	if ((g->pgsize && g->pgsize != size) || disjoint) {
-		uint64_t nfreed = g->nfreed;
-
-		phyr_iommu_iotlb_gather_init(g);
-		g->nfreed = nfreed;
-	}
-	g->pgsize = size;
-	if (iova < g->start)
-		g->start = iova;
-	if (end > g->end)
-		g->end = end;
 }
 
 /* ------------------------------------------------------------------ */
@@ -381,8 +354,8 @@ static uint64_t radix_unmap_pages(struct phyr_io_pgtable *pt, uint64_t iova, uin
 			if (g && !g->queued && i > 0) {
 				if (pt->tlb && pt->tlb->add_page)
 					pt->tlb->add_page(pt->tlb_cookie, g, iova, bs);
-				else
-					gather_add_page_plain(g, iova, bs);
+				else /* a standalone table: no IOTLB to sync */
+					phyr_iommu_iotlb_gather_add_page(NULL, g, iova, bs);
 				if (i > 1 && iova + (uint64_t)i * bs - 1 > g->end)
 					g->end = iova + (uint64_t)i * bs - 1;
 			}
@@ -646,6 +619,10 @@ PHYR_EXPORT uint64_t phyr_io_pgtable_pgsize_bitmap(const struct phyr_io_pgtable 
 PHYR_EXPORT void phyr_io_pgtable_geometry(const struct phyr_io_pgtable *pt, unsigned *ias,
 					  unsigned *oas, int *start_level, unsigned *pgd_ents)
 {
+	static const struct phyr_io_pgtable none = { .start_level = 4 };
+
+	if (!pt)
+		pt = &none;
 	if (ias)
 		*ias = pt->ias;
 	if (oas)
@@ -653,7 +630,7 @@ PHYR_EXPORT void phyr_io_pgtable_geometry(const struct phyr_io_pgtable *pt, unsi
 	if (start_level)
 		*start_level = pt->start_level;
 	if (pgd_ents)
-		*pgd_ents = pt->ops->finish == radix_finish ? pgd_entries(pt) : 0;
+		*pgd_ents = pt->ops && pt->ops->finish == radix_finish ? pgd_entries(pt) : 0;
 }
 
 PHYR_EXPORT int phyr_io_pgtable_map_pages(struct phyr_io_pgtable *pt, uint64_t iova,
@@ -705,6 +682,8 @@ PHYR_EXPORT int phyr_io_pgtable_leaf(struct phyr_io_pgtable *pt, uint64_t iova, 
 PHYR_EXPORT void phyr_io_pgtable_get_stats(struct phyr_io_pgtable *pt,
 					   struct phyr_io_pgtable_stats *st)
 {
+	if (!st)
+		return;
 	memset(st, 0, sizeof(*st));
 	if (!pt)
 		return;

@@ -245,10 +245,12 @@ static uint64_t pick_size(void)
 	}
 }
 
-static void run_seed(uint64_t seed, unsigned nops)
+static void run_seed(uint64_t seed, unsigned nops, bool lazy)
 {
 	struct ref r = { 0 };
-	struct phyr_iommu_domain_opts o = { .type = PHYR_IOMMU_DOMAIN_DMA, .iotlb_entries = 256,
+	struct phyr_iommu_domain_opts o = { .type = lazy ? PHYR_IOMMU_DOMAIN_DMA_FQ
+							 : PHYR_IOMMU_DOMAIN_DMA,
+					    .iotlb_entries = 256,
 					    .iotlb_ways = 8 };
 	struct phyr_iommu_domain *d = NULL;
 	struct phyr_io_pgtable_stats st;
@@ -307,9 +309,18 @@ static void run_seed(uint64_t seed, unsigned nops)
 				if (iova + size > WIN)
 					iova = WIN - size;
 			}
-			CHECK_EQ(phyr_iommu_unmap(d, iova, size), ref_unmap(&r, iova, size));
+			if (lazy) {
+				uint64_t n = 0;
+
+				CHECK_EQ(phyr_iommu_dma_unmap(d, 0, iova, size, &n), 0);
+				CHECK_EQ(n, ref_unmap(&r, iova, size));
+			} else {
+				CHECK_EQ(phyr_iommu_unmap(d, iova, size), ref_unmap(&r, iova, size));
+			}
 		}
 		if (cur_step % 64 == 63) {
+			if (lazy) /* the device view is only exact after a flush */
+				phyr_iommu_fq_flush(d);
 			for (unsigned k = 0; k < 64; k++) {
 				uint64_t first = recent_iova[k] >> 12;
 				uint64_t np = recent_size[k] >> 12;
@@ -325,8 +336,16 @@ static void run_seed(uint64_t seed, unsigned nops)
 			CHECK_EQ(st.ntables, ref_ntables(&r));
 		}
 	}
+	/* At the end, every page of the window. */
+	if (lazy)
+		phyr_iommu_fq_flush(d);
+	for (uint64_t p = 0; p < WIN_PAGES; p++)
+		check_page(&r, d, p);
 	phyr_iommu_get_stats(d, &ds);
-	CHECK_EQ(ds.nstale_hits, 0);
+	if (!lazy)
+		CHECK_EQ(ds.nstale_hits, 0);
+	else
+		CHECK_EQ(ds.nfq_pending, 0);
 	phyr_iommu_domain_destroy(d);
 	free(r.pa);
 	free(r.sz);
@@ -338,13 +357,22 @@ static void test_iommu_diff_random_map_unmap(void **state)
 {
 	(void)state;
 	for (uint64_t seed = 1; seed <= 6; seed++)
-		run_seed(seed, 4000);
+		run_seed(seed, 4000, false);
+}
+
+/* DMA-FQ defers invalidation, never the unmap's result. */
+static void test_iommu_diff_random_lazy(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 101; seed <= 103; seed++)
+		run_seed(seed, 4000, true);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iommu_diff_random_map_unmap),
+		cmocka_unit_test(test_iommu_diff_random_lazy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -727,6 +729,12 @@ static void test_iommu_iotlb_lru_and_sizes(void **state)
 	phyr_iommu_get_stats(d, &st);
 	assert_int_equal(st.niotlb_hits, 3);
 	assert_int_equal(st.niotlb_misses, 6);
+	/* A page invalidation inside the 2M entry drops the whole entry. */
+	phyr_iommu_iotlb_invalidate(d, SZ_2M + 0x5000, SZ_4K);
+	assert_int_equal(phyr_iommu_translate(d, SZ_2M, PHYR_IOMMU_ACCESS_READ, &pa), 0);
+	phyr_iommu_get_stats(d, &st);
+	assert_int_equal(st.niotlb_misses, 7);
+	assert_int_equal(st.niotlb_invalidated, 1);
 	phyr_iommu_domain_destroy(d);
 }
 
@@ -755,6 +763,60 @@ static void test_iommu_table_accounting(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+/* Odd arguments to the io-pgtable ops behave as in io-pgtable-arm. */
+static void test_iommu_pgtable_odd_args(void **state)
+{
+	struct phyr_io_pgtable *pt = new_pt(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 48, 48);
+	struct phyr_io_pgtable_stats st;
+	uint64_t m = 0;
+
+	(void)state;
+	/* Several bits, all in the bitmap: accepted, never matches a level. */
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0, 0, SZ_4K | SZ_2M, 1, RW, &m), -EINVAL);
+	phyr_io_pgtable_get_stats(pt, &st);
+	assert_int_equal(st.ntables, 4); /* the walk allocated its way down */
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0, 0, SZ_16K, 1, RW, &m), -EINVAL);
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0, 0, 0, 1, RW, &m), -EINVAL);
+	assert_int_equal(phyr_io_pgtable_unmap_pages(pt, 0, SZ_4K, 0, NULL), 0);
+	/* A count past the table's end stops at the table's end. */
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x1ff000, 0, SZ_4K, 100, RW, &m), 0);
+	assert_int_equal(m, SZ_4K);
+	/* pgcount is an int to Linux: 2^32 + 3 pages is 3 pages. */
+	m = 0;
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x400000, 0, SZ_4K,
+						   (UINT64_C(1) << 32) + 3, RW, &m), 0);
+	assert_int_equal(m, 3 * SZ_4K);
+	assert_int_equal(phyr_io_pgtable_unmap_pages(pt, 0x400000, SZ_4K, (UINT64_C(1) << 32) + 2,
+						     NULL), 2 * SZ_4K);
+	phyr_io_pgtable_destroy(pt);
+}
+
+static void test_iommu_dump_tree(void **state)
+{
+	struct phyr_io_pgtable *pt = new_pt(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 39, 48);
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t m = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x5000, 0x80003000, SZ_4K, 1, RW, &m), 0);
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, SZ_1G, SZ_1G, SZ_1G, 1,
+						   PHYR_IOMMU_READ, &m), 0);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(phyr_io_pgtable_dump(pt, f), 0);
+	fclose(f);
+	assert_string_equal(buf,
+			    "arm-lpae-s1-4k ias=39 oas=48 pgsize_bitmap=0x40201000 start_level=1 pgd_entries=512\n"
+			    "L1[0] 0x0 table #1\n"
+			    "  L2[0] 0x0 table #2\n"
+			    "    L3[5] 0x5000 leaf 0x80003e43 -> 0x80003000 size 0x1000\n"
+			    "L1[1] 0x40000000 leaf 0x40000ec1 -> 0x40000000 size 0x40000000\n");
+	free(buf);
+	phyr_io_pgtable_destroy(pt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +841,8 @@ int main(void)
 		cmocka_unit_test(test_iommu_fq_ring_full_flush),
 		cmocka_unit_test(test_iommu_iotlb_lru_and_sizes),
 		cmocka_unit_test(test_iommu_table_accounting),
+		cmocka_unit_test(test_iommu_dump_tree),
+		cmocka_unit_test(test_iommu_pgtable_odd_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,7 +228,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 
 static void test_iova_diff_random_ops(void **state)
 {
-	uint64_t seed0 = env_u64("IOVA_DIFF_SEED", 20260601), nops = env_u64("IOVA_DIFF_OPS", 1000000);
+	uint64_t seed0 = env_u64("IOVA_DIFF_SEED", 20260601), nops = env_u64("IOVA_DIFF_OPS", 600000);
 	const uint64_t starts[] = { 1, 0xf0000, 0xfe000, 0xff800, 12 };
 	uint64_t per = nops / 10;
 
@@ -262,10 +262,67 @@ static void test_iova_diff_random_ops(void **state)
 	}
 }
 
+/* The buddy policy under the same random ops: blocks stay aligned, disjoint,
+ * under their limits, and every pfn of the space is free or live. */
+static void test_iova_buddy_random_invariants(void **state)
+{
+	struct phyr_iova_config cfg;
+	struct pair *p = calloc(1, sizeof(*p));
+	uint64_t seed = env_u64("IOVA_DIFF_SEED", 20260601);
+
+	(void)state;
+	assert_non_null(p);
+	rng = seed;
+	phyr_iova_config_init(&cfg);
+	cfg.policy = phyr_iova_policy_buddy();
+	cfg.mag_size = 3;
+	assert_int_equal(phyr_iova_domain_create(4096, 0xf0000, &cfg, NULL, &p->d[0]), 0);
+	p->start = 0xf0000;
+	for (uint64_t i = 1; i <= 200000; i++) {
+		uint64_t r = rnd() % 100, pfn, lo, hi;
+
+		if (r < 50 || !p->nlive) {
+			uint64_t size = pick_size(), limit = pick_limit(p);
+			bool fast = r & 1;
+			int ret = fast ? phyr_iova_alloc_fast(p->d[0], size, limit, (unsigned int)(r % 4), true, &pfn)
+				       : phyr_iova_alloc(p->d[0], size, limit, false, &pfn);
+
+			if (ret == 0) {
+				uint64_t block = UINT64_C(1) << (64 - __builtin_clzll(size) - ((size & (size - 1)) == 0));
+
+				if (size == 1)
+					block = 1;
+				assert_true(pfn + block - 1 <= limit);
+				assert_int_equal(pfn & (block - 1), 0);
+				remember(p, pfn, size, fast);
+			}
+		} else if (r < 95) {
+			struct live l = take(p);
+
+			if (l.fast)
+				phyr_iova_free_fast(p->d[0], l.pfn, l.size, (unsigned int)(r % 4));
+			else
+				assert_int_equal(phyr_iova_free(p->d[0], l.pfn, &lo, &hi), 0);
+		} else if (r < 97) {
+			lo = 0xf0000 + rnd() % 0x20000;
+			(void)phyr_iova_reserve(p->d[0], lo, lo + rnd() % 300, &lo, &hi);
+		} else if (r < 98) {
+			phyr_iova_flush_rcaches(p->d[0]);
+		} else {
+			phyr_iova_tick(p->d[0]);
+		}
+		if (i % 2000 == 0)
+			assert_int_equal(phyr_iova_check(p->d[0]), 0);
+	}
+	phyr_iova_domain_destroy(p->d[0]);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iova_diff_random_ops),
+		cmocka_unit_test(test_iova_buddy_random_invariants),
 	};
 
 	return cmocka_run_group_tests_name("iova-diff", tests, NULL, NULL);

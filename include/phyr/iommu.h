@@ -15,6 +15,9 @@
  * What is modelled (not Linux code): an x86-64 4/5-level table after Intel's
  * second-level format, the IOTLB, the flush queue's timing on a simulated
  * clock, IO page faults, and a cost model. See docs/iommu.md.
+ *
+ * Threads: a domain and its table are not locked; use each from one thread
+ * at a time (the "current CPU" of the flush queue is a parameter).
  */
 #ifndef PHYR_IOMMU_H
 #define PHYR_IOMMU_H
@@ -365,17 +368,31 @@ PHYR_EXPORT uint64_t phyr_iommu_unmap(struct phyr_iommu_domain *d, uint64_t iova
 PHYR_EXPORT uint64_t phyr_iommu_unmap_fast(struct phyr_iommu_domain *d, uint64_t iova,
 					   uint64_t size, struct phyr_iommu_iotlb_gather *g);
 
-/** iommu_iotlb_sync(): invalidates what @g gathered, then re-inits @g. */
+/**
+ * iommu_iotlb_sync(): invalidates what @g gathered, then re-inits @g.
+ * A NULL @d (a standalone table) only re-inits @g.
+ */
 PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 				       struct phyr_iommu_iotlb_gather *g);
 
-/** iommu_iotlb_gather_add_page(): adds a page, syncing first if needed. */
+/**
+ * iommu_iotlb_gather_add_page(): adds a page, syncing first if the page size
+ * changes or the page is disjoint from the gathered range. @d may be NULL.
+ */
 PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 						  struct phyr_iommu_iotlb_gather *g,
 						  uint64_t iova, uint64_t size);
 
 /** Invalidates the whole IOTLB (flush_iotlb_all). */
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d);
+
+/**
+ * phyr_iommu_iotlb_invalidate() - one range invalidation command: drops
+ * every IOTLB entry overlapping [@iova, @iova + @size) (a page when @size
+ * is the page size). @size 0 does nothing.
+ */
+PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64_t iova,
+					     uint64_t size);
 
 /**
  * struct phyr_iommu_sg_ent - one entry handed to phyr_iommu_map_sg:

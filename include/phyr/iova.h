@@ -212,8 +212,10 @@ PHYR_EXPORT int phyr_iova_reserve(struct phyr_iova_domain *dom, uint64_t lo, uin
  * magazines (loaded, prev, then the depot) are tried first, then the
  * tree (size-aligned); if that fails and @flush, every online CPU's
  * caches and the depots are returned to the tree and the tree is tried
- * once more.
- * Return: 0 with *@pfn set, -EINVAL (bad size or CPU), -ENOSPC, -ENOMEM.
+ * once more. @pfn (out, not NULL) gets the range's first pfn. In a
+ * threaded domain, each CPU id must be used by one thread at a time.
+ * Return: 0 with *@pfn set, -EINVAL (size 0 or above 2^63, CPU out of
+ * range or offline), -ENOSPC, -ENOMEM.
  */
 PHYR_EXPORT int phyr_iova_alloc_fast(struct phyr_iova_domain *dom, uint64_t size,
 				     uint64_t limit_pfn, unsigned int cpu, bool flush,
@@ -270,6 +272,13 @@ PHYR_EXPORT int phyr_iova_check(struct phyr_iova_domain *dom);
 /** The domain's policy and configuration (with defaults filled in). */
 PHYR_EXPORT const struct phyr_iova_policy_ops *phyr_iova_domain_policy(struct phyr_iova_domain *dom);
 PHYR_EXPORT void phyr_iova_domain_config(struct phyr_iova_domain *dom, struct phyr_iova_config *cfg);
+
+/**
+ * phyr_iova_rcache_range() - iova_rcache_range(): the largest mapping in
+ * bytes the range cache serves (PAGE_SIZE << (classes - 1): 128 KiB by
+ * default); dma-iommu's dma_opt_mapping_size(). 0 when the cache is off.
+ */
+PHYR_EXPORT uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *dom);
 
 /** Bytes of cache magazines currently held, per CPU (loaded+prev) and in depots. */
 PHYR_EXPORT void phyr_iova_cache_memory(struct phyr_iova_domain *dom, uint64_t *per_cpu_bytes,
