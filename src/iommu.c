@@ -431,15 +431,14 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 			break;
 		}
 		ret = d->pt->ops->map_pages(d->pt, iova, paddr, pgsize, count, prot, &mapped);
-		if (mapped > size || (!ret && !mapped)) {
+		if (!ret && !mapped) {
 			/*
-			 * Only with a pgcount that Linux's min_t(int, ...) turns
-			 * into 0 or a negative count (2^31 pages or more in one
-			 * call): the kernel would loop forever or go backwards.
+			 * A pgcount whose low 32 bits are zero: Linux's
+			 * min_t(int, ...) makes it 0 and its loop never ends.
+			 * A negative truncated count is kept: the wrapped
+			 * "mapped" moves iova past the IAS, as in Linux.
 			 */
-			if (!ret)
-				ret = -EINVAL;
-			mapped = 0;
+			ret = -EINVAL;
 		}
 		size -= mapped;
 		if (ret)

@@ -868,3 +868,8 @@ void phyr_iova_cache_memory(struct phyr_iova_domain *d, uint64_t *per_cpu_bytes,
 	if (depot_bytes)
 		*depot_bytes = depot * d->mag_bytes;
 }
+
+uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *d)
+{
+	return d->nclasses ? PHYR_PAGE_SIZE << (d->cfg.rcache_classes - 1) : 0;
+}

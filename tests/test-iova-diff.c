@@ -228,7 +228,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 
 static void test_iova_diff_random_ops(void **state)
 {
-	uint64_t seed0 = env_u64("IOVA_DIFF_SEED", 20260601), nops = env_u64("IOVA_DIFF_OPS", 1000000);
+	uint64_t seed0 = env_u64("IOVA_DIFF_SEED", 20260601), nops = env_u64("IOVA_DIFF_OPS", 600000);
 	const uint64_t starts[] = { 1, 0xf0000, 0xfe000, 0xff800, 12 };
 	uint64_t per = nops / 10;
 

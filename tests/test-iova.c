@@ -320,6 +320,7 @@ static void test_iova_bad_arguments(void **state)
 	assert_int_equal(phyr_iova_alloc(d, 0, LIM32, true, &pfn), -EINVAL);
 	assert_int_equal(phyr_iova_alloc_fast(d, 0, LIM32, 0, true, &pfn), -EINVAL);
 	assert_int_equal(phyr_iova_alloc_fast(d, 1, LIM32, 4, true, &pfn), -EINVAL);
+	assert_int_equal(phyr_iova_rcache_range(d), 128 * 1024);
 	assert_int_equal(phyr_iova_free_fast(d, 1, 1, 4), -EINVAL);
 	assert_int_equal(phyr_iova_free(d, 5, NULL, NULL), -ENOENT);
 	/* the anchor is never found or freed */

@@ -273,6 +273,13 @@ PHYR_EXPORT int phyr_iova_check(struct phyr_iova_domain *dom);
 PHYR_EXPORT const struct phyr_iova_policy_ops *phyr_iova_domain_policy(struct phyr_iova_domain *dom);
 PHYR_EXPORT void phyr_iova_domain_config(struct phyr_iova_domain *dom, struct phyr_iova_config *cfg);
 
+/**
+ * phyr_iova_rcache_range() - iova_rcache_range(): the largest mapping in
+ * bytes the range cache serves (PAGE_SIZE << (classes - 1): 128 KiB by
+ * default); dma-iommu's dma_opt_mapping_size(). 0 when the cache is off.
+ */
+PHYR_EXPORT uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *dom);
+
 /** Bytes of cache magazines currently held, per CPU (loaded+prev) and in depots. */
 PHYR_EXPORT void phyr_iova_cache_memory(struct phyr_iova_domain *dom, uint64_t *per_cpu_bytes,
 					uint64_t *depot_bytes);

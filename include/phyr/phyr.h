@@ -34,11 +34,17 @@
 #if __has_include(<phyr/dma.h>)
 #include <phyr/dma.h>
 #endif
-#if __has_include(<phyr/dma-iommu.h>)
-#include <phyr/dma-iommu.h>
-#endif
 #if __has_include(<phyr/dma-debug.h>)
 #include <phyr/dma-debug.h>
+#endif
+#if __has_include(<phyr/dma-iova.h>)
+#include <phyr/dma-iova.h>
+#endif
+#if __has_include(<phyr/dma-phyr.h>)
+#include <phyr/dma-phyr.h>
+#endif
+#if __has_include(<phyr/dma-iommu.h>)
+#include <phyr/dma-iommu.h>
 #endif
 
 #endif /* PHYR_PHYR_H */
