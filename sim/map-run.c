@@ -27,23 +27,14 @@
 #include <phyr/sg.h>
 #include <phyr/swiotlb.h>
 
-#if defined(__has_include)
-#if __has_include(<phyr/dma-iova.h>)
 #include <phyr/dma-iova.h>
-#define MAP_HAVE_IOMMU 1
-#endif
-#if __has_include(<phyr/dma-phyr.h>)
 #include <phyr/dma-phyr.h>
-#define MAP_HAVE_PHYR 1
-#endif
-#endif
 
 #include "map-engine.h"
 #include "map.h"
 
 const char *const map_api_names[MAP_NAPIS] = { "map_sg", "map_phyr", "two_step" };
 
-#ifdef MAP_HAVE_IOMMU
 #define POOL 0x70000000ull
 #define TOUCH 256u
 
@@ -59,11 +50,9 @@ struct slot {
 	struct phyr_dma_iova_state st;
 	uint64_t linked; /* bytes linked at st.addr */
 	uint64_t off[MAP_MAX_ENTS]; /* IOVA offset of each linked entry, UINT64_MAX = bus */
-#ifdef MAP_HAVE_PHYR
 	/* map_phyr: the CPU list must stay until the unmap */
 	struct phyr runs[MAP_MAX_ENTS];
 	struct phyr_dma_phyr_map *pm;
-#endif
 };
 
 struct map_engine {
@@ -252,7 +241,6 @@ static void sg_unmap(struct map_engine *e, struct slot *s)
 
 /* ---- map_phyr ---- */
 
-#ifdef MAP_HAVE_PHYR
 static int phyr_map(struct map_engine *e, struct slot *s)
 {
 	const struct phyr *dma;
@@ -276,7 +264,6 @@ static void phyr_unmap(struct slot *s)
 	phyr_dma_unmap_phyr(s->pm, s->dir, 0);
 	s->pm = NULL;
 }
-#endif
 
 /* ---- two-step ---- */
 
@@ -377,10 +364,8 @@ int map_map(struct map_engine *e, int slot, const struct map_ent *ents, int n,
 	e->res->requests++;
 	if (e->api == MAP_API_SG)
 		ret = sg_map(e, s);
-#ifdef MAP_HAVE_PHYR
 	else if (e->api == MAP_API_PHYR)
 		ret = phyr_map(e, s);
-#endif
 	else
 		ret = ts_map(e, s);
 	if (ret)
@@ -398,10 +383,8 @@ void map_unmap(struct map_engine *e, int slot)
 		return;
 	if (e->api == MAP_API_SG)
 		sg_unmap(e, s);
-#ifdef MAP_HAVE_PHYR
 	else if (e->api == MAP_API_PHYR)
 		phyr_unmap(s);
-#endif
 	else
 		ts_unmap(e, s);
 	s->used = false;
@@ -443,24 +426,12 @@ int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struc
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-#ifndef MAP_HAVE_PHYR
-	if (api == MAP_API_PHYR) {
-		out->why = "phyr_dma_map_phyr not in this build";
-		return 0;
-	}
-#endif
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->api = api;
 	e->res = out;
 	ret = setup(e, w);
-	if (ret == -EOPNOTSUPP) {
-		out->why = "dma-iommu dispatch not in this build";
-		teardown(e);
-		free(e);
-		return 0;
-	}
 	if (ret) {
 		teardown(e);
 		free(e);
@@ -489,32 +460,3 @@ int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struc
 	return ret;
 }
 
-#else /* !MAP_HAVE_IOMMU */
-
-int map_map(struct map_engine *e, int slot, const struct map_ent *ents, int n,
-	    enum phyr_dma_data_direction dir)
-{
-	(void)e, (void)slot, (void)ents, (void)n, (void)dir;
-	return -EOPNOTSUPP;
-}
-
-void map_unmap(struct map_engine *e, int slot)
-{
-	(void)e, (void)slot;
-}
-
-int map_remap(struct map_engine *e, int slot, int idx, uint64_t phys)
-{
-	(void)e, (void)slot, (void)idx, (void)phys;
-	return -EOPNOTSUPP;
-}
-
-int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struct map_result *out)
-{
-	(void)w, (void)seed;
-	memset(out, 0, sizeof(*out));
-	out->why = api == MAP_API_PHYR ? "phyr_dma_map_phyr not in this build"
-				       : "dma-iommu not in this build";
-	return 0;
-}
-#endif

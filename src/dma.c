@@ -23,15 +23,7 @@
 #include "phyr/dma-map.h"
 #include "phyr/machine.h"
 
-#if defined(__has_include)
-#if __has_include("phyr/dma-iova.h")
-#define HAVE_DMA_IOMMU 1
-#endif
-#endif
-
-#ifdef HAVE_DMA_IOMMU
 #include "phyr/dma-iova.h"
-#endif
 
 #define SZ_128K (128u * 1024u)
 
@@ -60,7 +52,6 @@ static struct binding *find_binding_locked(const struct phyr_device *dev)
 	return NULL;
 }
 
-#ifdef HAVE_DMA_IOMMU
 /* The bound object if it is still the device's DMA domain. */
 static struct binding *lookup(const struct phyr_device *dev)
 {
@@ -78,7 +69,6 @@ static struct binding *lookup(const struct phyr_device *dev)
 		return NULL;
 	return b;
 }
-#endif
 
 int phyr_dma_bind_iommu(struct phyr_device *dev, struct phyr_dma_iommu *d)
 {
@@ -87,13 +77,8 @@ int phyr_dma_bind_iommu(struct phyr_device *dev, struct phyr_dma_iommu *d)
 
 	if (!dev)
 		return -EINVAL;
-#ifndef HAVE_DMA_IOMMU
-	if (d)
-		return -EOPNOTSUPP;
-#else
 	if (d && phyr_dma_iommu_device(d) != dev)
 		return -EINVAL;
-#endif
 	pthread_mutex_lock(&bind_lock);
 	b = find_binding_locked(dev);
 	if (!d) {
@@ -142,12 +127,8 @@ struct phyr_dma_iommu *phyr_dma_bound_iommu(const struct phyr_device *dev)
 
 enum phyr_dma_path phyr_dma_get_path(const struct phyr_device *dev)
 {
-#ifdef HAVE_DMA_IOMMU
 	if (dev && lookup(dev))
 		return PHYR_DMA_PATH_IOMMU;
-#else
-	(void)dev;
-#endif
 	return PHYR_DMA_PATH_DIRECT;
 }
 
@@ -159,7 +140,6 @@ int phyr_dma_map_phys(struct phyr_device *dev, uint64_t phys, size_t size,
 {
 	if (!dev || !dma || !size || !valid_dir(dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b) {
@@ -167,7 +147,6 @@ int phyr_dma_map_phys(struct phyr_device *dev, uint64_t phys, size_t size,
 			return phyr_dma_iommu_map_resource(b->d, phys, size, dir, attrs, dma);
 		return phyr_dma_iommu_map_phys(b->d, phys, size, dir, attrs, dma);
 	}
-#endif
 	return phyr_dma_direct_map_phys(dev, phys, size, dir, attrs, dma);
 }
 
@@ -176,7 +155,6 @@ int phyr_dma_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t size,
 {
 	if (!dev || !size || !valid_dir(dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b) {
@@ -184,7 +162,6 @@ int phyr_dma_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t size,
 			return phyr_dma_iommu_unmap_resource(b->d, dma, size, dir, attrs);
 		return phyr_dma_iommu_unmap_phys(b->d, dma, size, dir, attrs);
 	}
-#endif
 	return phyr_dma_direct_unmap_phys(dev, dma, size, dir, attrs);
 }
 
@@ -193,12 +170,10 @@ int phyr_dma_sync_for_cpu(struct phyr_device *dev, uint64_t dma, size_t size,
 {
 	if (!dev || !valid_dir(dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return phyr_dma_iommu_sync_for_cpu(b->d, dma, size, dir);
-#endif
 	return phyr_dma_direct_sync_for_cpu(dev, dma, size, dir);
 }
 
@@ -207,12 +182,10 @@ int phyr_dma_sync_for_device(struct phyr_device *dev, uint64_t dma, size_t size,
 {
 	if (!dev || !valid_dir(dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return phyr_dma_iommu_sync_for_device(b->d, dma, size, dir);
-#endif
 	return phyr_dma_direct_sync_for_device(dev, dma, size, dir);
 }
 
@@ -312,7 +285,6 @@ static int direct_sync_sg(struct phyr_device *dev, const struct phyr_sg_layout *
 /* ------------------------------------------------------------------ */
 /* Scatter-gather: dma-iommu                                           */
 
-#ifdef HAVE_DMA_IOMMU
 /*
  * iommu_dma_sync_sg_for_*: a per-entry (swiotlb) list syncs every entry;
  * a merged list needs cache maintenance only, which the single sync of
@@ -336,7 +308,6 @@ static int iommu_sync_sg(struct binding *b, const struct phyr_sg_layout *L,
 	}
 	return ret;
 }
-#endif
 
 static bool sg_args_ok(const struct phyr_device *dev, const struct phyr_sg_layout *L,
 		       const struct phyr_scatterlist *sgl, int nents,
@@ -353,13 +324,11 @@ int phyr_dma_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 
 	if (!sg_args_ok(dev, L, sgl, nents, dir) || !count)
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		ret = phyr_dma_iommu_map_sg(b->d, L, sgl, nents, dir, attrs, &n);
 	else
-#endif
 		ret = direct_map_sg(dev, L, sgl, nents, dir, attrs, &n);
 	if (ret == 0)
 		*count = n;
@@ -374,12 +343,10 @@ int phyr_dma_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 {
 	if (!sg_args_ok(dev, L, sgl, nents, dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return phyr_dma_iommu_unmap_sg(b->d, L, sgl, nents, dir, attrs);
-#endif
 	return direct_unmap_sg(dev, L, sgl, nents, dir, attrs);
 }
 
@@ -389,12 +356,10 @@ int phyr_dma_sync_sg_for_cpu(struct phyr_device *dev, const struct phyr_sg_layou
 {
 	if (!sg_args_ok(dev, L, sgl, nents, dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return iommu_sync_sg(b, L, sgl, nents, dir, true);
-#endif
 	return direct_sync_sg(dev, L, sgl, nents, dir, true);
 }
 
@@ -404,12 +369,10 @@ int phyr_dma_sync_sg_for_device(struct phyr_device *dev, const struct phyr_sg_la
 {
 	if (!sg_args_ok(dev, L, sgl, nents, dir))
 		return -EINVAL;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return iommu_sync_sg(b, L, sgl, nents, dir, false);
-#endif
 	return direct_sync_sg(dev, L, sgl, nents, dir, false);
 }
 
@@ -420,12 +383,10 @@ size_t phyr_dma_max_mapping_size(const struct phyr_device *dev)
 {
 	if (!dev)
 		return SIZE_MAX;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return (size_t)phyr_dma_iommu_max_mapping_size(b->d);
-#endif
 	return phyr_dma_direct_max_mapping_size(dev);
 }
 
@@ -435,10 +396,8 @@ size_t phyr_dma_opt_mapping_size(const struct phyr_device *dev)
 
 	if (!dev)
 		return max;
-#ifdef HAVE_DMA_IOMMU
 	if (lookup(dev))
 		return max < SZ_128K ? max : SZ_128K; /* iova_rcache_range() */
-#endif
 	return max; /* no ops hook: SIZE_MAX, capped by the maximum */
 }
 
@@ -446,11 +405,9 @@ uint64_t phyr_dma_get_merge_boundary(const struct phyr_device *dev)
 {
 	if (!dev)
 		return 0;
-#ifdef HAVE_DMA_IOMMU
 	struct binding *b = lookup(dev);
 
 	if (b)
 		return phyr_dma_iommu_get_merge_boundary(b->d);
-#endif
 	return phyr_dma_direct_get_merge_boundary(dev);
 }

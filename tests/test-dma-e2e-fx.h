@@ -26,15 +26,10 @@
 #include "phyr/sg.h"
 #include "phyr/swiotlb.h"
 
-#if defined(__has_include)
-#if __has_include("phyr/dma-iova.h") && __has_include("phyr/dma-iommu.h")
-#define FX_HAVE_IOMMU 1
 #include "phyr/dma-debug.h"
 #include "phyr/dma-iova.h"
 #include "phyr/iommu.h"
 #include "phyr/iova.h"
-#endif
-#endif
 
 #define FX_POOL 0x70000000ull
 #define FX_BAR_A 0x300000000ull
@@ -55,10 +50,8 @@ enum fx_mode {
 	FX_NMODES
 };
 
-#ifdef FX_HAVE_IOMMU
 /* dma-debug checker given to the next IOMMU fixtures (NULL = none). */
 static struct phyr_dma_debug *fx_debug;
-#endif
 
 static const char *const fx_mode_names[FX_NMODES] = {
 	"direct", "direct-offset", "direct-bounce", "iommu", "iommu-fq", "iommu-untrusted",
@@ -72,9 +65,7 @@ struct fx {
 	struct phyr_swiotlb_memory mem;
 	struct phyr_device *dev;
 	enum fx_mode mode;
-#ifdef FX_HAVE_IOMMU
 	struct phyr_dma_iommu *d;
-#endif
 };
 
 static int fx_mem_read(void *ctx, uint64_t phys, void *buf, size_t len)
@@ -157,7 +148,6 @@ static int fx_machine(struct fx *f, bool force_bounce)
 
 /*
  * A fixture in @mode; @mask the device's DMA mask (0 = 64 bits).
- * Returns NULL when the mode needs dma-iommu and this build lacks it.
  */
 static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 {
@@ -169,12 +159,6 @@ static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 
 	if (!f)
 		return NULL;
-#ifndef FX_HAVE_IOMMU
-	if (mode >= FX_IOMMU) {
-		free(f);
-		return NULL;
-	}
-#endif
 	f->mode = mode;
 	if (fx_machine(f, mode == FX_DIRECT_BOUNCE))
 		abort();
@@ -191,7 +175,6 @@ static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 		if (phyr_device_use_swiotlb(f->dev, f->tlb))
 			abort();
 	}
-#ifdef FX_HAVE_IOMMU
 	if (mode >= FX_IOMMU) {
 		struct phyr_dma_iommu_config dc;
 		struct phyr_iommu_domain_opts o;
@@ -208,7 +191,6 @@ static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 		if (phyr_dma_bind_iommu(f->dev, f->d))
 			abort();
 	}
-#endif
 	return f;
 }
 
@@ -221,12 +203,10 @@ static void fx_free(struct fx *f)
 {
 	if (!f)
 		return;
-#ifdef FX_HAVE_IOMMU
 	if (f->d) {
 		phyr_dma_bind_iommu(f->dev, NULL);
 		phyr_dma_iommu_destroy(f->d);
 	}
-#endif
 	phyr_device_destroy(f->dev);
 	phyr_swiotlb_destroy(f->tlb);
 	phyr_machine_destroy(f->m);
@@ -256,7 +236,6 @@ static bool fx_clean(struct fx *f)
 {
 	if (phyr_swiotlb_used(f->tlb) != 0)
 		return false;
-#ifdef FX_HAVE_IOMMU
 	if (f->d) {
 		struct phyr_iommu_stats st;
 		uint64_t nodes = 1, pages = 1;
@@ -268,7 +247,6 @@ static bool fx_clean(struct fx *f)
 		if (nodes || pages || st.nbytes_mapped != st.nbytes_unmapped)
 			return false;
 	}
-#endif
 	return true;
 }
 

@@ -249,7 +249,6 @@ static void test_dma_e2e_direct_bounce(void **state)
 	run_mode(FX_DIRECT_BOUNCE, 60);
 }
 
-#ifdef FX_HAVE_IOMMU
 static void test_dma_e2e_iommu(void **state)
 {
 	(void)state;
@@ -267,7 +266,6 @@ static void test_dma_e2e_iommu_untrusted(void **state)
 	(void)state;
 	run_mode(FX_IOMMU_UNTRUSTED, 60);
 }
-#endif
 
 /* Single mappings: a bounced FROM_DEVICE buffer is stale until the sync. */
 static void test_dma_e2e_single_stale_until_sync(void **state)
@@ -302,11 +300,9 @@ int main(void)
 		cmocka_unit_test(test_dma_e2e_direct),
 		cmocka_unit_test(test_dma_e2e_direct_offset),
 		cmocka_unit_test(test_dma_e2e_direct_bounce),
-#ifdef FX_HAVE_IOMMU
 		cmocka_unit_test(test_dma_e2e_iommu),
 		cmocka_unit_test(test_dma_e2e_iommu_fq),
 		cmocka_unit_test(test_dma_e2e_iommu_untrusted),
-#endif
 		cmocka_unit_test(test_dma_e2e_single_stale_until_sync),
 	};
 

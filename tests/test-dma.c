@@ -79,20 +79,6 @@ static void test_dma_direct_bus_offset(void **state)
 	fx_free(f);
 }
 
-#ifndef FX_HAVE_IOMMU
-/* Without dma-iommu in the library nothing can be bound. */
-static void test_dma_bind_unsupported(void **state)
-{
-	struct fx *f = fx_new(FX_DIRECT);
-
-	(void)state;
-	assert_int_equal(phyr_dma_bind_iommu(f->dev, (struct phyr_dma_iommu *)f),
-			 -EOPNOTSUPP);
-	assert_int_equal(phyr_dma_bind_iommu(f->dev, NULL), 0);
-	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
-	fx_free(f);
-}
-#endif
 
 /* Forced bounce (swiotlb=force): dma_max_mapping_size is the swiotlb maximum. */
 static void test_dma_direct_bounce_max_mapping(void **state)
@@ -181,7 +167,6 @@ static void test_dma_direct_map_sg_swiotlb_full(void **state)
 	fx_free(f);
 }
 
-#ifdef FX_HAVE_IOMMU
 static uint64_t xlate(struct fx *f, uint64_t iova)
 {
 	return phyr_io_pgtable_iova_to_phys(phyr_iommu_domain_pgtable(phyr_dma_iommu_domain(f->d)),
@@ -468,21 +453,16 @@ static void test_dma_iommu_debug_sg(void **state)
 	phyr_dma_debug_destroy(dbg);
 	phyr_sg_table_destroy(t);
 }
-#endif
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dma_direct_dispatch_sizes),
 		cmocka_unit_test(test_dma_direct_bus_offset),
-#ifndef FX_HAVE_IOMMU
-		cmocka_unit_test(test_dma_bind_unsupported),
-#endif
 		cmocka_unit_test(test_dma_direct_bounce_max_mapping),
 		cmocka_unit_test(test_dma_direct_map_sg_mixed),
 		cmocka_unit_test(test_dma_direct_map_sg_p2p_not_supported),
 		cmocka_unit_test(test_dma_direct_map_sg_swiotlb_full),
-#ifdef FX_HAVE_IOMMU
 		cmocka_unit_test(test_dma_iommu_dispatch_sizes),
 		cmocka_unit_test(test_dma_iommu_map_phys_b7),
 		cmocka_unit_test(test_dma_iommu_map_sg_b9),
@@ -493,7 +473,6 @@ int main(void)
 		cmocka_unit_test(test_dma_iommu_untrusted_swiotlb_full),
 		cmocka_unit_test(test_dma_iommu_fq_release),
 		cmocka_unit_test(test_dma_iommu_debug_sg),
-#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,9 +24,8 @@
  *    an IOMMU)), dma_get_merge_boundary (granule - 1 under an IOMMU, 0 =
  *    cannot merge on dma-direct).
  *
- * The dma-iommu path needs the dma-iommu modules; in a build without
- * them, phyr_dma_bind_iommu() fails with -EOPNOTSUPP and every device is
- * on dma-direct. See docs/dma.md.
+ * The dma-iommu path is <phyr/dma-iova.h> (src/dma-single*.c). See
+ * docs/dma.md.
  */
 #ifndef PHYR_DMA_MAP_H
 #define PHYR_DMA_MAP_H
@@ -51,8 +50,7 @@ enum phyr_dma_path {
  * phyr_dma_bind_iommu() - tell the dispatch that @dev's DMA API goes
  * through @d (the device's iommu_dma ops). @d must be a phyr_dma_iommu
  * created for @dev; NULL unbinds. Unbind before destroying @d.
- * Return: 0; -EINVAL (NULL @dev, @d of another device); -ENOMEM;
- *         -EOPNOTSUPP (library built without dma-iommu).
+ * Return: 0; -EINVAL (NULL @dev, @d of another device); -ENOMEM.
  */
 PHYR_EXPORT int phyr_dma_bind_iommu(struct phyr_device *dev, struct phyr_dma_iommu *d);
 
