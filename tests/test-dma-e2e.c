@@ -209,6 +209,42 @@ static void run_list(struct fx *f, const struct list *l, uint64_t seed, int roun
 	phyr_sg_table_destroy(t);
 }
 
+/*
+ * The same list with a page of provider C (P2P not supported for this
+ * device) at a random place: map_sg fails with -EREMOTEIO and leaves
+ * nothing behind. An untrusted device behind the IOMMU is exempt: Linux's
+ * per-entry path does not classify P2P pages and maps the BAR's CPU
+ * address through the IOMMU.
+ */
+static void run_unreachable(struct fx *f, const struct list *l0, uint64_t seed, int round)
+{
+	struct list l = *l0;
+	int at;
+	struct phyr_sg_table *t;
+	int n = -1, ret;
+
+	if (l.n == MAXE)
+		l.n--;
+	at = (int)(rnd() % (uint64_t)(l.n + 1));
+	memmove(&l.phys[at + 1], &l.phys[at], (size_t)(l.n - at) * sizeof(l.phys[0]));
+	memmove(&l.len[at + 1], &l.len[at], (size_t)(l.n - at) * sizeof(l.len[0]));
+	memmove(&l.bus[at + 1], &l.bus[at], (size_t)(l.n - at) * sizeof(l.bus[0]));
+	l.phys[at] = FX_BAR_C + (rnd() % 64) * 0x1000;
+	l.len[at] = 0x1000;
+	l.bus[at] = false;
+	l.n++;
+	t = fx_sgt(l.phys, l.len, l.n);
+	ret = phyr_dma_map_sg(f->dev, phyr_sg_table_layout(t), phyr_sg_table_sgl(t), l.n,
+			      PHYR_DMA_TO_DEVICE, 0, &n);
+	if (ret != -EREMOTEIO)
+		fprintf(stderr, "seed %llu mode %s round %d: unreachable P2P gave %d\n",
+			(unsigned long long)seed, fx_mode_names[f->mode], round, ret);
+	assert_int_equal(ret, -EREMOTEIO);
+	assert_int_equal(n, -1);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+}
+
 static uint64_t seed_of(void)
 {
 	const char *e = getenv("PHYR_TEST_SEED");
@@ -227,6 +263,8 @@ static void run_mode(enum fx_mode mode, int rounds)
 	for (int r = 0; r < rounds; r++) {
 		gen(&l, mode, true);
 		run_list(f, &l, seed, r);
+		if (r % 4 == 0 && mode != FX_IOMMU_UNTRUSTED)
+			run_unreachable(f, &l, seed, r);
 	}
 	fx_free(f);
 }
