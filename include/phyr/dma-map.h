@@ -15,17 +15,14 @@
  * What the dispatch adds on top of the two paths (Linux's behaviour):
  *  - map_sg: the errnos -EINVAL, -ENOMEM, -EIO and -EREMOTEIO are passed
  *    through, any other is reported as -EIO (__dma_map_sg_attrs);
- *  - map_sg on dma-iommu for an untrusted device (dev_use_sg_swiotlb):
- *    every entry mapped on its own through the single path (bounced if
- *    unaligned), SG_DMA_SWIOTLB set on the first entry, nents returned,
- *    -EIO after undoing the entries done on failure; unmap_sg of such a
- *    list unmaps entry by entry;
+ *  - sg syncs on dma-iommu: every non-bus DMA segment through the single
+ *    syncs (iommu_dma_sync_sg_for_*);
  *  - dma_max_mapping_size, dma_opt_mapping_size (min(max, 128 KiB under
  *    an IOMMU)), dma_get_merge_boundary (granule - 1 under an IOMMU, 0 =
  *    cannot merge on dma-direct).
- *
- * The dma-iommu path is <phyr/dma-iova.h> (src/dma-single*.c). See
- * docs/dma.md.
+ * The paths themselves are <phyr/dma.h> (dma-direct) and <phyr/dma-iova.h>
+ * (dma-iommu: single, sg with the untrusted per-entry path, two-step).
+ * See docs/dma.md.
  */
 #ifndef PHYR_DMA_MAP_H
 #define PHYR_DMA_MAP_H
