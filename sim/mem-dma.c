@@ -569,6 +569,9 @@ static int measure_mode(enum mem_mode mode, const struct mem_run *runs, size_t n
 		raw->err = -EPROTO;
 	if (mode == MEM_MODE_PASSTHROUGH && (info.mode != PHYR_DMA_PHYR_PASSTHROUGH || dma != cpu))
 		raw->err = -EPROTO;
+	/* what the mapping really holds is the phyr row's DMA side */
+	if (info.held_bytes != (mode == MEM_MODE_PASSTHROUGH ? 0 : ndma * sizeof(struct phyr)))
+		raw->err = -EPROTO;
 	if (mode != MEM_MODE_PASSTHROUGH) {
 		ret = packed_list(chunk, false, &l);
 		for (size_t i = 0; i < ndma && ret == 0; i++)
