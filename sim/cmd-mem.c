@@ -18,14 +18,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: phyr-sim mem [--workload NAME|all] [--size SIZE] [--seed N] [--frag PERMILLE]\n"
-		"                    [--chunk BYTES] [--json | --csv] [--no-heap] [--plot FILE.png]\n"
+		"                    [--chunk BYTES] [--mode LIST] [--json | --csv] [--no-heap]\n"
+		"                    [--plot FILE.png]\n"
 		"\n"
 		"Builds the physical page list of each workload from a seeded buddy-allocator model\n"
 		"and reports, for every representation (page-array, bio_vec, sg24/sg32/sg40 chained\n"
 		"as Linux does, sg32-flat unchained, phyr, packed, rlist): entries, exact bytes,\n"
 		"bytes per 4 KiB page, kernel bytes (kmalloc classes, page orders), heap bytes\n"
 		"(jemalloc size classes, when built with jemalloc), the ratio to the 32-byte\n"
-		"scatterlist and the multiple of the information floor.\n"
+		"scatterlist and the multiple of the information floor. Then the DMA side: the\n"
+		"long-term bytes of the mapped state (scatterlist, phyr CPU + DMA list, packed, the\n"
+		"two-step API's dma_iova_state + CPU list) in each mode; workloads up to 16 MiB are\n"
+		"also mapped through the library and must give the computed figures.\n"
 		"\n"
 		"Options:\n"
 		"  --workload NAME|all  one workload or all of them (default all)\n"
@@ -34,6 +38,8 @@ static void usage(FILE *f)
 		"  --frag PERMILLE      fragmentation knob 0..1000 for every workload (default: each\n"
 		"                       workload's own)\n"
 		"  --chunk BYTES        packed list chunk size, multiple of 8 in 32..65536 (default 512)\n"
+		"  --mode LIST          DMA-side modes to show, comma separated: passthrough, iommu,\n"
+		"                       bus-offset, swiotlb, all (default) or none\n"
 		"  --json, --csv        machine-readable output (schemas in docs/mem.md)\n"
 		"  --no-heap            leave out the heap column, as a build without jemalloc does\n"
 		"                       (output then identical on every build)\n"
@@ -68,6 +74,38 @@ static int bad(const char *fmt, ...)
 	return CLI_EXIT_BADINPUT;
 }
 
+/* "iommu,swiotlb" -> mode bits; "all", "none". Returns 0 or -1. */
+static int parse_modes(const char *val, unsigned *out)
+{
+	unsigned bits = 0;
+	const char *p = val;
+
+	if (strcmp(val, "all") == 0) {
+		*out = (1u << MEM_MODE_COUNT) - 1;
+		return 0;
+	}
+	if (strcmp(val, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		int m;
+
+		for (m = 0; m < MEM_MODE_COUNT; m++)
+			if (strlen(mem_mode_names[m]) == len && strncmp(p, mem_mode_names[m], len) == 0)
+				break;
+		if (m == MEM_MODE_COUNT)
+			return -1;
+		bits |= 1u << m;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*out = bits;
+	return 0;
+}
+
 int cmd_mem(int argc, char **argv)
 {
 	struct mem_params p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT,
@@ -77,7 +115,7 @@ int cmd_mem(int argc, char **argv)
 	struct mem_result *res;
 	char backend[64];
 	bool have_backend;
-	unsigned n = 0;
+	unsigned n = 0, modes = (1u << MEM_MODE_COUNT) - 1;
 	int ret = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -110,7 +148,8 @@ int cmd_mem(int argc, char **argv)
 			val = argv[++i];
 		}
 		if (strcmp(a, "--workload") && strcmp(a, "--size") && strcmp(a, "--seed") &&
-		    strcmp(a, "--frag") && strcmp(a, "--chunk") && strcmp(a, "--plot"))
+		    strcmp(a, "--frag") && strcmp(a, "--chunk") && strcmp(a, "--plot") &&
+		    strcmp(a, "--mode"))
 			return bad("unknown option '%s'", a);
 		if (!val)
 			return bad("option '%s' needs a value", a);
@@ -118,6 +157,10 @@ int cmd_mem(int argc, char **argv)
 			workload = val;
 		} else if (strcmp(a, "--plot") == 0) {
 			plot = val;
+		} else if (strcmp(a, "--mode") == 0) {
+			if (parse_modes(val, &modes))
+				return bad("--mode: '%s' is not a list of passthrough, iommu, "
+					   "bus-offset, swiotlb, all or none", val);
 		} else if (strcmp(a, "--size") == 0) {
 			if (cli_size(val, &v) || v < PHYR_PAGE_SIZE || v > (UINT64_C(1) << 50))
 				return bad("--size: '%s' is not a size from 4K to 1P", val);
@@ -169,11 +212,11 @@ int cmd_mem(int argc, char **argv)
 		const char *bname = have_backend ? backend : NULL;
 
 		if (json)
-			mem_print_json(stdout, &p, res, n, bname);
+			mem_print_json(stdout, &p, res, n, bname, modes);
 		else if (csv)
-			mem_print_csv(stdout, res, n, bname);
+			mem_print_csv(stdout, res, n, bname, modes);
 		else
-			mem_print_table(stdout, &p, res, n, bname);
+			mem_print_table(stdout, &p, res, n, bname, modes);
 		if (plot && mem_plot(plot, res, n))
 			ret = -1;
 	}

@@ -6,6 +6,7 @@
  * costs constant memory.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ static int make_pages(enum phyr_pages_pattern pat, const struct mem_params *p, u
 
 /* Every page of one pattern, in allocation order. */
 static int feed_pattern(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
-			struct phyr_ledger *g)
+			struct mem_sink *g)
 {
 	struct phyr_pages *pg;
 	struct phyr_pages_run r;
@@ -58,7 +59,7 @@ static int feed_pattern(const struct mem_workload *w, const struct mem_params *p
 	if (ret)
 		return ret;
 	while ((ret = phyr_pages_next(pg, 0, &r)) == 1) {
-		ret = phyr_ledger_add(g, r.pfn << PHYR_PAGE_SHIFT, r.npages << PHYR_PAGE_SHIFT);
+		ret = mem_sink_add(g, r.pfn << PHYR_PAGE_SHIFT, r.npages << PHYR_PAGE_SHIFT, false);
 		if (ret)
 			break;
 	}
@@ -72,7 +73,7 @@ static int feed_pattern(const struct mem_workload *w, const struct mem_params *p
  * fragmented machine.
  */
 static int feed_blk512(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
-		       struct phyr_ledger *g)
+		       struct mem_sink *g)
 {
 	struct phyr_pages *pg;
 	uint64_t s = p->seed ^ UINT64_C(0xB10C);
@@ -96,7 +97,7 @@ static int feed_blk512(const struct mem_workload *w, const struct mem_params *p,
 
 			if (piece > len)
 				piece = len;
-			ret = phyr_ledger_add(g, (pfns[i] << PHYR_PAGE_SHIFT) + start, piece);
+			ret = mem_sink_add(g, (pfns[i] << PHYR_PAGE_SHIFT) + start, piece, false);
 			len -= piece;
 		}
 	}
@@ -104,18 +105,23 @@ static int feed_blk512(const struct mem_workload *w, const struct mem_params *p,
 	return ret;
 }
 
+static uint64_t dmabuf_bar_size(uint64_t bytes)
+{
+	return bytes * 2 > 32 * GiB ? bytes * 2 : 32 * GiB;
+}
+
 /*
  * A GPU dmabuf: chunks of 64 KiB .. 2 MiB of the device BAR (peer-to-peer),
  * a quarter of them migrated to system memory (fragmented 4 KiB pages).
  */
 static int feed_dmabuf(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
-		       struct phyr_ledger *g)
+		       struct mem_sink *g)
 {
 	struct phyr_pages *bar, *sys;
 	struct phyr_pages_run r, q;
 	uint64_t s = p->seed ^ UINT64_C(0xD3AB);
 	uint64_t left = (bytes + PHYR_PAGE_SIZE - 1) >> PHYR_PAGE_SHIFT;
-	uint64_t bar_size = bytes * 2 > 32 * GiB ? bytes * 2 : 32 * GiB;
+	uint64_t bar_size = dmabuf_bar_size(bytes);
 	int ret;
 
 	ret = make_pages(PHYR_PAGES_BAR, p, 0, 0, frag_of(w, p), bar_size, &bar);
@@ -133,14 +139,14 @@ static int feed_dmabuf(const struct mem_workload *w, const struct mem_params *p,
 		ret = 0;
 		left -= r.npages;
 		if (rnd(&s) % 4) {
-			ret = phyr_ledger_add(g, r.pfn << PHYR_PAGE_SHIFT, r.npages << PHYR_PAGE_SHIFT);
+			ret = mem_sink_add(g, r.pfn << PHYR_PAGE_SHIFT, r.npages << PHYR_PAGE_SHIFT, true);
 			continue;
 		}
 		for (uint64_t need = r.npages; need && ret == 0; need -= q.npages) {
 			ret = phyr_pages_next(sys, need, &q);
 			if (ret != 1)
 				break;
-			ret = phyr_ledger_add(g, q.pfn << PHYR_PAGE_SHIFT, q.npages << PHYR_PAGE_SHIFT);
+			ret = mem_sink_add(g, q.pfn << PHYR_PAGE_SHIFT, q.npages << PHYR_PAGE_SHIFT, false);
 		}
 	}
 	if (ret == 0 && left)
@@ -169,25 +175,127 @@ const struct mem_workload mem_workloads[] = {
 
 const unsigned mem_nworkloads = sizeof(mem_workloads) / sizeof(mem_workloads[0]);
 
+/* Where a workload's ranges go: the ledger (CPU side), the DMA-side
+ * calculator and, for small workloads, a copy of the coalesced runs. */
+struct mem_sink {
+	struct phyr_ledger *g;
+	struct mem_dma_calc *c;
+	bool record;
+	struct mem_run *runs;
+	size_t n, cap;
+	uint64_t bytes;
+};
+
+int mem_sink_add(struct mem_sink *s, uint64_t addr, uint64_t len, bool p2p)
+{
+	int ret;
+
+	if (len == 0)
+		return 0;
+	ret = phyr_ledger_add(s->g, addr, len);
+	if (ret)
+		return ret;
+	ret = mem_dma_calc_add(s->c, addr, len, p2p);
+	if (ret || !s->record)
+		return ret;
+	s->bytes += len;
+	if (s->bytes > MEM_DMA_MEASURE_MAX) {
+		s->record = false;
+		return 0;
+	}
+	if (s->n && s->runs[s->n - 1].p2p == p2p &&
+	    s->runs[s->n - 1].addr + s->runs[s->n - 1].len == addr) {
+		s->runs[s->n - 1].len += len;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct mem_run *v = realloc(s->runs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->runs = v;
+		s->cap = cap;
+	}
+	s->runs[s->n++] = (struct mem_run){ addr, len, p2p };
+	return 0;
+}
+
+static int dma_side(const struct mem_params *p, struct mem_sink *s, struct mem_result *r)
+{
+	struct mem_dma_raw calc[MEM_MODE_COUNT], meas[MEM_MODE_COUNT];
+	int ret;
+
+	ret = mem_dma_calc_finish(s->c, calc);
+	if (ret)
+		return ret;
+	if (s->record && !p->no_measure) {
+		ret = mem_dma_measure(s->runs, s->n, r->bar_size, p->chunk, meas);
+		if (ret)
+			return ret;
+		for (int m = 0; m < MEM_MODE_COUNT; m++) {
+			if (mem_dma_raw_equal(&calc[m], &meas[m]))
+				continue;
+			fprintf(stderr,
+				"phyr-sim mem: %s, %s mode: computed and measured DMA side differ:\n"
+				"  computed err %d ndma %llu nbus %llu iova 0x%llx+0x%llx packed %llu "
+				"slots %llu sg %llu states %llu\n"
+				"  measured err %d ndma %llu nbus %llu iova 0x%llx+0x%llx packed %llu "
+				"slots %llu sg %llu states %llu\n",
+				r->w->name, mem_mode_names[m], calc[m].err,
+				(unsigned long long)calc[m].ndma, (unsigned long long)calc[m].nbus,
+				(unsigned long long)calc[m].iova, (unsigned long long)calc[m].iova_len,
+				(unsigned long long)calc[m].dma_packed_bytes,
+				(unsigned long long)calc[m].nslots, (unsigned long long)calc[m].sg_segs,
+				(unsigned long long)calc[m].nstates, meas[m].err,
+				(unsigned long long)meas[m].ndma, (unsigned long long)meas[m].nbus,
+				(unsigned long long)meas[m].iova, (unsigned long long)meas[m].iova_len,
+				(unsigned long long)meas[m].dma_packed_bytes,
+				(unsigned long long)meas[m].nslots, (unsigned long long)meas[m].sg_segs,
+				(unsigned long long)meas[m].nstates);
+			return -EPROTO;
+		}
+		r->dma_measured = true;
+	}
+	for (int m = 0; m < MEM_MODE_COUNT; m++) {
+		r->dma[m].raw = calc[m];
+		if (r->dma_measured) {
+			r->dma[m].raw.sg32_segs = meas[m].sg32_segs;
+			r->dma[m].raw.sg24_clobbered = meas[m].sg24_clobbered;
+			r->dma[m].raw.sg24_nents = meas[m].sg24_nents;
+		}
+		r->dma[m].measured = r->dma_measured;
+		mem_dma_fill(r, &r->dma[m], (enum mem_mode)m);
+	}
+	return 0;
+}
+
 int mem_run(const struct mem_workload *w, const struct mem_params *p, struct mem_result *r)
 {
-	struct phyr_ledger *g;
+	struct mem_sink s = { .record = true };
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	r->w = w;
 	r->frag = frag_of(w, p);
 	r->bytes = w->scalable && p->size ? p->size : w->default_bytes;
-	ret = phyr_ledger_create(p->chunk, NULL, &g);
+	r->bar_size = dmabuf_bar_size(r->bytes);
+	ret = phyr_ledger_create(p->chunk, NULL, &s.g);
 	if (ret)
 		return ret;
-	ret = w->feed(w, p, r->bytes, g);
+	ret = mem_dma_calc_create(p->chunk, &s.c);
+	if (ret == 0)
+		ret = w->feed(w, p, r->bytes, &s);
 	if (ret == 0) {
-		phyr_ledger_get_totals(g, &r->t);
+		phyr_ledger_get_totals(s.g, &r->t);
 		r->bytes = r->t.nbytes;
 		for (int i = 0; i < PHYR_REPR_COUNT && ret == 0; i++)
-			ret = phyr_ledger_cost(g, (enum phyr_repr)i, &r->cost[i]);
+			ret = phyr_ledger_cost(s.g, (enum phyr_repr)i, &r->cost[i]);
 	}
-	phyr_ledger_destroy(g);
+	if (ret == 0)
+		ret = dma_side(p, &s, r);
+	mem_dma_calc_destroy(s.c);
+	phyr_ledger_destroy(s.g);
+	free(s.runs);
 	return ret;
 }
