@@ -158,7 +158,7 @@ def evaluate(c):
         s.offset = (s.offset - sub) & U32
         wide = (real + sub + GRAN - 1) // GRAN * GRAN      # size_t
         s.length = wide & U32
-        if pad and pad < wide - 1:
+        if pad and pad < ((wide - 1) & U64):  # size_t compare
             if prev is None:
                 return 'CRASH (NULL prev)'
             prev.length = (prev.length + pad) & U32
@@ -302,7 +302,7 @@ def gen(r):
 def gen2(r):
     """Targeted families: long contiguous lists, 4 GiB-class lists under
     wide masks, bus pages at run ends, padding before bus entries."""
-    fam = r.randint(0, 5)
+    fam = r.randint(0, 6)
     mask = r.randint(1, 64) if r.random() < 0.3 else r.choice([32, 33, 36, 39, 40, 48, 64])
     boundary = r.choice([0, U64, (1 << r.randint(0, 64)) - 1, (1 << r.randint(12, 20)) - 1])
     max_seg = r.choice([0, r.randint(1, 16) * 4096, r.randint(512, 1 << 20), U32,
@@ -351,6 +351,14 @@ def gen2(r):
         for i in range(r.randint(1, 10)):
             ents.append((ph, r.choice([0, 4096, r.randint(0, 9000)]), r.randint(1, 12000),
                          None))
+    elif fam == 6:  # physical addresses at the top of the 64-bit space, huge offsets
+        ph = (1 << 64) - 4096 * r.randint(1, 8)
+        for i in range(r.randint(1, 8)):
+            off = r.choice([0, 0, 4096, r.randint(0, U32), U32, r.randint(0, 1 << 16)])
+            ln = r.choice([4096, 8192, r.randint(1, 1 << 16), r.randint(1, max(1, U32 - off))])
+            bus = r.choice([None, None, None, U64, 1 << 40])
+            ents.append((ph, off, max(ln, 1), bus))
+            ph = (ph + 4096 * r.randint(0, 3)) & (U64 - 4095)
     else:  # 32-bit exhaustion and fallback
         mask = r.choice([33, 34, 36, 40, 44, 48, 52, 56, 63, 64, 32, 31])
         tot = 0
