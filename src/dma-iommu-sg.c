@@ -202,13 +202,12 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 	alloc = alloc_or_default(c->alloc);
 	c->stats.nmap_sg++;
 	prot = dma_prot(dir, dev->coherent, attrs);
+	/*
+	 * Any mask is taken, as Linux takes it: with a mask not of the form
+	 * 2^k - 1 the padding may be needed before any IOVA entry (see below)
+	 * or be sub-granule, in which case iommu_map_sg fails with -EINVAL.
+	 */
 	mask = dev->seg_boundary_mask ? dev->seg_boundary_mask : UINT64_MAX;
-	/* Linux needs 2^k - 1 (else the first padding dereferences NULL). */
-	if (mask & (mask + 1)) {
-		clear_dma_fields(L, sgl, nents);
-		c->stats.nmap_sg_errors++;
-		return -EINVAL;
-	}
 
 	bytes = ((size_t)nents) * (sizeof(*w.sg) + sizeof(*w.ents));
 	w.sg = alloc_mem(alloc, bytes);
@@ -264,8 +263,16 @@ int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c, struct phyr_iommu_dma
 		s_length = (s_length + s_iova_off + granule - 1) & ~(granule - 1);
 		phyr_sg_set_length(L, s, (uint32_t)s_length);
 
-		/* Padding to the next boundary goes on the previous entry. */
+		/*
+		 * Padding to the next boundary goes on the previous entry.
+		 * Before the first one it is 0 for a 2^k - 1 mask; for other
+		 * masks Linux would dereference its NULL prev: -EINVAL here.
+		 */
 		if (pad_len && pad_len < s_length - 1) {
+			if (!prev) {
+				ret = -EINVAL;
+				goto out_restore_sg;
+			}
 			phyr_sg_set_length(L, prev, phyr_sg_length(L, prev) + (uint32_t)pad_len);
 			iova_len += pad_len;
 			c->stats.npad_bytes += pad_len;

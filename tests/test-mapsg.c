@@ -462,10 +462,45 @@ static void test_mapsg_bad_args(void **state)
 			 -EINVAL);
 	assert_int_equal(phyr_iommu_dma_map_sg(&f->c, &f->dev, f->L, f->sgl, 1, 4, 0, NULL, NULL),
 			 -EINVAL);
+}
+
+/*
+ * A boundary mask not of the form 2^k - 1 is taken as Linux takes it.
+ * 0x17fff: the padding from 4 KiB to the next "boundary" is 0x17000, put on
+ * entry 0; padding needed before any IOVA entry (Linux: NULL prev) and a
+ * sub-granule padding (0x1234: iommu_map_nosync refuses it) give -EINVAL.
+ */
+static void test_mapsg_odd_boundary_mask(void **state)
+{
+	struct fix *f = *state;
+	const struct ent e[] = { { 0x100000, 0, 0x1000, 0 }, { 0x200000, 0, 0x18000, 0 } };
+	const struct ent big[] = { { 0x100000, 0, 0x11000, 0 } };
+	uint64_t iova, len;
+
 	f->dev.seg_boundary_mask = 0x17fff;
+	build(f, e, 2);
+	assert_int_equal(map(f, &iova, &len), 2);
+	assert_int_equal(iova, 0xfffc0000);
+	assert_int_equal(len, 0x30000);
+	assert_int_equal(f->nmaps, 2);
+	assert_map(f, 0, 0xfffc0000, 0x100000, 0x18000);
+	assert_map(f, 1, 0xfffd8000, 0x200000, 0x18000);
+	assert_seg(f, 0, 0xfffc0000, 0x1000, false);
+	assert_seg(f, 1, 0xfffd8000, 0x18000, false);
+	assert_cpu_fields(f, e, 2);
+
+	build(f, big, 1);
 	assert_int_equal(map(f, NULL, NULL), -EINVAL);
-	assert_cpu_fields(f, e, 1);
-	assert_int_equal(iova_nodes(f), 0);
+	assert_cpu_fields(f, big, 0);
+	assert_int_equal(f->nmaps, 0);
+	assert_int_equal(iova_nodes(f), 1);
+
+	f->dev.seg_boundary_mask = 0x1234;
+	build(f, e, 2);
+	assert_int_equal(map(f, NULL, NULL), -EINVAL);
+	assert_cpu_fields(f, e, 0);
+	/* the freed 2-page IOVA sits in the rcache, still a tree node */
+	assert_int_equal(iova_nodes(f), 2);
 }
 
 int main(void)
@@ -484,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mapsg_einval_short_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapsg_alloc_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mapsg_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mapsg_odd_boundary_mask, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,9 +133,10 @@ PHYR_EXPORT int phyr_iommu_dma_alloc_iova(struct phyr_iommu_dma_cookie *c,
  * P2P entries), every later entry has DMA_MAPPING_ERROR and length 0, and
  * the CPU-side offset/length of every entry are as given. On failure
  * returns -ENOMEM (no IOVA space), -EREMOTEIO (a P2P page this device
- * cannot reach) or -EINVAL (mapping failed; bad arguments, including a
- * segment boundary mask not of the form 2^k - 1), with the list
- * restored and nothing left mapped or allocated.
+ * cannot reach) or -EINVAL (mapping failed, e.g. a sub-granule padding
+ * from a boundary mask not of the form 2^k - 1; bad arguments; padding
+ * needed before the first IOVA entry, where Linux would dereference
+ * NULL), with the list restored and nothing left mapped or allocated.
  */
 PHYR_EXPORT int phyr_iommu_dma_map_sg(struct phyr_iommu_dma_cookie *c,
 				      struct phyr_iommu_dma_dev *dev,
