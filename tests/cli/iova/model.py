@@ -42,6 +42,11 @@ def pow2_roundup(n):
     return 1 << order_base_2(n)
 
 
+class Hang(Exception):
+    """The kernel's second pass would restart forever (the hint ends at
+    start_pfn - 1, so low == start_pfn again): no trace can contain it."""
+
+
 class Node:
     __slots__ = ('lo', 'hi')
 
@@ -123,6 +128,7 @@ class Domain:
         retry_pfn = curr.hi
         high = limit
         low = self.start
+        retried = False
         while True:
             while True:
                 high = min(high, curr.lo)
@@ -132,6 +138,9 @@ class Domain:
                     break
             if high < size or cand < low:
                 if low == self.start and retry_pfn < limit:
+                    if retried:
+                        raise Hang()
+                    retried = True
                     high = limit
                     low = retry_pfn + 1
                     curr = self.first_at_or_above(limit)
@@ -354,7 +363,17 @@ class Gen:
 
     def emit(self, line):
         self.lines.append(line)
-        out, _ = self.step(line)
+        try:
+            out, _ = self.step(line)
+        except Hang:
+            # rebuild the model state without the op
+            self.lines.pop()
+            lines = self.lines
+            self.lines = []
+            for ln in lines:
+                self.lines.append(ln)
+                self.step(ln)
+            return None
         return out
 
     def step(self, line):
@@ -406,7 +425,7 @@ class Gen:
         g = r.choice([4096] * 12 + [512, 1024, 2048, 1, 2, 256])
         shift = (g & -g).bit_length() - 1
         d32 = 1 << (32 - shift)
-        prof = r.choice(['small32', 'small32', 'mid32', 'start1', 'small48', 'tiny'])
+        prof = r.choice(['small32', 'small32', 'mid32', 'start1', 'small48', 'tiny', 'straddle'])
         if prof == 'small32':
             start = d32 - r.choice([16, 32, 64, 100, 128, 200, 256])
         elif prof == 'mid32':
@@ -415,12 +434,18 @@ class Gen:
             start = L48 + 1 - r.choice([64, 128, 256, 1000])
         elif prof == 'tiny':
             start = r.randint(1, 40)
+        elif prof == 'straddle':
+            start = d32 - r.choice([16, 64, 200])
         else:
             start = r.choice([1, 1, 2, 3, 16, 100])
         self.prof = prof
         self.start = start
         self.d32 = d32
         self.emit('init %d %d' % (g, start))
+        if prof == 'straddle':
+            # everything above d32 + k is taken: 48-bit allocations land
+            # around the 4 GiB line and straddle it
+            self.emit('reserve %d %d' % (d32 + r.choice([0, 1, 5, 16, 40]), (L48 if r.random() < 0.5 else (1 << 40))))
 
     def limit(self):
         r = self.r
@@ -436,6 +461,8 @@ class Gen:
     def size(self):
         r = self.r
         x = r.random()
+        if x < 0.005:
+            return r.choice([1 << 20, (1 << 20) + 1, 1 << 30, 100000, 1 << 35])
         if x < 0.45:
             return r.randint(1, 4)
         if x < 0.75:
@@ -533,7 +560,7 @@ class Gen:
         r = self.r
         s = r.choice([1, 1, 2, 3, 4, 5, 8, 16, 17, 32])
         if self.prof in ('start1', 'mid32'):
-            n = r.choice([50, 130, 260, 400, 700, 1000])
+            n = r.choice([50, 130, 260, 400, 700, 1000, 1500, 2000])
             lim = L48 if self.prof == 'start1' or r.random() < 0.3 else L32
         else:
             n = r.choice([20, 60, 130, 200])
@@ -549,8 +576,9 @@ class Gen:
             elif r.random() < 0.3:
                 break
         r.shuffle(got)
+        same = r.choice([0.5, 0.8, 0.95, 1.0])
         for p, sz in got:
-            c = cpu if r.random() < 0.8 else r.randrange(NCPU)
+            c = cpu if r.random() < same else r.randrange(NCPU)
             self.emit('fast_free %d %d %d' % (p, sz, c))
             if r.random() < 0.01:
                 self.emit('tick')
