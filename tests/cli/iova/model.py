@@ -356,8 +356,9 @@ class Gen:
     """Builds a legal trace op by op, running the model alongside so that
     frees only name live ranges and fast frees only live fast allocations."""
 
-    def __init__(self, r):
+    def __init__(self, r, init_p=0.01):
         self.r = r
+        self.init_p = init_p
         self.lines = []
         self.d = None
 
@@ -548,10 +549,12 @@ class Gen:
             self.emit('tick')
         elif x < 0.965:
             self.emit('flush')
-        elif x < 0.985:
+        elif x < 0.975:
+            self.burst() if r.random() < 0.6 else self.init()
+        elif r.random() < self.init_p * 40:
             self.init()
         else:
-            self.burst()
+            self.emit('stat')
 
     def burst(self):
         """Fill magazines: many fast allocs in one class, free them (mostly
@@ -592,9 +595,9 @@ class Gen:
                 self.emit('tick')
 
 
-def gen_trace(seed, nops):
+def gen_trace(seed, nops, init_p=0.01):
     r = random.Random(seed)
-    g = Gen(r)
+    g = Gen(r, init_p)
     g.init()
     k = 0
     while k < nops:
@@ -640,6 +643,10 @@ def main():
         i = argv.index('--policy')
         policy = argv[i + 1]
         del argv[i:i + 2]
+    init_p = 0.01
+    if '--short' in argv:
+        argv.remove('--short')
+        init_p = 0.025
     if '--keep' in argv:
         i = argv.index('--keep')
         keep = argv[i + 1]
@@ -652,7 +659,7 @@ def main():
     bad = 0
     for k in range(ntraces):
         s = seed * 100003 + k
-        lines = gen_trace(s, nops)
+        lines = gen_trace(s, nops, init_p)
         total += len(lines)
         res = compare(sim, lines, policy)
         if res is not None:
