@@ -434,7 +434,7 @@ class Gen:
         elif prof == 'small48':
             start = L48 + 1 - r.choice([64, 128, 256, 1000])
         elif prof == 'tiny':
-            start = r.randint(1, 40)
+            start = r.randint(0, 40)
         elif prof == 'straddle':
             start = d32 - r.choice([16, 64, 200])
         else:
@@ -535,6 +535,10 @@ class Gen:
             else:
                 lo = r.randint(max(0, self.start - 5), self.start + 400)
                 hi = lo + r.randint(0, 30)
+            if r.random() < 0.1:
+                # wide: across many nodes and gaps
+                lo = max(0, r.choice([self.start, lo, self.d32 - r.randint(1, 3000)]))
+                hi = lo + r.choice([100, 1000, 5000, 1 << 20])
             if r.random() < 0.01:
                 lo, hi = r.choice([(M64 >> 12, M64 >> 12), ((M64 >> 12) + 1, (M64 >> 12) + 1),
                                    (1 << 52, 1 << 52), (5, 1 << 60)])
@@ -552,6 +556,8 @@ class Gen:
         elif x < 0.975:
             self.burst() if r.random() < 0.6 else self.init()
         elif r.random() < self.init_p * 40:
+            self.init()
+        if self.init_p > 0.025 and r.random() < self.init_p:
             self.init()
         else:
             self.emit('stat')
@@ -647,6 +653,10 @@ def main():
     if '--short' in argv:
         argv.remove('--short')
         init_p = 0.025
+    if '--init-p' in argv:
+        i = argv.index('--init-p')
+        init_p = float(argv[i + 1])
+        del argv[i:i + 2]
     if '--keep' in argv:
         i = argv.index('--keep')
         keep = argv[i + 1]
