@@ -426,7 +426,7 @@ class Gen:
         g = r.choice([4096] * 12 + [512, 1024, 2048, 1, 2, 256])
         shift = (g & -g).bit_length() - 1
         d32 = 1 << (32 - shift)
-        prof = r.choice(['small32', 'small32', 'mid32', 'start1', 'small48', 'tiny', 'straddle'])
+        prof = r.choice(['small32', 'small32', 'mid32', 'start1', 'small48', 'tiny', 'straddle', 'frag'])
         if prof == 'small32':
             start = d32 - r.choice([16, 32, 64, 100, 128, 200, 256])
         elif prof == 'mid32':
@@ -435,6 +435,8 @@ class Gen:
             start = L48 + 1 - r.choice([64, 128, 256, 1000])
         elif prof == 'tiny':
             start = r.randint(0, 40)
+        elif prof == 'frag':
+            start = r.choice([1, d32 - 4096, d32 - 20000])
         elif prof == 'straddle':
             start = d32 - r.choice([16, 64, 200])
         else:
@@ -443,6 +445,15 @@ class Gen:
         self.start = start
         self.d32 = d32
         self.emit('init %d %d' % (g, start))
+        if prof == 'frag':
+            # a fragmented tree: many nodes at random heights, half freed
+            n = r.choice([100, 300, 600])
+            for _ in range(n):
+                lim = r.randint(start, d32 + 50) if r.random() < 0.7 else L48
+                self.emit('alloc %d 0x%x %d' % (self.size(), lim, r.random() < 0.5))
+            for p in list(self.slow):
+                if r.random() < 0.5 and self.live(p):
+                    self.emit('free %d' % p)
         if prof == 'straddle':
             # everything above d32 + k is taken: 48-bit allocations land
             # around the 4 GiB line and straddle it
@@ -452,7 +463,9 @@ class Gen:
         r = self.r
         if self.prof == 'tiny':
             return r.choice([L32, L48, self.start + r.randint(0, 80)])
-        if r.random() < 0.04:
+        if r.random() < 0.04 or (self.prof == 'frag' and r.random() < 0.3):
+            if r.random() < 0.5:
+                return r.randint(min(self.start, self.d32), self.d32 + 100)
             return r.choice([self.start + r.randint(0, 300), self.d32 - 1 - r.randint(0, 64),
                              self.d32, self.d32 + r.randint(0, 64), M64, 0])
         if self.prof == 'small48':
@@ -636,8 +649,44 @@ def compare(sim, lines, policy=None):
     return None
 
 
+def reduce_trace(sim, lines, policy=None):
+    """Drops op lines (ddmin-style chunks, then one by one) while the model
+    and phyr-sim still disagree somewhere; returns the shortest found."""
+    def bad(ls):
+        if not ls or ls[0].split()[0] != 'init':
+            return False
+        try:
+            return compare(sim, ls, policy) is not None
+        except (Hang, IndexError, AttributeError, ValueError):
+            return False
+    assert bad(lines)
+    chunk = len(lines) // 2
+    while chunk >= 1:
+        i = 0
+        while i < len(lines):
+            cand = lines[:i] + lines[i + chunk:]
+            if bad(cand):
+                lines = cand
+            else:
+                i += chunk
+        chunk //= 2
+    # cut everything after the first differing line
+    res = compare(sim, lines, policy)
+    if isinstance(res[0], int):
+        ops = [l for l in lines if l.split('#', 1)[0].split()]
+        lines = ops[:res[0] + 1]
+    return lines
+
+
 def main():
     argv = sys.argv[1:]
+    if argv and argv[0] == '--reduce':
+        # model.py --reduce PHYR_SIM FILE [POLICY]
+        with open(argv[2]) as f:
+            lines = [l for l in f.read().splitlines() if l.split('#', 1)[0].split()]
+        out = reduce_trace(argv[1], lines, argv[3] if len(argv) > 3 else None)
+        print('\n'.join(out))
+        return
     if argv and argv[0] == '--run':
         with open(argv[1]) as f:
             out, _ = run_trace(f.read().splitlines())
