@@ -684,7 +684,13 @@ def main():
         # model.py --reduce PHYR_SIM FILE [POLICY]
         with open(argv[2]) as f:
             lines = [l for l in f.read().splitlines() if l.split('#', 1)[0].split()]
-        out = reduce_trace(argv[1], lines, argv[3] if len(argv) > 3 else None)
+        pol = argv[3] if len(argv) > 3 else None
+        out = reduce_trace(argv[1], lines, pol)
+        while True:
+            again = reduce_trace(argv[1], out, pol)
+            if len(again) == len(out):
+                break
+            out = again
         print('\n'.join(out))
         return
     if argv and argv[0] == '--run':
