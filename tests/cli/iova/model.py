@@ -488,7 +488,9 @@ class Gen:
     def pick_free_pfn(self):
         r = self.r
         cached = self.d.cached_pfns()
-        pool = [p for p in self.slow if self.live(p) and p not in cached]
+        self.slow = [p for p in self.slow if self.live(p)]
+        self.fast = [(p, s) for p, s in self.fast if self.live(p)]
+        pool = [p for p in self.slow if p not in cached]
         fpool = [p for p, s in self.fast if self.live(p) and p not in cached]
         if fpool and r.random() < 0.2:
             return r.choice(fpool)
@@ -567,8 +569,8 @@ class Gen:
         elif x < 0.965:
             self.emit('flush')
         elif x < 0.975:
-            self.burst() if r.random() < 0.6 else self.init()
-        elif r.random() < self.init_p * 40:
+            self.burst() if r.random() < 0.6 or not self.init_p else self.init()
+        elif self.init_p and r.random() < self.init_p * 40:
             self.init()
         if self.init_p > 0.025 and r.random() < self.init_p:
             self.init()
