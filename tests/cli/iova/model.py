@@ -7,8 +7,19 @@ domain as a plain sorted list of [lo, hi] nodes ending with the anchor
 (pfn 2^64-1) instead of a red-black tree: in-order predecessor / successor
 are the list neighbours. Random traces from fixed seeds.
 
-    model.py PHYR_SIM [SEED] [TRACES] [--policy P] [--keep DIR]
-    model.py --run FILE        (print the model's output for a trace)
+    model.py PHYR_SIM [SEED] [TRACES] [OPS] [--policy P] [--keep DIR]
+             [--short | --init-p P]   (P: chance of a new domain per op;
+                                       0 = one long domain)
+    model.py --run FILE                  (the model's output for a trace)
+    model.py --reduce PHYR_SIM FILE [P]  (shrink a disagreeing trace)
+
+Facts the model relies on (checked in iova.c / lib/rbtree.c): only the
+in-order neighbours of the tree matter (rb_prev/rb_next), except in
+iova_find_limit(), whose answer depends on the tree's shape when a node
+straddles the limit: it is then that node or its successor, and both give
+the same second-pass walk, so the model takes the first node whose pfn_hi
+reaches the limit. The second pass can never restart (the hints' pfn_hi is
+always >= start_pfn), the model raises Hang if it would.
 """
 import bisect
 import os
