@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"line, '#' starts a comment, numbers are decimal or 0x-hex, sizes and pfns\n"
 		"in granules, LIMIT_PFN inclusive:\n"
 		"  init GRANULE START_PFN              -> ok (a new domain; replaces the old)\n"
-		"  alloc SIZE LIMIT_PFN ALIGNED        -> PFN_LO | fail      (ALIGNED 0/1)\n"
+		"  alloc SIZE LIMIT_PFN ALIGNED        -> PFN_LO | fail      (ALIGNED 0 or non-zero)\n"
 		"  free PFN                            -> PFN_LO PFN_HI | notfound\n"
 		"  fast_alloc SIZE LIMIT_PFN CPU [FLUSH] -> PFN (0 = failure; FLUSH 0/1, default 1)\n"
 		"  fast_free PFN SIZE CPU              -> ok\n"
