@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"  init GRANULE START_PFN              -> ok (a new domain; replaces the old)\n"
 		"  alloc SIZE LIMIT_PFN ALIGNED        -> PFN_LO | fail      (ALIGNED 0 or non-zero)\n"
 		"  free PFN                            -> PFN_LO PFN_HI | notfound\n"
-		"  fast_alloc SIZE LIMIT_PFN CPU [FLUSH] -> PFN (0 = failure; FLUSH 0/1, default 1)\n"
+		"  fast_alloc SIZE LIMIT_PFN CPU [FLUSH] -> PFN (0 = failure; FLUSH 0 or non-zero, default 1)\n"
 		"  fast_free PFN SIZE CPU              -> ok\n"
 		"  reserve PFN_LO PFN_HI               -> PFN_LO PFN_HI | fail\n"
 		"  stat                                -> nodes=N pages=N\n"
