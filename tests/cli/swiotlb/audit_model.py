@@ -248,7 +248,10 @@ def rand_orig(rng):
         return rng.randint(1, 0xfff)
     if k < 0.8:
         return rng.randint(0x1000, 0xffffffff)
-    return rng.randint(0x100000000, 0xffffffffff)
+    if k < 0.95:
+        return rng.randint(0x100000000, 0xffffffffff)
+    # anywhere below the top MiB (ORIG + SIZE never wraps)
+    return rng.randint(0x10000000000, M64 - (1 << 20))
 
 
 def rand_pool(rng):
@@ -259,8 +262,10 @@ def rand_pool(rng):
         n = rng.choice([128, 256, 512, 1024, 2048]) + rng.choice([0, 0, 1, -1, 64, 127, 129])
     elif k < 0.8:
         n = rng.randint(100, 1200)
-    else:
+    elif k < 0.97:
         n = rng.randint(0, 9000)
+    else:
+        n = rng.choice([32768, 16384, 20000])
     n = max(0, n)
     a = rng.choice([0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 8, 16, 9])
     return n, a
@@ -277,7 +282,7 @@ def gen_trace(rng, nops):
     model = geo
     masks = {}
     weird = rng.random() < 0.15
-    cpus = rng.choice([1, 2, 4, 8, 64, 4096, 1 << 40])
+    cpus = rng.choice([1, 2, 4, 8, 64, 4096, 1 << 40, 1 << 64])
     phase_fill = False
     for _ in range(nops):
         k = rng.random()
