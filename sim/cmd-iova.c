@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"bench: workloads a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2 of\n"
 		"shared/bench/iova-kernel-baseline.md (warm-up and fill, then exactly N\n"
 		"measured steps), or scenarios peng300k largechurn exhaust32 scaling.\n"
-		"See docs/iova.md and docs/perf-iova.md.\n");
+		"See docs/iova.md and docs/performance.md.\n");
 }
 
 static int parse_policy(const char *s, const struct phyr_iova_policy_ops **p)
