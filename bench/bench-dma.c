@@ -15,28 +15,14 @@
 #include "../tests/test-dma-e2e-fx.h"
 
 #include "phyr/dma-phyr.h"
+#include "bench.h"
 
 #define ROUNDS 7
 #define NENT 256
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void report(const char *name, double *r)
 {
-	qsort(r, ROUNDS, sizeof(*r), cmp_d);
+	qsort(r, ROUNDS, sizeof(*r), bench_cmp_double);
 	printf("%s %.1f ns/op\n", name, r[ROUNDS / 2]);
 }
 
@@ -67,14 +53,14 @@ static int bench_map_sg(enum fx_mode mode, const char *name, int iters)
 	L = phyr_sg_table_layout(t);
 	s = phyr_sg_table_sgl(t);
 	for (int k = 0; k < ROUNDS; k++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		for (int i = 0; i < iters; i++) {
 			if (phyr_dma_map_sg(f->dev, L, s, NENT, PHYR_DMA_TO_DEVICE, 0, &n) ||
 			    phyr_dma_unmap_sg(f->dev, L, s, NENT, PHYR_DMA_TO_DEVICE, 0))
 				return 1;
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report(name, r);
 	if (!fx_clean(f))
@@ -91,7 +77,7 @@ static int bench_two_step(int iters)
 	double r[ROUNDS];
 
 	for (int k = 0; k < ROUNDS; k++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		for (int i = 0; i < iters; i++) {
 			if (phyr_dma_iova_try_alloc(f->d, &st, 0, NENT * 4096ull))
@@ -104,7 +90,7 @@ static int bench_two_step(int iters)
 			    phyr_dma_iova_destroy(f->d, &st, NENT * 4096ull, PHYR_DMA_TO_DEVICE, 0))
 				return 1;
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("two_step_link_256x4k_iommu", r);
 	if (!fx_clean(f))
@@ -123,7 +109,7 @@ static int bench_map_phyr(int iters)
 	for (int j = 0; j < NENT; j++)
 		runs[j] = (struct phyr){ page_of(j), 4096 };
 	for (int k = 0; k < ROUNDS; k++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		for (int i = 0; i < iters; i++) {
 			if (phyr_dma_map_phyr(f->dev, f->d, runs, NENT, PHYR_DMA_TO_DEVICE, 0, NULL,
@@ -131,7 +117,7 @@ static int bench_map_phyr(int iters)
 			    phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0))
 				return 1;
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("map_phyr_256x4k_iommu", r);
 	if (!fx_clean(f))

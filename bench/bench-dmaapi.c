@@ -19,28 +19,14 @@
 #include "phyr/dma-iova.h"
 #include "phyr/dma-phyr.h"
 #include "phyr/machine.h"
+#include "bench.h"
 
 #define ROUNDS 9
 #define NPAGES 256
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void report(const char *name, double *r, const char *unit)
 {
-	qsort(r, ROUNDS, sizeof(*r), cmp_d);
+	qsort(r, ROUNDS, sizeof(*r), bench_cmp_double);
 	printf("%s %.1f %s\n", name, r[ROUNDS / 2], unit);
 }
 
@@ -84,19 +70,19 @@ int main(void)
 	}
 
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
 			if (phyr_dma_map_phyr(dev, d, pages, NPAGES, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
 					      &pm))
 				return 1;
 			phyr_dma_unmap_phyr(pm, PHYR_DMA_TO_DEVICE, 0);
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("map_phyr_iommu_256x4k_map_unmap", r, "ns/list");
 
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
 			if (phyr_dma_iova_try_alloc(d, &s, 0, NPAGES * 0x1000ull))
 				return 1;
@@ -107,12 +93,12 @@ int main(void)
 			phyr_dma_iova_sync(d, &s, 0, NPAGES * 0x1000ull);
 			phyr_dma_iova_destroy(d, &s, NPAGES * 0x1000ull, PHYR_DMA_TO_DEVICE, 0);
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("two_step_256x4k_alloc_link_destroy", r, "ns/list");
 
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
 			for (i = 0; i < NPAGES; i++)
 				if (phyr_dma_iommu_map_phys(d, pages[i].addr, 0x1000, PHYR_DMA_TO_DEVICE, 0,
@@ -121,19 +107,19 @@ int main(void)
 			for (i = 0; i < NPAGES; i++)
 				phyr_dma_iommu_unmap_phys(d, dma[i], 0x1000, PHYR_DMA_TO_DEVICE, 0);
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("map_phys_256x4k_map_unmap", r, "ns/list");
 
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (int it = 0; it < iters * 10; it++) {
 			if (phyr_dma_map_phyr(dev2, NULL, pages, NPAGES, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
 					      &pm))
 				return 1;
 			phyr_dma_unmap_phyr(pm, PHYR_DMA_TO_DEVICE, 0);
 		}
-		r[k] = (now_ns() - t0) / (iters * 10);
+		r[k] = (bench_now_ns() - t0) / (iters * 10);
 	}
 	report("map_phyr_passthrough_256x4k_map_unmap", r, "ns/list");
 
@@ -146,7 +132,7 @@ int main(void)
 	dm.dir = PHYR_DMA_TO_DEVICE;
 	iters = 100000;
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
 			dm.dma_addr = 0xfff00000ull + ((uint64_t)(it & 1023) << 12);
 			dm.phys = dm.dma_addr;
@@ -154,7 +140,7 @@ int main(void)
 			phyr_dma_debug_mapping_error(dbg, dev, dm.dma_addr);
 			phyr_dma_debug_unmap(dbg, &dm);
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("dma_debug_map_check_unmap", r, "ns/op");
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "phyr/iommu.h"
+#include "bench.h"
 
 #define RW (PHYR_IOMMU_READ | PHYR_IOMMU_WRITE)
 #if defined(__clang__)
@@ -58,33 +59,18 @@ static NOINLINE void bench_map_unmap_4k(uint64_t n)
 	}
 }
 
-static double now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void run(const char *name, void (*fn)(uint64_t), uint64_t n)
 {
 	double r[7];
 
 	fn(n / 10);
 	for (int k = 0; k < 7; k++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		fn(n);
-		r[k] = (now_ns() - t0) / (double)n;
+		r[k] = (bench_now_ns() - t0) / (double)n;
 	}
-	qsort(r, 7, sizeof(r[0]), cmp);
+	qsort(r, 7, sizeof(r[0]), bench_cmp_double);
 	printf("%s %.2f ns/op\n", name, r[3]);
 }
 

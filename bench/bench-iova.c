@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "phyr/iova.h"
+#include "bench.h"
 
 #define RUNS 7
 #define PAIRS 4000000
@@ -24,13 +25,6 @@ static double now_ns(void)
 
 	clock_gettime(clk, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static double pairs(struct phyr_iova_domain *d, long n)
@@ -66,7 +60,7 @@ static void run(const char *name, bool threaded)
 	pairs(d, 128); /* warm-up: one range of each size in the magazines */
 	for (int r = 0; r < RUNS; r++)
 		t[r] = pairs(d, PAIRS);
-	qsort(t, RUNS, sizeof(t[0]), cmp_double);
+	qsort(t, RUNS, sizeof(t[0]), bench_cmp_double);
 	printf("%s_%s %.2f ns\n", name, clk == CLOCK_MONOTONIC ? "wall" : "cpu", t[RUNS / 2]);
 	phyr_iova_domain_destroy(d);
 }

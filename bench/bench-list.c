@@ -14,23 +14,9 @@
 
 #include "phyr/list.h"
 #include "phyr/pages.h"
+#include "bench.h"
 
 #define ROUNDS 7
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 struct input {
 	const char *name;
@@ -78,12 +64,12 @@ static void bench(const struct input *in, enum phyr_list_encoding enc)
 	uint64_t nruns = 0, total = 0;
 
 	for (int r = -1; r < ROUNDS; r++) {
-		double t0 = now(), t1, t2;
+		double t0 = (bench_now_ns() * 1e-9), t1, t2;
 		struct phyr_list *l = encode(in, enc);
 
-		t1 = now();
+		t1 = (bench_now_ns() * 1e-9);
 		total = decode(l);
-		t2 = now();
+		t2 = (bench_now_ns() * 1e-9);
 		nruns = phyr_list_nruns(l);
 		if (r >= 0) {
 			te[r] = t1 - t0;
@@ -91,8 +77,8 @@ static void bench(const struct input *in, enum phyr_list_encoding enc)
 		}
 		phyr_list_destroy(l);
 	}
-	qsort(te, ROUNDS, sizeof(double), cmp_double);
-	qsort(td, ROUNDS, sizeof(double), cmp_double);
+	qsort(te, ROUNDS, sizeof(double), bench_cmp_double);
+	qsort(td, ROUNDS, sizeof(double), bench_cmp_double);
 	if (total != in->pages * PHYR_PAGE_SIZE)
 		abort();
 	printf("%s_%s_encode_runs_per_s %.0f runs/s\n", in->name, enc_names[enc],

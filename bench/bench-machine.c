@@ -10,27 +10,13 @@
 
 #include "phyr/dma.h"
 #include "phyr/machine.h"
+#include "bench.h"
 
 #define ROUNDS 7
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void report(const char *name, double *r)
 {
-	qsort(r, ROUNDS, sizeof(*r), cmp_d);
+	qsort(r, ROUNDS, sizeof(*r), bench_cmp_double);
 	printf("%s %.1f ns/op\n", name, r[ROUNDS / 2]);
 }
 
@@ -72,27 +58,27 @@ int main(void)
 	/* physmem: 4 KiB write into a fresh page (allocation on first touch) */
 	iters = 4096;
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < iters; i++)
 			phyr_physmem_write(pm, ((uint64_t)k << 28) + ((uint64_t)i << 12), buf, 4096);
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("physmem_write_4k_fresh", r);
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < iters; i++)
 			phyr_physmem_read(pm, ((uint64_t)i << 12), buf, 4096);
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("physmem_read_4k", r);
 
 	/* P2P map type, cached */
 	iters = 1 << 16;
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < iters; i++)
 			sink += (int)phyr_p2pdma_map_type(a, b);
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("p2pdma_map_type_cached", r);
 
@@ -103,7 +89,7 @@ int main(void)
 		return 1;
 	iters = 2000;
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < iters; i++) {
 			for (int e = 0; e < 256; e++)
 				ents[e] = (struct phyr_dma_sg_ent){ .phys = (uint64_t)(e * 2 + 1) << 12,
@@ -111,17 +97,17 @@ int main(void)
 			phyr_dma_direct_map_sg(dev, ents, 256, PHYR_DMA_TO_DEVICE, 0, &n);
 			phyr_dma_direct_unmap_sg(dev, ents, 256, PHYR_DMA_TO_DEVICE, 0);
 		}
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("dma_direct_map_unmap_sg_256x4k", r);
 
 	/* device data path: 4 KiB DMA read, direct */
 	iters = 4096;
 	for (k = 0; k < ROUNDS; k++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (i = 0; i < iters; i++)
 			phyr_device_dma_read(dev, (uint64_t)i << 12, buf, 4096);
-		r[k] = (now_ns() - t0) / iters;
+		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("device_dma_read_4k", r);
 	phyr_device_destroy(dev);

@@ -14,24 +14,10 @@
 #include <time.h>
 
 #include "phyr/dma-iommu.h"
+#include "bench.h"
 
 #define REPS 5
 #define NENTS 256
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 struct bcase {
 	const char *name;
@@ -60,7 +46,7 @@ static double run(const struct bcase *bc, unsigned long calls)
 	for (unsigned int i = 0; i < NENTS; i++)
 		phyr_sg_set_page(L, phyr_sg_entry(L, sgl, i),
 				 bc->contiguous ? 0x40000 + i : 0x40000 + (uint64_t)i * 37, 0, 4096, 0);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned long n = 0; n < calls; n++) {
 		if (phyr_iommu_dma_map_sg(&c, &dev, L, sgl, NENTS, 0, 0, NULL, NULL) < 1 ||
 		    phyr_iommu_dma_unmap_sg(&c, L, sgl, NENTS)) {
@@ -68,7 +54,7 @@ static double run(const struct bcase *bc, unsigned long calls)
 			goto out;
 		}
 	}
-	t0 = (now_ns() - t0) / (double)calls;
+	t0 = (bench_now_ns() - t0) / (double)calls;
 out:
 	phyr_iommu_domain_destroy(c.domain);
 	phyr_iova_domain_destroy(c.iovad);
@@ -95,7 +81,7 @@ int main(int argc, char **argv)
 		run(&cases[ci], calls / 10 + 1); /* warm-up */
 		for (int r = 0; r < REPS; r++)
 			t[r] = run(&cases[ci], calls);
-		qsort(t, REPS, sizeof(t[0]), cmp_double);
+		qsort(t, REPS, sizeof(t[0]), bench_cmp_double);
 		if (t[0] < 0) {
 			fprintf(stderr, "bench-mapsg: %s failed\n", cases[ci].name);
 			return 1;

@@ -19,23 +19,9 @@
 #endif
 
 #include "phyr/sg.h"
+#include "bench.h"
 
 #define REPS 7
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 enum mode { SEGMENT, APPEND_BATCHES, ALLOC_TABLE };
 
@@ -114,16 +100,16 @@ int main(int argc, char **argv)
 			pfns[i] = c->run ? (uint64_t)(i / c->run) * 1000 + i % c->run : 4096 + (uint64_t)i;
 		build_once(c, pfns, n);	/* warm-up */
 		for (int r = 0; r < REPS; r++) {
-			double t0 = now_ns();
+			double t0 = bench_now_ns();
 
 			nents = build_once(c, pfns, n);
-			t[r] = now_ns() - t0;
+			t[r] = bench_now_ns() - t0;
 		}
 		if (nents < 0) {
 			fprintf(stderr, "bench-sg: %s failed\n", c->name);
 			return 1;
 		}
-		qsort(t, REPS, sizeof(t[0]), cmp_double);
+		qsort(t, REPS, sizeof(t[0]), bench_cmp_double);
 		printf("%s %.2f ns/%s\n", c->name, t[REPS / 2] / n, c->mode == ALLOC_TABLE ? "entry" : "page");
 		printf("%s_entries %ld entries\n", c->name, nents);
 	}

@@ -16,24 +16,10 @@
 #include <time.h>
 
 #include "phyr/swiotlb.h"
+#include "bench.h"
 
 #define REPS 5
 #define LIVE 256
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -71,7 +57,7 @@ static double run(const struct bcase *c, unsigned long pairs)
 						 1 + rnd() % c->max_size, c->alloc_align, 0, 0,
 						 &live[i]))
 			live[i] = 0;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned long n = 0; n < pairs; n++) {
 		unsigned int k = (unsigned int)(rnd() % LIVE);
 
@@ -83,7 +69,7 @@ static double run(const struct bcase *c, unsigned long pairs)
 						&live[k]))
 			live[k] = 0;
 	}
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	phyr_swiotlb_destroy(p);
 	return t0 / (double)pairs;
 }
@@ -108,7 +94,7 @@ int main(int argc, char **argv)
 		run(&cases[ci], pairs / 10 + 1); /* warm-up */
 		for (int r = 0; r < REPS; r++)
 			t[r] = run(&cases[ci], pairs);
-		qsort(t, REPS, sizeof(t[0]), cmp_double);
+		qsort(t, REPS, sizeof(t[0]), bench_cmp_double);
 		if (t[0] < 0) {
 			fprintf(stderr, "bench-swiotlb: %s failed\n", cases[ci].name);
 			return 1;
