@@ -88,6 +88,16 @@ void cli_error(const struct cli_reader *r, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int cli_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;

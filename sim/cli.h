@@ -43,6 +43,10 @@ int cli_split(char *line, char **tok, int max);
 void cli_error(const struct cli_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Formats a parser's message into @err (@errlen bytes); returns -1. */
+int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Parses an unsigned 64-bit number, decimal or 0x-prefixed hex, the whole
  * string, no sign, no overflow. Returns 0 or -1.

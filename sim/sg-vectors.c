@@ -5,23 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "sg-vectors.h"
 
 /* Longest page list accepted on one line (keeps a hostile line bounded). */
 #define SG_VECTOR_MAX_PAGES (1u << 24)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Decimal digits only, no sign, no overflow past @max. Advances *@s. */
 static int parse_dec(const char **s, uint64_t max, uint64_t *out)
@@ -50,9 +39,9 @@ static int parse_value(const char *key, const char *s, size_t len, uint64_t max,
 	const char *p = s;
 
 	if (len == 0)
-		return fail(err, errlen, "%s: missing value", key);
+		return cli_fail(err, errlen, "%s: missing value", key);
 	if (parse_dec(&p, max, out) != 0 || (size_t)(p - s) != len)
-		return fail(err, errlen, "%s: bad number '%.*s' (decimal, at most %llu)", key,
+		return cli_fail(err, errlen, "%s: bad number '%.*s' (decimal, at most %llu)", key,
 			    (int)(len > 40 ? 40 : len), s, (unsigned long long)max);
 	return 0;
 }
@@ -65,13 +54,13 @@ static int parse_list(const char *key, const char *s, size_t len, uint64_t **out
 	uint64_t *v;
 
 	if (len == 0)
-		return fail(err, errlen, "%s: empty page list", key);
+		return cli_fail(err, errlen, "%s: empty page list", key);
 	for (size_t k = 0; k < len; k++)
 		if (s[k] == ',' && ++count > SG_VECTOR_MAX_PAGES)
-			return fail(err, errlen, "%s: more than %u pages", key, SG_VECTOR_MAX_PAGES);
+			return cli_fail(err, errlen, "%s: more than %u pages", key, SG_VECTOR_MAX_PAGES);
 	v = malloc(count * sizeof(*v));
 	if (!v) {
-		fail(err, errlen, "%s: out of memory", key);
+		cli_fail(err, errlen, "%s: out of memory", key);
 		return -ENOMEM;
 	}
 	for (;;) {
@@ -83,7 +72,7 @@ static int parse_list(const char *key, const char *s, size_t len, uint64_t **out
 			while (e < end && *e != ',')
 				e++;
 			free(v);
-			return fail(err, errlen, "%s: bad pfn '%.*s' (decimal, at most %llu)", key,
+			return cli_fail(err, errlen, "%s: bad pfn '%.*s' (decimal, at most %llu)", key,
 				    (int)(e - start > 40 ? 40 : e - start), start,
 				    (unsigned long long)PHYR_SG_PFN_MAX);
 		}
@@ -93,7 +82,7 @@ static int parse_list(const char *key, const char *s, size_t len, uint64_t **out
 		p++; /* ',' */
 		if (p == end) {
 			free(v);
-			return fail(err, errlen, "%s: trailing comma", key);
+			return cli_fail(err, errlen, "%s: trailing comma", key);
 		}
 	}
 	*out = v;
@@ -126,7 +115,7 @@ int sg_vector_parse(const char *line, struct sg_vector *v, char *err, size_t err
 		toklen = (size_t)(p - tok);
 		eq = memchr(tok, '=', toklen);
 		if (!eq) {
-			ret = fail(err, errlen, "expected KEY=VALUE, got '%.*s'",
+			ret = cli_fail(err, errlen, "expected KEY=VALUE, got '%.*s'",
 				   (int)(toklen > 40 ? 40 : toklen), tok);
 			goto out_free;
 		}
@@ -137,12 +126,12 @@ int sg_vector_parse(const char *line, struct sg_vector *v, char *err, size_t err
 			if (strlen(keys[k]) == keylen && memcmp(keys[k], tok, keylen) == 0)
 				break;
 		if (k == K_COUNT) {
-			ret = fail(err, errlen, "unknown key '%.*s' (pages, app, offset, size, max_seg)",
+			ret = cli_fail(err, errlen, "unknown key '%.*s' (pages, app, offset, size, max_seg)",
 				   (int)(keylen > 40 ? 40 : keylen), tok);
 			goto out_free;
 		}
 		if (seen[k]) {
-			ret = fail(err, errlen, "duplicate key '%s'", keys[k]);
+			ret = cli_fail(err, errlen, "duplicate key '%s'", keys[k]);
 			goto out_free;
 		}
 		seen[k] = true;
@@ -170,7 +159,7 @@ int sg_vector_parse(const char *line, struct sg_vector *v, char *err, size_t err
 	}
 	for (int k = 0; k < K_COUNT; k++) {
 		if (k != K_APP && !seen[k]) {
-			ret = fail(err, errlen, "missing %s=", keys[k]);
+			ret = cli_fail(err, errlen, "missing %s=", keys[k]);
 			goto out_free;
 		}
 	}

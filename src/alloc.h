@@ -32,6 +32,16 @@ static inline void alloc_free(const struct phyr_allocator *a, void *p, size_t si
 		a->free(a->ctx, p, size ? size : 1);
 }
 
+/* Linux's min_not_zero(): the smaller of two limits, 0 meaning "no limit". */
+static inline uint64_t min_not_zero(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
 /* Invariant checks that stay on in every build libphyr ships. */
 #include <stdio.h>
 #include <stdlib.h>

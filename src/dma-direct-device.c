@@ -280,15 +280,6 @@ int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce
 /* Data path                                                           */
 /* ------------------------------------------------------------------ */
 
-static uint64_t min_not_zero(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	return a < b ? a : b;
-}
-
 static int dp_fault(struct phyr_device *dev, uint64_t addr, int err)
 {
 	dev->st.nfaults++;

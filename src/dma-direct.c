@@ -11,15 +11,6 @@
 #include "dma-direct.h"
 #include "machine.h"
 
-static uint64_t min_not_zero(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	return a < b ? a : b;
-}
-
 static bool dir_valid(enum phyr_dma_data_direction dir)
 {
 	return dir == PHYR_DMA_BIDIRECTIONAL || dir == PHYR_DMA_TO_DEVICE ||
