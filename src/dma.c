@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "dma-direct.h"
 #include "phyr/dma-map.h"
 #include "phyr/machine.h"
 
@@ -131,6 +132,35 @@ enum phyr_dma_path phyr_dma_get_path(const struct phyr_device *dev)
 	return PHYR_DMA_PATH_DIRECT;
 }
 
+/*
+ * Per-device counters of the dma-iommu path (dma-direct counts its own):
+ * a successful map adds its entries and bytes, a failed one an error.
+ */
+static void count_map(struct phyr_device *dev, int ret, uint64_t nents, uint64_t bytes)
+{
+	if (ret) {
+		dev->st.nmap_errors++;
+		return;
+	}
+	dev->st.nmaps += nents;
+	dev->st.nbytes_mapped += bytes;
+}
+
+static void count_unmap(struct phyr_device *dev, int ret, uint64_t nents)
+{
+	if (!ret)
+		dev->st.nunmaps += nents;
+}
+
+static uint64_t sg_bytes(const struct phyr_sg_layout *L, struct phyr_scatterlist *s, int nents)
+{
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < nents && s; i++, s = phyr_sg_next(L, s))
+		bytes += phyr_sg_length(L, s);
+	return bytes;
+}
+
 /* ------------------------------------------------------------------ */
 /* Single mappings                                                     */
 
@@ -142,9 +172,12 @@ int phyr_dma_map_phys(struct phyr_device *dev, uint64_t phys, size_t size,
 	struct binding *b = lookup(dev);
 
 	if (b) {
-		if (attrs & PHYR_DMA_ATTR_MMIO)
-			return phyr_dma_iommu_map_resource(b->d, phys, size, dir, attrs, dma);
-		return phyr_dma_iommu_map_phys(b->d, phys, size, dir, attrs, dma);
+		int ret = attrs & PHYR_DMA_ATTR_MMIO ?
+			phyr_dma_iommu_map_resource(b->d, phys, size, dir, attrs, dma) :
+			phyr_dma_iommu_map_phys(b->d, phys, size, dir, attrs, dma);
+
+		count_map(dev, ret, 1, size);
+		return ret;
 	}
 	return phyr_dma_direct_map_phys(dev, phys, size, dir, attrs, dma);
 }
@@ -157,9 +190,12 @@ int phyr_dma_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t size,
 	struct binding *b = lookup(dev);
 
 	if (b) {
-		if (attrs & PHYR_DMA_ATTR_MMIO)
-			return phyr_dma_iommu_unmap_resource(b->d, dma, size, dir, attrs);
-		return phyr_dma_iommu_unmap_phys(b->d, dma, size, dir, attrs);
+		int ret = attrs & PHYR_DMA_ATTR_MMIO ?
+			phyr_dma_iommu_unmap_resource(b->d, dma, size, dir, attrs) :
+			phyr_dma_iommu_unmap_phys(b->d, dma, size, dir, attrs);
+
+		count_unmap(dev, ret, 1);
+		return ret;
 	}
 	return phyr_dma_direct_unmap_phys(dev, dma, size, dir, attrs);
 }
@@ -325,9 +361,10 @@ int phyr_dma_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 		return -EINVAL;
 	struct binding *b = lookup(dev);
 
-	if (b)
+	if (b) {
 		ret = phyr_dma_iommu_map_sg(b->d, L, sgl, nents, dir, attrs, &n);
-	else
+		count_map(dev, ret, (uint64_t)nents, ret ? 0 : sg_bytes(L, sgl, nents));
+	} else
 		ret = direct_map_sg(dev, L, sgl, nents, dir, attrs, &n);
 	if (ret == 0)
 		*count = n;
@@ -344,8 +381,12 @@ int phyr_dma_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 		return -EINVAL;
 	struct binding *b = lookup(dev);
 
-	if (b)
-		return phyr_dma_iommu_unmap_sg(b->d, L, sgl, nents, dir, attrs);
+	if (b) {
+		int ret = phyr_dma_iommu_unmap_sg(b->d, L, sgl, nents, dir, attrs);
+
+		count_unmap(dev, ret, (uint64_t)nents);
+		return ret;
+	}
 	return direct_unmap_sg(dev, L, sgl, nents, dir, attrs);
 }
 

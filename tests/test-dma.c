@@ -197,6 +197,7 @@ static void test_dma_iommu_dispatch_sizes(void **state)
 static void test_dma_iommu_map_phys_b7(void **state)
 {
 	struct fx *f = fx_new(FX_IOMMU);
+	struct phyr_device_stats st;
 	uint64_t dma = 0;
 
 	(void)state;
@@ -206,6 +207,12 @@ static void test_dma_iommu_map_phys_b7(void **state)
 	assert_int_equal(xlate(f, 0xfffff678), 0x12345678);
 	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
 	assert_int_equal(xlate(f, 0xfffff678), 0);
+	/* the device's counters see the dma-iommu path too */
+	phyr_device_get_stats(f->dev, &st);
+	assert_int_equal(st.nmaps, 1);
+	assert_int_equal(st.nunmaps, 1);
+	assert_int_equal(st.nbytes_mapped, 0x100);
+	assert_int_equal(st.nmap_errors, 0);
 	assert_true(fx_clean(f));
 	fx_free(f);
 }
@@ -219,6 +226,7 @@ static void test_dma_iommu_map_sg_b9(void **state)
 	struct phyr_sg_table *t = fx_sgt(ph, ln, 4);
 	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
 	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	struct phyr_device_stats st;
 	uint64_t lo = 0, hi = 0;
 	int n = 0;
 
@@ -238,6 +246,11 @@ static void test_dma_iommu_map_sg_b9(void **state)
 	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 4, PHYR_DMA_TO_DEVICE, 0), 0);
 	assert_int_equal(xlate(f, 0xffff8000), 0);
 	assert_int_equal(xlate(f, 0xffffe000), 0);
+	/* 4 entries of 0x1e00 + 0x3000 + 0x800 + 0x1000 = 0x6600 bytes */
+	phyr_device_get_stats(f->dev, &st);
+	assert_int_equal(st.nmaps, 4);
+	assert_int_equal(st.nunmaps, 4);
+	assert_int_equal(st.nbytes_mapped, 0x6600);
 	assert_true(fx_clean(f));
 	phyr_sg_table_destroy(t);
 	fx_free(f);
