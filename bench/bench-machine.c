@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "phyr/dma.h"
+#include "phyr/device.h"
 #include "phyr/machine.h"
 #include "bench.h"
 

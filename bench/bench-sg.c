@@ -18,7 +18,7 @@
 #include <malloc.h>
 #endif
 
-#include "phyr/sg.h"
+#include "phyr/scatterlist.h"
 #include "bench.h"
 
 #define REPS 7

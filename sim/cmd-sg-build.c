@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <phyr/sg.h>
+#include <phyr/scatterlist.h>
 
 #include "cli.h"
 #include "commands.h"

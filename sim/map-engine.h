@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include <phyr/dma.h>
+#include <phyr/device.h>
 
 #define MAP_MAX_ENTS 256
 #define MAP_MAX_SLOTS 512

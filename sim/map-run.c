@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <phyr/dma-map.h>
-#include <phyr/dma.h>
+#include <phyr/dma-mapping.h>
+#include <phyr/device.h>
 #include <phyr/iommu.h>
 #include <phyr/iova.h>
 #include <phyr/machine.h>
-#include <phyr/sg.h>
+#include <phyr/scatterlist.h>
 #include <phyr/swiotlb.h>
 
 #include <phyr/dma-iova.h>

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <phyr/sg.h>
+#include <phyr/scatterlist.h>
 
 struct sg_vector {
 	uint64_t *pages;	/* pfns of the first call */

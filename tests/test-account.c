@@ -16,7 +16,7 @@
 
 #include "phyr/account.h"
 #include "phyr/pages.h"
-#include "phyr/sg.h"
+#include "phyr/scatterlist.h"
 
 static void test_account_kmalloc_classes(void **state)
 {

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "phyr/dma.h"
+#include "phyr/device.h"
 #include "phyr/iommu.h"
 #include "phyr/machine.h"
 #include "phyr/swiotlb.h"

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "phyr/dma.h"
+#include "phyr/device.h"
 #include "phyr/machine.h"
 
 #define POOL 0x70000000ull

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of the DMA mapping dispatch (include/phyr/dma-map.h): path choice,
+ * Tests of the DMA mapping dispatch (include/phyr/dma-mapping.h): path choice,
  * sizes and boundaries, map_sg/unmap_sg on both paths with exact segments
  * (spec B9, B13, B21, B22), single mappings (B7), and every error path
  * (IOVA exhaustion, swiotlb full, P2P not supported) leaving no IOVA, slot

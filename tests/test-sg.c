@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "phyr/sg.h"
+#include "phyr/scatterlist.h"
 
 #define PG 4096u
 #define L32 PHYR_SG_LAYOUT_64_LEN_FLAGS

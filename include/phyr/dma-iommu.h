@@ -26,7 +26,7 @@
 #include <phyr/common.h>
 #include <phyr/iommu.h>
 #include <phyr/iova.h>
-#include <phyr/sg.h>
+#include <phyr/scatterlist.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -42,10 +42,10 @@
 
 #include <phyr/common.h>
 #include <phyr/dma-debug.h>
-#include <phyr/dma.h>
+#include <phyr/device.h>
 #include <phyr/iommu.h>
 #include <phyr/iova.h>
-#include <phyr/sg.h>
+#include <phyr/scatterlist.h>
 #include <phyr/swiotlb.h>
 
 #ifdef __cplusplus

@@ -32,7 +32,7 @@
 #include <phyr/common.h>
 #include <phyr/dma-debug.h>
 #include <phyr/dma-iova.h>
-#include <phyr/dma.h>
+#include <phyr/device.h>
 #include <phyr/list.h>
 
 #ifdef __cplusplus

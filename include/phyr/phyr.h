@@ -10,7 +10,7 @@
 
 /* core: phyr lists, scatterlist, page patterns, memory accounting */
 #include <phyr/list.h>
-#include <phyr/sg.h>
+#include <phyr/scatterlist.h>
 #include <phyr/pages.h>
 #include <phyr/account.h>
 
@@ -21,11 +21,11 @@
 /* machine, swiotlb and the DMA API */
 #include <phyr/machine.h>
 #include <phyr/swiotlb.h>
-#include <phyr/dma.h>
+#include <phyr/device.h>
 #include <phyr/dma-debug.h>
 #include <phyr/dma-iommu.h>
 #include <phyr/dma-iova.h>
 #include <phyr/dma-phyr.h>
-#include <phyr/dma-map.h>
+#include <phyr/dma-mapping.h>
 
 #endif /* PHYR_PHYR_H */

@@ -51,7 +51,7 @@ struct phyr_swiotlb;
 
 /*
  * Directions (the `dir` arguments) take Linux's enum dma_data_direction
- * values, the same as enum phyr_dma_data_direction of <phyr/dma.h>; `attrs`
+ * values, the same as enum phyr_dma_data_direction of <phyr/device.h>; `attrs`
  * takes Linux's DMA_ATTR_* bits, of which swiotlb looks at two.
  */
 #define PHYR_SWIOTLB_BIDIRECTIONAL 0

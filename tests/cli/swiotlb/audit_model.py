@@ -4,7 +4,7 @@
 
 Written by the swiotlb auditor from reading kernel/dma/swiotlb.c (non-dynamic
 build, no debugfs) -- not from the project's format document and not from
-src/swiotlb.c. The kernel's integer widths are kept where they can change a
+src/mem/swiotlb.c. The kernel's integer widths are kept where they can change a
 result: the masks are `unsigned int`, nslots is `unsigned int`, sizes and
 addresses are 64-bit and wrap.
 

@@ -32,8 +32,8 @@
  * The single-mapping error is -ENOMEM: that is what dma_mapping_error()
  * returns for DMA_MAPPING_ERROR. See docs/machine.md.
  */
-#ifndef PHYR_DMA_H
-#define PHYR_DMA_H
+#ifndef PHYR_DEVICE_H
+#define PHYR_DEVICE_H
 
 #include <phyr/common.h>
 #include <phyr/machine.h>
@@ -544,4 +544,4 @@ PHYR_EXPORT int phyr_device_dma_write(struct phyr_device *dev, uint64_t dma_addr
 }
 #endif
 
-#endif /* PHYR_DMA_H */
+#endif /* PHYR_DEVICE_H */

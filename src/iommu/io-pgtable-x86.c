@@ -21,7 +21,7 @@
  * a table, block over table frees the table, partial block unmap returns 0,
  * unmap of an empty entry returns 0) is the radix engine's, as for LPAE.
  */
-#include "pgtable.h"
+#include "io-pgtable.h"
 
 #define X86_R (UINT64_C(1) << 0)
 #define X86_W (UINT64_C(1) << 1)

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * DMA mapping core (see include/phyr/dma-map.h): the path choice of
+ * DMA mapping core (see include/phyr/dma-mapping.h): the path choice of
  * Linux v6.17 kernel/dma/mapping.c and the pieces of it that belong to
  * neither path: the errno filter of __dma_map_sg_attrs, the sg syncs of
  * dma-iommu, and the size/boundary queries.
  *
  * The two paths are other modules' code, called as they are:
- *  - dma-direct: phyr_dma_direct_* of <phyr/dma.h> (src/dma-direct*.c);
+ *  - dma-direct: phyr_dma_direct_* of <phyr/device.h> (src/dma-direct*.c);
  *  - dma-iommu: <phyr/dma-iova.h> (src/dma-single*.c: single mappings,
- *    map_sg on top of src/dma-iommu-sg.c with the untrusted per-entry
+ *    map_sg on top of src/dma/dma-iommu-sg.c with the untrusted per-entry
  *    path, dma-debug hooks), whose IOMMU domain releases IOVAs (strict
  *    unmaps and flush-queue reaps) with free_iova_fast.
  * The adapters live here: dma-direct's entry array <-> scatterlist, and
@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "dma-direct.h"
-#include "phyr/dma-map.h"
+#include "direct.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
 
 #include "phyr/dma-iova.h"

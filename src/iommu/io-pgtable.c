@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "pgtable.h"
+#include "io-pgtable.h"
 
 #define PTE_LVL_SHIFT(pt, l) ((unsigned)((4 - (l)) * (int)(pt)->bpl + 3))
 

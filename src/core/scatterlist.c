@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Scatterlist model (see include/phyr/sg.h for the contract).
+ * Scatterlist model (see include/phyr/scatterlist.h for the contract).
  *
  * Reproduces Linux v6.17 lib/scatterlist.c: __sg_alloc_table chunking,
  * get_next_sg, pages_are_mergeable, sg_alloc_append_table_from_pages and
@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "phyr/sg.h"
+#include "phyr/scatterlist.h"
 #include "alloc.h"
 #include "sg.h"
 

@@ -14,7 +14,7 @@
  * addresses are packed as paddr_to_iopte does (bits 51:48 folded into
  * 15:12). The table walk itself is pgtable.c's radix engine.
  */
-#include "pgtable.h"
+#include "io-pgtable.h"
 
 #define LPAE_NG (UINT64_C(1) << 11)
 #define LPAE_AF (UINT64_C(1) << 10)

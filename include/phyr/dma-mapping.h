@@ -20,16 +20,16 @@
  *  - dma_max_mapping_size, dma_opt_mapping_size (min(max, 128 KiB under
  *    an IOMMU)), dma_get_merge_boundary (granule - 1 under an IOMMU, 0 =
  *    cannot merge on dma-direct).
- * The paths themselves are <phyr/dma.h> (dma-direct) and <phyr/dma-iova.h>
+ * The paths themselves are <phyr/device.h> (dma-direct) and <phyr/dma-iova.h>
  * (dma-iommu: single, sg with the untrusted per-entry path, two-step).
  * See docs/dma.md.
  */
-#ifndef PHYR_DMA_MAP_H
-#define PHYR_DMA_MAP_H
+#ifndef PHYR_DMA_MAPPING_H
+#define PHYR_DMA_MAPPING_H
 
 #include <phyr/common.h>
-#include <phyr/dma.h>
-#include <phyr/sg.h>
+#include <phyr/device.h>
+#include <phyr/scatterlist.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -134,4 +134,4 @@ PHYR_EXPORT uint64_t phyr_dma_get_merge_boundary(const struct phyr_device *dev);
 }
 #endif
 
-#endif /* PHYR_DMA_MAP_H */
+#endif /* PHYR_DMA_MAPPING_H */

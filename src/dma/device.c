@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "dma-direct.h"
+#include "direct.h"
 #include "machine.h"
 
 void phyr_device_config_init(struct phyr_device_config *cfg)

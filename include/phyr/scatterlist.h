@@ -25,8 +25,8 @@
  * phyr_sg_layout_get() or phyr_sg_table_layout(); they are the kernel's
  * inline helpers and do not check their arguments.
  */
-#ifndef PHYR_SG_H
-#define PHYR_SG_H
+#ifndef PHYR_SCATTERLIST_H
+#define PHYR_SCATTERLIST_H
 
 #include <phyr/common.h>
 
@@ -504,4 +504,4 @@ PHYR_EXPORT uint64_t phyr_bvec_pfn(const struct phyr_bio_vec *bv);
 }
 #endif
 
-#endif /* PHYR_SG_H */
+#endif /* PHYR_SCATTERLIST_H */

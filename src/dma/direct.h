@@ -3,7 +3,7 @@
 #ifndef PHYR_SRC_DMA_DIRECT_H
 #define PHYR_SRC_DMA_DIRECT_H
 
-#include "phyr/dma.h"
+#include "phyr/device.h"
 
 struct phyr_device {
 	struct phyr_machine *m;

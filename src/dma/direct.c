@@ -3,12 +3,12 @@
  * dma-direct: mapping without an IOMMU (kernel/dma/direct.c, direct.h,
  * include/linux/dma-direct.h of Linux v6.17, spec section 7), with the
  * swiotlb calls replaced by the device's bounce hook. The order of the
- * decisions and the error values are Linux's; see include/phyr/dma.h.
+ * decisions and the error values are Linux's; see include/phyr/device.h.
  */
 #include <string.h>
 
 #include "alloc.h"
-#include "dma-direct.h"
+#include "direct.h"
 #include "machine.h"
 
 static bool dir_valid(enum phyr_dma_data_direction dir)

@@ -5,7 +5,7 @@
  * does it (phyr_iommu_translate: IOTLB, walk, permission check, fault
  * record).
  */
-#include "dma-direct.h"
+#include "direct.h"
 #include "phyr/iommu.h"
 
 static int iommu_translate(void *domain, struct phyr_device *dev, uint64_t iova, bool is_write,

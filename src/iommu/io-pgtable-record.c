@@ -7,7 +7,7 @@
  * makes. Its pgsize_bitmap is the domain's record_pgsize_bitmap (default
  * 4K|2M|1G).
  */
-#include "pgtable.h"
+#include "io-pgtable.h"
 
 static int record_map_pages(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t paddr,
 			    uint64_t pgsize, uint64_t pgcount, int prot, uint64_t *mapped)

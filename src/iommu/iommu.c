@@ -22,7 +22,7 @@
 
 #include "alloc.h"
 #include "iotlb.h"
-#include "pgtable.h"
+#include "io-pgtable.h"
 
 #define FAULT_RING 1024
 

@@ -8,7 +8,7 @@
  * through the machine's simulated memory.
  */
 #include "alloc.h"
-#include "dma-direct.h"
+#include "direct.h"
 #include "machine.h"
 #include "phyr/swiotlb.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * bio_vec baseline (see include/phyr/sg.h).
+ * bio_vec baseline (see include/phyr/scatterlist.h).
  *
  * Models the bio_vec array that Linux's bio_add_page builds for a page
  * array (block/bio.c, v6.17): a piece merges into the last bio_vec when its
@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "phyr/sg.h"
+#include "phyr/scatterlist.h"
 #include "alloc.h"
 #include "sg.h"
 
