@@ -14,7 +14,7 @@
 
 #include "../tests/test-dma-e2e-fx.h"
 
-#include "phyr/dma-phyr.h"
+#include "phyr/dma-mapping.h"
 #include "bench.h"
 
 #define ROUNDS 7
@@ -80,14 +80,15 @@ static int bench_two_step(int iters)
 		double t0 = bench_now_ns();
 
 		for (int i = 0; i < iters; i++) {
-			if (phyr_dma_iova_try_alloc(f->d, &st, 0, NENT * 4096ull))
+			if (phyr_dma_iova_try_alloc(f->dev, &st, 0, NENT * 4096ull))
 				return 1;
 			for (int j = 0; j < NENT; j++)
-				if (phyr_dma_iova_link(f->d, &st, page_of(j), j * 4096ull, 4096,
+				if (phyr_dma_iova_link(f->dev, &st, page_of(j), j * 4096ull, 4096,
 						       PHYR_DMA_TO_DEVICE, 0))
 					return 1;
-			if (phyr_dma_iova_sync(f->d, &st, 0, NENT * 4096ull) ||
-			    phyr_dma_iova_destroy(f->d, &st, NENT * 4096ull, PHYR_DMA_TO_DEVICE, 0))
+			if (phyr_dma_iova_sync(f->dev, &st, 0, NENT * 4096ull) ||
+			    phyr_dma_iova_destroy(f->dev, &st, NENT * 4096ull, PHYR_DMA_TO_DEVICE,
+						  0))
 				return 1;
 		}
 		r[k] = (bench_now_ns() - t0) / iters;
@@ -112,8 +113,7 @@ static int bench_map_phyr(int iters)
 		double t0 = bench_now_ns();
 
 		for (int i = 0; i < iters; i++) {
-			if (phyr_dma_map_phyr(f->dev, f->d, runs, NENT, PHYR_DMA_TO_DEVICE, 0, NULL,
-					      NULL, &m) ||
+			if (phyr_dma_map_phyr(f->dev, runs, NENT, PHYR_DMA_TO_DEVICE, 0, &m) ||
 			    phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0))
 				return 1;
 		}

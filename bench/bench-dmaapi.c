@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Benchmarks of the dma-iommu single path, the two-step API and
- * phyr_dma_map_phyr: 256 scattered 4 KiB pages through a strict IOMMU
- * domain (ARM LPAE 4K), mapped and unmapped as
+ * phyr_dma_map_phyr, all through the dispatch of <phyr/dma-mapping.h>:
+ * 256 scattered 4 KiB pages through a strict IOMMU DMA domain (ARM LPAE
+ * 4K), mapped and unmapped as
  *  - map_phyr: one call, one IOVA, one DMA range out;
  *  - two-step: try_alloc + 256 links + sync + destroy;
  *  - single: 256 map_phys + 256 unmap_phys;
@@ -16,8 +17,8 @@
 #include <time.h>
 
 #include "phyr/dma-debug.h"
-#include "phyr/dma-iova.h"
-#include "phyr/dma-phyr.h"
+#include "phyr/dma-iommu.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
 #include "bench.h"
 
@@ -37,7 +38,7 @@ int main(void)
 	struct phyr_pci_dev *rp, *ep;
 	struct phyr_device_config dc;
 	struct phyr_device *dev, *dev2;
-	struct phyr_dma_iommu *d;
+	struct phyr_iommu_dma_cookie *d;
 	struct phyr_machine *m;
 	struct phyr_dma_phyr_map *pm;
 	struct phyr_dma_iova_state s;
@@ -62,7 +63,7 @@ int main(void)
 	phyr_device_config_init_pci(&dc, ep);
 	dc.dma_mask = dc.coherent_dma_mask = ~0ull;
 	if (phyr_device_create(m, &dc, NULL, &dev) || phyr_device_create(m, &dc, NULL, &dev2) ||
-	    phyr_dma_iommu_create(dev, NULL, NULL, &d))
+	    phyr_iommu_dma_cookie_create(NULL, NULL, &d) || phyr_iommu_setup_dma_ops(dev, d))
 		return 1;
 	for (i = 0; i < NPAGES; i++) {
 		pages[i].addr = 0x10000000ull + (uint64_t)i * 0x3000; /* scattered */
@@ -72,8 +73,7 @@ int main(void)
 	for (k = 0; k < ROUNDS; k++) {
 		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
-			if (phyr_dma_map_phyr(dev, d, pages, NPAGES, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					      &pm))
+			if (phyr_dma_map_phyr(dev, pages, NPAGES, PHYR_DMA_TO_DEVICE, 0, &pm))
 				return 1;
 			phyr_dma_unmap_phyr(pm, PHYR_DMA_TO_DEVICE, 0);
 		}
@@ -84,14 +84,14 @@ int main(void)
 	for (k = 0; k < ROUNDS; k++) {
 		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
-			if (phyr_dma_iova_try_alloc(d, &s, 0, NPAGES * 0x1000ull))
+			if (phyr_dma_iova_try_alloc(dev, &s, 0, NPAGES * 0x1000ull))
 				return 1;
 			for (i = 0; i < NPAGES; i++)
-				if (phyr_dma_iova_link(d, &s, pages[i].addr, (uint64_t)i * 0x1000, 0x1000,
-						       PHYR_DMA_TO_DEVICE, 0))
+				if (phyr_dma_iova_link(dev, &s, pages[i].addr, (uint64_t)i * 0x1000,
+						       0x1000, PHYR_DMA_TO_DEVICE, 0))
 					return 1;
-			phyr_dma_iova_sync(d, &s, 0, NPAGES * 0x1000ull);
-			phyr_dma_iova_destroy(d, &s, NPAGES * 0x1000ull, PHYR_DMA_TO_DEVICE, 0);
+			phyr_dma_iova_sync(dev, &s, 0, NPAGES * 0x1000ull);
+			phyr_dma_iova_destroy(dev, &s, NPAGES * 0x1000ull, PHYR_DMA_TO_DEVICE, 0);
 		}
 		r[k] = (bench_now_ns() - t0) / iters;
 	}
@@ -101,11 +101,11 @@ int main(void)
 		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
 			for (i = 0; i < NPAGES; i++)
-				if (phyr_dma_iommu_map_phys(d, pages[i].addr, 0x1000, PHYR_DMA_TO_DEVICE, 0,
-							    &dma[i]))
+				if (phyr_dma_map_phys(dev, pages[i].addr, 0x1000, PHYR_DMA_TO_DEVICE, 0,
+						      &dma[i]))
 					return 1;
 			for (i = 0; i < NPAGES; i++)
-				phyr_dma_iommu_unmap_phys(d, dma[i], 0x1000, PHYR_DMA_TO_DEVICE, 0);
+				phyr_dma_unmap_phys(dev, dma[i], 0x1000, PHYR_DMA_TO_DEVICE, 0);
 		}
 		r[k] = (bench_now_ns() - t0) / iters;
 	}
@@ -114,8 +114,7 @@ int main(void)
 	for (k = 0; k < ROUNDS; k++) {
 		t0 = bench_now_ns();
 		for (int it = 0; it < iters * 10; it++) {
-			if (phyr_dma_map_phyr(dev2, NULL, pages, NPAGES, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					      &pm))
+			if (phyr_dma_map_phyr(dev2, pages, NPAGES, PHYR_DMA_TO_DEVICE, 0, &pm))
 				return 1;
 			phyr_dma_unmap_phyr(pm, PHYR_DMA_TO_DEVICE, 0);
 		}
@@ -145,7 +144,7 @@ int main(void)
 	report("dma_debug_map_check_unmap", r, "ns/op");
 
 	phyr_dma_debug_destroy(dbg);
-	phyr_dma_iommu_destroy(d);
+	phyr_iommu_dma_cookie_destroy(d);
 	phyr_device_destroy(dev2);
 	phyr_device_destroy(dev);
 	phyr_machine_destroy(m);

@@ -10,6 +10,7 @@
 
 #include "phyr/device.h"
 #include "phyr/machine.h"
+#include "phyr/scatterlist.h"
 #include "bench.h"
 
 #define ROUNDS 7
@@ -23,7 +24,8 @@ static void report(const char *name, double *r)
 int main(void)
 {
 	static uint8_t buf[4096];
-	struct phyr_dma_sg_ent ents[256];
+	const struct phyr_sg_layout *L = phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
+	struct phyr_scatterlist *sgl;
 	struct phyr_pci_host_bridge *h;
 	struct phyr_pci_dev *rp, *a, *b;
 	struct phyr_device_config dc;
@@ -87,19 +89,26 @@ int main(void)
 	dc.dma_mask = dc.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
 	if (phyr_device_create(m, &dc, NULL, &dev))
 		return 1;
+	sgl = calloc(256, L->size);
+	if (!sgl)
+		return 1;
 	iters = 2000;
 	for (k = 0; k < ROUNDS; k++) {
 		t0 = bench_now_ns();
 		for (i = 0; i < iters; i++) {
+			/* the list is built anew each time, as a driver would */
+			phyr_sg_init_table(L, sgl, 256);
 			for (int e = 0; e < 256; e++)
-				ents[e] = (struct phyr_dma_sg_ent){ .phys = (uint64_t)(e * 2 + 1) << 12,
-								    .len = 4096 };
-			phyr_dma_direct_map_sg(dev, ents, 256, PHYR_DMA_TO_DEVICE, 0, &n);
-			phyr_dma_direct_unmap_sg(dev, ents, 256, PHYR_DMA_TO_DEVICE, 0);
+				phyr_sg_set_page(L, phyr_sg_entry(L, sgl, (unsigned int)e),
+						 (uint64_t)(e * 2 + 1), 0, 4096, 0);
+			if (phyr_dma_direct_map_sg(dev, L, sgl, 256, PHYR_DMA_TO_DEVICE, 0, &n))
+				return 1;
+			phyr_dma_direct_unmap_sg(dev, L, sgl, 256, PHYR_DMA_TO_DEVICE, 0);
 		}
 		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("dma_direct_map_unmap_sg_256x4k", r);
+	free(sgl);
 
 	/* device data path: 4 KiB DMA read, direct */
 	iters = 4096;

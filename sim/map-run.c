@@ -13,7 +13,7 @@
  * CPU 0x3_0000_0000, bus 0xc000_0000); root port 00:02.0 -> a provider
  * 02:00.0 (THRU_HOST_BRIDGE, BAR 64 MiB at 0x3_1000_0000); swiotlb pool
  * 64 MiB at 0x7000_0000 (4 areas). IOMMU: strict DMA domain, ARM LPAE 4K,
- * 48 bits (the defaults of <phyr/dma-iova.h>).
+ * 48 bits (the defaults of <phyr/dma-iommu.h>).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,8 +27,8 @@
 #include <phyr/scatterlist.h>
 #include <phyr/swiotlb.h>
 
-#include <phyr/dma-iova.h>
-#include <phyr/dma-phyr.h>
+#include <phyr/dma-iommu.h>
+#include <phyr/dma-mapping.h>
 
 #include "map-engine.h"
 #include "map.h"
@@ -63,7 +63,7 @@ struct map_engine {
 	struct phyr_swiotlb *tlb;
 	struct phyr_swiotlb_memory mem;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *d;
+	struct phyr_iommu_dma_cookie *d;
 	struct slot slots[MAP_MAX_SLOTS];
 	struct map_result *res;
 	uint8_t buf[TOUCH];
@@ -101,7 +101,7 @@ static int setup(struct map_engine *e, const struct map_workload *w)
 	struct phyr_pci_dev *rp1, *rp2, *pa, *pb;
 	struct phyr_swiotlb_config sc;
 	struct phyr_device_config c;
-	struct phyr_dma_iommu_config dc;
+	struct phyr_iommu_dma_config dc;
 	int ret;
 
 	ret = phyr_machine_create(NULL, NULL, &e->m);
@@ -148,13 +148,13 @@ static int setup(struct map_engine *e, const struct map_workload *w)
 	memset(&dc, 0, sizeof(dc));
 	dc.swiotlb = e->tlb;
 	/* reserve the P2P bus window so IOVAs never alias peer BARs (B25) */
-	static const struct phyr_dma_iommu_resv resv[] = { { 0xc0000000ull, 0xdfffffffull } };
+	static const struct phyr_iommu_dma_resv resv[] = { { 0xc0000000ull, 0xdfffffffull } };
 	dc.resv = resv;
 	dc.nresv = 1;
-	ret = phyr_dma_iommu_create(e->dev, &dc, NULL, &e->d);
+	ret = phyr_iommu_dma_cookie_create(&dc, NULL, &e->d);
 	if (ret)
 		return ret;
-	return phyr_dma_bind_iommu(e->dev, e->d);
+	return phyr_iommu_setup_dma_ops(e->dev, e->d);
 }
 
 static void teardown(struct map_engine *e)
@@ -162,10 +162,7 @@ static void teardown(struct map_engine *e)
 	for (int i = 0; i < MAP_MAX_SLOTS; i++)
 		if (e->slots[i].used)
 			map_unmap(e, i);
-	if (e->d) {
-		phyr_dma_bind_iommu(e->dev, NULL);
-		phyr_dma_iommu_destroy(e->d);
-	}
+	phyr_iommu_dma_cookie_destroy(e->d);
 	phyr_device_destroy(e->dev);
 	phyr_swiotlb_destroy(e->tlb);
 	phyr_machine_destroy(e->m);
@@ -249,8 +246,7 @@ static int phyr_map(struct map_engine *e, struct slot *s)
 
 	for (int i = 0; i < s->n; i++)
 		s->runs[i] = (struct phyr){ s->ents[i].phys, s->ents[i].len };
-	ret = phyr_dma_map_phyr(e->dev, e->d, s->runs, (size_t)s->n, s->dir, 0, NULL, NULL,
-				&s->pm);
+	ret = phyr_dma_map_phyr(e->dev, s->runs, (size_t)s->n, s->dir, 0, &s->pm);
 	if (ret)
 		return ret;
 	dma = phyr_dma_phyr_list(s->pm, &n);
@@ -296,21 +292,21 @@ static int ts_map(struct map_engine *e, struct slot *s)
 	s->linked = 0;
 	memset(&s->st, 0, sizeof(s->st));
 	if (total) {
-		ret = phyr_dma_iova_try_alloc(e->d, &s->st, first, total);
+		ret = phyr_dma_iova_try_alloc(e->dev, &s->st, first, total);
 		if (ret)
 			return ret;
 		for (int i = 0; i < s->n && !ret; i++) {
 			if (s->off[i] == UINT64_MAX)
 				continue;
-			ret = phyr_dma_iova_link(e->d, &s->st, s->ents[i].phys, s->off[i],
+			ret = phyr_dma_iova_link(e->dev, &s->st, s->ents[i].phys, s->off[i],
 						 s->ents[i].len, s->dir, 0);
 			if (!ret)
 				s->linked = s->off[i] + s->ents[i].len;
 		}
 		if (!ret)
-			ret = phyr_dma_iova_sync(e->d, &s->st, 0, total);
+			ret = phyr_dma_iova_sync(e->dev, &s->st, 0, total);
 		if (ret) {
-			phyr_dma_iova_destroy(e->d, &s->st, s->linked, s->dir, 0);
+			phyr_dma_iova_destroy(e->dev, &s->st, s->linked, s->dir, 0);
 			return ret;
 		}
 		touch(e, s->st.addr, total, s->dir);
@@ -324,7 +320,7 @@ static int ts_map(struct map_engine *e, struct slot *s)
 static void ts_unmap(struct map_engine *e, struct slot *s)
 {
 	if (phyr_dma_use_iova(&s->st))
-		phyr_dma_iova_destroy(e->d, &s->st, s->linked, s->dir, 0);
+		phyr_dma_iova_destroy(e->dev, &s->st, s->linked, s->dir, 0);
 }
 
 /* Replace one page-sized linked entry in place: unlink, link, sync. */
@@ -335,14 +331,14 @@ static int ts_remap(struct map_engine *e, struct slot *s, int idx, uint64_t phys
 
 	if (s->off[idx] == UINT64_MAX || is_bus(e, phys, &bus))
 		return -EOPNOTSUPP;
-	ret = phyr_dma_iova_unlink(e->d, &s->st, s->off[idx], s->ents[idx].len, s->dir, 0);
+	ret = phyr_dma_iova_unlink(e->dev, &s->st, s->off[idx], s->ents[idx].len, s->dir, 0);
 	if (ret)
 		return ret;
-	ret = phyr_dma_iova_link(e->d, &s->st, phys, s->off[idx], s->ents[idx].len, s->dir, 0);
+	ret = phyr_dma_iova_link(e->dev, &s->st, phys, s->off[idx], s->ents[idx].len, s->dir, 0);
 	if (ret)
 		return ret;
 	s->ents[idx].phys = phys;
-	ret = phyr_dma_iova_sync(e->d, &s->st, s->off[idx], s->ents[idx].len);
+	ret = phyr_dma_iova_sync(e->dev, &s->st, s->off[idx], s->ents[idx].len);
 	if (!ret)
 		touch(e, s->st.addr + s->off[idx], s->ents[idx].len, s->dir);
 	return ret;
@@ -441,10 +437,10 @@ int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struc
 	ret = w->run(e, seed);
 	for (int i = 0; i < MAP_MAX_SLOTS; i++)
 		map_unmap(e, i);
-	phyr_iommu_fq_flush(phyr_dma_iommu_domain(e->d));
-	phyr_iova_get_stats(phyr_dma_iommu_iovad(e->d), &is);
-	phyr_iommu_get_stats(phyr_dma_iommu_domain(e->d), &ms);
-	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(phyr_dma_iommu_domain(e->d)), &ps);
+	phyr_iommu_fq_flush(phyr_iommu_dma_cookie_domain(e->d));
+	phyr_iova_get_stats(phyr_iommu_dma_cookie_iovad(e->d), &is);
+	phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(e->d), &ms);
+	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(phyr_iommu_dma_cookie_domain(e->d)), &ps);
 	phyr_swiotlb_get_stats(e->tlb, &ss);
 	phyr_device_get_stats(e->dev, &ds);
 	out->iova_allocs = is.nfast_allocs;

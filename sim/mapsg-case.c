@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <phyr/device.h>
 #include <phyr/dma-iommu.h>
+#include <phyr/machine.h>
 
 #include "cli.h"
 #include "mapsg-case.h"
@@ -236,6 +238,38 @@ static void print_result(struct run *r, FILE *out, const struct phyr_sg_layout *
 	fputc('\n', out);
 }
 
+/*
+ * The case's device on a machine of its own: a PCI endpoint under a host
+ * bridge (so the 32-bit-first rule is armed), coherent, trusted, with the
+ * case's mask, segment boundary and maximum segment size.
+ */
+static int case_device(const struct mapsg_case *c, struct phyr_machine **m,
+		       struct phyr_device **dev)
+{
+	struct phyr_pci_host_bridge *h;
+	struct phyr_pci_dev_config pc;
+	struct phyr_device_config dc;
+	struct phyr_pci_dev *pci;
+
+	if (phyr_machine_create(NULL, NULL, m) || phyr_pci_host_bridge_add(*m, 0, 0, &h))
+		return -1;
+	memset(&pc, 0, sizeof(pc));
+	pc.host = h;
+	pc.devfn = PHYR_PCI_DEVFN(1, 0);
+	pc.type = PHYR_PCI_ENDPOINT;
+	pc.vendor = 0x1af4;
+	pc.device = 0x1000;
+	if (phyr_pci_dev_add(*m, &pc, &pci))
+		return -1;
+	phyr_device_config_init_pci(&dc, pci);
+	dc.dma_mask = c->mask_bits >= 64 ? UINT64_MAX : (UINT64_C(1) << c->mask_bits) - 1;
+	dc.coherent_dma_mask = dc.dma_mask;
+	dc.seg_boundary_mask = c->boundary;
+	dc.max_segment_size = (uint32_t)c->max_seg;
+	dc.coherent = true;
+	return phyr_device_create(*m, &dc, NULL, dev) ? -1 : 0;
+}
+
 int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errlen)
 {
 	const struct phyr_sg_layout *L = phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
@@ -246,29 +280,25 @@ int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errl
 		.map_event = on_map,
 		.map_event_ctx = &r,
 	};
-	struct phyr_iommu_dma_cookie cookie = { 0 };
-	struct phyr_iommu_dma_dev dev = {
-		.dma_mask = c->mask_bits >= 64 ? UINT64_MAX : (UINT64_C(1) << c->mask_bits) - 1,
-		.seg_boundary_mask = c->boundary,
-		.max_seg_size = c->max_seg,
-		.coherent = true,
-		.pci_32bit_workaround = true,
+	struct phyr_iommu_dma_config cfg = {
+		.domain = &o,
 		.p2p = p2p_state,
 		.p2p_ctx = &r,
 	};
+	struct phyr_iommu_dma_cookie *cookie = NULL;
+	struct phyr_iommu_dma_stats st;
+	struct phyr_machine *m = NULL;
+	struct phyr_device *dev = NULL;
 	struct phyr_scatterlist *sgl = NULL;
-	uint64_t iova = 0, iova_len = 0;
-	int ret = -1, mret;
+	int ret = -1, mret, count = 0;
 
 	if (c->nents > (size_t)INT32_MAX) {
 		snprintf(err, errlen, "too many entries");
 		return -1;
 	}
-	o.release = phyr_iommu_dma_release;
-	o.release_ctx = &cookie;
-	if (phyr_iommu_domain_create(&o, &cookie.domain) ||
-	    phyr_iova_domain_create(PAGE, 1, NULL, NULL, &cookie.iovad)) {
-		snprintf(err, errlen, "cannot create the domains");
+	if (case_device(c, &m, &dev) || phyr_iommu_dma_cookie_create(&cfg, NULL, &cookie) ||
+	    phyr_iommu_setup_dma_ops(dev, cookie)) {
+		snprintf(err, errlen, "cannot create the device and its DMA domain");
 		goto out;
 	}
 	sgl = calloc(c->nents, L->size);
@@ -290,18 +320,19 @@ int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errl
 			goto out;
 		}
 	}
-	mret = phyr_iommu_dma_map_sg(&cookie, &dev, L, sgl, (int)c->nents, 0, 0, &iova,
-				     &iova_len);
+	mret = phyr_iommu_dma_map_sg(dev, L, sgl, (int)c->nents, PHYR_DMA_BIDIRECTIONAL, 0, &count);
 	if (r.nomem) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	print_result(&r, out, L, sgl, mret, iova, iova_len);
+	phyr_iommu_dma_get_stats(cookie, &st);
+	print_result(&r, out, L, sgl, mret ? mret : count, st.last_iova, st.last_iova_len);
 	ret = 0;
 out:
 	free(sgl);
 	free(r.maps);
-	phyr_iommu_domain_destroy(cookie.domain);
-	phyr_iova_domain_destroy(cookie.iovad);
+	phyr_iommu_dma_cookie_destroy(cookie);
+	phyr_device_destroy(dev);
+	phyr_machine_destroy(m);
 	return ret;
 }

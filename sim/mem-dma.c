@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <phyr/dma-phyr.h>
+#include <phyr/dma-mapping.h>
 
 #include "mem.h"
 
@@ -298,13 +298,13 @@ int mem_dma_calc_finish(struct mem_dma_calc *c, struct mem_dma_raw raw[MEM_MODE_
 struct mach {
 	struct phyr_machine *m;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *iommu;
+	struct phyr_iommu_dma_cookie *iommu;
 	struct phyr_swiotlb *pool;
 };
 
 static void mach_destroy(struct mach *x)
 {
-	phyr_dma_iommu_destroy(x->iommu);
+	phyr_iommu_dma_cookie_destroy(x->iommu);
 	phyr_device_destroy(x->dev);
 	phyr_swiotlb_destroy(x->pool);
 	phyr_machine_destroy(x->m);
@@ -375,11 +375,12 @@ static int mach_create(enum mem_mode mode, uint64_t bar_size, struct mach *x)
 	if ((ret = phyr_device_create(x->m, &dc, NULL, &x->dev)))
 		goto err;
 	if (mode == MEM_MODE_IOMMU) {
-		struct phyr_dma_iommu_config ic = { 0 };
+		struct phyr_iommu_dma_config ic = { 0 };
 
 		ic.aperture_end = (UINT64_C(1) << MEM_DMA_IOVA_BITS) - 1;
 		ic.force_aperture = true;
-		if ((ret = phyr_dma_iommu_create(x->dev, &ic, NULL, &x->iommu)))
+		if ((ret = phyr_iommu_dma_cookie_create(&ic, NULL, &x->iommu)) ||
+		    (ret = phyr_iommu_setup_dma_ops(x->dev, x->iommu)))
 			goto err;
 	}
 	if (mode == MEM_MODE_SWIOTLB) {
@@ -454,14 +455,14 @@ static int measure_two_step(struct mach *x, const struct mem_run *runs, size_t n
 					cur = (j == i ? cur : ALIGN_G(cur)) + runs[j].len;
 				}
 				size = cur - p;
-				ret = phyr_dma_iova_try_alloc(x->iommu, &st[ns], runs[i].addr, size);
+				ret = phyr_dma_iova_try_alloc(x->dev, &st[ns], runs[i].addr, size);
 				if (ret)
 					break;
 				ns++;
 				o = 0;
 				pad = p;
 			}
-			ret = phyr_dma_iova_link(x->iommu, &st[ns - 1], runs[i].addr, o, runs[i].len,
+			ret = phyr_dma_iova_link(x->dev, &st[ns - 1], runs[i].addr, o, runs[i].len,
 						 PHYR_DMA_TO_DEVICE, 0);
 			if (ret == -EIO && tries == 0)
 				continue;
@@ -474,11 +475,11 @@ static int measure_two_step(struct mach *x, const struct mem_run *runs, size_t n
 	}
 	for (size_t s = 0; s < ns; s++) {
 		if (ret == 0)
-			ret = phyr_dma_iova_sync(x->iommu, &st[s], 0, mapped[s]);
+			ret = phyr_dma_iova_sync(x->dev, &st[s], 0, mapped[s]);
 		if (mapped[s])
-			phyr_dma_iova_destroy(x->iommu, &st[s], mapped[s], PHYR_DMA_TO_DEVICE, 0);
+			phyr_dma_iova_destroy(x->dev, &st[s], mapped[s], PHYR_DMA_TO_DEVICE, 0);
 		else
-			phyr_dma_iova_free(x->iommu, &st[s]);
+			phyr_dma_iova_free(x->dev, &st[s]);
 	}
 	*nstates = ns;
 	free(st);
@@ -514,7 +515,7 @@ static int measure_sg(struct mach *x, const struct mem_run *runs, size_t n,
 		ret = phyr_sg_set_phys(L, sg, runs[i].addr, 0, (uint32_t)runs[i].len);
 	if (ret)
 		goto out;
-	ret = phyr_dma_iommu_map_sg(x->iommu, L, sgl, (int)n, PHYR_DMA_TO_DEVICE, 0, &count);
+	ret = phyr_dma_map_sg(x->dev, L, sgl, (int)n, PHYR_DMA_TO_DEVICE, 0, &count);
 	if (ret)
 		goto out;
 	*nsegs = (uint64_t)count;
@@ -522,7 +523,7 @@ static int measure_sg(struct mach *x, const struct mem_run *runs, size_t n,
 		*clobbered += phyr_sg_length(L, sg) != runs[i].len;
 	/* the clobbered table cannot describe what was mapped: undo through
 	 * the layout that can, when this one could not */
-	ret = phyr_dma_iommu_unmap_sg(x->iommu, L, sgl, (int)n, PHYR_DMA_TO_DEVICE, 0);
+	ret = phyr_dma_unmap_sg(x->dev, L, sgl, (int)n, PHYR_DMA_TO_DEVICE, 0);
 out:
 	phyr_sg_table_destroy(t);
 	return ret;
@@ -553,7 +554,7 @@ static int measure_mode(enum mem_mode mode, const struct mem_run *runs, size_t n
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = phyr_dma_map_phyr(x.dev, x.iommu, cpu, ncpu, PHYR_DMA_TO_DEVICE, 0, NULL, NULL, &map);
+	ret = phyr_dma_map_phyr(x.dev, cpu, ncpu, PHYR_DMA_TO_DEVICE, 0, &map);
 	if (ret) {
 		/* a list this mode cannot map at all */
 		raw->err = ret;

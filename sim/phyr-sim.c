@@ -21,6 +21,7 @@ static const struct {
 	{ "swiotlb", cmd_swiotlb, "swiotlb bounce-slot trace replay" },
 	{ "mapsg", cmd_mapsg, "dma-iommu map_sg cases (Linux-exact)" },
 	{ "map", cmd_map, "device workloads under map_sg, map_phyr and two-step APIs" },
+	{ "dma", cmd_dma, "DMA-layer benchmarks against Linux's dma-iommu (w1 ... w4b)" },
 };
 
 static void usage(FILE *f)

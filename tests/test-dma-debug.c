@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "phyr/dma-debug.h"
+#include "phyr/scatterlist.h"
 
 #define BIDI 0
 #define TO_DEV 1
@@ -54,6 +55,41 @@ static struct phyr_dma_debug_map M(const void *dev, enum phyr_dma_debug_type t, 
 		.dev = dev, .type = t, .phys = phys, .dma_addr = dma, .size = size, .dir = dir,
 	};
 	return m;
+}
+
+/*
+ * One list entry as the tests write it: the CPU side (sg_phys, length) and
+ * the DMA side (sg_dma_address, sg_dma_len) as the DMA layer left them,
+ * copied into a real scatterlist by sg_build() (the checker only reads it).
+ */
+struct dbg_sg {
+	uint64_t phys;
+	uint64_t len;
+	uint64_t dma_addr;
+	uint64_t dma_len;
+};
+
+static const struct phyr_sg_layout *sg_layout(void)
+{
+	return phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
+}
+
+/* A list of @n entries from @e (both sides). Free with free(). */
+static struct phyr_scatterlist *sg_build(const struct dbg_sg *e, int n)
+{
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = calloc((size_t)n, L->size);
+
+	assert_non_null(sgl);
+	assert_int_equal(phyr_sg_init_table(L, sgl, (unsigned int)n), 0);
+	for (int i = 0; i < n; i++) {
+		struct phyr_scatterlist *s = phyr_sg_entry(L, sgl, (unsigned int)i);
+
+		assert_int_equal(phyr_sg_set_phys(L, s, e[i].phys, 0, (uint32_t)e[i].len), 0);
+		phyr_sg_set_dma_address(L, s, e[i].dma_addr);
+		phyr_sg_set_dma_len(L, s, (uint32_t)e[i].dma_len);
+	}
+	return sgl;
 }
 
 static void map_checked(struct phyr_dma_debug *dbg, struct phyr_dma_debug_map m)
@@ -351,7 +387,7 @@ static void test_dma_debug_sync_map_err(void **state)
 }
 
 /* spec B9: 4 entries merged by dma-iommu into 2 segments */
-static const struct phyr_dma_debug_sg b9[4] = {
+static const struct dbg_sg b9[4] = {
 	{ 0x10000200, 0x1e00, 0xffff8200, 0x5600 },
 	{ 0x20000000, 0x3000, 0xffffe000, 0x1000 },
 	{ 0x30000000, 0x800, ~UINT64_C(0), 0 },
@@ -361,27 +397,34 @@ static const struct phyr_dma_debug_sg b9[4] = {
 static void test_dma_debug_sg_roundtrip(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(false, false);
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(b9, 4);
 
 	(void)state;
-	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, b9, 4, 2, BIDI, 0, 65536, 0xffffffff), 0);
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, L, sgl, 4, 2, BIDI, 0, 65536, 0xffffffff),
+			 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, devA), 2);
-	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, b9, 4, BIDI, true), 0);
-	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, b9, 4, BIDI, false), 0);
-	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, b9, 4, BIDI), 0);
+	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, L, sgl, 4, BIDI, true), 0);
+	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, L, sgl, 4, BIDI, false), 0);
+	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, L, sgl, 4, BIDI), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, NULL), 0);
+	free(sgl);
 	phyr_dma_debug_destroy(dbg);
 }
 
 static void test_dma_debug_sg_nents_and_type(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(false, false);
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(b9, 4);
 	struct phyr_dma_debug_report r;
 
 	(void)state;
-	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, b9, 4, 2, TO_DEV, 0, 65536, 0xffffffff), 0);
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, L, sgl, 4, 2, TO_DEV, 0, 65536,
+					       0xffffffff), 0);
 	/* sync with the mapped count instead of nents: each segment says so */
-	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, b9, 2, TO_DEV, false), 0);
+	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, L, sgl, 2, TO_DEV, false), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 2);
 	assert_int_equal(get(dbg, 0).kind, PHYR_DMA_DEBUG_SYNC_NENTS);
 	assert_int_equal(get(dbg, 0).expected, 4);
@@ -389,7 +432,7 @@ static void test_dma_debug_sg_nents_and_type(void **state)
 	assert_line(dbg, 0, "DMA-API: nvme0: device driver syncs DMA sg list with different entry "
 			    "count [map count=4] [sync count=2]");
 	/* unmap with the returned count: NENTS for both segments, both dropped */
-	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, b9, 2, TO_DEV), 0);
+	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, L, sgl, 2, TO_DEV), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 4);
 	r = get(dbg, 2);
 	assert_int_equal(r.kind, PHYR_DMA_DEBUG_UNMAP_NENTS);
@@ -402,36 +445,40 @@ static void test_dma_debug_sg_nents_and_type(void **state)
 	/* a single mapping unmapped with dma_unmap_sg: wrong function, and
 	 * the entry's count (0) differs */
 	map_checked(dbg, M(devA, PHYR_DMA_DEBUG_SINGLE, 0x10000200, 0xffff8200, 0x5600, TO_DEV));
-	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, b9, 1, TO_DEV), 0);
+	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, L, sgl, 1, TO_DEV), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 6);
 	assert_int_equal(get(dbg, 4).kind, PHYR_DMA_DEBUG_UNMAP_TYPE);
 	assert_int_equal(get(dbg, 5).kind, PHYR_DMA_DEBUG_UNMAP_NENTS);
 	assert_line(dbg, 4, "DMA-API: nvme0: device driver frees DMA memory with wrong function "
 			    "[device address=0x00000000ffff8200] [size=22016 bytes] "
 			    "[mapped as single] [unmapped as scatter-gather]");
+	free(sgl);
 	phyr_dma_debug_destroy(dbg);
 }
 
 static void test_dma_debug_unmap_sg_unknown_walks_all(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(false, false);
-	struct phyr_dma_debug_sg sg[3] = {
+	struct dbg_sg sg[3] = {
 		{ 0x1000, 0x1000, 0x100000, 0x1000 },
 		{ 0x2000, 0x1000, 0x200000, 0x1000 },
 		{ 0x3000, 0x1000, 0x300000, 0x1000 },
 	};
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(sg, 3);
 
 	(void)state;
 	/* the first segment is unknown: the mapped count is 0, so Linux checks every entry */
-	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, sg, 3, BIDI), 0);
+	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, L, sgl, 3, BIDI), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 3);
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(get(dbg, i).kind, PHYR_DMA_DEBUG_UNMAP_UNKNOWN);
 		assert_int_equal(get(dbg, i).dma_addr, sg[i].dma_addr);
 	}
 	/* and a sync of an unknown list checks nothing */
-	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, sg, 3, BIDI, true), 0);
+	assert_int_equal(phyr_dma_debug_sync_sg(dbg, devA, L, sgl, 3, BIDI, true), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 3);
+	free(sgl);
 	phyr_dma_debug_destroy(dbg);
 }
 
@@ -439,14 +486,16 @@ static void test_dma_debug_sg_segment_checks(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(false, false);
 	/* a 64 KiB + 4 KiB entry against a 64 KiB max, crossing a 16 KiB boundary */
-	struct phyr_dma_debug_sg sg[2] = {
+	struct dbg_sg sg[2] = {
 		{ 0x100000, 0x11000, 0xfffe0000, 0x11000 },
 		{ 0x200000, 0x1000, 0xffff3000, 0x1000 },
 	};
+	struct phyr_scatterlist *sgl = sg_build(sg, 2);
 	struct phyr_dma_debug_report r;
 
 	(void)state;
-	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, sg, 2, 2, FROM_DEV, 0, 0x10000, 0x3fff), 0);
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, sg_layout(), sgl, 2, 2, FROM_DEV, 0,
+					       0x10000, 0x3fff), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 2);
 	r = get(dbg, 0);
 	assert_int_equal(r.kind, PHYR_DMA_DEBUG_SG_SEG_LENGTH);
@@ -462,6 +511,7 @@ static void test_dma_debug_sg_segment_checks(void **state)
 			    "[boundary=0x0000000000003fff]");
 	/* tracked all the same (not strict) */
 	assert_int_equal(phyr_dma_debug_nentries(dbg, devA), 2);
+	free(sgl);
 	phyr_dma_debug_destroy(dbg);
 }
 
@@ -617,17 +667,19 @@ static void test_dma_debug_strict_unmap_refused(void **state)
 static void test_dma_debug_strict_sg_and_overlap_refused(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(true, false);
-	struct phyr_dma_debug_sg sg[2] = {
+	struct dbg_sg sg[2] = {
 		{ 0x100000, 0x1000, 0xffff0000, 0x1000 },
 		{ 0x100000, 0x1000, 0xffff1000, 0x1000 }, /* same page again */
 	};
+	struct phyr_scatterlist *sgl = sg_build(sg, 2);
 	struct phyr_dma_debug_map a = M(devA, PHYR_DMA_DEBUG_SINGLE, 0x100000, 0xfff00000, 64,
 					FROM_DEV);
 
 	(void)state;
 	/* the second segment overlaps the first one's cacheline: refused, nothing kept */
-	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, sg, 2, 2, FROM_DEV, 0, 65536, ~0ull),
-			 -EINVAL);
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, sg_layout(), sgl, 2, 2, FROM_DEV, 0, 65536,
+					       ~0ull), -EINVAL);
+	free(sgl);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, NULL), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 1);
 	assert_int_equal(get(dbg, 0).kind, PHYR_DMA_DEBUG_OVERLAP);
@@ -720,7 +772,9 @@ static void test_dma_debug_bad_args(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(false, false);
 	struct phyr_dma_debug_map m = M(devA, PHYR_DMA_DEBUG_SINGLE, 0, 0x1000, 1, 4);
-	struct phyr_dma_debug_sg sg = { 0, 1, 0x1000, 1 };
+	struct dbg_sg sg = { 0, 1, 0x1000, 1 };
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(&sg, 1);
 	struct phyr_dma_debug_report r = { 0 };
 
 	(void)state;
@@ -733,9 +787,10 @@ static void test_dma_debug_bad_args(void **state)
 	m.type = PHYR_DMA_DEBUG_NTYPES;
 	assert_int_equal(phyr_dma_debug_map(dbg, &m), -EINVAL);
 	assert_int_equal(phyr_dma_debug_map(NULL, &m), -EINVAL);
-	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, &sg, 1, 2, TO_DEV, 0, 1, 1), -EINVAL);
-	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, &sg, 0, 0, TO_DEV, 0, 1, 1), -EINVAL);
-	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, NULL, 1, TO_DEV), -EINVAL);
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, L, sgl, 1, 2, TO_DEV, 0, 1, 1), -EINVAL);
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, L, sgl, 0, 0, TO_DEV, 0, 1, 1), -EINVAL);
+	assert_int_equal(phyr_dma_debug_unmap_sg(dbg, devA, L, NULL, 1, TO_DEV), -EINVAL);
+	free(sgl);
 	assert_int_equal(phyr_dma_debug_sync(dbg, devA, 0, 1, -1, true), -EINVAL);
 	assert_int_equal(phyr_dma_debug_unmap_range(dbg, devA, PHYR_DMA_DEBUG_IOVA, 0, 0, TO_DEV),
 			 -EINVAL);

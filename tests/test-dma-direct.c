@@ -25,7 +25,9 @@
 #include <pthread.h>
 
 #include "phyr/device.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
+#include "phyr/scatterlist.h"
 
 #define POOL 0x70000000ull
 #define POOL_SIZE 0x100000ull
@@ -210,6 +212,62 @@ static void fill(uint8_t *b, size_t n, uint8_t seed)
 		b[i] = (uint8_t)(seed + i * 13);
 }
 
+/*
+ * One list entry as the tests write it: the CPU side (@phys, @len) and the
+ * DMA side (@flags, @dma_addr, @dma_len), copied into a real scatterlist by
+ * sg_build() and read back from it by sg_read().
+ */
+struct sg_ent {
+	uint64_t phys;
+	uint32_t len;
+	uint32_t flags;
+	uint64_t dma_addr;
+	uint32_t dma_len;
+};
+
+static const struct phyr_sg_layout *sg_layout(void)
+{
+	return phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
+}
+
+/* A list of @n entries from @e (both sides); NULL on failure. Free with free(). */
+static struct phyr_scatterlist *sg_build(const struct sg_ent *e, int n)
+{
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = calloc((size_t)n, L->size);
+
+	if (!sgl || phyr_sg_init_table(L, sgl, (unsigned int)n)) {
+		free(sgl);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		struct phyr_scatterlist *s = phyr_sg_entry(L, sgl, (unsigned int)i);
+
+		if (phyr_sg_set_phys(L, s, e[i].phys, 0, e[i].len)) {
+			free(sgl);
+			return NULL;
+		}
+		phyr_sg_set_dma_address(L, s, e[i].dma_addr);
+		phyr_sg_set_dma_len(L, s, e[i].dma_len);
+		phyr_sg_set_dma_flags(L, s, e[i].flags);
+	}
+	return sgl;
+}
+
+/* Copy the DMA side of the first @n entries of @sgl back into @e. */
+static void sg_read(struct phyr_scatterlist *sgl, struct sg_ent *e, int n)
+{
+	const struct phyr_sg_layout *L = sg_layout();
+
+	for (int i = 0; i < n; i++) {
+		struct phyr_scatterlist *s = phyr_sg_entry(L, sgl, (unsigned int)i);
+
+		e[i].dma_addr = phyr_sg_dma_address(L, s);
+		e[i].dma_len = phyr_sg_dma_len(L, s);
+		e[i].flags = phyr_sg_dma_flags(L, s);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 
 static void test_dma_direct_pci_and_platform_defaults(void **state)
@@ -354,14 +412,15 @@ static void test_dma_direct_map_not_capable_no_bounce(void **state)
 	uint64_t dma = 0x42;
 
 	(void)state;
-	assert_int_equal(phyr_dma_direct_map_phys(d, 0xfffff000ull, 0x1000, PHYR_DMA_TO_DEVICE, 0, &dma), 0);
+	/* through the dispatch: only it counts mapping calls in the device */
+	assert_int_equal(phyr_dma_map_phys(d, 0xfffff000ull, 0x1000, PHYR_DMA_TO_DEVICE, 0, &dma), 0);
 	assert_int_equal(dma, 0xfffff000ull);
 	dma = 0x42;
-	assert_int_equal(phyr_dma_direct_map_phys(d, 0x100000000ull, 0x1000, PHYR_DMA_TO_DEVICE, 0, &dma),
+	assert_int_equal(phyr_dma_map_phys(d, 0x100000000ull, 0x1000, PHYR_DMA_TO_DEVICE, 0, &dma),
 			 -ENOMEM);
 	assert_int_equal(dma, 0x42);
 	/* crossing 4 GiB by one byte */
-	assert_int_equal(phyr_dma_direct_map_phys(d, 0xfffff000ull, 0x1001, PHYR_DMA_TO_DEVICE, 0, &dma),
+	assert_int_equal(phyr_dma_map_phys(d, 0xfffff000ull, 0x1001, PHYR_DMA_TO_DEVICE, 0, &dma),
 			 -ENOMEM);
 	phyr_device_get_stats(d, &st);
 	assert_int_equal(st.nmaps, 1);
@@ -390,13 +449,14 @@ static void test_dma_direct_data_path_identity(void **state)
 	(void)state;
 	fill(in, sizeof(in), 1);
 	assert_int_equal(phyr_physmem_write(f->pm, 0x100000ff0ull, in, sizeof(in)), 0);
-	assert_int_equal(phyr_dma_direct_map_phys(d, 0x100000ff0ull, sizeof(in), PHYR_DMA_BIDIRECTIONAL, 0, &dma), 0);
+	/* through the dispatch: only it counts mapping calls in the device */
+	assert_int_equal(phyr_dma_map_phys(d, 0x100000ff0ull, sizeof(in), PHYR_DMA_BIDIRECTIONAL, 0, &dma), 0);
 	assert_int_equal(dma, 0x100000ff0ull);
 	assert_int_equal(phyr_device_dma_read(d, dma, out, sizeof(out)), 0);
 	assert_memory_equal(in, out, sizeof(in));
 	fill(in, sizeof(in), 99);
 	assert_int_equal(phyr_device_dma_write(d, dma + 100, in, 5000), 0);
-	assert_int_equal(phyr_dma_direct_unmap_phys(d, dma, sizeof(in), PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(phyr_dma_unmap_phys(d, dma, sizeof(in), PHYR_DMA_BIDIRECTIONAL, 0), 0);
 	assert_int_equal(phyr_physmem_compare(f->pm, 0x100000ff0ull + 100, in, 5000, &diff), 0);
 	assert_int_equal(diff, 5000);
 	phyr_device_get_stats(d, &st);
@@ -616,22 +676,26 @@ static void test_dma_direct_map_sg_mixed_p2p(void **state)
 {
 	struct fx *f = fx_new(NULL);
 	struct phyr_device *d = fx_dev(f, PHYR_DMA_BIT_MASK(64), false);
-	struct phyr_dma_sg_ent e[4] = {
+	struct sg_ent e[4] = {
 		{ .phys = 0x10000200ull, .len = 0x1e00 },
 		{ .phys = BAR_CPU + 0x1000, .len = 0x3000 },
 		{ .phys = BAR2 + 0x800, .len = 0x800 },
 		{ .phys = BAR_CPU + 0x8000, .len = 0x100 },
 	};
 	uint8_t in[0x3000], out[0x3000], b2[0x800];
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(e, 4);
 	struct phyr_device_stats st;
 	size_t diff;
 	int n = 0;
 
 	(void)state;
+	assert_non_null(sgl);
 	fill(in, sizeof(in), 17);
 	fill(b2, sizeof(b2), 71);
 	assert_int_equal(phyr_physmem_write(f->pm, BAR2 + 0x800, b2, sizeof(b2)), 0);
-	assert_int_equal(phyr_dma_direct_map_sg(d, e, 4, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	sg_read(sgl, e, 4);
 	assert_int_equal(n, 4);
 	assert_int_equal(e[0].dma_addr, 0x10000200ull);
 	assert_int_equal(e[0].dma_len, 0x1e00);
@@ -655,8 +719,10 @@ static void test_dma_direct_map_sg_mixed_p2p(void **state)
 	assert_int_equal(st.nbus_addr, 2);
 	assert_int_equal(st.nthru_host_bridge, 1);
 	assert_int_equal(st.np2p_accesses, 3); /* 0x3000 bytes at bus +0x1000: 3 pages */
-	assert_int_equal(phyr_dma_direct_unmap_sg(d, e, 4, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(phyr_dma_direct_unmap_sg(d, L, sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	sg_read(sgl, e, 4);
 	assert_int_equal(e[1].flags, 0);
+	free(sgl);
 	phyr_device_destroy(d);
 	fx_free(f);
 }
@@ -667,22 +733,27 @@ static void test_dma_direct_map_sg_v616_quirk(void **state)
 	struct fx *f = fx_new(NULL);
 	struct phyr_device_config c;
 	struct phyr_device *d;
-	struct phyr_dma_sg_ent e[2] = {
+	struct sg_ent e[2] = {
 		{ .phys = BAR_CPU, .len = 0x1000, .dma_addr = 0xdead, .dma_len = 7 },
 		{ .phys = BAR2, .len = 0x1000, .dma_addr = 0xbeef, .dma_len = 7 },
 	};
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(e, 2);
 	int n;
 
 	(void)state;
+	assert_non_null(sgl);
 	phyr_device_config_init_pci(&c, f->client);
 	c.dma_mask = PHYR_DMA_BIT_MASK(64);
 	c.quirks = PHYR_DMA_QUIRK_V616_P2P;
 	assert_int_equal(phyr_device_create(f->m, &c, NULL, &d), 0);
-	assert_int_equal(phyr_dma_direct_map_sg(d, e, 2, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, 2, PHYR_DMA_TO_DEVICE, 0, &n), 0);
+	sg_read(sgl, e, 2);
 	assert_int_equal(e[0].dma_addr, BAR_BUS);
 	assert_int_equal(e[0].dma_len, 7);        /* BUS_ADDR: length never set */
 	assert_int_equal(e[1].dma_addr, 0xbeef);  /* THRU_HOST_BRIDGE: address never set */
 	assert_int_equal(e[1].dma_len, 0x1000);
+	free(sgl);
 	phyr_device_destroy(d);
 	fx_free(f);
 }
@@ -691,23 +762,28 @@ static void test_dma_direct_map_sg_errors_unwind(void **state)
 {
 	struct fx *f = fx_new(NULL);
 	struct phyr_device *d = fx_dev(f, PHYR_DMA_BIT_MASK(64), true);
-	struct phyr_dma_sg_ent e[3] = {
+	struct sg_ent e[3] = {
 		{ .phys = 0x100000000ull, .len = 0x1000 },
 		{ .phys = 0x2000, .len = 0x1000 },
 		{ .phys = BAR_CPU, .len = 0x1000 },
 	};
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = sg_build(e, 3);
 	struct phyr_device_stats st;
-	struct phyr_dma_sg_ent e2[2];
+	struct sg_ent e2[2];
 	int n = -1;
 
 	(void)state;
+	assert_non_null(sgl);
 	/* ACS redirect on the client's port: the BAR is reached through the host bridge */
 	assert_int_equal(phyr_pci_dev_set_acs(f->dp1, PHYR_PCI_ACS_RR), 0);
-	assert_int_equal(phyr_dma_direct_map_sg(d, e, 3, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, 3, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	sg_read(sgl, e, 3);
 	assert_int_equal(e[0].dma_addr, 0x100000000ull);
 	assert_int_equal(e[2].dma_addr, BAR_CPU); /* THRU_HOST_BRIDGE, allow-listed 0x2030 */
-	assert_int_equal(phyr_dma_direct_unmap_sg(d, e, 3, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(phyr_dma_direct_unmap_sg(d, L, sgl, 3, PHYR_DMA_BIDIRECTIONAL, 0), 0);
 	assert_int_equal(f->tlb.live, 0);
+	free(sgl);
 	phyr_device_destroy(d);
 	fx_free(f);
 
@@ -717,10 +793,14 @@ static void test_dma_direct_map_sg_errors_unwind(void **state)
 	d = fx_dev(f, PHYR_DMA_BIT_MASK(32), true);
 	assert_int_equal(phyr_pci_dev_set_acs(f->dp1, PHYR_PCI_ACS_RR), 0);
 	memset(e, 0, sizeof(e));
-	e[0] = (struct phyr_dma_sg_ent){ .phys = 0x100000000ull, .len = 0x1000 };
-	e[1] = (struct phyr_dma_sg_ent){ .phys = 0x2000, .len = 0x1000 };
-	e[2] = (struct phyr_dma_sg_ent){ .phys = BAR_CPU, .len = 0x1000 };
-	assert_int_equal(phyr_dma_direct_map_sg(d, e, 3, PHYR_DMA_BIDIRECTIONAL, 0, &n), -EIO);
+	e[0] = (struct sg_ent){ .phys = 0x100000000ull, .len = 0x1000 };
+	e[1] = (struct sg_ent){ .phys = 0x2000, .len = 0x1000 };
+	e[2] = (struct sg_ent){ .phys = BAR_CPU, .len = 0x1000 };
+	sgl = sg_build(e, 3);
+	assert_non_null(sgl);
+	/* through the dispatch: only it counts mapping calls in the device */
+	assert_int_equal(phyr_dma_map_sg(d, L, sgl, 3, PHYR_DMA_BIDIRECTIONAL, 0, &n), -EIO);
+	free(sgl);
 	assert_int_equal(f->tlb.live, 0);          /* the bounced entry was released */
 	assert_int_equal(f->tlb.ncopies, 1);       /* map copy only: unwinding skips the CPU sync */
 	phyr_device_get_stats(d, &st);
@@ -736,12 +816,18 @@ static void test_dma_direct_map_sg_errors_unwind(void **state)
 		c.dma_mask = PHYR_DMA_BIT_MASK(64);
 		assert_int_equal(phyr_device_create(f->m, &c, NULL, &d), 0);
 	}
-	e2[0] = (struct phyr_dma_sg_ent){ .phys = 0x3000, .len = 0x10 };
-	e2[1] = (struct phyr_dma_sg_ent){ .phys = BAR2, .len = 0x10 };
-	assert_int_equal(phyr_dma_direct_map_sg(d, e2, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EREMOTEIO);
+	e2[0] = (struct sg_ent){ .phys = 0x3000, .len = 0x10 };
+	e2[1] = (struct sg_ent){ .phys = BAR2, .len = 0x10 };
+	sgl = sg_build(e2, 2);
+	assert_non_null(sgl);
+	assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EREMOTEIO);
+	free(sgl);
 	e2[1].len = 0;
-	assert_int_equal(phyr_dma_direct_map_sg(d, e2, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EINVAL);
-	assert_int_equal(phyr_dma_direct_map_sg(d, e2, 0, PHYR_DMA_TO_DEVICE, 0, &n), -EINVAL);
+	sgl = sg_build(e2, 2);
+	assert_non_null(sgl);
+	assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EINVAL);
+	assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, 0, PHYR_DMA_TO_DEVICE, 0, &n), -EINVAL);
+	free(sgl);
 	phyr_device_destroy(d);
 	fx_free(f);
 }
@@ -751,13 +837,14 @@ static void test_dma_direct_map_sg_not_supported(void **state)
 {
 	struct fx *f;
 	struct phyr_device *d;
-	struct phyr_dma_sg_ent e[2] = {
+	struct sg_ent e[2] = {
 		{ .phys = 0x5000, .len = 0x1000 },
 		{ .phys = BAR2, .len = 0x1000 },
 	};
 	struct phyr_machine *m;
 	struct phyr_pci_host_bridge *h;
 	struct phyr_pci_dev *hb, *rp, *ep;
+	struct phyr_scatterlist *sgl;
 	int n;
 
 	(void)state;
@@ -788,7 +875,11 @@ static void test_dma_direct_map_sg_not_supported(void **state)
 		assert_int_equal(phyr_device_create(m, &c, NULL, &d), 0);
 	}
 	e[0].dma_addr = 0x77;
-	assert_int_equal(phyr_dma_direct_map_sg(d, e, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EREMOTEIO);
+	sgl = sg_build(e, 2);
+	assert_non_null(sgl);
+	assert_int_equal(phyr_dma_direct_map_sg(d, sg_layout(), sgl, 2, PHYR_DMA_TO_DEVICE, 0, &n),
+			 -EREMOTEIO);
+	free(sgl);
 	phyr_device_destroy(d);
 	phyr_machine_destroy(m);
 	(void)f;
@@ -941,10 +1032,12 @@ static void test_dma_direct_random_mixed_lists_move_bytes(void **state)
 {
 	static const uint64_t bases[4] = { 0x10000000ull, 0x180000000ull, BAR_CPU, BAR2 };
 	const uint64_t seed = 0xd1ec7ull;
-	struct phyr_dma_sg_ent e[16];
+	struct sg_ent e[16];
 	static uint8_t data[16][4096], got[4096];
 	struct fx *f = fx_new(NULL);
 	struct phyr_device *d = fx_dev(f, PHYR_DMA_BIT_MASK(32), true);
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl;
 	uint64_t s = seed;
 	int it, i, n, nents, kind[16];
 	size_t diff;
@@ -966,7 +1059,10 @@ static void test_dma_direct_random_mixed_lists_move_bytes(void **state)
 			if (dir == PHYR_DMA_TO_DEVICE)
 				assert_int_equal(phyr_physmem_write(f->pm, e[i].phys, data[i], e[i].len), 0);
 		}
-		assert_int_equal(phyr_dma_direct_map_sg(d, e, nents, dir, 0, &n), 0);
+		sgl = sg_build(e, nents);
+		assert_non_null(sgl);
+		assert_int_equal(phyr_dma_direct_map_sg(d, L, sgl, nents, dir, 0, &n), 0);
+		sg_read(sgl, e, nents);
 		assert_int_equal(n, nents);
 		for (i = 0; i < nents; i++) {
 			switch (kind[i]) {
@@ -993,7 +1089,8 @@ static void test_dma_direct_random_mixed_lists_move_bytes(void **state)
 				assert_int_equal(phyr_device_dma_write(d, e[i].dma_addr, data[i], e[i].dma_len), 0);
 			}
 		}
-		assert_int_equal(phyr_dma_direct_unmap_sg(d, e, nents, dir, 0), 0);
+		assert_int_equal(phyr_dma_direct_unmap_sg(d, L, sgl, nents, dir, 0), 0);
+		free(sgl);
 		assert_int_equal(f->tlb.live, 0);
 		for (i = 0; i < nents && dir == PHYR_DMA_FROM_DEVICE; i++) {
 			assert_int_equal(phyr_physmem_compare(f->pm, e[i].phys, data[i], e[i].len, &diff), 0);
@@ -1019,7 +1116,9 @@ static void *thr_main(void *p)
 {
 	struct thr_arg *t = p;
 	uint8_t in[512], out[512];
-	struct phyr_dma_sg_ent e[2];
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl;
+	struct sg_ent e[2];
 	int it, n;
 
 	for (it = 0; it < 200; it++) {
@@ -1028,15 +1127,26 @@ static void *thr_main(void *p)
 
 		memset(in, t->id * 16 + it, sizeof(in));
 		memset(e, 0, sizeof(e));
-		e[0] = (struct phyr_dma_sg_ent){ .phys = ram, .len = sizeof(in) };
-		e[1] = (struct phyr_dma_sg_ent){ .phys = bar, .len = sizeof(in) };
-		if (phyr_dma_direct_map_sg(t->d, e, 2, PHYR_DMA_FROM_DEVICE, 0, &n) ||
-		    phyr_device_dma_write(t->d, e[0].dma_addr, in, sizeof(in)) ||
+		e[0] = (struct sg_ent){ .phys = ram, .len = sizeof(in) };
+		e[1] = (struct sg_ent){ .phys = bar, .len = sizeof(in) };
+		sgl = sg_build(e, 2);
+		if (!sgl) {
+			t->errors++;
+			continue;
+		}
+		if (phyr_dma_direct_map_sg(t->d, L, sgl, 2, PHYR_DMA_FROM_DEVICE, 0, &n)) {
+			t->errors++;
+			free(sgl);
+			continue;
+		}
+		sg_read(sgl, e, 2);
+		if (phyr_device_dma_write(t->d, e[0].dma_addr, in, sizeof(in)) ||
 		    phyr_device_dma_write(t->d, e[1].dma_addr, in, sizeof(in)) ||
-		    phyr_dma_direct_unmap_sg(t->d, e, 2, PHYR_DMA_FROM_DEVICE, 0) ||
+		    phyr_dma_direct_unmap_sg(t->d, L, sgl, 2, PHYR_DMA_FROM_DEVICE, 0) ||
 		    phyr_physmem_read(t->f->pm, ram, out, sizeof(out)) || memcmp(in, out, sizeof(in)) ||
 		    phyr_physmem_read(t->f->pm, bar, out, sizeof(out)) || memcmp(in, out, sizeof(in)))
 			t->errors++;
+		free(sgl);
 	}
 	return NULL;
 }

@@ -27,7 +27,7 @@
 #include "phyr/swiotlb.h"
 
 #include "phyr/dma-debug.h"
-#include "phyr/dma-iova.h"
+#include "phyr/dma-iommu.h"
 #include "phyr/iommu.h"
 #include "phyr/iova.h"
 
@@ -65,7 +65,7 @@ struct fx {
 	struct phyr_swiotlb_memory mem;
 	struct phyr_device *dev;
 	enum fx_mode mode;
-	struct phyr_dma_iommu *d;
+	struct phyr_iommu_dma_cookie *d; /* the DMA domain (IOMMU modes) */
 };
 
 static int fx_mem_read(void *ctx, uint64_t phys, void *buf, size_t len)
@@ -171,12 +171,14 @@ static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 	}
 	if (phyr_device_create(f->m, &c, NULL, &f->dev))
 		abort();
+	if (fx_debug && phyr_device_set_dma_debug(f->dev, fx_debug))
+		abort();
 	if (mode < FX_IOMMU) {
 		if (phyr_device_use_swiotlb(f->dev, f->tlb))
 			abort();
 	}
 	if (mode >= FX_IOMMU) {
-		struct phyr_dma_iommu_config dc;
+		struct phyr_iommu_dma_config dc;
 		struct phyr_iommu_domain_opts o;
 
 		memset(&dc, 0, sizeof(dc));
@@ -185,10 +187,9 @@ static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
 		o.fmt = PHYR_IOMMU_FMT_ARM_LPAE_S1_4K;
 		dc.domain = &o;
 		dc.swiotlb = f->tlb;
-		dc.debug = fx_debug;
-		if (phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d))
+		if (phyr_iommu_dma_cookie_create(&dc, NULL, &f->d))
 			abort();
-		if (phyr_dma_bind_iommu(f->dev, f->d))
+		if (phyr_iommu_setup_dma_ops(f->dev, f->d))
 			abort();
 	}
 	return f;
@@ -203,10 +204,7 @@ static void fx_free(struct fx *f)
 {
 	if (!f)
 		return;
-	if (f->d) {
-		phyr_dma_bind_iommu(f->dev, NULL);
-		phyr_dma_iommu_destroy(f->d);
-	}
+	phyr_iommu_dma_cookie_destroy(f->d);
 	phyr_device_destroy(f->dev);
 	phyr_swiotlb_destroy(f->tlb);
 	phyr_machine_destroy(f->m);
@@ -240,10 +238,10 @@ static bool fx_clean(struct fx *f)
 		struct phyr_iommu_stats st;
 		uint64_t nodes = 1, pages = 1;
 
-		phyr_iommu_fq_flush(phyr_dma_iommu_domain(f->d));
-		phyr_iova_flush_rcaches(phyr_dma_iommu_iovad(f->d));
-		phyr_iova_usage(phyr_dma_iommu_iovad(f->d), &nodes, &pages);
-		phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+		phyr_iommu_fq_flush(phyr_iommu_dma_cookie_domain(f->d));
+		phyr_iova_flush_rcaches(phyr_iommu_dma_cookie_iovad(f->d));
+		phyr_iova_usage(phyr_iommu_dma_cookie_iovad(f->d), &nodes, &pages);
+		phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(f->d), &st);
 		if (nodes || pages || st.nbytes_mapped != st.nbytes_unmapped)
 			return false;
 	}

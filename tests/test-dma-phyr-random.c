@@ -21,7 +21,8 @@
 
 #include <cmocka.h>
 
-#include "phyr/dma-phyr.h"
+#include "phyr/dma-iommu.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
 
 #define POOL 0x70000000ull
@@ -178,15 +179,15 @@ static void model_iommu(const struct phyr *runs, const enum kind *kinds, size_t 
 	}
 }
 
-static void check_no_leftovers(struct world *w, struct phyr_dma_iommu *d)
+static void check_no_leftovers(struct world *w, struct phyr_iommu_dma_cookie *d)
 {
 	uint64_t nodes = 0, pages = 0;
 
 	assert_int_equal(phyr_swiotlb_used(w->tlb), 0);
-	if (d && phyr_dma_iommu_iovad(d)) {
-		phyr_iommu_fq_flush(phyr_dma_iommu_domain(d));
-		phyr_iova_flush_rcaches(phyr_dma_iommu_iovad(d));
-		phyr_iova_usage(phyr_dma_iommu_iovad(d), &nodes, &pages);
+	if (d) {
+		phyr_iommu_fq_flush(phyr_iommu_dma_cookie_domain(d));
+		phyr_iova_flush_rcaches(phyr_iommu_dma_cookie_iovad(d));
+		phyr_iova_usage(phyr_iommu_dma_cookie_iovad(d), &nodes, &pages);
 		assert_int_equal(nodes, 0);
 	}
 }
@@ -198,12 +199,12 @@ static void one_case(struct world *w, int iter)
 		{ 0x100000000ull, 0x1080000000ull, 0x100000000ull },
 	};
 	struct phyr_iommu_domain_opts dom = { .fmt = PHYR_IOMMU_FMT_ARM_LPAE_S1_4K };
-	struct phyr_dma_iommu_config dc = { .domain = &dom, .swiotlb = w->tlb };
+	struct phyr_iommu_dma_config dc = { .domain = &dom, .swiotlb = w->tlb };
 	struct phyr runs[MAXRUNS];
 	enum kind kinds[MAXRUNS];
 	struct phyr_device_config c;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *d = NULL;
+	struct phyr_iommu_dma_cookie *d = NULL;
 	struct phyr_dma_phyr_map *m;
 	struct phyr_dma_phyr_info info;
 	const struct phyr *dma;
@@ -228,7 +229,8 @@ static void one_case(struct world *w, int iter)
 	assert_int_equal(phyr_device_use_swiotlb(dev, w->tlb), 0);
 	if (mode >= 3) {
 		dom.type = mode == 3 ? PHYR_IOMMU_DOMAIN_DMA : PHYR_IOMMU_DOMAIN_DMA_FQ;
-		assert_int_equal(phyr_dma_iommu_create(dev, &dc, NULL, &d), 0);
+		assert_int_equal(phyr_iommu_dma_cookie_create(&dc, NULL, &d), 0);
+		assert_int_equal(phyr_iommu_setup_dma_ops(dev, d), 0);
 	}
 	n = random_list(runs, kinds, mode != 1, true);
 	for (size_t i = 0; i < n; i++) {
@@ -240,7 +242,7 @@ static void one_case(struct world *w, int iter)
 	dev_bytes = malloc(total);
 	fill_random(w, runs, n, cpu_bytes);
 
-	if (phyr_dma_map_phyr(dev, d, runs, n, PHYR_DMA_BIDIRECTIONAL, 0, NULL, NULL, &m)) {
+	if (phyr_dma_map_phyr(dev, runs, n, PHYR_DMA_BIDIRECTIONAL, 0, &m)) {
 		fprintf(stderr, "seed %llu iter %d: map_phyr failed (mode %d)\n",
 			(unsigned long long)seed, iter, mode);
 		fail();
@@ -295,7 +297,7 @@ static void one_case(struct world *w, int iter)
 	check_no_leftovers(w, d);
 	free(cpu_bytes);
 	free(dev_bytes);
-	phyr_dma_iommu_destroy(d);
+	phyr_iommu_dma_cookie_destroy(d);
 	phyr_device_destroy(dev);
 }
 
@@ -309,7 +311,7 @@ static void two_step_case(struct world *w, int iter)
 	struct phyr_dma_iova_state s;
 	struct phyr_device_config c;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *d;
+	struct phyr_iommu_dma_cookie *d;
 	struct phyr runs[MAXRUNS];
 	enum kind kinds[MAXRUNS];
 	uint64_t start[MAXRUNS], span = 0, pad0;
@@ -320,19 +322,20 @@ static void two_step_case(struct world *w, int iter)
 	phyr_device_config_init_pci(&c, w->client);
 	c.dma_mask = ~0ull;
 	assert_int_equal(phyr_device_create(w->m, &c, NULL, &dev), 0);
-	assert_int_equal(phyr_dma_iommu_create(dev, NULL, NULL, &d), 0);
+	assert_int_equal(phyr_iommu_dma_cookie_create(NULL, NULL, &d), 0);
+	assert_int_equal(phyr_iommu_setup_dma_ops(dev, d), 0);
 	n = random_list(runs, kinds, true, true);
 	for (size_t i = 0; i < n; i++) {
 		start[i] = span;
 		span += (runs[i].len + (runs[i].addr & 0xfff) + 0xfff) & ~0xfffull;
 	}
 	pad0 = runs[0].addr & 0xfff;
-	assert_int_equal(phyr_dma_iova_try_alloc(d, &s, runs[0].addr, span - pad0), 0);
+	assert_int_equal(phyr_dma_iova_try_alloc(dev, &s, runs[0].addr, span - pad0), 0);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pad = runs[i].addr & 0xfff;
 		/* IOVA of the run's first byte: its slot plus its own offset */
 		uint64_t offset = start[i] + pad - pad0;
-		int ret = phyr_dma_iova_link(d, &s, runs[i].addr, offset, runs[i].len,
+		int ret = phyr_dma_iova_link(dev, &s, runs[i].addr, offset, runs[i].len,
 					     PHYR_DMA_TO_DEVICE, 0);
 
 		linked[i] = !ret;
@@ -344,7 +347,7 @@ static void two_step_case(struct world *w, int iter)
 			fail();
 		}
 	}
-	assert_int_equal(phyr_dma_iova_sync(d, &s, 0, span - pad0), 0);
+	assert_int_equal(phyr_dma_iova_sync(dev, &s, 0, span - pad0), 0);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t offset = start[i] + (runs[i].addr & 0xfff) - pad0;
 
@@ -359,12 +362,12 @@ static void two_step_case(struct world *w, int iter)
 		assert_memory_equal(a, b, runs[i].len);
 		free(a);
 		free(b);
-		assert_int_equal(phyr_dma_iova_unlink(d, &s, offset, runs[i].len, PHYR_DMA_TO_DEVICE,
-						      0), 0);
+		assert_int_equal(phyr_dma_iova_unlink(dev, &s, offset, runs[i].len,
+						      PHYR_DMA_TO_DEVICE, 0), 0);
 	}
-	assert_int_equal(phyr_dma_iova_free(d, &s), 0);
+	assert_int_equal(phyr_dma_iova_free(dev, &s), 0);
 	check_no_leftovers(w, d);
-	phyr_dma_iommu_destroy(d);
+	phyr_iommu_dma_cookie_destroy(d);
 	phyr_device_destroy(dev);
 }
 

@@ -12,7 +12,8 @@
  * 05:00.0. Provider BAR: CPU 0x3_0000_0000, bus 0x9000_0000 (BUS_ADDR for
  * the client); provider2 BAR: CPU = bus 0xe000_0000 (THRU_HOST_BRIDGE).
  * swiotlb pool at 0x7000_0000 (1 MiB), plugged into the device for
- * dma-direct (phyr_device_use_swiotlb) and into its dma-iommu attachment.
+ * dma-direct (phyr_device_use_swiotlb) and into the DMA domain it is
+ * attached to (phyr_iommu_setup_dma_ops).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,7 +24,9 @@
 
 #include <cmocka.h>
 
-#include "phyr/dma-phyr.h"
+#include "phyr/dma-debug.h"
+#include "phyr/dma-iommu.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
 
 #define POOL 0x70000000ull
@@ -39,7 +42,7 @@ struct fx {
 	struct phyr_swiotlb *tlb;
 	struct phyr_swiotlb_memory mem;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *d;
+	struct phyr_iommu_dma_cookie *d; /* the DMA domain f->dev is attached to */
 };
 
 static struct phyr_pci_dev *pdev(struct fx *f, struct phyr_pci_dev *parent, uint8_t devfn,
@@ -87,23 +90,46 @@ static struct fx *fx_new(void)
 	return f;
 }
 
-/* the client as a device; @domain: NULL = no IOMMU */
-static void fx_dev(struct fx *f, uint64_t mask, bool untrusted, uint32_t min_align,
-		   const struct phyr_iommu_domain_opts *domain)
+/* A fresh DMA domain (@dc) with f->dev attached to it. */
+static void fx_attach(struct fx *f, const struct phyr_iommu_dma_config *dc)
+{
+	assert_int_equal(phyr_iommu_dma_cookie_create(dc, NULL, &f->d), 0);
+	assert_int_equal(phyr_iommu_setup_dma_ops(f->dev, f->d), 0);
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_IOMMU);
+}
+
+/*
+ * The client as a device with allocator @a (NULL = malloc; what its
+ * mappings allocate with); @domain: NULL = no IOMMU. An identity domain has
+ * no DMA cookie (Linux gives such a device dma-direct): the device stays on
+ * dma-direct.
+ */
+static void fx_dev_alloc(struct fx *f, uint64_t mask, bool untrusted, uint32_t min_align,
+			 const struct phyr_iommu_domain_opts *domain, const struct phyr_allocator *a)
 {
 	struct phyr_device_config c;
-	struct phyr_dma_iommu_config dc = { .domain = domain };
+	struct phyr_iommu_dma_config dc = { .domain = domain };
 
 	phyr_device_config_init_pci(&c, f->client);
 	c.dma_mask = c.coherent_dma_mask = mask;
 	c.untrusted = untrusted;
 	c.min_align_mask = min_align;
-	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
+	assert_int_equal(phyr_device_create(f->m, &c, a, &f->dev), 0);
 	assert_int_equal(phyr_device_use_swiotlb(f->dev, f->tlb), 0);
-	if (domain) {
+	if (domain && domain->type == PHYR_IOMMU_DOMAIN_IDENTITY) {
+		assert_int_equal(phyr_iommu_dma_cookie_create(&dc, NULL, &f->d), -EINVAL);
+		assert_null(f->d);
+		assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
+	} else if (domain) {
 		dc.swiotlb = f->tlb;
-		assert_int_equal(phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d), 0);
+		fx_attach(f, &dc);
 	}
+}
+
+static void fx_dev(struct fx *f, uint64_t mask, bool untrusted, uint32_t min_align,
+		   const struct phyr_iommu_domain_opts *domain)
+{
+	fx_dev_alloc(f, mask, untrusted, min_align, domain, NULL);
 }
 
 static const struct phyr_iommu_domain_opts strict = {
@@ -112,7 +138,7 @@ static const struct phyr_iommu_domain_opts strict = {
 
 static void fx_free(struct fx *f)
 {
-	phyr_dma_iommu_destroy(f->d);
+	phyr_iommu_dma_cookie_destroy(f->d);
 	phyr_device_destroy(f->dev);
 	phyr_swiotlb_destroy(f->tlb);
 	phyr_machine_destroy(f->m);
@@ -164,10 +190,10 @@ static void assert_clean(struct fx *f)
 	uint64_t nodes = 0, pages = 0;
 
 	assert_int_equal(phyr_swiotlb_used(f->tlb), 0);
-	if (f->d && phyr_dma_iommu_iovad(f->d)) {
+	if (f->d) {
 		/* ranges parked in the range caches are free too */
-		phyr_iova_flush_rcaches(phyr_dma_iommu_iovad(f->d));
-		phyr_iova_usage(phyr_dma_iommu_iovad(f->d), &nodes, &pages);
+		phyr_iova_flush_rcaches(phyr_iommu_dma_cookie_iovad(f->d));
+		phyr_iova_usage(phyr_iommu_dma_cookie_iovad(f->d), &nodes, &pages);
 		assert_int_equal(nodes, 0);
 	}
 }
@@ -187,8 +213,7 @@ static void test_dma_phyr_passthrough_returns_cpu_list(void **state)
 
 	(void)state;
 	fx_dev(f, ~0ull, false, 0, NULL);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, NULL, cpu, 3, PHYR_DMA_BIDIRECTIONAL, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 3, PHYR_DMA_BIDIRECTIONAL, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_ptr_equal(dma, cpu); /* no copy */
 	assert_int_equal(n, 3);
@@ -204,8 +229,7 @@ static void test_dma_phyr_passthrough_returns_cpu_list(void **state)
 
 	/* an identity domain is passthrough too */
 	fx_dev(f, ~0ull, false, 0, &ident);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 3, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 3, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	assert_ptr_equal(phyr_dma_phyr_list(m, &n), cpu);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
 	fx_free(f);
@@ -227,8 +251,7 @@ static void test_dma_phyr_bus_offset_one_range_per_run(void **state)
 	(void)state;
 	fx_dev(f, ~0ull, false, 0, NULL);
 	assert_int_equal(phyr_dma_direct_set_offset(f->dev, 0, 0x1000000000ull, 0x80000000ull), 0);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, NULL, cpu, 3, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 3, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_dma(dma, n, want, 3);
 	phyr_dma_phyr_get_info(m, &info);
@@ -261,8 +284,7 @@ static void test_dma_phyr_iommu_linearises(void **state)
 	fx_dev(f, ~0ull, false, 0, &strict);
 	for (int i = 0; i < 64; i++)
 		fill(f, cpu[i].addr, cpu[i].len, (uint8_t)i);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 64, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 64, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	/* 64 pages: not rounded, 64-aligned, top of the 32-bit space */
 	assert_dma(dma, n, (const struct phyr[]){ { 0xfffc0200, 0x3f600 } }, 1);
@@ -292,8 +314,7 @@ static void test_dma_phyr_iommu_unaligned_interior(void **state)
 
 	(void)state;
 	fx_dev(f, ~0ull, false, 0, &strict);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 4, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 4, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	/* 2 + 2 + 1 + 1 = 6 pages -> 8-page node at 0xffff8 */
 	assert_dma(dma, n, want, 4);
@@ -323,8 +344,7 @@ static void test_dma_phyr_non_uniform_iommu(void **state)
 	fx_dev(f, ~0ull, false, 0, &strict);
 	for (size_t i = 0; i < 4; i++)
 		fill(f, cpu[i].addr, cpu[i].len, (uint8_t)(i + 5));
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 4, PHYR_DMA_BIDIRECTIONAL, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 4, PHYR_DMA_BIDIRECTIONAL, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_dma(dma, n, want, 3);
 	phyr_dma_phyr_get_info(m, &info);
@@ -355,8 +375,7 @@ static void test_dma_phyr_non_uniform_untrusted_bounce(void **state)
 	fx_dev(f, ~0ull, true, 0xfff, &strict);
 	for (size_t i = 0; i < 4; i++)
 		fill(f, cpu[i].addr, cpu[i].len, (uint8_t)(i + 20));
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 4, PHYR_DMA_BIDIRECTIONAL, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 4, PHYR_DMA_BIDIRECTIONAL, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	/* 2 + 1 + 1 pages -> 4-page node at 0xffffc; the bounce keeps +0x100 */
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffffc000, 0x2000 }, { 0xffffe100, 0x300 },
@@ -364,7 +383,7 @@ static void test_dma_phyr_non_uniform_untrusted_bounce(void **state)
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.nbounced, 1);
 	assert_int_equal(phyr_swiotlb_used(f->tlb), 2);
-	assert_true(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffe100) >= POOL);
+	assert_true(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffe100) >= POOL);
 	dev_sees_list(f, cpu, 4, dma, 4);
 	/* what the device writes into the bounced piece reaches memory at unmap */
 	memset(buf, 0x77, sizeof(buf));
@@ -393,8 +412,7 @@ static void test_dma_phyr_non_uniform_direct_bounce(void **state)
 	fx_dev(f, 0xffffffffull, false, 0, NULL);
 	for (size_t i = 0; i < 3; i++)
 		fill(f, cpu[i].addr, cpu[i].len, (uint8_t)(i + 40));
-	assert_int_equal(phyr_dma_map_phyr(f->dev, NULL, cpu, 3, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 3, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_dma(dma, n, (const struct phyr[]){ { 0x10000000, 0x1000 },
 						   { BAR_BUS + 0x1000, 0x1000 }, { POOL, 0x800 } }, 3);
@@ -413,8 +431,8 @@ static void test_dma_phyr_errors_leave_nothing(void **state)
 	static const struct phyr cpu[] = { { 0x10000100, 0x100 }, { 0x20000000, 0x1000 } };
 	static const struct phyr p2p[] = { { 0x10000000, 0x1000 }, { BAR_CPU, 0x1000 } };
 	static const struct phyr mixed[] = { { BAR_CPU + 0xff000, 0x1000 + 0x1000 } };
-	static const struct phyr_dma_iommu_resv resv[] = { { 0x1000, 0xffffffffull } };
-	struct phyr_dma_iommu_config dc = { .domain = &strict, .resv = resv, .nresv = 1 };
+	static const struct phyr_iommu_dma_resv resv[] = { { 0x1000, 0xffffffffull } };
+	struct phyr_iommu_dma_config dc = { .domain = &strict, .resv = resv, .nresv = 1 };
 	struct phyr_device_config c;
 	struct phyr_dma_phyr_map *m = (void *)1;
 	struct fx *f = fx_new();
@@ -426,8 +444,8 @@ static void test_dma_phyr_errors_leave_nothing(void **state)
 	c.untrusted = true;
 	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
 	dc.swiotlb = f->tlb;
-	assert_int_equal(phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d), 0);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL, &m),
+	fx_attach(f, &dc);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 2, PHYR_DMA_TO_DEVICE, 0, &m),
 			 -ENOMEM);
 	assert_null(m);
 	assert_int_equal(phyr_swiotlb_used(f->tlb), 0);
@@ -438,19 +456,16 @@ static void test_dma_phyr_errors_leave_nothing(void **state)
 	phyr_device_config_init(&c);
 	c.dma_mask = ~0ull;
 	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
-	assert_int_equal(phyr_dma_iommu_create(f->dev, NULL, NULL, &f->d), 0);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, p2p, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL, &m),
+	fx_attach(f, NULL);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, p2p, 2, PHYR_DMA_TO_DEVICE, 0, &m),
 			 -EREMOTEIO);
 	assert_clean(f);
 	/* a range running off the end of the provider's BAR into nothing */
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, mixed, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
+	assert_int_equal(phyr_dma_map_phyr(f->dev, mixed, 1, PHYR_DMA_TO_DEVICE, 0, &m), -EINVAL);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, NULL, 1, PHYR_DMA_TO_DEVICE, 0, &m), -EINVAL);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, p2p, 0, PHYR_DMA_TO_DEVICE, 0, &m), -EINVAL);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, p2p, 1, (enum phyr_dma_data_direction)4, 0,
 					   &m), -EINVAL);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, NULL, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), -EINVAL);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, p2p, 0, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), -EINVAL);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, p2p, 1, (enum phyr_dma_data_direction)4, 0,
-					   NULL, NULL, &m), -EINVAL);
 	assert_int_equal(phyr_dma_unmap_phyr(NULL, PHYR_DMA_TO_DEVICE, 0), 0);
 	fx_free(f);
 }
@@ -467,8 +482,8 @@ static void test_dma_phyr_debug_tracking(void **state)
 	(void)state;
 	assert_int_equal(phyr_dma_debug_create(&dcfg, NULL, &dbg), 0);
 	fx_dev(f, ~0ull, false, 0, &strict);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 3, PHYR_DMA_FROM_DEVICE, 0, dbg, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_device_set_dma_debug(f->dev, dbg), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 3, PHYR_DMA_FROM_DEVICE, 0, &m), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 3);
 	/* the wrong direction at unmap is refused and changes nothing */
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), -EINVAL);
@@ -477,8 +492,8 @@ static void test_dma_phyr_debug_tracking(void **state)
 	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 0);
 	assert_int_equal(phyr_dma_debug_nreports(dbg), 1);
 	assert_clean(f);
+	fx_free(f); /* the device's checker outlives the device */
 	phyr_dma_debug_destroy(dbg);
-	fx_free(f);
 }
 
 static void test_dma_phyr_flush_queue(void **state)
@@ -493,17 +508,14 @@ static void test_dma_phyr_flush_queue(void **state)
 
 	(void)state;
 	fx_dev(f, 0xffffffffull, false, 0, &fq);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 1, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 1, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.iova, 0xffffc000); /* the first IOVA is still queued */
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
-	phyr_iommu_fq_flush(phyr_dma_iommu_domain(f->d));
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	phyr_iommu_fq_flush(phyr_iommu_dma_cookie_domain(f->d));
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 1, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.iova, 0xffffc000); /* newest in the class-1 magazine */
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
@@ -518,26 +530,31 @@ static void test_dma_phyr_failnth(void **state)
 	struct phyr_allocator a;
 	struct phyr_dma_phyr_map *m = NULL;
 	struct fx *f = fx_new();
+	uint64_t base;
 	int ret = -ENOMEM;
 
 	(void)state;
-	fx_dev(f, ~0ull, true, 0xfff, &strict);
+	/* mappings allocate with the device's allocator: fail its k-th next block */
+	memset(&fn, 0, sizeof(fn));
+	phyr_failnth_allocator(&fn, &a);
+	fx_dev_alloc(f, ~0ull, true, 0xfff, &strict, &a);
+	base = fn.nlive; /* what the device itself holds */
 	for (uint64_t k = 1; ret; k++) {
-		memset(&fn, 0, sizeof(fn));
-		fn.fail_at = k;
-		phyr_failnth_allocator(&fn, &a);
-		ret = phyr_dma_map_phyr(f->dev, f->d, cpu, 4, PHYR_DMA_TO_DEVICE, 0, NULL, &a, &m);
+		fn.fail_at = fn.nallocs + k;
+		ret = phyr_dma_map_phyr(f->dev, cpu, 4, PHYR_DMA_TO_DEVICE, 0, &m);
 		if (ret) {
 			assert_int_equal(ret, -ENOMEM);
-			assert_int_equal(fn.nlive, 0);
+			assert_int_equal(fn.nlive, base);
 			assert_clean(f);
 		}
 		assert_true(k < 100);
 	}
+	fn.fail_at = 0;
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
-	assert_int_equal(fn.nlive, 0);
+	assert_int_equal(fn.nlive, base);
 	assert_clean(f);
 	fx_free(f);
+	assert_int_equal(fn.nlive, 0);
 }
 
 
@@ -554,14 +571,13 @@ static void test_dma_phyr_b9_same_as_map_sg(void **state)
 
 	(void)state;
 	fx_dev(f, ~0ull, false, 0, &strict);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 4, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 4, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8200, 0x5600 }, { 0xffffe000, 0x1000 } }, 2);
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.iova, 0xffff8000);
 	assert_int_equal(info.iova_len, 0x7000);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffd000), 0x30000000);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffd000), 0x30000000);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
 	fx_free(f);
 }
@@ -579,14 +595,13 @@ static void test_dma_phyr_b10_no_boundary_padding(void **state)
 	(void)state;
 	fx_dev(f, ~0ull, false, 0, &strict);
 	assert_int_equal(phyr_dma_set_seg_boundary(f->dev, 0x3fff), 0);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 2, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	/* map_sg: iova_len 0x6000, page 0x10003000 mapped as padding, two segments */
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8000, 0x5000 } }, 1);
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.iova_len, 0x5000);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffb000), 0x20000000);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffb000), 0x20000000);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
 	fx_free(f);
 }
@@ -602,8 +617,7 @@ static void test_dma_phyr_b11_no_max_seg_split(void **state)
 
 	(void)state;
 	fx_dev(f, ~0ull, false, 0, &strict);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, cpu, 1, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, cpu, 1, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	/* map_sg: {0xfffe0000, 0x10000}, {0xffff0000, 0x4000} */
 	assert_dma(dma, n, (const struct phyr[]){ { 0xfffe0000, 0x14000 } }, 1);
@@ -664,12 +678,12 @@ static void test_dma_phyr_map_sg_side_by_side(void **state)
 	fx_dev(f, ~0ull, false, 0, &strict);
 	/* B9: identical device view */
 	g = mk_sgl(b9, 4);
-	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_int_equal(phyr_dma_map_sg(f->dev, g.L, g.sgl, 4, PHYR_DMA_TO_DEVICE, 0, &count), 0);
 	assert_segs(&g, count, (const struct phyr[]){ { 0xffff8200, 0x5600 }, { 0xffffe000, 0x1000 } },
 		    2);
-	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 4, PHYR_DMA_TO_DEVICE, 0), 0);
 	free(g.sgl);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, b9, 4, PHYR_DMA_TO_DEVICE, 0, NULL, NULL, &m),
+	assert_int_equal(phyr_dma_map_phyr(f->dev, b9, 4, PHYR_DMA_TO_DEVICE, 0, &m),
 			 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8200, 0x5600 }, { 0xffffe000, 0x1000 } }, 2);
@@ -678,15 +692,14 @@ static void test_dma_phyr_map_sg_side_by_side(void **state)
 	/* B10: map_sg pads and splits at the boundary, map_phyr does neither */
 	assert_int_equal(phyr_dma_set_seg_boundary(f->dev, 0x3fff), 0);
 	g = mk_sgl(b10, 2);
-	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_int_equal(phyr_dma_map_sg(f->dev, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0, &count), 0);
 	assert_segs(&g, count, (const struct phyr[]){ { 0xffff8000, 0x3000 }, { 0xffffc000, 0x2000 } },
 		    2);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffffb000),
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffb000),
 			 0x10003000); /* the padding page */
-	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0), 0);
 	free(g.sgl);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, b10, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, b10, 2, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8000, 0x5000 } }, 1);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
@@ -696,14 +709,13 @@ static void test_dma_phyr_map_sg_side_by_side(void **state)
 	f = fx_new();
 	fx_dev(f, ~0ull, false, 0, &strict);
 	g = mk_sgl(p2p, 3);
-	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 3, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_int_equal(phyr_dma_map_sg(f->dev, g.L, g.sgl, 3, PHYR_DMA_TO_DEVICE, 0, &count), 0);
 	assert_segs(&g, count, (const struct phyr[]){ { 0xffffe000, 0x1000 }, { BAR_BUS, 0x1000 },
 						     { 0xfffff000, 0x1000 } }, 3);
 	assert_true(phyr_sg_dma_is_bus_address(g.L, phyr_sg_entry(g.L, g.sgl, 1)));
-	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 3, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 3, PHYR_DMA_TO_DEVICE, 0), 0);
 	free(g.sgl);
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, p2p, 3, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, p2p, 3, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	dma = phyr_dma_phyr_list(m, &n);
 	/* the same 2-page IOVA again, from the range cache */
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffffe000, 0x1000 }, { BAR_BUS, 0x2000 },
@@ -728,19 +740,18 @@ static void test_dma_phyr_map_sg_untrusted(void **state)
 	fill(f, 0x20000000, 0x3000, 2);
 	/* B13: each entry its own IOVA; the unaligned one bounced, offset lost */
 	g = mk_sgl(b13, 2);
-	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0, &count), 0);
+	assert_int_equal(phyr_dma_map_sg(f->dev, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0, &count), 0);
 	assert_segs(&g, count, (const struct phyr[]){ { 0xffffe000, 0x1e00 }, { 0xffff8000, 0x3000 } },
 		    2);
 	assert_true(phyr_sg_dma_flags(g.L, g.sgl) & PHYR_SG_DMA_SWIOTLB);
 	assert_int_equal(phyr_swiotlb_used(f->tlb), 4);
 	dev_sees_list(f, b13, 1, (const struct phyr[]){ { 0xffffe000, 0x1e00 } }, 1);
-	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 2, PHYR_DMA_TO_DEVICE, 0), 0);
 	assert_false(phyr_sg_dma_flags(g.L, g.sgl) & PHYR_SG_DMA_SWIOTLB);
 	free(g.sgl);
 	assert_clean(f);
 	/* map_phyr: one IOVA, the unaligned range bounced whole */
-	assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, b13, 2, PHYR_DMA_TO_DEVICE, 0, NULL, NULL,
-					   &m), 0);
+	assert_int_equal(phyr_dma_map_phyr(f->dev, b13, 2, PHYR_DMA_TO_DEVICE, 0, &m), 0);
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.ndma, 2);
 	assert_int_equal(info.nbounced, 1);
@@ -755,7 +766,7 @@ static void test_dma_phyr_map_sg_debug(void **state)
 	static const struct phyr b9[] = { { 0x10000200, 0x1e00 }, { 0x20000000, 0x3000 },
 					  { 0x30000000, 0x800 }, { 0x40000000, 0x1000 } };
 	struct phyr_dma_debug_config dcfg = { .strict = true };
-	struct phyr_dma_iommu_config dc = { .domain = &strict };
+	struct phyr_iommu_dma_config dc = { .domain = &strict };
 	struct phyr_device_config c;
 	struct phyr_dma_debug *dbg;
 	struct phyr_dma_debug_report r;
@@ -768,20 +779,20 @@ static void test_dma_phyr_map_sg_debug(void **state)
 	phyr_device_config_init_pci(&c, f->client);
 	c.dma_mask = ~0ull;
 	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
-	dc.debug = dbg;
-	assert_int_equal(phyr_dma_iommu_create(f->dev, &dc, NULL, &f->d), 0);
+	assert_int_equal(phyr_device_set_dma_debug(f->dev, dbg), 0);
+	fx_attach(f, &dc);
 	g = mk_sgl(b9, 4);
-	assert_int_equal(phyr_dma_iommu_map_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0, &count),
+	assert_int_equal(phyr_dma_map_sg(f->dev, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0, &count),
 			 0);
 	assert_int_equal(count, 2);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 2);
 	/* unmapping with the returned count instead of nents: refused, still mapped */
-	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 2, PHYR_DMA_BIDIRECTIONAL, 0),
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 2, PHYR_DMA_BIDIRECTIONAL, 0),
 			 -EINVAL);
 	assert_int_equal(phyr_dma_debug_get_report(dbg, 0, &r), 0);
 	assert_int_equal(r.kind, PHYR_DMA_DEBUG_UNMAP_NENTS);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_dma_iommu_domain(f->d), 0xffff8200), 0x10000200);
-	assert_int_equal(phyr_dma_iommu_unmap_sg(f->d, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffff8200), 0x10000200);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 0);
 	free(g.sgl);
 	assert_clean(f);
@@ -811,8 +822,8 @@ static void test_dma_phyr_sync_bounced(void **state)
 			fx_dev(f, ~0ull, true, 0xfff, &strict);
 		fill(f, runs[1].addr, len, 17);
 		assert_int_equal(phyr_physmem_read(f->pm, runs[1].addr, old, len), 0);
-		assert_int_equal(phyr_dma_map_phyr(f->dev, f->d, runs, 2, PHYR_DMA_BIDIRECTIONAL, 0,
-						   NULL, NULL, &m), 0);
+		assert_int_equal(phyr_dma_map_phyr(f->dev, runs, 2, PHYR_DMA_BIDIRECTIONAL, 0,
+						   &m), 0);
 		dma = phyr_dma_phyr_list(m, &n);
 		assert_int_equal(n, 2);
 		/* the device writes the bounced piece: the CPU still sees the old bytes */

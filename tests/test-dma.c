@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of the DMA mapping dispatch (include/phyr/dma-mapping.h): path choice,
- * sizes and boundaries, map_sg/unmap_sg on both paths with exact segments
+ * Tests of the DMA mapping dispatch (include/phyr/dma-mapping.h): path choice
+ * (attach, detach and re-attach with phyr_iommu_setup_dma_ops, devices
+ * sharing a DMA domain, a device destroyed while attached), sizes and
+ * boundaries, map_sg/unmap_sg on both paths with exact segments
  * (spec B9, B13, B21, B22), single mappings (B7), and every error path
  * (IOVA exhaustion, swiotlb full, P2P not supported) leaving no IOVA, slot
  * or PTE behind. Fixture: tests/test-dma-e2e-fx.h.
@@ -32,11 +34,13 @@ static void test_dma_direct_dispatch_sizes(void **state)
 
 	(void)state;
 	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
-	assert_null(phyr_dma_bound_iommu(f->dev));
+	assert_null(phyr_iommu_dma_get_cookie(f->dev));
 	assert_int_equal(phyr_dma_get_merge_boundary(f->dev), 0);
 	assert_true(phyr_dma_max_mapping_size(f->dev) == SIZE_MAX);
 	assert_true(phyr_dma_opt_mapping_size(f->dev) == SIZE_MAX);
-	assert_int_equal(phyr_dma_bind_iommu(NULL, NULL), -EINVAL);
+	assert_int_equal(phyr_iommu_setup_dma_ops(NULL, NULL), -EINVAL);
+	assert_int_equal(phyr_iommu_setup_dma_ops(f->dev, NULL), -EINVAL);
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
 	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000234, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
 			 0);
 	assert_int_equal(dma, 0x10000234);
@@ -169,8 +173,9 @@ static void test_dma_direct_map_sg_swiotlb_full(void **state)
 
 static uint64_t xlate(struct fx *f, uint64_t iova)
 {
-	return phyr_io_pgtable_iova_to_phys(phyr_iommu_domain_pgtable(phyr_dma_iommu_domain(f->d)),
-					    iova);
+	struct phyr_iommu_domain *dom = phyr_iommu_dma_cookie_domain(f->d);
+
+	return phyr_io_pgtable_iova_to_phys(phyr_iommu_domain_pgtable(dom), iova);
 }
 
 static void test_dma_iommu_dispatch_sizes(void **state)
@@ -180,16 +185,114 @@ static void test_dma_iommu_dispatch_sizes(void **state)
 
 	(void)state;
 	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_IOMMU);
-	assert_ptr_equal(phyr_dma_bound_iommu(f->dev), f->d);
+	assert_ptr_equal(phyr_iommu_dma_get_cookie(f->dev), f->d);
 	assert_int_equal(phyr_dma_get_merge_boundary(f->dev), 0xfff);
 	assert_true(phyr_dma_max_mapping_size(f->dev) == SIZE_MAX);
 	assert_int_equal(phyr_dma_opt_mapping_size(f->dev), 0x20000);
 	/* untrusted: swiotlb_max_mapping_size(min_align 0) = 256 KiB */
 	assert_int_equal(phyr_dma_max_mapping_size(u->dev), 0x40000);
 	assert_int_equal(phyr_dma_opt_mapping_size(u->dev), 0x20000);
-	/* a device bound to another device's object is refused */
-	assert_int_equal(phyr_dma_bind_iommu(u->dev, f->d), -EINVAL);
 	fx_free(u);
+	fx_free(f);
+}
+
+/*
+ * iommu_setup_dma_ops() and its undoing: detach, re-attach, two devices of
+ * one group on one DMA domain (one IOVA space), a move to another domain,
+ * a device destroyed while attached, a domain destroyed under its device.
+ */
+static void test_dma_iommu_setup_teardown(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU);
+	struct phyr_iommu_dma_cookie *c2;
+	struct phyr_iommu_dma_stats cst;
+	struct phyr_device_stats st;
+	struct phyr_device_config c;
+	struct phyr_device *dev2;
+	uint64_t dma = 0, dma2 = 0;
+
+	(void)state;
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 1);
+	assert_ptr_equal(phyr_device_iommu(f->dev), phyr_iommu_dma_cookie_domain(f->d));
+	assert_true(phyr_iommu_dma_pci_32bit_workaround(f->dev));
+
+	/* detached: back on dma-direct, DMA address = physical address */
+	phyr_iommu_teardown_dma_ops(f->dev);
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
+	assert_null(phyr_iommu_dma_get_cookie(f->dev));
+	assert_null(phyr_device_iommu(f->dev));
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 0);
+	assert_false(phyr_iommu_dma_pci_32bit_workaround(f->dev));
+	assert_int_equal(phyr_dma_get_merge_boundary(f->dev), 0);
+	assert_int_equal(phyr_dma_iova_try_alloc(f->dev, &(struct phyr_dma_iova_state){ 0 }, 0,
+						 0x1000), -EOPNOTSUPP);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x12345678, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x12345678);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	phyr_iommu_teardown_dma_ops(f->dev); /* not attached: nothing */
+	phyr_iommu_teardown_dma_ops(NULL);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 0);
+
+	/* re-attached (twice: the second is a no-op): B7 again */
+	assert_int_equal(phyr_iommu_setup_dma_ops(f->dev, f->d), 0);
+	assert_int_equal(phyr_iommu_setup_dma_ops(f->dev, f->d), 0);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 1);
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_IOMMU);
+	assert_true(phyr_iommu_dma_pci_32bit_workaround(f->dev));
+	assert_int_equal(phyr_dma_get_merge_boundary(f->dev), 0xfff);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x12345678, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0xfffff678);
+
+	/* a second device on the same domain shares its IOVA space and table */
+	phyr_device_config_init_pci(&c, f->prov_a);
+	c.dma_mask = c.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
+	assert_int_equal(phyr_device_create(f->m, &c, NULL, &dev2), 0);
+	assert_int_equal(phyr_iommu_setup_dma_ops(dev2, f->d), 0);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 2);
+	assert_ptr_equal(phyr_iommu_dma_get_cookie(dev2), f->d);
+	assert_int_equal(phyr_dma_map_phys(dev2, 0x20000000, 0x1000, PHYR_DMA_FROM_DEVICE, 0,
+					   &dma2), 0);
+	assert_int_equal(dma2, 0xffffe000);
+	assert_int_equal(xlate(f, 0xffffe000), 0x20000000);
+	assert_int_equal(xlate(f, 0xfffff678), 0x12345678);
+	/* the domain counts both devices' maps, each device its own */
+	phyr_iommu_dma_get_stats(f->d, &cst);
+	assert_int_equal(cst.nmaps, 2);
+	phyr_device_get_stats(f->dev, &st);
+	assert_int_equal(st.nmaps, 2); /* one direct, one dma-iommu */
+	phyr_device_get_stats(dev2, &st);
+	assert_int_equal(st.nmaps, 1);
+	assert_int_equal(phyr_dma_unmap_phys(dev2, dma2, 0x1000, PHYR_DMA_FROM_DEVICE, 0), 0);
+	assert_int_equal(xlate(f, 0xffffe000), 0);
+
+	/* attaching elsewhere detaches first; the new domain has its own IOVA space */
+	assert_int_equal(phyr_iommu_dma_cookie_create(NULL, NULL, &c2), 0);
+	assert_int_equal(phyr_iommu_setup_dma_ops(dev2, c2), 0);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 1);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(c2), 1);
+	assert_ptr_equal(phyr_iommu_dma_get_cookie(dev2), c2);
+	assert_ptr_equal(phyr_device_iommu(dev2), phyr_iommu_dma_cookie_domain(c2));
+	assert_int_equal(phyr_dma_map_phys(dev2, 0x20000000, 0x1000, PHYR_DMA_FROM_DEVICE, 0,
+					   &dma2), 0);
+	assert_int_equal(dma2, 0xfffff000);
+	assert_int_equal(phyr_dma_unmap_phys(dev2, dma2, 0x1000, PHYR_DMA_FROM_DEVICE, 0), 0);
+
+	/* a device destroyed while attached leaves its domain */
+	phyr_device_destroy(dev2);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(c2), 0);
+	phyr_iommu_dma_cookie_destroy(c2);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 1);
+
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_true(fx_clean(f));
+	/* a domain destroyed under its device: the device is back on dma-direct */
+	phyr_iommu_dma_cookie_destroy(f->d);
+	f->d = NULL;
+	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
+	assert_null(phyr_iommu_dma_get_cookie(f->dev));
+	assert_null(phyr_device_iommu(f->dev));
 	fx_free(f);
 }
 
@@ -238,7 +341,7 @@ static void test_dma_iommu_map_sg_b9(void **state)
 	seg_is(L, phyr_sg_next(L, phyr_sg_next(L, s)), PHYR_DMA_MAPPING_ERROR, 0, false);
 	assert_int_equal(phyr_sg_offset(L, s), 0x200);
 	assert_int_equal(phyr_sg_length(L, s), 0x1e00);
-	assert_int_equal(phyr_iova_find(phyr_dma_iommu_iovad(f->d), 0xffff8, &lo, &hi), 0);
+	assert_int_equal(phyr_iova_find(phyr_iommu_dma_cookie_iovad(f->d), 0xffff8, &lo, &hi), 0);
 	assert_int_equal(lo, 0xffff8);
 	assert_int_equal(hi, 0xfffff);
 	assert_int_equal(xlate(f, 0xffffa000), 0x20000000);
@@ -298,7 +401,7 @@ static void test_dma_iommu_map_sg_p2p_not_supported(void **state)
 
 	(void)state;
 	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), -EREMOTEIO);
-	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(f->d), &st);
 	assert_int_equal(st.nmaps, 0);
 	assert_int_equal(phyr_sg_length(L, s), 0x1000);
 	assert_int_equal(phyr_sg_dma_address(L, s), PHYR_DMA_MAPPING_ERROR);
@@ -322,7 +425,7 @@ static void test_dma_iommu_map_sg_iova_exhausted(void **state)
 
 	(void)state;
 	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_TO_DEVICE, 0, &n), -ENOMEM);
-	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(f->d), &st);
 	assert_int_equal(st.nmaps, 0);
 	assert_true(fx_clean(f));
 	/* a 2-page single mapping still fits: [2, 3] */
@@ -399,7 +502,7 @@ static void test_dma_iommu_fq_release(void **state)
 	struct phyr_sg_table *t = fx_sgt(ph, ln, 1);
 	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
 	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
-	struct phyr_iova_domain *iovad = phyr_dma_iommu_iovad(f->d);
+	struct phyr_iova_domain *iovad = phyr_iommu_dma_cookie_iovad(f->d);
 	struct phyr_iommu_stats st;
 	uint64_t nodes = 0, pages = 0;
 	int n = 0;
@@ -408,15 +511,15 @@ static void test_dma_iommu_fq_release(void **state)
 	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 1, PHYR_DMA_TO_DEVICE, 0, &n), 0);
 	assert_int_equal(phyr_sg_dma_address(L, s), 0xffffc000);
 	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 1, PHYR_DMA_TO_DEVICE, 0), 0);
-	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(f->d), &st);
 	assert_int_equal(st.nfq_queued, 1);
 	assert_int_equal(st.nfq_pending, 1);
 	phyr_iova_flush_rcaches(iovad);
 	phyr_iova_usage(iovad, &nodes, &pages);
 	assert_int_equal(nodes, 1); /* still owned by the flush queue */
 	assert_int_equal(pages, 4);
-	phyr_iommu_fq_flush(phyr_dma_iommu_domain(f->d));
-	phyr_iommu_get_stats(phyr_dma_iommu_domain(f->d), &st);
+	phyr_iommu_fq_flush(phyr_iommu_dma_cookie_domain(f->d));
+	phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(f->d), &st);
 	assert_int_equal(st.nfq_pending, 0);
 	assert_int_equal(st.nfq_released, 1);
 	assert_true(fx_clean(f));
@@ -477,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_dma_direct_map_sg_p2p_not_supported),
 		cmocka_unit_test(test_dma_direct_map_sg_swiotlb_full),
 		cmocka_unit_test(test_dma_iommu_dispatch_sizes),
+		cmocka_unit_test(test_dma_iommu_setup_teardown),
 		cmocka_unit_test(test_dma_iommu_map_phys_b7),
 		cmocka_unit_test(test_dma_iommu_map_sg_b9),
 		cmocka_unit_test(test_dma_iommu_map_sg_p2p_mixed),

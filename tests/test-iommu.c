@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "phyr/iommu.h"
+#include "phyr/scatterlist.h"
 
 #define SZ_4K UINT64_C(0x1000)
 #define SZ_16K UINT64_C(0x4000)
@@ -338,6 +339,40 @@ static void test_iommu_gather_rules(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+/*
+ * One entry handed to iommu_map_sg as the tests write it: sg_phys, the
+ * length (already granule aligned), and whether the DMA side is flagged as
+ * a P2P bus address; copied into a real scatterlist by sg_build().
+ */
+struct iommu_sg {
+	uint64_t phys;
+	uint64_t len;
+	bool bus_addr;
+};
+
+static const struct phyr_sg_layout *sg_layout(void)
+{
+	return phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
+}
+
+/* A list of @n entries from @e. Free with free(). */
+static struct phyr_scatterlist *sg_build(const struct iommu_sg *e, size_t n)
+{
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sgl = calloc(n, L->size);
+
+	assert_non_null(sgl);
+	assert_int_equal(phyr_sg_init_table(L, sgl, (unsigned int)n), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct phyr_scatterlist *s = phyr_sg_entry(L, sgl, (unsigned int)i);
+
+		assert_int_equal(phyr_sg_set_phys(L, s, e[i].phys, 0, (uint32_t)e[i].len), 0);
+		if (e[i].bus_addr)
+			phyr_sg_dma_mark_bus_address(L, s);
+	}
+	return sgl;
+}
+
 struct map_log {
 	uint64_t iova[16], paddr[16], size[16];
 	unsigned n;
@@ -365,26 +400,28 @@ static void test_iommu_map_sg_runs_record_backend(void **state)
 		.map_event = log_map,
 		.map_event_ctx = &log,
 	};
-	const struct phyr_iommu_sg_ent b9[] = {
+	const struct iommu_sg b9[] = {
 		{ 0x10000000, 0x2000, false },
 		{ 0x20000000, 0x3000, false },
 		{ 0x30000000, 0x1000, false },
 		{ 0x40000000, 0x1000, false },
 	};
-	const struct phyr_iommu_sg_ent runs[] = {
+	const struct iommu_sg runs[] = {
 		{ 0x1000, 0x1000, false },
 		{ 0x2000, 0x1000, false },
 		{ 0x900000, 0x1000, true }, /* bus address: skipped, breaks the run */
 		{ 0x3000, 0x1000, false },
 		{ 0x4000, 0x2000, false },
 	};
+	const struct phyr_sg_layout *L = sg_layout();
+	struct phyr_scatterlist *sg_b9 = sg_build(b9, 4), *sg_runs = sg_build(runs, 5);
 	struct phyr_iommu_domain *d = NULL;
 	uint64_t mapped;
 
 	(void)state;
 	assert_int_equal(phyr_iommu_domain_create(&o, &d), 0);
 	assert_int_equal(phyr_iommu_domain_pgsize_bitmap(d), SZ_4K | SZ_2M | SZ_1G);
-	assert_int_equal(phyr_iommu_map_sg(d, 0xffff8000, b9, 4, RW, &mapped), 0);
+	assert_int_equal(phyr_iommu_map_sg(d, 0xffff8000, L, sg_b9, 4, RW, &mapped), 0);
 	assert_int_equal(mapped, 0x7000);
 	assert_int_equal(log.n, 4);
 	assert_int_equal(log.iova[0], 0xffff8000);
@@ -395,7 +432,8 @@ static void test_iommu_map_sg_runs_record_backend(void **state)
 	assert_int_equal(log.iova[3], 0xffffe000);
 	log.n = 0;
 	/* No address limit: the 64-bit fallback address works. */
-	assert_int_equal(phyr_iommu_map_sg(d, UINT64_C(0xffffffff00000000), runs, 5, RW, &mapped), 0);
+	assert_int_equal(phyr_iommu_map_sg(d, UINT64_C(0xffffffff00000000), L, sg_runs, 5, RW,
+					   &mapped), 0);
 	assert_int_equal(mapped, 0x5000);
 	assert_int_equal(log.n, 2);
 	assert_int_equal(log.iova[0], UINT64_C(0xffffffff00000000));
@@ -406,23 +444,27 @@ static void test_iommu_map_sg_runs_record_backend(void **state)
 	assert_int_equal(log.size[1], 0x3000);
 	assert_int_equal(phyr_iommu_unmap(d, UINT64_C(0xffffffff00000000), 0x5000), 0x5000);
 	phyr_iommu_domain_destroy(d);
+	free(sg_b9);
+	free(sg_runs);
 }
 
 static void test_iommu_map_sg_error_unmaps(void **state)
 {
 	struct phyr_iommu_domain *d = new_dom(PHYR_IOMMU_DOMAIN_DMA);
-	const struct phyr_iommu_sg_ent e[] = {
+	const struct iommu_sg e[] = {
 		{ 0x10000, 0x2000, false },
 		{ 0x80000, 0x1000, false },
 	};
+	struct phyr_scatterlist *sgl = sg_build(e, 2);
 	uint64_t mapped = 99;
 
 	(void)state;
 	assert_int_equal(phyr_iommu_map(d, 0x102000, 0, SZ_4K, RW), 0);
-	assert_int_equal(phyr_iommu_map_sg(d, 0x100000, e, 2, RW, &mapped), -EEXIST);
+	assert_int_equal(phyr_iommu_map_sg(d, 0x100000, sg_layout(), sgl, 2, RW, &mapped), -EEXIST);
 	assert_int_equal(mapped, 0);
 	assert_int_equal(phyr_iommu_iova_to_phys(d, 0x100000), 0);
 	assert_int_equal(phyr_iommu_iova_to_phys(d, 0x101000), 0);
+	free(sgl);
 	phyr_iommu_domain_destroy(d);
 }
 

@@ -37,6 +37,7 @@
 
 #include <phyr/common.h>
 #include <phyr/machine.h>
+#include <phyr/scatterlist.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +47,7 @@ struct phyr_device;
 struct phyr_swiotlb;
 struct phyr_swiotlb_memory;
 struct phyr_iommu_domain;
+struct phyr_dma_debug;
 
 /** enum dma_data_direction, Linux's values. */
 enum phyr_dma_data_direction {
@@ -127,7 +129,9 @@ struct phyr_device_config {
  * @nunmaps: unmapped single mappings and list entries (bus entries included).
  * @nmap_errors: mapping calls that failed.
  * @nbytes_mapped: bytes of successful mappings.
- * @nbounced: mappings that went to the bounce hook.
+ * @nbounced: mappings (and list entries, two-step links) that bounced
+ *            through swiotlb, on dma-direct and dma-iommu alike.
+ * @nbytes_bounced: bytes of those bounced mappings.
  * @nbus_addr: P2P entries mapped by PCI bus address.
  * @nthru_host_bridge: P2P entries mapped through the host bridge.
  * @ncache_clean: cache cleans (non-coherent device, towards the device).
@@ -139,6 +143,8 @@ struct phyr_device_config {
  *           reach, private memory).
  * @last_fault_addr: DMA address of the last fault.
  * @last_fault_errno: its error (-EFAULT, -EACCES, -ERANGE).
+ * @nsyncs: sync calls (single, sg, phyr) that reached the path.
+ * @nrefused: DMA API calls a strict dma-debug checker refused.
  */
 struct phyr_device_stats {
 	uint64_t nmaps;
@@ -146,6 +152,7 @@ struct phyr_device_stats {
 	uint64_t nmap_errors;
 	uint64_t nbytes_mapped;
 	uint64_t nbounced;
+	uint64_t nbytes_bounced;
 	uint64_t nbus_addr;
 	uint64_t nthru_host_bridge;
 	uint64_t ncache_clean;
@@ -158,6 +165,8 @@ struct phyr_device_stats {
 	uint64_t nfaults;
 	uint64_t last_fault_addr;
 	int last_fault_errno;
+	uint64_t nsyncs;
+	uint64_t nrefused;
 };
 
 /**
@@ -349,6 +358,17 @@ PHYR_EXPORT int phyr_device_use_swiotlb(struct phyr_device *dev, struct phyr_swi
  */
 PHYR_EXPORT void phyr_device_set_cpu(struct phyr_device *dev, unsigned int cpu);
 
+/**
+ * phyr_device_set_dma_debug() - the dma-debug checker (<phyr/dma-debug.h>)
+ * every DMA API call of @dev reports to, on every path (Linux's
+ * CONFIG_DMA_API_DEBUG); NULL turns checking off. The checker must
+ * outlive the device's mappings. Return: 0, -EINVAL (NULL @dev).
+ */
+PHYR_EXPORT int phyr_device_set_dma_debug(struct phyr_device *dev, struct phyr_dma_debug *dbg);
+
+/** phyr_device_dma_debug() - @dev's checker, NULL if none. */
+PHYR_EXPORT struct phyr_dma_debug *phyr_device_dma_debug(const struct phyr_device *dev);
+
 /* ------------------------------------------------------------------ */
 /* dma-direct                                                          */
 /* ------------------------------------------------------------------ */
@@ -415,57 +435,43 @@ PHYR_EXPORT int phyr_dma_direct_sync_for_cpu(struct phyr_device *dev, uint64_t d
 PHYR_EXPORT int phyr_dma_direct_sync_for_device(struct phyr_device *dev, uint64_t dma, size_t size,
 						enum phyr_dma_data_direction dir);
 
-/** SG_DMA_BUS_ADDRESS: the entry holds a P2P bus address and is never unmapped. */
-#define PHYR_SG_DMA_BUS_ADDRESS (1u << 0)
-
 /**
- * struct phyr_dma_sg_ent - one scatterlist entry reduced to what the DMA
- * layer reads and writes.
- * @phys: in: CPU physical address of the data (sg_phys()).
- * @len: in: byte length (sg->length), at least 1.
- * @flags: out: PHYR_SG_DMA_BUS_ADDRESS.
- * @dma_addr: out: sg_dma_address().
- * @dma_len: out: sg_dma_len().
- */
-struct phyr_dma_sg_ent {
-	uint64_t phys;
-	uint32_t len;
-	uint32_t flags;
-	uint64_t dma_addr;
-	uint32_t dma_len;
-};
-
-/**
- * phyr_dma_direct_map_sg() - dma_direct_map_sg() over @ents[0..@nents).
- * Each entry is classified with the P2P state machine (spec 10.2): NONE
- * and THRU_HOST_BRIDGE are mapped like phyr_dma_direct_map_phys(),
- * BUS_ADDR entries get phys + bus offset and PHYR_SG_DMA_BUS_ADDRESS.
- * Output fields of entries never reached are left as they were.
+ * phyr_dma_direct_map_sg() - dma_direct_map_sg() over the @nents entries
+ * of the list at @sgl (layout @L), written in place as Linux writes its
+ * struct scatterlist. Each entry is classified with the P2P state machine
+ * (spec 10.2): NONE and THRU_HOST_BRIDGE are mapped like
+ * phyr_dma_direct_map_phys(), BUS_ADDR entries get phys + bus offset and
+ * the bus-address flag. DMA fields of entries never reached are left as
+ * they were.
  * @nmapped: receives the number of DMA segments (= @nents) on success.
  * Return: 0; -EIO (an entry could not be mapped), -EREMOTEIO (P2P not
  *         supported between provider and device); in both cases the
  *         entries mapped before are unmapped again (without CPU sync);
- *         -EINVAL (NULL, @nents <= 0, zero length, IOMMU attached).
+ *         -EINVAL (NULL, @nents <= 0, a list shorter than @nents, zero
+ *         length, IOMMU attached).
  */
-PHYR_EXPORT int phyr_dma_direct_map_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents,
-				       int nents, enum phyr_dma_data_direction dir,
-				       unsigned long attrs, int *nmapped);
+PHYR_EXPORT int phyr_dma_direct_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+				       struct phyr_scatterlist *sgl, int nents,
+				       enum phyr_dma_data_direction dir, unsigned long attrs,
+				       int *nmapped);
 
 /**
  * phyr_dma_direct_unmap_sg() - dma_direct_unmap_sg(): bus-address entries
- * lose their flag, the others are unmapped one by one.
- * Return: 0, -EINVAL.
+ * lose their flag, the others are unmapped one by one. Never fails for a
+ * valid list and allocates nothing. Return: 0, -EINVAL.
  */
-PHYR_EXPORT int phyr_dma_direct_unmap_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents,
-					 int nents, enum phyr_dma_data_direction dir,
-					 unsigned long attrs);
+PHYR_EXPORT int phyr_dma_direct_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+					 struct phyr_scatterlist *sgl, int nents,
+					 enum phyr_dma_data_direction dir, unsigned long attrs);
 
 /** phyr_dma_direct_sync_sg_for_cpu() / _for_device(): the sync loops of dma-direct over non-bus entries. */
 PHYR_EXPORT int phyr_dma_direct_sync_sg_for_cpu(struct phyr_device *dev,
-						const struct phyr_dma_sg_ent *ents, int nents,
+						const struct phyr_sg_layout *L,
+						struct phyr_scatterlist *sgl, int nents,
 						enum phyr_dma_data_direction dir);
 PHYR_EXPORT int phyr_dma_direct_sync_sg_for_device(struct phyr_device *dev,
-						   const struct phyr_dma_sg_ent *ents, int nents,
+						   const struct phyr_sg_layout *L,
+						   struct phyr_scatterlist *sgl, int nents,
 						   enum phyr_dma_data_direction dir);
 
 /**

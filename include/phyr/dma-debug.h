@@ -43,6 +43,7 @@
 #include <stdio.h>
 
 #include <phyr/common.h>
+#include <phyr/scatterlist.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -207,19 +208,6 @@ struct phyr_dma_debug_map {
 	unsigned long attrs;
 };
 
-/**
- * struct phyr_dma_debug_sg - one scatterlist entry as the checker sees it.
- * @phys, @len: CPU side (sg_phys, sg->length).
- * @dma_addr, @dma_len: DMA side (sg_dma_address, sg_dma_len); read for
- *                      the first mapped_ents entries only at map time.
- */
-struct phyr_dma_debug_sg {
-	uint64_t phys;
-	uint64_t len;
-	uint64_t dma_addr;
-	uint64_t dma_len;
-};
-
 /** The type's name as Linux prints it ("single", "scatter-gather", ...); "?" if out of range. */
 PHYR_EXPORT const char *phyr_dma_debug_type_name(enum phyr_dma_debug_type type);
 /** The direction's name ("DMA_BIDIRECTIONAL", ...); "?" if out of range. */
@@ -257,7 +245,8 @@ PHYR_EXPORT int phyr_dma_debug_map(struct phyr_dma_debug *dbg, const struct phyr
 
 /**
  * phyr_dma_debug_map_sg() - dma_map_sg succeeded with @mapped_ents DMA
- * segments out of @nents entries: each segment is tracked as one
+ * segments out of the @nents entries of the list at @sgl (layout @L, the
+ * list as the DMA layer left it): each segment is tracked as one
  * scatter-gather entry (physical address of entry i, DMA address and
  * length of segment i) remembering @nents and @mapped_ents, after the
  * checks of Linux's check_sg_segment (length above @max_seg_size, a
@@ -266,9 +255,10 @@ PHYR_EXPORT int phyr_dma_debug_map(struct phyr_dma_debug *dbg, const struct phyr
  *         tracked).
  */
 PHYR_EXPORT int phyr_dma_debug_map_sg(struct phyr_dma_debug *dbg, const void *dev,
-				      const struct phyr_dma_debug_sg *sg, int nents,
-				      int mapped_ents, int dir, unsigned long attrs,
-				      uint64_t max_seg_size, uint64_t seg_boundary_mask);
+				      const struct phyr_sg_layout *L,
+				      struct phyr_scatterlist *sgl, int nents, int mapped_ents,
+				      int dir, unsigned long attrs, uint64_t max_seg_size,
+				      uint64_t seg_boundary_mask);
 
 /**
  * phyr_dma_debug_mapping_error() - the driver called dma_mapping_error()
@@ -299,7 +289,8 @@ PHYR_EXPORT int phyr_dma_debug_unmap(struct phyr_dma_debug *dbg,
  *         dropped).
  */
 PHYR_EXPORT int phyr_dma_debug_unmap_sg(struct phyr_dma_debug *dbg, const void *dev,
-					const struct phyr_dma_debug_sg *sg, int nelems, int dir);
+					const struct phyr_sg_layout *L,
+					struct phyr_scatterlist *sgl, int nelems, int dir);
 
 /**
  * phyr_dma_debug_unmap_range() - about to unmap every mapping of @type
@@ -333,7 +324,8 @@ PHYR_EXPORT int phyr_dma_debug_sync(struct phyr_dma_debug *dbg, const void *dev,
  * Return: 0; -EINVAL (bad arguments; strict mode and a report).
  */
 PHYR_EXPORT int phyr_dma_debug_sync_sg(struct phyr_dma_debug *dbg, const void *dev,
-				       const struct phyr_dma_debug_sg *sg, int nelems, int dir,
+				       const struct phyr_sg_layout *L,
+				       struct phyr_scatterlist *sgl, int nelems, int dir,
 				       bool to_cpu);
 
 /**

@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include <phyr/common.h>
+#include <phyr/scatterlist.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -177,10 +178,10 @@ PHYR_EXPORT int phyr_io_pgtable_dump(struct phyr_io_pgtable *pt, FILE *f);
 
 /** Domain types (Linux IOMMU_DOMAIN_*). */
 enum phyr_iommu_domain_type {
-	PHYR_IOMMU_DOMAIN_BLOCKED,  /**< all DMA faults */
-	PHYR_IOMMU_DOMAIN_IDENTITY, /**< passthrough: DMA address = physical */
-	PHYR_IOMMU_DOMAIN_DMA,      /**< translated, strict invalidation */
+	PHYR_IOMMU_DOMAIN_DMA = 0,  /**< translated, strict invalidation (the zero value: Linux's default domain) */
 	PHYR_IOMMU_DOMAIN_DMA_FQ,   /**< translated, lazy: flush queue */
+	PHYR_IOMMU_DOMAIN_IDENTITY, /**< passthrough: DMA address = physical */
+	PHYR_IOMMU_DOMAIN_BLOCKED,  /**< all DMA faults (only when asked for) */
 };
 
 /** Access type of a device DMA. */
@@ -237,7 +238,7 @@ typedef void (*phyr_iommu_map_event_fn)(void *ctx, uint64_t iova, uint64_t paddr
 
 /**
  * struct phyr_iommu_domain_opts - domain configuration; zero = defaults.
- * @type: domain type (default 0 = BLOCKED: set it).
+ * @type: domain type (0 = a strict DMA domain, Linux's default).
  * @fmt, @ias, @oas: page table created with the domain (paging types);
  *   @ias/@oas 0 mean 48.
  * @record_pgsize_bitmap: pgsize_bitmap of the "record" format (0 =
@@ -395,25 +396,16 @@ PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64
 					     uint64_t size);
 
 /**
- * struct phyr_iommu_sg_ent - one entry handed to phyr_iommu_map_sg:
- * @phys, @len (already granule-aligned), @bus_addr: a P2P bus-address entry
- * (skipped, but it ends a run).
- */
-struct phyr_iommu_sg_ent {
-	uint64_t phys;
-	uint64_t len;
-	bool bus_addr;
-};
-
-/**
- * phyr_iommu_map_sg() - iommu_map_sg(): maps the entries back to back from
- * @iova, one iommu_map_nosync call per run of physically contiguous
- * entries. @mapped: out, bytes mapped. Returns 0 or the first map's error
- * (everything mapped by this call is unmapped again).
+ * phyr_iommu_map_sg() - iommu_map_sg(): maps the first @nents entries of
+ * the list at @sgl (layout @L; each entry's length already a granule
+ * multiple) back to back from @iova, one iommu_map_nosync call per run of
+ * physically contiguous entries; entries flagged as P2P bus addresses are
+ * skipped (and end a run). @mapped: out, bytes mapped. Returns 0 or the
+ * first map's error (everything mapped by this call is unmapped again).
  */
 PHYR_EXPORT int phyr_iommu_map_sg(struct phyr_iommu_domain *d, uint64_t iova,
-				  const struct phyr_iommu_sg_ent *ents, size_t nents, int prot,
-				  uint64_t *mapped);
+				  const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl,
+				  size_t nents, int prot, uint64_t *mapped);
 
 /**
  * phyr_iommu_iova_to_phys() - iommu_iova_to_phys(): identity -> @iova,

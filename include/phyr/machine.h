@@ -455,6 +455,9 @@ struct phyr_p2pdma_map_state {
 	struct phyr_p2p_pgmap *pgmap;
 	enum phyr_p2pdma_map_type map;
 	uint64_t bus_off;
+	bool has_none;       /* a memory range found not P2P is cached: */
+	uint64_t none_start; /* [none_start, none_last] (start the state zeroed) */
+	uint64_t none_last;
 };
 
 /**

@@ -24,8 +24,6 @@
 #include <phyr/device.h>
 #include <phyr/dma-debug.h>
 #include <phyr/dma-iommu.h>
-#include <phyr/dma-iova.h>
-#include <phyr/dma-phyr.h>
 #include <phyr/dma-mapping.h>
 
 #endif /* PHYR_PHYR_H */

@@ -21,7 +21,6 @@
 #include "sg.h"
 
 #define SG_PAGE_SIZE ((uint32_t)PHYR_PAGE_SIZE)
-#define SG_LINK_MASK ((uint64_t)(PHYR_SG_CHAIN | PHYR_SG_END))
 
 static const struct phyr_sg_layout layouts[PHYR_SG_LAYOUT_COUNT] = {
 	[PHYR_SG_LAYOUT_64] = {
@@ -33,9 +32,7 @@ static const struct phyr_sg_layout layouts[PHYR_SG_LAYOUT_COUNT] = {
 	[PHYR_SG_LAYOUT_64_FLAGS] = {
 		PHYR_SG_LAYOUT_64_FLAGS, "64-flags", "64-bit, dma_flags",
 		8, 32, 4096 / 32, -1, 0, 8, 12, 16, 8, -1, 24, 16, 32, true },
-	[PHYR_SG_LAYOUT_64_LEN_FLAGS] = {
-		PHYR_SG_LAYOUT_64_LEN_FLAGS, "64-len-flags", "64-bit, dma_length and dma_flags (x86-64 default)",
-		8, 32, 4096 / 32, -1, 0, 8, 12, 16, 8, 24, 28, 16, 32, true },
+	[PHYR_SG_LAYOUT_64_LEN_FLAGS] = SG_LAYOUT_INIT_64_LEN_FLAGS,
 	[PHYR_SG_LAYOUT_64_DEBUG_SG] = {
 		PHYR_SG_LAYOUT_64_DEBUG_SG, "64-debug-sg", "64-bit, old CONFIG_DEBUG_SG sg_magic, dma_length",
 		8, 40, 4096 / 40, 0, 8, 16, 20, 24, 8, 32, -1, 16, 32, true },
@@ -94,60 +91,16 @@ int phyr_sg_layout_find(const char *name, const struct phyr_sg_layout **out)
 	return -EINVAL;
 }
 
-/* ---- raw field access ---------------------------------------------- */
-
-static inline unsigned char *sg_bytes(const struct phyr_scatterlist *sg)
-{
-	return (unsigned char *)(uintptr_t)sg;
-}
-
-static inline uint64_t ld64(const struct phyr_scatterlist *sg, int off)
-{
-	uint64_t v;
-
-	memcpy(&v, sg_bytes(sg) + off, sizeof(v));
-	return v;
-}
-
-static inline void st64(struct phyr_scatterlist *sg, int off, uint64_t v)
-{
-	memcpy(sg_bytes(sg) + off, &v, sizeof(v));
-}
-
-static inline uint32_t ld32(const struct phyr_scatterlist *sg, int off)
-{
-	uint32_t v;
-
-	memcpy(&v, sg_bytes(sg) + off, sizeof(v));
-	return v;
-}
-
-static inline void st32(struct phyr_scatterlist *sg, int off, uint32_t v)
-{
-	memcpy(sg_bytes(sg) + off, &v, sizeof(v));
-}
-
-static inline uint64_t link_get(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
-{
-	return ld64(sg, L->off_page_link);
-}
+/* ---- raw field access: src/core/sg.h ---------------------------------- */
 
 static inline void link_set(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint64_t v)
 {
-	st64(sg, L->off_page_link, v);
+	sg_st64(sg, L->off_page_link, v);
 }
 
 uint64_t sg_page_word(uint64_t pfn, unsigned int pgmap)
 {
-	return pfn << PHYR_PAGE_SHIFT | (uint64_t)pgmap << 2;
-}
-
-/* ---- entry helpers -------------------------------------------------- */
-
-static inline struct phyr_scatterlist *sg_at(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
-					     unsigned int i)
-{
-	return (struct phyr_scatterlist *)(sg_bytes(sg) + (size_t)i * L->size);
+	return (pfn << PHYR_PAGE_SHIFT) | ((uint64_t)pgmap << 2);
 }
 
 static inline void sg_init(const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, unsigned int nents)
@@ -174,34 +127,29 @@ struct phyr_scatterlist *phyr_sg_entry(const struct phyr_sg_layout *L, struct ph
 
 bool phyr_sg_is_last(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return link_get(L, sg) & PHYR_SG_END;
+	return sg_link(L, sg) & PHYR_SG_END;
 }
 
 bool phyr_sg_is_chain(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return link_get(L, sg) & PHYR_SG_CHAIN;
+	return sg_link(L, sg) & PHYR_SG_CHAIN;
 }
 
 struct phyr_scatterlist *phyr_sg_chain_ptr(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return (struct phyr_scatterlist *)(uintptr_t)(link_get(L, sg) & ~SG_LINK_MASK);
+	return (struct phyr_scatterlist *)(uintptr_t)(sg_link(L, sg) & ~SG_LINK_MASK);
 }
 
 struct phyr_scatterlist *phyr_sg_next(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
-	if (phyr_sg_is_last(L, sg))
-		return NULL;
-	sg = phyr_sg_entry(L, sg, 1);
-	if (phyr_sg_is_chain(L, sg))
-		sg = phyr_sg_chain_ptr(L, sg);
-	return sg;
+	return sg_next(L, sg);
 }
 
 static void sg_chain_at(const struct phyr_sg_layout *L, struct phyr_scatterlist *link,
 			struct phyr_scatterlist *next)
 {
-	st32(link, L->off_offset, 0);
-	st32(link, L->off_length, 0);
+	sg_st32(link, L->off_offset, 0);
+	sg_st32(link, L->off_length, 0);
 	link_set(L, link, ((uint64_t)(uintptr_t)next | PHYR_SG_CHAIN) & ~(uint64_t)PHYR_SG_END);
 }
 
@@ -213,20 +161,20 @@ void phyr_sg_chain(const struct phyr_sg_layout *L, struct phyr_scatterlist *prv,
 
 void phyr_sg_mark_end(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
-	link_set(L, sg, (link_get(L, sg) | PHYR_SG_END) & ~(uint64_t)PHYR_SG_CHAIN);
+	link_set(L, sg, (sg_link(L, sg) | PHYR_SG_END) & ~(uint64_t)PHYR_SG_CHAIN);
 }
 
 void phyr_sg_unmark_end(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
-	link_set(L, sg, link_get(L, sg) & ~(uint64_t)PHYR_SG_END);
+	link_set(L, sg, sg_link(L, sg) & ~(uint64_t)PHYR_SG_END);
 }
 
 static inline void sg_set_page_raw(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
 				   uint64_t page_word, uint32_t len, uint32_t offset)
 {
-	link_set(L, sg, (link_get(L, sg) & SG_LINK_MASK) | page_word);
-	st32(sg, L->off_offset, offset);
-	st32(sg, L->off_length, len);
+	link_set(L, sg, (sg_link(L, sg) & SG_LINK_MASK) | page_word);
+	sg_st32(sg, L->off_offset, offset);
+	sg_st32(sg, L->off_length, len);
 }
 
 int phyr_sg_set_page(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint64_t pfn,
@@ -256,27 +204,27 @@ unsigned int phyr_sg_nents(const struct phyr_sg_layout *L, struct phyr_scatterli
 
 uint64_t phyr_sg_page_link(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return link_get(L, sg);
+	return sg_link(L, sg);
 }
 
 uint64_t phyr_sg_pfn(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return link_get(L, sg) >> PHYR_PAGE_SHIFT;
+	return sg_link(L, sg) >> PHYR_PAGE_SHIFT;
 }
 
 unsigned int phyr_sg_pgmap(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return (unsigned int)(link_get(L, sg) >> 2) & PHYR_SG_PGMAP_MAX;
+	return (unsigned int)(sg_link(L, sg) >> 2) & PHYR_SG_PGMAP_MAX;
 }
 
 uint32_t phyr_sg_offset(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return ld32(sg, L->off_offset);
+	return sg_ld32(sg, L->off_offset);
 }
 
 uint32_t phyr_sg_length(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return ld32(sg, L->off_length);
+	return sg_ld32(sg, L->off_length);
 }
 
 uint64_t phyr_sg_phys(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
@@ -286,48 +234,48 @@ uint64_t phyr_sg_phys(const struct phyr_sg_layout *L, const struct phyr_scatterl
 
 void phyr_sg_set_offset(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t offset)
 {
-	st32(sg, L->off_offset, offset);
+	sg_st32(sg, L->off_offset, offset);
 }
 
 void phyr_sg_set_length(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t len)
 {
-	st32(sg, L->off_length, len);
+	sg_st32(sg, L->off_length, len);
 }
 
 uint64_t phyr_sg_dma_address(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
 	if (L->dma_addr_bytes == 4)
-		return ld32(sg, L->off_dma_address);
-	return ld64(sg, L->off_dma_address);
+		return sg_ld32(sg, L->off_dma_address);
+	return sg_ld64(sg, L->off_dma_address);
 }
 
 void phyr_sg_set_dma_address(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint64_t addr)
 {
 	if (L->dma_addr_bytes == 4)
-		st32(sg, L->off_dma_address, (uint32_t)addr);
+		sg_st32(sg, L->off_dma_address, (uint32_t)addr);
 	else
-		st64(sg, L->off_dma_address, addr);
+		sg_st64(sg, L->off_dma_address, addr);
 }
 
 uint32_t phyr_sg_dma_len(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return ld32(sg, L->off_dma_length >= 0 ? L->off_dma_length : L->off_length);
+	return sg_ld32(sg, L->off_dma_length >= 0 ? L->off_dma_length : L->off_length);
 }
 
 void phyr_sg_set_dma_len(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t len)
 {
-	st32(sg, L->off_dma_length >= 0 ? L->off_dma_length : L->off_length, len);
+	sg_st32(sg, L->off_dma_length >= 0 ? L->off_dma_length : L->off_length, len);
 }
 
 uint32_t phyr_sg_dma_flags(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
-	return L->off_dma_flags >= 0 ? ld32(sg, L->off_dma_flags) : 0;
+	return L->off_dma_flags >= 0 ? sg_ld32(sg, L->off_dma_flags) : 0;
 }
 
 void phyr_sg_set_dma_flags(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t flags)
 {
 	if (L->off_dma_flags >= 0)
-		st32(sg, L->off_dma_flags, flags);
+		sg_st32(sg, L->off_dma_flags, flags);
 }
 
 bool phyr_sg_dma_is_bus_address(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
@@ -755,7 +703,7 @@ static int sg_append(struct phyr_sg_table *t, const uint64_t *pfns, const uint16
 			if (have_cur) {
 				struct phyr_scatterlist *link = sg_at(L, s, 1);
 
-				PHYR_ASSERT(link_get(L, link) & PHYR_SG_END);
+				PHYR_ASSERT(sg_link(L, link) & PHYR_SG_END);
 				total += sz - 1;
 				sg_chain_at(L, link, sg);
 			} else {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sg.h"
 #include "phyr/dma-debug.h"
 
 #define HASH_BITS 14
@@ -556,30 +557,42 @@ int phyr_dma_debug_map(struct phyr_dma_debug *dbg, const struct phyr_dma_debug_m
 	return end_call(dbg, refuse);
 }
 
-int phyr_dma_debug_map_sg(struct phyr_dma_debug *dbg, const void *dev,
-			  const struct phyr_dma_debug_sg *sg, int nents, int mapped_ents, int dir,
-			  unsigned long attrs, uint64_t max_seg_size, uint64_t seg_boundary_mask)
+/* The DMA address of entry @i of the list. */
+static uint64_t sg_dma_at(const struct phyr_sg_layout *L, struct phyr_scatterlist *s, int i)
 {
+	while (i-- > 0)
+		s = sg_next(L, s);
+	return sg_dma_address(L, s);
+}
+
+int phyr_dma_debug_map_sg(struct phyr_dma_debug *dbg, const void *dev,
+			  const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nents,
+			  int mapped_ents, int dir, unsigned long attrs, uint64_t max_seg_size,
+			  uint64_t seg_boundary_mask)
+{
+	struct phyr_scatterlist *s = sgl;
 	int nadded = 0;
 	bool refuse;
 
-	if (!dbg || !sg || nents <= 0 || mapped_ents <= 0 || mapped_ents > nents || !valid_dir(dir))
+	if (!dbg || !L || !sgl || nents <= 0 || mapped_ents <= 0 || mapped_ents > nents ||
+	    !valid_dir(dir))
 		return -EINVAL;
 	begin_call(dbg);
 	if (dbg->st.disabled)
 		return end_call(dbg, false);
 	dbg->st.nmaps++;
-	for (int i = 0; i < mapped_ents; i++) {
+	for (int i = 0; i < mapped_ents && s; i++, s = sg_next(L, s)) {
 		struct entry tmpl, *e;
 		struct ref r;
 		uint64_t start, end;
+		uint32_t len = sg_length(L, s);
 
 		memset(&tmpl, 0, sizeof(tmpl));
 		tmpl.dev = dev;
 		tmpl.type = PHYR_DMA_DEBUG_SG;
-		tmpl.paddr = sg[i].phys;
-		tmpl.size = sg[i].dma_len;
-		tmpl.dev_addr = sg[i].dma_addr;
+		tmpl.paddr = sg_phys(L, s);
+		tmpl.size = sg_dma_len(L, s);
+		tmpl.dev_addr = sg_dma_address(L, s);
 		tmpl.dir = dir;
 		tmpl.sg_call_ents = nents;
 		tmpl.sg_mapped_ents = mapped_ents;
@@ -593,11 +606,11 @@ int phyr_dma_debug_map_sg(struct phyr_dma_debug *dbg, const void *dev,
 		r.type = PHYR_DMA_DEBUG_SG;
 		r.dir = dir;
 		r.sg_call_ents = nents;
-		if (sg[i].len > (uint32_t)max_seg_size)
+		if (len > (uint32_t)max_seg_size)
 			report(dbg, PHYR_DMA_DEBUG_SG_SEG_LENGTH, &r, NULL, (uint32_t)max_seg_size,
-			       sg[i].len);
-		start = sg[i].dma_addr;
-		end = start + sg[i].dma_len - 1;
+			       len);
+		start = tmpl.dev_addr;
+		end = start + tmpl.size - 1;
 		if ((start ^ end) & ~seg_boundary_mask)
 			report(dbg, PHYR_DMA_DEBUG_SG_SEG_BOUNDARY, &r, NULL, seg_boundary_mask, end);
 
@@ -610,9 +623,10 @@ int phyr_dma_debug_map_sg(struct phyr_dma_debug *dbg, const void *dev,
 	if (refuse) {
 		/* undo this call's appends last-first: each is its bucket's tail */
 		while (nadded) {
-			struct entry *e = bucket_of(dbg, sg[nadded - 1].dma_addr)->tail;
+			uint64_t a = sg_dma_at(L, sgl, nadded - 1);
+			struct entry *e = bucket_of(dbg, a)->tail;
 
-			PHYR_ASSERT(e && e->dev == dev && e->dev_addr == sg[nadded - 1].dma_addr);
+			PHYR_ASSERT(e && e->dev == dev && e->dev_addr == a);
 			entry_drop(dbg, e);
 			nadded--;
 		}
@@ -721,22 +735,24 @@ static int nr_mapped_entries(struct phyr_dma_debug *dbg, const struct ref *r)
 }
 
 int phyr_dma_debug_unmap_sg(struct phyr_dma_debug *dbg, const void *dev,
-			    const struct phyr_dma_debug_sg *sg, int nelems, int dir)
+			    const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nelems,
+			    int dir)
 {
+	struct phyr_scatterlist *s = sgl;
 	int mapped_ents = 0, n = 0;
 	bool refuse;
 
-	if (!dbg || !sg || nelems <= 0 || !valid_dir(dir))
+	if (!dbg || !L || !sgl || nelems <= 0 || !valid_dir(dir))
 		return -EINVAL;
 	begin_call(dbg);
 	if (dbg->st.disabled)
 		return end_call(dbg, false);
 	dbg->st.nunmaps++;
-	for (int i = 0; i < nelems; i++, n++) {
+	for (int i = 0; i < nelems && s; i++, n++, s = sg_next(L, s)) {
 		struct ref r = {
-			.dev = dev, .type = PHYR_DMA_DEBUG_SG, .paddr = sg[i].phys,
-			.dev_addr = sg[i].dma_addr, .size = sg[i].dma_len, .dir = dir,
-			.sg_call_ents = nelems,
+			.dev = dev, .type = PHYR_DMA_DEBUG_SG, .paddr = sg_phys(L, s),
+			.dev_addr = sg_dma_address(L, s), .size = sg_dma_len(L, s),
+			.dir = dir, .sg_call_ents = nelems,
 		};
 
 		if (mapped_ents && i >= mapped_ents)
@@ -746,8 +762,9 @@ int phyr_dma_debug_unmap_sg(struct phyr_dma_debug *dbg, const void *dev,
 		check_unmap(dbg, &r);
 	}
 	refuse = strict_refuses(dbg);
-	for (int i = 0; i < n; i++)
-		settle_bucket(dbg, bucket_of(dbg, sg[i].dma_addr), refuse);
+	s = sgl;
+	for (int i = 0; i < n; i++, s = sg_next(L, s))
+		settle_bucket(dbg, bucket_of(dbg, sg_dma_address(L, s)), refuse);
 	return end_call(dbg, refuse);
 }
 
@@ -898,22 +915,24 @@ int phyr_dma_debug_sync(struct phyr_dma_debug *dbg, const void *dev, uint64_t dm
 }
 
 int phyr_dma_debug_sync_sg(struct phyr_dma_debug *dbg, const void *dev,
-			   const struct phyr_dma_debug_sg *sg, int nelems, int dir, bool to_cpu)
+			   const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nelems,
+			   int dir, bool to_cpu)
 {
+	struct phyr_scatterlist *s = sgl;
 	int mapped_ents = 0;
 	bool refuse;
 
-	if (!dbg || !sg || nelems <= 0 || !valid_dir(dir))
+	if (!dbg || !L || !sgl || nelems <= 0 || !valid_dir(dir))
 		return -EINVAL;
 	begin_call(dbg);
 	if (dbg->st.disabled)
 		return end_call(dbg, false);
 	dbg->st.nsyncs++;
-	for (int i = 0; i < nelems; i++) {
+	for (int i = 0; i < nelems && s; i++, s = sg_next(L, s)) {
 		struct ref r = {
-			.dev = dev, .type = PHYR_DMA_DEBUG_SG, .paddr = sg[i].phys,
-			.dev_addr = sg[i].dma_addr, .size = sg[i].dma_len, .dir = dir,
-			.sg_call_ents = nelems,
+			.dev = dev, .type = PHYR_DMA_DEBUG_SG, .paddr = sg_phys(L, s),
+			.dev_addr = sg_dma_address(L, s), .size = sg_dma_len(L, s),
+			.dir = dir, .sg_call_ents = nelems,
 		};
 		struct entry *marked = NULL;
 

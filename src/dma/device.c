@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "direct.h"
+#include "phyr/dma-iommu.h"
 #include "machine.h"
 
 void phyr_device_config_init(struct phyr_device_config *cfg)
@@ -88,6 +89,7 @@ void phyr_device_destroy(struct phyr_device *dev)
 
 	if (!dev)
 		return;
+	phyr_iommu_teardown_dma_ops(dev);
 	alloc_free(dev->a, dev->map, dev->nmap * sizeof(*dev->map));
 	a = dev->a_copy;
 	alloc_free(&a, dev, sizeof(*dev));
@@ -255,6 +257,19 @@ int phyr_device_attach_iommu(struct phyr_device *dev, void *domain,
 void *phyr_device_iommu(const struct phyr_device *dev)
 {
 	return dev ? dev->iommu : NULL;
+}
+
+int phyr_device_set_dma_debug(struct phyr_device *dev, struct phyr_dma_debug *dbg)
+{
+	if (!dev)
+		return -EINVAL;
+	dev->debug = dbg;
+	return 0;
+}
+
+struct phyr_dma_debug *phyr_device_dma_debug(const struct phyr_device *dev)
+{
+	return dev ? dev->debug : NULL;
 }
 
 int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce_ops *ops)

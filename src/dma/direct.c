@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sg.h"
 #include "direct.h"
 #include "machine.h"
 
@@ -128,7 +129,7 @@ static bool is_p2p_or_bar(struct phyr_device *dev, uint64_t phys)
 static void cache_clean(struct phyr_device *dev, unsigned long attrs)
 {
 	if (!dev->cfg.coherent && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC))
-		dev->st.ncache_clean++;
+		stat_inc(dev->st.ncache_clean);
 }
 
 /* swiotlb_map(): bounce, convert unencrypted, check the bounce address is reachable. */
@@ -147,7 +148,8 @@ static int bounce_map(struct phyr_device *dev, uint64_t phys, size_t size,
 		return -ENOMEM;
 	}
 	cache_clean(dev, attrs);
-	dev->st.nbounced++;
+	stat_inc(dev->st.nbounced);
+	stat_add(dev->st.nbytes_bounced, size);
 	*dma = d;
 	return 0;
 }
@@ -201,7 +203,7 @@ static void direct_sync_for_cpu(struct phyr_device *dev, uint64_t dma, size_t si
 	if (phyr_dma_to_phys(dev, dma, &phys))
 		phys = ~UINT64_C(0);
 	if (!dev->cfg.coherent)
-		dev->st.ncache_invalidate++;
+		stat_inc(dev->st.ncache_invalidate);
 	if (owns_bounce(dev, phys))
 		dev->bounce.sync_for_cpu(dev->bounce.ctx, dev, phys, size, dir);
 }
@@ -216,7 +218,7 @@ static void direct_sync_for_device(struct phyr_device *dev, uint64_t dma, size_t
 	if (owns_bounce(dev, phys))
 		dev->bounce.sync_for_device(dev->bounce.ctx, dev, phys, size, dir);
 	if (!dev->cfg.coherent)
-		dev->st.ncache_clean++;
+		stat_inc(dev->st.ncache_clean);
 }
 
 static void direct_unmap(struct phyr_device *dev, uint64_t dma, size_t size,
@@ -238,18 +240,9 @@ static void direct_unmap(struct phyr_device *dev, uint64_t dma, size_t size,
 int phyr_dma_direct_map_phys(struct phyr_device *dev, uint64_t phys, size_t size,
 			     enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
 {
-	int ret;
-
 	if (!dev || !dma || !size || !dir_valid(dir) || dev->iommu)
 		return -EINVAL;
-	ret = direct_map(dev, phys, size, dir, attrs, dma);
-	if (ret) {
-		dev->st.nmap_errors++;
-		return ret;
-	}
-	dev->st.nmaps++;
-	dev->st.nbytes_mapped += size;
-	return 0;
+	return direct_map(dev, phys, size, dir, attrs, dma);
 }
 
 int phyr_dma_direct_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t size,
@@ -258,7 +251,6 @@ int phyr_dma_direct_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t siz
 	if (!dev || !dir_valid(dir) || dev->iommu)
 		return -EINVAL;
 	direct_unmap(dev, dma, size, dir, attrs);
-	dev->st.nunmaps++;
 	return 0;
 }
 
@@ -280,43 +272,55 @@ int phyr_dma_direct_sync_for_device(struct phyr_device *dev, uint64_t dma, size_
 	return 0;
 }
 
-static void direct_unmap_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents, int nents,
+static void direct_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+			    struct phyr_scatterlist *sgl, int nents,
 			    enum phyr_dma_data_direction dir, unsigned long attrs)
 {
-	int i;
+	struct phyr_scatterlist *s = sgl;
 
-	for (i = 0; i < nents; i++) {
-		if (ents[i].flags & PHYR_SG_DMA_BUS_ADDRESS)
-			ents[i].flags &= ~PHYR_SG_DMA_BUS_ADDRESS;
+	for (int i = 0; i < nents && s; i++, s = sg_next(L, s)) {
+		if (sg_dma_is_bus_address(L, s))
+			sg_dma_unmark_bus_address(L, s);
 		else
-			direct_unmap(dev, ents[i].dma_addr, ents[i].dma_len, dir, attrs);
-		dev->st.nunmaps++;
+			direct_unmap(dev, sg_dma_address(L, s), sg_dma_len(L, s), dir,
+				     attrs);
 	}
 }
 
-int phyr_dma_direct_map_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents, int nents,
-			   enum phyr_dma_data_direction dir, unsigned long attrs, int *nmapped)
+/* The list has @nents entries, none of length 0. */
+static bool sg_list_ok(const struct phyr_sg_layout *L, struct phyr_scatterlist *s, int nents)
+{
+	for (int i = 0; i < nents; i++, s = sg_next(L, s))
+		if (!s || !sg_length(L, s))
+			return false;
+	return true;
+}
+
+int dma_direct_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+		      struct phyr_scatterlist *sgl, int nents, enum phyr_dma_data_direction dir,
+		      unsigned long attrs, int *nmapped, uint64_t *bytes)
 {
 	struct phyr_p2pdma_map_state st = { 0 };
+	struct phyr_scatterlist *s = sgl;
 	bool quirk;
-	uint64_t bytes = 0;
 	int i, ret;
 
-	if (!dev || !ents || nents <= 0 || !nmapped || !dir_valid(dir) || dev->iommu)
+	*bytes = 0;
+	if (!dev || !L || !sgl || nents <= 0 || !nmapped || !dir_valid(dir) || dev->iommu ||
+	    !sg_list_ok(L, sgl, nents))
 		return -EINVAL;
-	for (i = 0; i < nents; i++)
-		if (!ents[i].len)
-			return -EINVAL;
+	SG_LAYOUT_LOCAL(L);
 	quirk = dev->cfg.quirks & PHYR_DMA_QUIRK_V616_P2P;
-	for (i = 0; i < nents; i++) {
-		struct phyr_dma_sg_ent *s = &ents[i];
-
-		enum phyr_p2pdma_map_type t = phyr_p2pdma_state(&st, dev->m, dev->cfg.pci, s->phys);
+	for (i = 0; i < nents; i++, s = sg_next(L, s)) {
+		uint64_t phys = sg_phys(L, s), dma;
+		uint32_t len = sg_length(L, s);
+		*bytes += len;
+		enum phyr_p2pdma_map_type t = phyr_p2pdma_state(&st, dev->m, dev->cfg.pci, phys);
 
 		if (t == PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE) {
 			/* The CPU physical address through the host bridge, like RAM;
 			 * v6.16-v6.17 never set the DMA address. */
-			dev->st.nthru_host_bridge++;
+			stat_inc(dev->st.nthru_host_bridge);
 			if (!quirk)
 				t = PHYR_P2PDMA_MAP_NONE;
 		}
@@ -324,73 +328,85 @@ int phyr_dma_direct_map_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents
 		case PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE:
 			break;
 		case PHYR_P2PDMA_MAP_NONE:
-			ret = direct_map(dev, s->phys, s->len, dir, attrs, &s->dma_addr);
+			ret = direct_map(dev, phys, len, dir, attrs, &dma);
 			if (ret) {
 				ret = -EIO;
 				goto err_unmap;
 			}
+			sg_set_dma_address(L, s, dma);
 			break;
 		case PHYR_P2PDMA_MAP_BUS_ADDR:
-			s->dma_addr = s->phys + st.bus_off;
-			s->flags |= PHYR_SG_DMA_BUS_ADDRESS;
+			sg_set_dma_address(L, s, phys + st.bus_off);
+			sg_dma_mark_bus_address(L, s);
 			if (!quirk)
-				s->dma_len = s->len;
-			dev->st.nbus_addr++;
-			bytes += s->len;
+				sg_set_dma_len(L, s, len);
+			stat_inc(dev->st.nbus_addr);
 			continue;
 		default:
 			ret = -EREMOTEIO;
 			goto err_unmap;
 		}
-		s->dma_len = s->len;
-		bytes += s->len;
+		sg_set_dma_len(L, s, len);
 	}
-	dev->st.nmaps += (uint64_t)nents;
-	dev->st.nbytes_mapped += bytes;
 	*nmapped = nents;
 	return 0;
 
 err_unmap:
-	direct_unmap_sg(dev, ents, i, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
-	dev->st.nunmaps -= (uint64_t)i; /* entries of a failed call were never mapped for the caller */
-	dev->st.nmap_errors++;
+	direct_unmap_sg(dev, L, sgl, i, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 	return ret;
 }
 
-int phyr_dma_direct_unmap_sg(struct phyr_device *dev, struct phyr_dma_sg_ent *ents, int nents,
+int phyr_dma_direct_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+			   struct phyr_scatterlist *sgl, int nents,
+			   enum phyr_dma_data_direction dir, unsigned long attrs, int *nmapped)
+{
+	uint64_t bytes;
+
+	return dma_direct_map_sg(dev, L, sgl, nents, dir, attrs, nmapped, &bytes);
+}
+
+int phyr_dma_direct_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+			     struct phyr_scatterlist *sgl, int nents,
 			     enum phyr_dma_data_direction dir, unsigned long attrs)
 {
-	if (!dev || !ents || nents <= 0 || !dir_valid(dir) || dev->iommu)
+	if (!dev || !L || !sgl || nents <= 0 || !dir_valid(dir) || dev->iommu)
 		return -EINVAL;
-	direct_unmap_sg(dev, ents, nents, dir, attrs);
+	direct_unmap_sg(dev, L, sgl, nents, dir, attrs);
 	return 0;
 }
 
-int phyr_dma_direct_sync_sg_for_cpu(struct phyr_device *dev, const struct phyr_dma_sg_ent *ents,
-				    int nents, enum phyr_dma_data_direction dir)
+static int direct_sync_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+			  struct phyr_scatterlist *sgl, int nents,
+			  enum phyr_dma_data_direction dir, bool to_cpu)
 {
-	int i;
+	struct phyr_scatterlist *s = sgl;
 
-	if (!dev || !ents || nents <= 0 || !dir_valid(dir) || dev->iommu)
+	if (!dev || !L || !sgl || nents <= 0 || !dir_valid(dir) || dev->iommu)
 		return -EINVAL;
-	for (i = 0; i < nents; i++)
-		if (!(ents[i].flags & PHYR_SG_DMA_BUS_ADDRESS))
-			direct_sync_for_cpu(dev, ents[i].dma_addr, ents[i].len, dir);
+	for (int i = 0; i < nents && s; i++, s = sg_next(L, s)) {
+		if (sg_dma_is_bus_address(L, s))
+			continue;
+		if (to_cpu)
+			direct_sync_for_cpu(dev, sg_dma_address(L, s), sg_length(L, s), dir);
+		else
+			direct_sync_for_device(dev, sg_dma_address(L, s), sg_length(L, s),
+					       dir);
+	}
 	return 0;
 }
 
-int phyr_dma_direct_sync_sg_for_device(struct phyr_device *dev,
-				       const struct phyr_dma_sg_ent *ents, int nents,
+int phyr_dma_direct_sync_sg_for_cpu(struct phyr_device *dev, const struct phyr_sg_layout *L,
+				    struct phyr_scatterlist *sgl, int nents,
+				    enum phyr_dma_data_direction dir)
+{
+	return direct_sync_sg(dev, L, sgl, nents, dir, true);
+}
+
+int phyr_dma_direct_sync_sg_for_device(struct phyr_device *dev, const struct phyr_sg_layout *L,
+				       struct phyr_scatterlist *sgl, int nents,
 				       enum phyr_dma_data_direction dir)
 {
-	int i;
-
-	if (!dev || !ents || nents <= 0 || !dir_valid(dir) || dev->iommu)
-		return -EINVAL;
-	for (i = 0; i < nents; i++)
-		if (!(ents[i].flags & PHYR_SG_DMA_BUS_ADDRESS))
-			direct_sync_for_device(dev, ents[i].dma_addr, ents[i].len, dir);
-	return 0;
+	return direct_sync_sg(dev, L, sgl, nents, dir, false);
 }
 
 /* phys_to_dma_direct(): unencrypted when the device must not see encrypted memory. */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Private layout of struct phyr_device, shared by the dma-direct files. */
+/* Private layout of struct phyr_device, shared by the files of the DMA layer. */
 #ifndef PHYR_SRC_DMA_DIRECT_H
 #define PHYR_SRC_DMA_DIRECT_H
 
 #include "phyr/device.h"
+
+struct phyr_iommu_dma_cookie;
 
 struct phyr_device {
 	struct phyr_machine *m;
@@ -13,8 +15,12 @@ struct phyr_device {
 	char name[32];
 	struct phyr_bus_dma_region *map; /* NULL = identity */
 	size_t nmap;
-	void *iommu;
+	void *iommu;                  /* data path: the domain the device's accesses translate through */
 	phyr_device_translate_fn translate;
+	struct phyr_iommu_dma_cookie *dma_iommu; /* DMA path: the DMA domain (dev->dma_iommu in Linux) */
+	struct phyr_device *dma_next; /* the next device attached to the same cookie */
+	bool pci_32bit_workaround;    /* dev->iommu->pci_32bit_workaround */
+	struct phyr_dma_debug *debug; /* dma-debug checker of every DMA API call */
 	bool has_bounce;
 	struct phyr_dma_bounce_ops bounce;
 	bool bounce_force;            /* the attached swiotlb pool has force_bounce */
@@ -22,7 +28,16 @@ struct phyr_device {
 	struct phyr_device_stats st;
 };
 
+/* Counters are updated from several threads (one device may map on
+ * several CPUs, a cookie serves several devices): relaxed atomics. */
+#define stat_add(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
+#define stat_inc(field) stat_add(field, 1)
+
 /* dma-direct.c */
+/* dma_direct_map_sg() that also gives the bytes of the list's entries. */
+int dma_direct_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
+		      struct phyr_scatterlist *sgl, int nents, enum phyr_dma_data_direction dir,
+		      unsigned long attrs, int *nmapped, uint64_t *bytes);
 uint64_t direct_translate_phys(const struct phyr_device *dev, uint64_t phys);
 uint64_t direct_translate_dma(const struct phyr_device *dev, uint64_t dma);
 

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * phyr_dma_map_phyr: phyr list in, DMA phyr list out (see
- * include/phyr/dma-phyr.h for the contract and docs/dma-two-step.md for
- * the design). Built on dma-direct (phyr_dma_direct_map_phys), the P2P map
- * types of the machine model, and the dma-iommu pieces of dma-single.c.
+ * include/phyr/dma-mapping.h for the contract and docs/dma-two-step.md
+ * for the design). Built on dma-direct (phyr_dma_direct_map_phys), the P2P
+ * map types of the machine model, and the dma-iommu pieces of
+ * dma-iommu.c; checked by the device's dma-debug checker and counted in
+ * its counters with the dispatch's helpers (mapping.h).
  */
 #include <string.h>
 
 #include "alloc.h"
-#include "dma-single.h"
-#include "phyr/dma-phyr.h"
+#include "dma-iommu.h"
+#include "mapping.h"
+#include "phyr/dma-debug.h"
 #include "phyr/machine.h"
 
 struct run_class;
@@ -22,8 +25,7 @@ struct bounce_rec {
 struct phyr_dma_phyr_map {
 	const struct phyr_allocator *a;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *iommu;
-	struct phyr_dma_debug *debug;
+	struct phyr_iommu_dma_cookie *iommu; /* NULL: dma-direct */
 	const struct phyr *cpu;
 	size_t nruns;
 	enum phyr_dma_phyr_mode mode;
@@ -114,6 +116,15 @@ static int check_list(const struct phyr *cpu, size_t n)
 		if (!cpu[i].len || cpu[i].addr + cpu[i].len - 1 < cpu[i].addr)
 			return -EINVAL;
 	return 0;
+}
+
+static uint64_t list_bytes(const struct phyr *cpu, size_t n)
+{
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bytes += cpu[i].len;
+	return bytes;
 }
 
 static void map_free(struct phyr_dma_phyr_map *m)
@@ -222,7 +233,7 @@ static void release_bounces(struct phyr_dma_phyr_map *m, size_t n,
 			    enum phyr_dma_data_direction dir, unsigned long attrs)
 {
 	for (size_t i = 0; i < n; i++)
-		dmai_swiotlb_unmap(m->iommu, m->bounce[i].tlb, m->cpu[m->bounce[i].run].len, dir,
+		dmai_swiotlb_unmap(m->dev, m->bounce[i].tlb, m->cpu[m->bounce[i].run].len, dir,
 				   attrs);
 }
 
@@ -260,10 +271,10 @@ static void shrink(struct phyr_dma_phyr_map *m)
 static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
 		     unsigned long attrs)
 {
-	struct phyr_dma_iommu *d = m->iommu;
+	struct phyr_iommu_dma_cookie *d = m->iommu;
 	bool coherent = phyr_device_is_coherent(m->dev);
 	int prot = phyr_dma_info_to_prot(dir, coherent, attrs);
-	bool bounce_all = dmai_use_swiotlb(d);
+	bool bounce_all = dmai_use_swiotlb(m->dev);
 	bool last_mergeable = false;
 	uint64_t cursor = 0;
 	size_t i, b;
@@ -293,7 +304,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR || !dmai_off(d, m->cpu[i].addr | m->cpu[i].len))
 			continue;
-		ret = dmai_map_swiotlb(d, m->cpu[i].addr, m->cpu[i].len, dir, attrs, &m->bounce[b].tlb);
+		ret = dmai_map_swiotlb(m->dev, m->cpu[i].addr, m->cpu[i].len, dir, attrs, &m->bounce[b].tlb);
 		if (ret) {
 			release_bounces(m, b, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 			return ret;
@@ -313,7 +324,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		m->iova_len += dmai_align(d, m->cpu[i].len + dmai_off(d, p));
 	}
 	if (m->iova_len) {
-		if (phyr_dma_iommu_alloc_iova(d, m->iova_len, dmai_dma_mask(d), &m->iova)) {
+		if (phyr_iommu_dma_alloc_iova(m->dev, m->iova_len, phyr_dma_get_mask(m->dev), &m->iova)) {
 			release_bounces(m, m->nbounce, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 			m->iova_len = 0;
 			return -ENOMEM;
@@ -333,13 +344,15 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 			p = m->bounce[b++].tlb;
 		off = dmai_off(d, p);
 		span = dmai_align(d, r->len + off);
-		if (!coherent && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC))
-			d->st.ncache_clean++;
+		if (!coherent && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
+			stat_inc(d->st.ncache_clean);
+			stat_inc(m->dev->st.ncache_clean);
+		}
 		ret = phyr_iommu_map_nosync(d->domain, m->iova + cursor, p - off, span, prot);
 		if (ret) {
 			if (cursor)
 				phyr_iommu_unmap(d->domain, m->iova, cursor);
-			phyr_dma_iommu_free_iova(d, m->iova, m->iova_len);
+			phyr_iommu_dma_free_iova(m->dev, m->iova, m->iova_len);
 			release_bounces(m, m->nbounce, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 			m->iova = m->iova_len = 0;
 			return ret == -ENOMEM ? -ENOMEM : -EINVAL;
@@ -350,7 +363,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		/* ... and one ending mid-granule leaves a gap the next cannot bridge */
 	}
 	if (m->iova_len)
-		d->st.nsync_map++; /* one iotlb_sync_map for the whole list */
+		stat_inc(d->st.nsync_map); /* one iotlb_sync_map for the whole list */
 	shrink(m);
 	return 0;
 }
@@ -358,12 +371,14 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 static void unmap_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
 			unsigned long attrs)
 {
-	struct phyr_dma_iommu *d = m->iommu;
+	struct phyr_iommu_dma_cookie *d = m->iommu;
 
-	if (!phyr_device_is_coherent(m->dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC))
-		d->st.ncache_invalidate += m->nruns - m->nbus;
+	if (!phyr_device_is_coherent(m->dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
+		stat_add(d->st.ncache_invalidate, m->nruns - m->nbus);
+		stat_add(m->dev->st.ncache_invalidate, m->nruns - m->nbus);
+	}
 	if (m->iova_len)
-		phyr_dma_iommu_unmap(d, m->iova, m->iova_len);
+		__iommu_dma_unmap(m->dev, m->iova, m->iova_len);
 	release_bounces(m, m->nbounce, dir, attrs);
 }
 
@@ -393,12 +408,12 @@ static int debug_track(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction
 			.attrs = attrs,
 		};
 
-		if (phyr_dma_debug_map(m->debug, &e)) {
+		if (phyr_dma_debug_map(m->dev->debug, &e)) {
 			/* strict refusal: forget the entries already tracked */
 			for (size_t j = 0; j < k; j++) {
 				e.dma_addr = m->dma[j].addr;
 				e.size = m->dma[j].len;
-				phyr_dma_debug_unmap(m->debug, &e);
+				phyr_dma_debug_unmap(m->dev->debug, &e);
 			}
 			return -EINVAL;
 		}
@@ -414,7 +429,7 @@ static int debug_untrack(struct phyr_dma_phyr_map *m, enum phyr_dma_data_directi
 			.size = m->dma[k].len, .dir = dir,
 		};
 
-		if (phyr_dma_debug_unmap(m->debug, &e) && k == 0)
+		if (phyr_dma_debug_unmap(m->dev->debug, &e) && k == 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -449,11 +464,12 @@ static void undo(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
 	}
 }
 
-int phyr_dma_map_phyr(struct phyr_device *dev, struct phyr_dma_iommu *iommu,
-		      const struct phyr *cpu, size_t nruns, enum phyr_dma_data_direction dir,
-		      unsigned long attrs, struct phyr_dma_debug *debug,
-		      const struct phyr_allocator *a, struct phyr_dma_phyr_map **out)
+int phyr_dma_map_phyr(struct phyr_device *dev, const struct phyr *cpu, size_t nruns,
+		      enum phyr_dma_data_direction dir, unsigned long attrs,
+		      struct phyr_dma_phyr_map **out)
 {
+	const struct phyr_allocator *a;
+	struct phyr_iommu_dma_cookie *iommu;
 	struct run_class stack_cls[STACK_CLASSES], *cls;
 	struct ram_cache rc = { 0, 0 };
 	struct phyr_dma_phyr_map *m;
@@ -462,20 +478,17 @@ int phyr_dma_map_phyr(struct phyr_device *dev, struct phyr_dma_iommu *iommu,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!dev || !valid_dir(dir) || check_list(cpu, nruns))
+	if (!dev || !valid_dir(dir) || check_list(cpu, nruns) ||
+	    phyr_dma_get_path(dev) == PHYR_DMA_PATH_NONE)
 		return -EINVAL;
-	if (iommu && (phyr_dma_iommu_device(iommu) != dev))
-		return -EINVAL;
-	if (iommu && !phyr_dma_iommu_is_dma(iommu))
-		iommu = NULL; /* identity domain: dma-direct */
-	a = alloc_or_default(a);
+	iommu = dev_cookie(dev);
+	a = dev->a;
 	m = alloc_zeroed(a, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->a = a;
 	m->dev = dev;
 	m->iommu = iommu;
-	m->debug = debug ? debug : (iommu ? iommu->debug : NULL);
 	m->cpu = cpu;
 	m->nruns = nruns;
 
@@ -493,13 +506,13 @@ int phyr_dma_map_phyr(struct phyr_device *dev, struct phyr_dma_iommu *iommu,
 	ret = iommu ? map_iommu(m, dir, attrs) : map_direct(m, dir, attrs);
 	if (ret)
 		goto err_free_cls;
-	if (m->debug && debug_track(m, dir, attrs)) {
+	if (dev->debug && debug_track(m, dir, attrs)) {
 		undo(m, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
-		if (m->iommu)
-			m->iommu->st.nrefused++;
+		dma_count_refused(dev);
 		ret = -EINVAL;
 		goto err_free_cls;
 	}
+	dma_count_map(dev, 0, nruns, list_bytes(cpu, nruns));
 	m->cls = NULL;
 	if (cls != stack_cls)
 		alloc_free(a, cls, nruns * sizeof(*cls));
@@ -514,6 +527,7 @@ err_free:
 	if (m->dma == m->cpu)
 		m->dma = NULL;
 	map_free(m);
+	dma_count_map(dev, ret, 0, 0);
 	return ret;
 }
 
@@ -524,12 +538,12 @@ int phyr_dma_unmap_phyr(struct phyr_dma_phyr_map *m, enum phyr_dma_data_directio
 		return 0;
 	if (!valid_dir(dir))
 		return -EINVAL;
-	if (m->debug && debug_untrack(m, dir)) {
-		if (m->iommu)
-			m->iommu->st.nrefused++;
+	if (m->dev->debug && debug_untrack(m, dir)) {
+		dma_count_refused(m->dev);
 		return -EINVAL;
 	}
 	undo(m, dir, attrs);
+	dma_count_unmap(m->dev, m->nruns);
 	if (m->dma == m->cpu)
 		m->dma = NULL;
 	map_free(m);
@@ -542,35 +556,35 @@ static int sync_map(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction di
 
 	if (!m || !valid_dir(dir))
 		return -EINVAL;
-	if (m->debug) {
+	if (m->dev->debug) {
 		for (size_t k = 0; k < m->ndma; k++)
-			if (phyr_dma_debug_sync(m->debug, m->dev, m->dma[k].addr, m->dma[k].len,
+			if (phyr_dma_debug_sync(m->dev->debug, m->dev, m->dma[k].addr, m->dma[k].len,
 						(int)dir, to_cpu)) {
-				if (m->iommu)
-					m->iommu->st.nrefused++;
+				dma_count_refused(m->dev);
 				return -EINVAL;
 			}
 	}
+	stat_inc(m->dev->st.nsyncs);
 	if (m->mode == PHYR_DMA_PHYR_IOMMU) {
-		struct phyr_dma_iommu *d = m->iommu;
-		struct phyr_swiotlb_dev sd;
+		struct phyr_iommu_dma_cookie *d = m->iommu;
+		uint64_t n = m->nruns - m->nbus;
 
 		if (!phyr_device_is_coherent(m->dev)) {
-			if (to_cpu)
-				d->st.ncache_invalidate += m->nruns - m->nbus;
-			else
-				d->st.ncache_clean += m->nruns - m->nbus;
+			if (to_cpu) {
+				stat_add(d->st.ncache_invalidate, n);
+				stat_add(m->dev->st.ncache_invalidate, n);
+			} else {
+				stat_add(d->st.ncache_clean, n);
+				stat_add(m->dev->st.ncache_clean, n);
+			}
 		}
-		dmai_swiotlb_dev(d, &sd);
 		for (size_t b = 0; b < m->nbounce; b++) {
 			uint64_t len = m->cpu[m->bounce[b].run].len;
 
 			if (to_cpu)
-				phyr_swiotlb_sync_single_for_cpu(d->swiotlb, &sd, m->bounce[b].tlb, len,
-								 (int)dir);
+				dmai_sync_bounce(m->dev, m->bounce[b].tlb, len, dir, true);
 			else
-				phyr_swiotlb_sync_single_for_device(d->swiotlb, &sd, m->bounce[b].tlb,
-								    len, (int)dir);
+				dmai_sync_bounce(m->dev, m->bounce[b].tlb, len, dir, false);
 		}
 		return 0;
 	}

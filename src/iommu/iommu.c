@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sg.h"
 #include "iotlb.h"
 #include "io-pgtable.h"
 
@@ -204,7 +205,7 @@ PHYR_EXPORT int phyr_iommu_domain_create(const struct phyr_iommu_domain_opts *o,
 		return -EINVAL;
 	if (!o)
 		o = &def;
-	if ((unsigned)o->type > PHYR_IOMMU_DOMAIN_DMA_FQ ||
+	if ((unsigned)o->type > PHYR_IOMMU_DOMAIN_BLOCKED ||
 	    (unsigned)o->fmt >= PHYR_IOMMU_FMT_COUNT)
 		return -EINVAL;
 	entries = o->iotlb_entries ? o->iotlb_entries : 64;
@@ -466,43 +467,67 @@ PHYR_EXPORT int phyr_iommu_map(struct phyr_iommu_domain *d, uint64_t iova, uint6
 	return phyr_iommu_map_nosync(d, iova, paddr, size, prot);
 }
 
-PHYR_EXPORT int phyr_iommu_map_sg(struct phyr_iommu_domain *d, uint64_t iova,
-				  const struct phyr_iommu_sg_ent *ents, size_t nents, int prot,
-				  uint64_t *mapped_out)
+SG_ALWAYS_INLINE int iommu_map_sg_body(struct phyr_iommu_domain *d, uint64_t iova,
+				       const struct phyr_sg_layout *L,
+				       struct phyr_scatterlist *sgl, size_t nents, int prot,
+				       uint64_t *mapped_out)
 {
+	struct phyr_scatterlist *s = sgl;
 	uint64_t len = 0, mapped = 0, start = 0;
 	int ret;
 
-	if (!d || (!ents && nents))
-		return -EINVAL;
+	/*
+	 * Linux's loop runs nents + 1 times, the last time on the last entry
+	 * again: that pass flushes the open run, unless the last entry is a
+	 * bus address right after it (then the run stays unmapped and the
+	 * caller sees a short map, as in Linux).
+	 */
 	for (size_t i = 0; nents && i <= nents; i++) {
-		const struct phyr_iommu_sg_ent *s = &ents[i < nents ? i : nents - 1];
+		uint64_t phys = sg_phys(L, s);
 
-		if (len && s->phys != start + len) {
+		if (len && phys != start + len) {
 			ret = phyr_iommu_map_nosync(d, iova + mapped, start, len, prot);
 			if (ret)
 				goto err_unmap;
 			mapped += len;
 			len = 0;
 		}
-		if (s->bus_addr)
-			continue;
-		if (len) {
-			len += s->len;
-		} else {
-			len = s->len;
-			start = s->phys;
+		if (!sg_dma_is_bus_address(L, s)) {
+			if (len) {
+				len += sg_length(L, s);
+			} else {
+				len = sg_length(L, s);
+				start = phys;
+			}
+		}
+		if (i + 1 < nents) {
+			s = sg_next(L, s);
+			if (!s)
+				goto err_inval;
 		}
 	}
 	if (mapped_out)
 		*mapped_out = mapped;
 	return 0;
 
+err_inval:
+	ret = -EINVAL;
 err_unmap:
 	phyr_iommu_unmap(d, iova, mapped);
 	if (mapped_out)
 		*mapped_out = 0;
 	return ret;
+}
+
+PHYR_EXPORT int phyr_iommu_map_sg(struct phyr_iommu_domain *d, uint64_t iova,
+				  const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl,
+				  size_t nents, int prot, uint64_t *mapped_out)
+{
+	if (!d || (nents && (!L || !sgl)))
+		return -EINVAL;
+	if (nents && L->id == PHYR_SG_LAYOUT_64_LEN_FLAGS)
+		return iommu_map_sg_body(d, iova, &sg_layout_default, sgl, nents, prot, mapped_out);
+	return iommu_map_sg_body(d, iova, L, sgl, nents, prot, mapped_out);
 }
 
 PHYR_EXPORT uint64_t phyr_iommu_iova_to_phys(struct phyr_iommu_domain *d, uint64_t iova)

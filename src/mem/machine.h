@@ -85,6 +85,8 @@ struct phyr_machine {
 	struct phyr_pci_dev *devs;
 	struct phyr_pci_dev *devs_tail;
 	struct phyr_p2p_pgmap *pgmaps;
+	bool has_p2p;            /* a P2P pagemap was ever added ... */
+	uint64_t p2p_lo, p2p_hi; /* ... and they all lie in [p2p_lo, p2p_hi] */
 	struct phyr_machine_stats st;
 	/* Guards the P2P map-type caches and st: mappers on several threads
 	 * look map types up concurrently. Topology and memory map are set up

@@ -320,6 +320,12 @@ static int map_insert_pgmap(struct phyr_machine *m, struct mm_range *bar_r,
 	for (k = 0; k < (size_t)n; k++)
 		m->ranges[i + k] = pieces[k];
 	m->nranges += extra;
+	/* the span of every P2P pagemap, for is_pci_p2pdma_page() in O(1) */
+	if (!m->has_p2p || g->start < m->p2p_lo)
+		m->p2p_lo = g->start;
+	if (!m->has_p2p || g->start + (g->size - 1) > m->p2p_hi)
+		m->p2p_hi = g->start + (g->size - 1);
+	m->has_p2p = true;
 	return 0;
 }
 
@@ -404,9 +410,21 @@ enum phyr_p2pdma_map_type phyr_p2pdma_state(struct phyr_p2pdma_map_state *state,
 
 	if (!state || !m)
 		return PHYR_P2PDMA_MAP_NOT_SUPPORTED;
-	r = machine_find_range(m, phys);
-	if (!r || r->type != PHYR_MEM_P2P)
+	/* is_pci_p2pdma_page(): outside every pagemap, or in the non-P2P
+	 * range looked up last */
+	if (!m->has_p2p || phys < m->p2p_lo || phys > m->p2p_hi)
 		return PHYR_P2PDMA_MAP_NONE;
+	if (state->has_none && phys >= state->none_start && phys <= state->none_last)
+		return PHYR_P2PDMA_MAP_NONE;
+	r = machine_find_range(m, phys);
+	if (!r)
+		return PHYR_P2PDMA_MAP_NONE;
+	if (r->type != PHYR_MEM_P2P) {
+		state->has_none = true;
+		state->none_start = r->start;
+		state->none_last = r->start + (r->size - 1);
+		return PHYR_P2PDMA_MAP_NONE;
+	}
 	if (state->pgmap != r->pgmap) {
 		state->pgmap = r->pgmap;
 		state->map = phyr_p2pdma_map_type(r->pgmap->provider, client);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the DMA API layer: the input is a program of
- * operations on one device behind an IOMMU domain (strict or flush queue,
- * trusted or untrusted, with or without min_align_mask) and a dma-debug
- * checker: single map/unmap/sync, two-step try_alloc/link/sync/destroy,
+ * operations on one device attached to an IOMMU DMA domain (strict or
+ * flush queue, trusted or untrusted, with or without min_align_mask) with
+ * a dma-debug checker, every call through the dispatch: single map/unmap/sync, two-step try_alloc/link/sync/destroy,
  * map_phyr/unmap_phyr of mixed RAM and P2P lists, and misuse calls on the
  * checker alone. Every call may fail, none may crash; when the program has
  * undone everything it mapped, no bounce slot, IOVA or checker entry may
@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "phyr/dma-phyr.h"
+#include "phyr/dma-debug.h"
+#include "phyr/dma-iommu.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
 
 #define POOL 0x70000000ull
@@ -114,13 +116,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int other_dev;
 	struct in in = { data, size };
 	struct phyr_iommu_domain_opts dom = { .fmt = PHYR_IOMMU_FMT_ARM_LPAE_S1_4K };
-	struct phyr_dma_iommu_config dc = { .domain = &dom };
+	struct phyr_iommu_dma_config dc = { .domain = &dom };
 	struct phyr_swiotlb_config sc = { 0 };
 	struct phyr_device_config cfg;
 	struct phyr_dma_debug *dbg;
 	struct phyr_swiotlb *tlb;
 	struct phyr_device *dev;
-	struct phyr_dma_iommu *d;
+	struct phyr_iommu_dma_cookie *d;
 	struct single singles[NSLOTS] = { 0 };
 	struct twostep steps[NSLOTS / 2] = { 0 };
 	struct phyrmap maps[NSLOTS / 2] = { 0 };
@@ -141,8 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.coherent = !(flags & 8);
 	dom.type = flags & 16 ? PHYR_IOMMU_DOMAIN_DMA_FQ : PHYR_IOMMU_DOMAIN_DMA;
 	dc.swiotlb = flags & 32 ? NULL : tlb;
-	dc.debug = dbg;
-	if (phyr_device_create(m, &cfg, NULL, &dev) || phyr_dma_iommu_create(dev, &dc, NULL, &d))
+	if (phyr_device_create(m, &cfg, NULL, &dev) || phyr_device_set_dma_debug(dev, dbg) ||
+	    phyr_iommu_dma_cookie_create(&dc, NULL, &d) || phyr_iommu_setup_dma_ops(dev, d))
 		abort();
 
 	while (in.n) {
@@ -156,17 +158,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (s->used)
 				break;
 			s->dir = (enum phyr_dma_data_direction)(byte(&in) % 3);
-			if (!phyr_dma_iommu_map_phys(d, phys, len, s->dir, 0, &s->dma)) {
+			if (!phyr_dma_map_phys(dev, phys, len, s->dir, 0, &s->dma)) {
 				s->used = true;
 				s->size = len;
-				phyr_dma_iommu_mapping_error(d, s->dma);
+				phyr_dma_mapping_error(dev, s->dma);
 			}
 			break;
 		}
 		case 1: { /* single unmap */
 			struct single *s = &singles[k % NSLOTS];
 
-			if (s->used && !phyr_dma_iommu_unmap_phys(d, s->dma, s->size, s->dir, 0))
+			if (s->used && !phyr_dma_unmap_phys(dev, s->dma, s->size, s->dir, 0))
 				s->used = false;
 			break;
 		}
@@ -175,9 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (s->used) {
 				if (byte(&in) & 1)
-					phyr_dma_iommu_sync_for_cpu(d, s->dma, s->size, s->dir);
+					phyr_dma_sync_for_cpu(dev, s->dma, s->size, s->dir);
 				else
-					phyr_dma_iommu_sync_for_device(d, s->dma, s->size, s->dir);
+					phyr_dma_sync_for_device(dev, s->dma, s->size, s->dir);
 			}
 			break;
 		}
@@ -187,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (t->used)
 				break;
-			if (!phyr_dma_iova_try_alloc(d, &t->s, phys, 1 + ((uint64_t)byte(&in) << 9))) {
+			if (!phyr_dma_iova_try_alloc(dev, &t->s, phys, 1 + ((uint64_t)byte(&in) << 9))) {
 				t->used = true;
 				t->linked = 0;
 				t->pad = phys & 0xfff;
@@ -209,18 +211,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				len = room;
 			/* contiguous from the first byte: only the first link is unaligned */
 			phys = t->next_phys;
-			if (!phyr_dma_iova_link(d, &t->s, phys, t->linked, len, PHYR_DMA_TO_DEVICE, 0)) {
+			if (!phyr_dma_iova_link(dev, &t->s, phys, t->linked, len, PHYR_DMA_TO_DEVICE,
+						0)) {
 				t->linked += len;
 				t->next_phys += len;
 			}
 			if (byte(&in) & 1)
-				phyr_dma_iova_sync(d, &t->s, 0, t->linked ? t->linked : 1);
+				phyr_dma_iova_sync(dev, &t->s, 0, t->linked ? t->linked : 1);
 			break;
 		}
 		case 5: { /* destroy */
 			struct twostep *t = &steps[k % (NSLOTS / 2)];
 
-			if (t->used && !phyr_dma_iova_destroy(d, &t->s, t->linked, PHYR_DMA_TO_DEVICE, 0))
+			if (t->used &&
+			    !phyr_dma_iova_destroy(dev, &t->s, t->linked, PHYR_DMA_TO_DEVICE, 0))
 				t->used = false;
 			break;
 		}
@@ -238,8 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 								     ((uint64_t)byte(&in) << 4);
 				pm->runs[i].len = 1 + ((uint64_t)byte(&in) << 4);
 			}
-			if (phyr_dma_map_phyr(dev, d, pm->runs, n, PHYR_DMA_BIDIRECTIONAL, 0, NULL, NULL,
-					      &pm->m))
+			if (phyr_dma_map_phyr(dev, pm->runs, n, PHYR_DMA_BIDIRECTIONAL, 0, &pm->m))
 				pm->m = NULL;
 			break;
 		}
@@ -282,24 +285,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* undo everything still mapped, then nothing may be left */
 	for (int i = 0; i < NSLOTS; i++)
-		if (singles[i].used && phyr_dma_iommu_unmap_phys(d, singles[i].dma, singles[i].size,
-								 singles[i].dir, 0))
+		if (singles[i].used && phyr_dma_unmap_phys(dev, singles[i].dma, singles[i].size,
+							   singles[i].dir, 0))
 			abort();
 	for (int i = 0; i < NSLOTS / 2; i++) {
 		if (steps[i].used &&
-		    phyr_dma_iova_destroy(d, &steps[i].s, steps[i].linked, PHYR_DMA_TO_DEVICE, 0))
+		    phyr_dma_iova_destroy(dev, &steps[i].s, steps[i].linked, PHYR_DMA_TO_DEVICE, 0))
 			abort();
 		if (maps[i].m && phyr_dma_unmap_phyr(maps[i].m, PHYR_DMA_BIDIRECTIONAL, 0))
 			abort();
 	}
 	if (phyr_swiotlb_used(tlb))
 		abort();
-	phyr_iommu_fq_flush(phyr_dma_iommu_domain(d));
-	phyr_iova_flush_rcaches(phyr_dma_iommu_iovad(d));
-	phyr_iova_usage(phyr_dma_iommu_iovad(d), &nodes, &pages);
+	phyr_iommu_fq_flush(phyr_iommu_dma_cookie_domain(d));
+	phyr_iova_flush_rcaches(phyr_iommu_dma_cookie_iovad(d));
+	phyr_iova_usage(phyr_iommu_dma_cookie_iovad(d), &nodes, &pages);
 	if (nodes || phyr_dma_debug_nentries(dbg, dev))
 		abort();
-	phyr_dma_iommu_destroy(d);
+	phyr_iommu_dma_cookie_destroy(d);
 	phyr_device_destroy(dev);
 	phyr_dma_debug_destroy(dbg);
 	phyr_swiotlb_destroy(tlb);
