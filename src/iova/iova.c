@@ -783,6 +783,23 @@ int phyr_iova_cpu_online(struct phyr_iova_domain *d, unsigned int cpu)
 
 /* ---- introspection ---- */
 
+static unsigned int lock_held(iova_lock_t *l)
+{
+	return atomic_load_explicit(&l->v, memory_order_relaxed) != 0;
+}
+
+unsigned int iova_nlocks_held(struct phyr_iova_domain *d)
+{
+	unsigned int n = lock_held(&d->tree_lock);
+
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		n += lock_held(&d->rcaches[k].lock);
+		for (unsigned int cpu = 0; cpu < d->ncpus; cpu++)
+			n += lock_held(&d->cpus[cpu].lock[k]);
+	}
+	return n;
+}
+
 void phyr_iova_get_stats(struct phyr_iova_domain *d, struct phyr_iova_stats *st)
 {
 	dom_lock(d, &d->tree_lock);

@@ -17,4 +17,11 @@ static inline uint64_t iova_roundup_pow2(uint64_t n)
 	return n > 1 ? UINT64_C(1) << (64 - __builtin_clzll(n - 1)) : 1;
 }
 
+/*
+ * Locks of @d held now (tree, depot and per-CPU class locks): 0 between
+ * calls. For tests: a path that forgets an unlock shows here at once
+ * instead of as a later hang.
+ */
+unsigned int iova_nlocks_held(struct phyr_iova_domain *d);
+
 #endif /* PHYR_SRC_IOVA_H */
