@@ -664,6 +664,47 @@ static void test_dma_debug_strict_unmap_refused(void **state)
 	phyr_dma_debug_destroy(dbg);
 }
 
+/*
+ * kernel/dma/debug.c keeps a cacheline's overlap count in three radix-tree
+ * tags: it saturates at 7 (active_cacheline_set_overlap leaves the tags
+ * alone above that), and the line is dropped when a decrement goes below
+ * 0. So after 1 + 8 device-writable mappings of one line, 8 unmaps free
+ * the line although one mapping is still live, and a new mapping of it is
+ * no overlap.
+ * Kills: an unbounded (or 8-bounded) counter: the line stays busy and the
+ * new mapping is reported.
+ */
+static void test_dma_debug_overlap_saturates_at_7(void **state)
+{
+	struct phyr_dma_debug *dbg = mk(false, false);
+	struct phyr_dma_debug_map m[10];
+	struct phyr_dma_debug_stats st;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		m[i] = M(devA, PHYR_DMA_DEBUG_SINGLE, 0x50000000 + 4 * (uint64_t)i,
+			 0xf0000000 + 0x1000 * (uint64_t)i, 4, FROM_DEV);
+	for (int i = 0; i < 9; i++)
+		map_checked(dbg, m[i]);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 8);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(get(dbg, (size_t)i).kind, PHYR_DMA_DEBUG_OVERLAP);
+	/* 7, 6, ..., 0, then -1: the line is gone after the 8th unmap */
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(phyr_dma_debug_unmap(dbg, &m[i]), 0);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, devA), 1);
+	map_checked(dbg, m[9]);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 8);
+	assert_int_equal(phyr_dma_debug_unmap(dbg, &m[8]), 0);
+	assert_int_equal(phyr_dma_debug_unmap(dbg, &m[9]), 0);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, NULL), 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 8);
+	phyr_dma_debug_get_stats(dbg, &st);
+	assert_int_equal(st.nmaps, 10);
+	assert_int_equal(st.nunmaps, 10);
+	phyr_dma_debug_destroy(dbg);
+}
+
 static void test_dma_debug_strict_sg_and_overlap_refused(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(true, false);
@@ -899,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_dma_debug_unmap_sg_unknown_walks_all),
 		cmocka_unit_test(test_dma_debug_sg_segment_checks),
 		cmocka_unit_test(test_dma_debug_overlap),
+		cmocka_unit_test(test_dma_debug_overlap_saturates_at_7),
 		cmocka_unit_test(test_dma_debug_teardown_leak),
 		cmocka_unit_test(test_dma_debug_iova_range),
 		cmocka_unit_test(test_dma_debug_strict_unmap_refused),

@@ -238,6 +238,113 @@ static void test_iommu_pgsize_b18(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+/*
+ * Linux v6.17 iommu_pgsize() (drivers/iommu/iommu.c), step by step, as the
+ * reference for phyr_iommu_pgsize(): the largest supported size that fits
+ * @size and the alignment of iova | paddr; then, if a larger supported
+ * size exists and iova and paddr agree modulo it, only as many small pages
+ * as reach its boundary when a whole larger page still fits after them
+ * (offset + next <= size, without overflow).
+ */
+static uint64_t linux_iommu_pgsize(uint64_t bitmap, uint64_t iova, uint64_t paddr, uint64_t size,
+				   uint64_t *count)
+{
+	uint64_t addr_merge = paddr | iova, pgsizes, pgsize, pgsize_next, offset, offset_end;
+	unsigned int idx, fls_size = 63 - (unsigned int)__builtin_clzll(size);
+
+	/* GENMASK(__fls(size), 0) */
+	pgsizes = bitmap & (fls_size == 63 ? UINT64_MAX : (UINT64_C(2) << fls_size) - 1);
+	if (addr_merge) {
+		unsigned int ffs = (unsigned int)__builtin_ctzll(addr_merge);
+
+		pgsizes &= ffs == 63 ? UINT64_MAX : (UINT64_C(2) << ffs) - 1;
+	}
+	assert_true(pgsizes != 0); /* Linux: BUG_ON */
+	idx = 63 - (unsigned int)__builtin_clzll(pgsizes);
+	pgsize = UINT64_C(1) << idx;
+	/* ~GENMASK(idx, 0) */
+	pgsizes = bitmap & ~(idx == 63 ? UINT64_MAX : (UINT64_C(2) << idx) - 1);
+	if (!pgsizes)
+		goto out_set_count;
+	pgsize_next = UINT64_C(1) << __builtin_ctzll(pgsizes);
+	if ((iova ^ paddr) & (pgsize_next - 1))
+		goto out_set_count;
+	offset = pgsize_next - (addr_merge & (pgsize_next - 1));
+	if (!__builtin_add_overflow(offset, pgsize_next, &offset_end) && offset_end <= size)
+		size = offset;
+out_set_count:
+	*count = size >> idx;
+	return pgsize;
+}
+
+/*
+ * iommu_pgsize's count when the small pages up to the next boundary plus
+ * one larger page fill @size exactly (offset + next == size): only the
+ * small pages up to the boundary, so the next call maps the large page.
+ * Checked against the arithmetic above, not against phyr_iommu_pgsize.
+ * Kills: `offset + next < size` (513 small pages instead of 1).
+ */
+static void test_iommu_pgsize_count_at_exact_fit(void **state)
+{
+	const uint64_t bm = SZ_4K | SZ_2M | SZ_1G;
+	static const uint64_t starts[] = { 0x1ff000, 0x1fe000, 0x100000, 0x3ffff000, 0x40000000 };
+	static const uint64_t deltas[] = { 0, 0x1000, 0x200000 };
+	uint64_t count = 0, want = 0, pgsize;
+
+	(void)state;
+	/* 4K below a 2M boundary + one 2M page: exactly 1 small page */
+	assert_int_equal(linux_iommu_pgsize(bm, 0x1ff000, 0x4001ff000, 0x201000, &want), SZ_4K);
+	assert_int_equal(want, 1);
+	assert_int_equal(phyr_iommu_pgsize(bm, 0x1ff000, 0x4001ff000, 0x201000, &count), SZ_4K);
+	assert_int_equal(count, 1);
+	/* 2M below a 1G boundary + one 1G page: exactly 1 block of 2M */
+	assert_int_equal(phyr_iommu_pgsize(bm, 0x3fe00000, 0x3fe00000, SZ_1G + SZ_2M, &count), SZ_2M);
+	assert_int_equal(count, 1);
+	/* 4K short of the exact fit: all 512 small pages */
+	assert_int_equal(phyr_iommu_pgsize(bm, 0x1ff000, 0x1ff000, 0x200000, &count), SZ_4K);
+	assert_int_equal(count, 0x200);
+	/* the neighbourhood of the exact fit, for each start */
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		uint64_t off = SZ_2M - (starts[i] & (SZ_2M - 1));
+
+		for (size_t j = 0; j < sizeof(deltas) / sizeof(deltas[0]); j++) {
+			for (int sign = -1; sign <= 1; sign++) {
+				uint64_t size = off + SZ_2M + (uint64_t)sign * deltas[j];
+
+				pgsize = linux_iommu_pgsize(bm, starts[i], starts[i], size, &want);
+				assert_int_equal(phyr_iommu_pgsize(bm, starts[i], starts[i], size, &count),
+						 pgsize);
+				assert_int_equal(count, want);
+			}
+		}
+	}
+}
+
+/*
+ * __iommu_unmap stops at the first hole: [0, 4K) and [8K, 12K) mapped,
+ * an unmap of [0, 12K) returns 4K and leaves [8K, 12K) mapped.
+ * Kills: stepping over the hole (12K returned, the second page gone).
+ */
+static void test_iommu_unmap_stops_at_first_hole(void **state)
+{
+	struct phyr_iommu_domain *d = new_dom(PHYR_IOMMU_DOMAIN_DMA);
+	struct phyr_iommu_stats st;
+
+	(void)state;
+	assert_int_equal(phyr_iommu_map(d, 0, 0x10000000, SZ_4K, RW), 0);
+	assert_int_equal(phyr_iommu_map(d, 2 * SZ_4K, 0x10002000, SZ_4K, RW), 0);
+	assert_int_equal(phyr_iommu_unmap(d, 0, 3 * SZ_4K), SZ_4K);
+	assert_int_equal(phyr_iommu_iova_to_phys(d, 0), 0);
+	assert_int_equal(phyr_iommu_iova_to_phys(d, 2 * SZ_4K), 0x10002000);
+	phyr_iommu_get_stats(d, &st);
+	assert_int_equal(st.nbytes_unmapped, SZ_4K);
+	/* a hole first: nothing at all */
+	assert_int_equal(phyr_iommu_unmap(d, SZ_4K, 2 * SZ_4K), 0);
+	assert_int_equal(phyr_iommu_iova_to_phys(d, 2 * SZ_4K), 0x10002000);
+	assert_int_equal(phyr_iommu_unmap(d, 2 * SZ_4K, SZ_4K), SZ_4K);
+	phyr_iommu_domain_destroy(d);
+}
+
 /* Spec B19: the unmap edge cases. */
 static void test_iommu_unmap_b19(void **state)
 {
@@ -868,6 +975,8 @@ int main(void)
 		cmocka_unit_test(test_iommu_lpae_pte_bits),
 		cmocka_unit_test(test_iommu_pgsize_b18),
 		cmocka_unit_test(test_iommu_unmap_b19),
+		cmocka_unit_test(test_iommu_pgsize_count_at_exact_fit),
+		cmocka_unit_test(test_iommu_unmap_stops_at_first_hole),
 		cmocka_unit_test(test_iommu_map_errors_and_rollback),
 		cmocka_unit_test(test_iommu_failed_pgtable_state),
 		cmocka_unit_test(test_iommu_gather_rules),

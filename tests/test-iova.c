@@ -303,6 +303,223 @@ static void test_iova_cpu_offline_flushes(void **state)
 	phyr_iova_domain_destroy(d);
 }
 
+/* A domain of @ncpus CPUs with magazines of @mag_size pfns. */
+static struct phyr_iova_domain *mkdom_mag(void **state, unsigned int ncpus, unsigned int mag_size,
+					  bool threaded)
+{
+	struct phyr_iova_config cfg;
+	struct phyr_iova_domain *d = NULL;
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = policy_of(state);
+	cfg.ncpus = ncpus;
+	cfg.mag_size = mag_size;
+	cfg.threaded = threaded;
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), 0);
+	return d;
+}
+
+/* CPU 0 takes pfns 0xFFFFF..0xFFFF6 and frees them: 3 full magazines in the depot. */
+static void fill_depot(struct phyr_iova_domain *d)
+{
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - (uint64_t)i);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(phyr_iova_free_fast(d, 0xFFFFF - (uint64_t)i, 1, 0), 0);
+}
+
+/*
+ * iova_depot_work_func trims while depot_size > num_online_cpus(): with
+ * CPU 1 of 2 offline the bound is 1, so a depot of 3 loses 2 magazines.
+ * Kills: cpu_offline not lowering the online count (or the trim using
+ * the configured CPU count): one trim only.
+ */
+static void test_iova_depot_trim_uses_online_cpus(void **state)
+{
+	struct phyr_iova_domain *d = mkdom_mag(state, 2, 2, false);
+	struct phyr_iova_stats st;
+	uint64_t nodes, depot;
+
+	fill_depot(d);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pushes, 3);
+	assert_int_equal(st.nmagazines, 2 * 6 * 2 + 3);
+	assert_int_equal(phyr_iova_cpu_offline(d, 1), 0);
+	for (int i = 0; i < 4; i++)
+		phyr_iova_tick(d);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_trims, 2);
+	assert_int_equal(st.nmagazines, 2 * 6 * 2 + 1);
+	phyr_iova_usage(d, &nodes, NULL);
+	assert_int_equal(nodes, 6);
+	phyr_iova_cache_memory(d, NULL, &depot);
+	assert_int_equal(depot, 1 * (8 + 2 * 8)); /* one magazine of 2 pfns */
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * __iova_rcache_get: when loaded and prev are empty, the empty loaded
+ * magazine is freed and the depot's top one takes its place.
+ * Kills: dropping that free (the magazine leaks; only ASan saw it).
+ */
+static void test_iova_depot_pop_frees_magazine(void **state)
+{
+	struct phyr_iova_domain *d = mkdom_mag(state, 1, 2, false);
+	struct phyr_iova_stats st;
+
+	fill_depot(d);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nmagazines, 1 * 6 * 2 + 3);
+	/* loaded {8, 9}, then prev {0, 1} */
+	for (int i = 0; i < 4; i++)
+		(void)fast_ok(d, 1, LIM32, 0);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pops, 0);
+	assert_int_equal(st.nmagazines, 1 * 6 * 2 + 3);
+	/* both empty: pop the newest depot magazine (frees 6, 7) */
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF - 7);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pops, 1);
+	assert_int_equal(st.nmagazines, 1 * 6 * 2 + 2);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * __cached_rbnode_delete_update moves cached32_node only for a freed node
+ * with pfn_hi < dma_32bit_pfn (or the hint itself). A node ending exactly
+ * on pfn 0x100000, the first pfn at 4 GiB, leaves the hint where it was,
+ * so the next 32-bit search still starts below the hint node.
+ * Kills: `pfn_hi <= dma_32bit_pfn` (the hint jumps above the freed node
+ * and the next allocation takes 0xFFFFF).
+ */
+static void test_iova_cached32_kept_for_node_ending_at_4g(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	uint64_t lo, hi;
+
+	assert_int_equal(phyr_iova_reserve(d, 0xFFFF8, 0x100000, &lo, &hi), 0);
+	assert_int_equal(lo, 0xFFFF8);
+	assert_int_equal(hi, 0x100000);
+	/* the 32-bit hint becomes this node */
+	assert_int_equal(alloc_ok(d, 1, LIM32, true), 0xFFFF7);
+	assert_int_equal(phyr_iova_free(d, 0xFFFF8, &lo, &hi), 0);
+	assert_int_equal(hi, 0x100000);
+	assert_int_equal(alloc_ok(d, 1, LIM32, true), 0xFFFF6);
+	assert_int_equal(phyr_iova_check(d), 0);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * alloc_iova_fast's flush_rcache: with the flag clear a tree failure is
+ * final; with it set every cached range goes back to the tree and the
+ * tree is tried once more. Two single pages are the only free space,
+ * both cached; a 2-page request needs the flush.
+ * Kills: ignoring the flag (flushing always, or never).
+ */
+static void test_iova_fast_flush_flag(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	struct phyr_iova_stats st;
+	uint64_t pfn = 0, nodes;
+
+	assert_int_equal(phyr_iova_reserve(d, 1, 0xFFFFD, NULL, NULL), 0);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF);
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFE);
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFFF, 1, 0), 0);
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFFE, 1, 0), 0);
+	assert_int_equal(phyr_iova_alloc_fast(d, 2, LIM32, 0, false, &pfn), -ENOSPC);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nflush_retries, 0);
+	phyr_iova_usage(d, &nodes, NULL);
+	assert_int_equal(nodes, 3); /* reserved + the two cached pages */
+	assert_int_equal(phyr_iova_alloc_fast(d, 2, LIM32, 0, true, &pfn), 0);
+	assert_int_equal(pfn, 0xFFFFE);
+	assert_range(d, 0xFFFFF, 0xFFFFE, 0xFFFFF);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nflush_retries, 1);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * Every lock a threaded domain takes is released on every path: after
+ * each call, no lock is held. Covers the tree calls, the range cache's
+ * hit, miss (empty depot), depot push and pop, flush-and-retry, the trim
+ * tick, CPU hotplug and the introspection calls.
+ * Kills: a missing unlock on any of these paths (e.g. the depot lock on
+ * the empty-depot return of __iova_rcache_get), which otherwise only
+ * hangs the threaded stress test.
+ */
+static void test_iova_locks_released_on_every_path(void **state)
+{
+	struct phyr_iova_domain *d = mkdom_mag(state, 2, 2, true);
+	struct phyr_iova_stats st;
+	uint64_t pfn = 0, lo, hi, held[6];
+
+#define NOLOCK() assert_int_equal(iova_nlocks_held(d), 0)
+	NOLOCK();
+	/* first alloc_fast: loaded, prev and depot empty -> tree */
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF);
+	NOLOCK();
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFFF, 1, 0), 0);
+	NOLOCK();
+	assert_int_equal(fast_ok(d, 1, LIM32, 0), 0xFFFFF); /* hit */
+	NOLOCK();
+	assert_int_equal(phyr_iova_free_fast(d, 0xFFFFF, 1, 0), 0);
+	NOLOCK();
+	for (int i = 1; i < 10; i++)
+		(void)fast_ok(d, 1, LIM32, 0);
+	NOLOCK();
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(phyr_iova_free_fast(d, 0xFFFFF - (uint64_t)i, 1, 0), 0);
+		NOLOCK(); /* including the depot pushes */
+	}
+	for (int i = 0; i < 6; i++) {
+		held[i] = fast_ok(d, 1, LIM32, 0);
+		NOLOCK(); /* including a depot pop */
+	}
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(phyr_iova_free_fast(d, held[i], 1, 0), 0);
+	NOLOCK();
+	phyr_iova_tick(d);
+	NOLOCK();
+	phyr_iova_tick(d);
+	NOLOCK();
+	/* a size only a flush can satisfy: everything below is reserved */
+	assert_int_equal(phyr_iova_reserve(d, 1, 0xFFFEF, &lo, &hi), 0);
+	NOLOCK();
+	assert_int_equal(phyr_iova_alloc_fast(d, 16, LIM32, 1, false, &pfn), -ENOSPC);
+	NOLOCK();
+	assert_int_equal(phyr_iova_alloc_fast(d, 16, LIM32, 1, true, &pfn), 0);
+	NOLOCK();
+	assert_int_equal(pfn, 0xFFFF0);
+	assert_int_equal(phyr_iova_free(d, 0xFFFF0, &lo, &hi), 0);
+	NOLOCK();
+	assert_int_equal(phyr_iova_free(d, 0xFFFF0, &lo, &hi), -ENOENT);
+	NOLOCK();
+	assert_int_equal(phyr_iova_alloc(d, 4, LIM32, true, &pfn), 0);
+	NOLOCK();
+	assert_int_equal(phyr_iova_alloc(d, 32, LIM32, true, &pfn), -ENOSPC);
+	NOLOCK();
+	assert_int_equal(phyr_iova_find(d, pfn, &lo, &hi), 0);
+	NOLOCK();
+	assert_int_equal(phyr_iova_alloc_fast(d, 1, LIM32, 5, true, &pfn), -EINVAL);
+	NOLOCK();
+	assert_int_equal(phyr_iova_cpu_offline(d, 1), 0);
+	NOLOCK();
+	assert_int_equal(phyr_iova_cpu_online(d, 1), 0);
+	NOLOCK();
+	phyr_iova_flush_rcaches(d);
+	NOLOCK();
+	phyr_iova_get_stats(d, &st);
+	NOLOCK();
+	phyr_iova_usage(d, NULL, NULL);
+	NOLOCK();
+	assert_int_equal(phyr_iova_check(d), 0);
+	NOLOCK();
+#undef NOLOCK
+	phyr_iova_domain_destroy(d);
+}
+
 static void test_iova_bad_arguments(void **state)
 {
 	struct phyr_iova_domain *d = NULL;
@@ -595,6 +812,11 @@ int main(void)
 		BOTH(test_iova_reserve_merge_extend),
 		BOTH(test_iova_depot_and_tick),
 		BOTH(test_iova_cpu_offline_flushes),
+		BOTH(test_iova_depot_trim_uses_online_cpus),
+		BOTH(test_iova_depot_pop_frees_magazine),
+		BOTH(test_iova_cached32_kept_for_node_ending_at_4g),
+		BOTH(test_iova_fast_flush_flag),
+		BOTH(test_iova_locks_released_on_every_path),
 		ALL3(test_iova_bad_arguments),
 		ALL3(test_iova_oom_alloc),
 		ALL3(test_iova_oom_alloc_fast),

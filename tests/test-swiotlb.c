@@ -423,6 +423,76 @@ static void test_swiotlb_device_boundary(void **state)
 	phyr_swiotlb_destroy(p);
 }
 
+/*
+ * iommu_is_span_boundary: a run may END exactly on the device's segment
+ * boundary ((index + nr) & (size - 1) == 0 is not a crossing). With a
+ * 0x1fff mask (4 slots), two page-aligned slots after two used ones take
+ * slots 2-3, which end on the boundary.
+ * Kills: `offset + nr >= boundary_size` (the run moves to slot 4).
+ */
+static void test_swiotlb_run_ending_on_device_boundary(void **state)
+{
+	struct phyr_swiotlb *p = pool_new(128, 1);
+	struct phyr_swiotlb_dev dev = { .seg_boundary_mask = 0x1fff };
+	uint64_t tlb = 0;
+
+	(void)state;
+	assert_int_equal(map(p, 0, 0x1000, 2048, 0, 0), SLOT(0));
+	assert_int_equal(map(p, 0, 0x1000, 2048, 0, 0), SLOT(1));
+	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x3000, 4096, 0,
+						     PHYR_SWIOTLB_TO_DEVICE, 0, &tlb), 0);
+	assert_int_equal(tlb, SLOT(2));
+	assert_int_equal(cursor_of(p, 0), 4);
+	phyr_swiotlb_destroy(p);
+}
+
+/*
+ * Slot free counts at the edges, exact: a run found after free slots
+ * renumbers them down to the segment start (slot 0 included); a run
+ * released that ends on a segment end does not merge with the free slots
+ * of the next segment, in the middle of the pool or at its very end.
+ * Kills: `first + nslots <= seg_end` in the release (slot 127 would read
+ * 129 from slot 128's count; at the pool end it reads past the array),
+ * and a renumbering loop that stops one slot early (slot 0 keeps 128).
+ */
+static void test_swiotlb_slot_counts_at_segment_edges(void **state)
+{
+	struct phyr_swiotlb *p = pool_new(256, 1);
+
+	(void)state;
+	assert_int_equal(map(p, 0, 0x1000, 4096, 0, 0), SLOT(0));
+	unmap(p, SLOT(0), 4096, 0);
+	assert_int_equal(list_of(p, 0), 128);
+	assert_int_equal(list_of(p, 1), 127);
+	assert_int_equal(cursor_of(p, 0), 2);
+	/* found at the cursor (2): slots 1 and 0 now end at it */
+	assert_int_equal(map(p, 0, 0x1000, 2048, 0, 0), SLOT(2));
+	assert_int_equal(list_of(p, 0), 2);
+	assert_int_equal(list_of(p, 1), 1);
+	assert_int_equal(list_of(p, 2), 0);
+	assert_int_equal(list_of(p, 3), 125);
+	/* slots 3..127, ending on the segment end; segment 1 is all free */
+	assert_int_equal(map(p, 0, 0x1000, 125 * 2048, 0, 0x7ff), SLOT(3));
+	assert_int_equal(list_of(p, 128), 128);
+	unmap(p, SLOT(3), 125 * 2048, 0x7ff);
+	assert_int_equal(list_of(p, 127), 1);
+	assert_int_equal(list_of(p, 3), 125);
+	assert_int_equal(list_of(p, 1), 1); /* slot 2 still used */
+	assert_int_equal(list_of(p, 128), 128);
+	/* the last segment of the pool, released whole */
+	assert_int_equal(cursor_of(p, 0), 128);
+	assert_int_equal(map(p, 0, 0x1000, 128 * 2048, 0, 0), SLOT(128));
+	assert_int_equal(list_of(p, 255), 0);
+	unmap(p, SLOT(128), 128 * 2048, 0);
+	assert_int_equal(list_of(p, 255), 1);
+	assert_int_equal(list_of(p, 128), 128);
+	assert_int_equal(list_of(p, 127), 1);
+	unmap(p, SLOT(2), 2048, 0);
+	assert_int_equal(list_of(p, 0), 128);
+	assert_int_equal(phyr_swiotlb_used(p), 0);
+	phyr_swiotlb_destroy(p);
+}
+
 /* Simulated memory for the bounce tests: 1 MiB at 0 and the 512 KiB pool. */
 struct mem {
 	unsigned char low[1 << 20];
@@ -683,6 +753,8 @@ int main(void)
 		cmocka_unit_test(test_swiotlb_cursor_wrap),
 		cmocka_unit_test(test_swiotlb_release_merging),
 		cmocka_unit_test(test_swiotlb_device_boundary),
+		cmocka_unit_test(test_swiotlb_run_ending_on_device_boundary),
+		cmocka_unit_test(test_swiotlb_slot_counts_at_segment_edges),
 		cmocka_unit_test(test_swiotlb_bounce_map_unmap),
 		cmocka_unit_test(test_swiotlb_bounce_sync_rules),
 		cmocka_unit_test(test_swiotlb_bounce_error_releases),

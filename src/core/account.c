@@ -11,40 +11,43 @@
 #include "phyr/account.h"
 
 #include "alloc.h"
+#include "heap-size.h"
 #include "phyr/list.h"
 
 #define KMALLOC_MAX (UINT64_C(4) << 20)
 #define SG_SEG_PAGES UINT64_C(0xFFFFF) /* UINT_MAX rounded down to pages */
 
-static struct phyr_account_backend backend;
-static bool have_backend;
-
 void phyr_account_set_backend(const struct phyr_account_backend *b)
 {
-	if (b && b->size_class) {
-		backend = *b;
-		have_backend = true;
-	} else {
-		have_backend = false;
+	struct heap_size_oracle o;
+
+	if (!b) {
+		heap_size_set_oracle(NULL);
+		return;
 	}
+	o.name = b->name;
+	o.size_class = b->size_class;
+	o.ctx = b->ctx;
+	heap_size_set_oracle(&o);
 }
 
 bool phyr_account_get_backend(struct phyr_account_backend *out)
 {
-	if (!have_backend)
+	struct heap_size_oracle o;
+
+	if (!heap_size_get_oracle(&o))
 		return false;
-	if (out)
-		*out = backend;
+	if (out) {
+		out->name = o.name;
+		out->size_class = o.size_class;
+		out->ctx = o.ctx;
+	}
 	return true;
 }
 
 uint64_t phyr_account_heap_size(uint64_t size)
 {
-	if (size == 0)
-		return 0;
-	if (!have_backend || size > SIZE_MAX)
-		return size;
-	return backend.size_class(backend.ctx, (size_t)size);
+	return heap_size_roundup(size);
 }
 
 static const uint32_t kmalloc_classes[] = {
@@ -108,7 +111,7 @@ int phyr_account_array(uint64_t n, uint32_t entry_size, struct phyr_mem_cost *ou
 	out->nblocks = 1;
 	out->nbytes = n * entry_size;
 	out->nkernel_bytes = phyr_account_kvmalloc_size(out->nbytes);
-	out->nheap_bytes = phyr_account_heap_size(out->nbytes);
+	out->nheap_bytes = heap_size_roundup(out->nbytes);
 	return 0;
 }
 
@@ -133,8 +136,8 @@ int phyr_account_sg_table(uint64_t nents, uint32_t entry_size, struct phyr_mem_c
 	out->nbytes = out->nslots * entry_size;
 	out->nkernel_bytes = full * PHYR_PAGE_SIZE +
 			     (rem == max ? PHYR_PAGE_SIZE : phyr_account_kmalloc_size(rem * entry_size));
-	out->nheap_bytes = full * phyr_account_heap_size(max * entry_size) +
-			   phyr_account_heap_size(rem * entry_size);
+	out->nheap_bytes = full * heap_size_roundup(max * entry_size) +
+			   heap_size_roundup(rem * entry_size);
 	return 0;
 }
 

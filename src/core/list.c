@@ -14,8 +14,8 @@
 #include "phyr/list.h"
 
 #include "alloc.h"
+#include "heap-size.h"
 #include "list-internal.h"
-#include "phyr/account.h"
 
 struct phyr_list {
 	const struct phyr_allocator *a;
@@ -493,8 +493,8 @@ uint64_t phyr_list_heap_bytes(const struct phyr_list *l)
 	if (!l)
 		return 0;
 	if (!l->codec)
-		return l->cap ? phyr_account_heap_size(l->cap * sizeof(struct phyr)) : 0;
-	return l->nalloc * phyr_account_heap_size(l->chunk_size);
+		return l->cap ? heap_size_roundup(l->cap * sizeof(struct phyr)) : 0;
+	return l->nalloc * heap_size_roundup(l->chunk_size);
 }
 
 unsigned phyr_list_entry_size(enum phyr_list_encoding enc, uint64_t addr, uint64_t len)

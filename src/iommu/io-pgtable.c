@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "io-pgtable.h"
+#include "iotlb.h"
 
 #define PTE_LVL_SHIFT(pt, l) ((unsigned)((4 - (l)) * (int)(pt)->bpl + 3))
 
@@ -355,7 +356,7 @@ static uint64_t radix_unmap_pages(struct phyr_io_pgtable *pt, uint64_t iova, uin
 				if (pt->tlb && pt->tlb->add_page)
 					pt->tlb->add_page(pt->tlb_cookie, g, iova, bs);
 				else /* a standalone table: no IOTLB to sync */
-					phyr_iommu_iotlb_gather_add_page(NULL, g, iova, bs);
+					iommu_iotlb_gather_add_page(g, iova, bs, NULL, NULL);
 				if (i > 1 && iova + (uint64_t)i * bs - 1 > g->end)
 					g->end = iova + (uint64_t)i * bs - 1;
 			}
@@ -700,15 +701,6 @@ PHYR_EXPORT int phyr_io_pgtable_dump(struct phyr_io_pgtable *pt, FILE *f)
 	if (!pt || !f)
 		return -EINVAL;
 	return pt->ops->dump(pt, f);
-}
-
-PHYR_EXPORT void phyr_iommu_iotlb_gather_init(struct phyr_iommu_iotlb_gather *g)
-{
-	g->start = UINT64_MAX;
-	g->end = 0;
-	g->pgsize = 0;
-	g->nfreed = 0;
-	g->queued = false;
 }
 
 uint64_t pgtable_leaf_oa(const struct phyr_io_pgtable *pt, uint64_t pte)

@@ -10,7 +10,7 @@
  * empty bitmap -ENODEV, min-page alignment of iova|paddr|size -EINVAL, one
  * map_pages call per chunk, rollback with iommu_unmap of what was mapped),
  * __iommu_unmap (alignment failure returns 0, stops at the first 0), the
- * iotlb gather helpers of iommu.h (sync on a page-size change or a
+ * iotlb gather helpers (iotlb.h: sync on a page-size change or a
  * disjoint range), iommu_map_sg (runs of physically contiguous entries),
  * and the flush-queue rules of dma-iommu.c (per-CPU rings of 256 slots,
  * 255 usable; an entry is released once a full flush that started after it
@@ -102,24 +102,17 @@ PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 	phyr_iommu_iotlb_gather_init(g);
 }
 
+/* iommu_iotlb_sync() as the gather's sync callback. */
+static void dom_gather_sync(void *cookie, struct phyr_iommu_iotlb_gather *g)
+{
+	phyr_iommu_iotlb_sync(cookie, g);
+}
+
 PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 						  struct phyr_iommu_iotlb_gather *g,
 						  uint64_t iova, uint64_t size)
 {
-	uint64_t end = iova + size - 1;
-	bool disjoint = g->end != 0 && (end + 1 < g->start || iova > g->end + 1);
-
-	if ((g->pgsize && g->pgsize != size) || disjoint) {
-		uint64_t nfreed = g->nfreed;
-
-		phyr_iommu_iotlb_sync(d, g);
-		g->nfreed = nfreed;
-	}
-	g->pgsize = size;
-	if (iova < g->start)
-		g->start = iova;
-	if (end > g->end)
-		g->end = end;
+	iommu_iotlb_gather_add_page(g, iova, size, dom_gather_sync, d);
 }
 
 static void dom_add_page(void *cookie, struct phyr_iommu_iotlb_gather *g, uint64_t iova,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* IOTLB model (see iotlb.h). */
+/* IOTLB model and the IOTLB gather (see iotlb.h). */
 #include <string.h>
 
 #include "alloc.h"
@@ -111,4 +111,13 @@ void iotlb_mark_stale(struct iotlb *t, uint64_t start, uint64_t last)
 	for (unsigned i = 0; i < t->nentries; i++)
 		if (t->e[i].key && overlaps(&t->e[i], start, last))
 			t->e[i].stale = true;
+}
+
+PHYR_EXPORT void phyr_iommu_iotlb_gather_init(struct phyr_iommu_iotlb_gather *g)
+{
+	g->start = UINT64_MAX;
+	g->end = 0;
+	g->pgsize = 0;
+	g->nfreed = 0;
+	g->queued = false;
 }

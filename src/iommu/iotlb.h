@@ -10,6 +10,11 @@
  * (the DMA-FQ window); lookups still hit it, as real hardware would.
  * Not a Linux model: the IOTLB is hardware. Room is left for a device-side
  * ATC as a second instance.
+ *
+ * Beside it, the IOTLB gather (struct phyr_iommu_iotlb_gather), a value
+ * type both the IOMMU core and the page tables fill: Linux's inline
+ * helpers of include/linux/iommu.h (v6.17), with the sync as a callback so
+ * that a table without an IOMMU domain can gather too.
  */
 #ifndef PHYR_SRC_IOTLB_H
 #define PHYR_SRC_IOTLB_H
@@ -18,6 +23,7 @@
 #include <stdint.h>
 
 #include "phyr/common.h"
+#include "phyr/iommu.h"
 
 struct iotlb_entry {
 	uint64_t key;     /* (iova >> shift) << 8 | shift << 1 | 1; 0 = invalid */
@@ -51,6 +57,53 @@ unsigned iotlb_invalidate_range(struct iotlb *t, uint64_t start, uint64_t last);
 unsigned iotlb_invalidate_all(struct iotlb *t);
 /* Marks entries overlapping [start, last] stale. */
 void iotlb_mark_stale(struct iotlb *t, uint64_t start, uint64_t last);
+
+/* Linux's iommu_iotlb_gather_is_disjoint(): [@iova, +@size) neither
+ * overlaps nor touches the gathered range (an empty gather is never). */
+static inline bool iommu_iotlb_gather_is_disjoint(const struct phyr_iommu_iotlb_gather *g,
+						  uint64_t iova, uint64_t size)
+{
+	uint64_t end = iova + size - 1;
+
+	return g->end != 0 && (end + 1 < g->start || iova > g->end + 1);
+}
+
+/* Linux's iommu_iotlb_gather_add_range(): widen the gathered range. */
+static inline void iommu_iotlb_gather_add_range(struct phyr_iommu_iotlb_gather *g, uint64_t iova,
+						uint64_t size)
+{
+	uint64_t end = iova + size - 1;
+
+	if (iova < g->start)
+		g->start = iova;
+	if (end > g->end)
+		g->end = end;
+}
+
+/*
+ * Linux's iommu_iotlb_gather_add_page(): a page of another size, or one
+ * disjoint from the gathered range, syncs the gather first (@sync(@ctx,
+ * @g), which must leave @g initialised; NULL: no IOTLB, the gather just
+ * starts over). The count of freed tables survives the sync.
+ */
+static inline void iommu_iotlb_gather_add_page(struct phyr_iommu_iotlb_gather *g, uint64_t iova,
+					       uint64_t size,
+					       void (*sync)(void *ctx,
+							    struct phyr_iommu_iotlb_gather *g),
+					       void *ctx)
+{
+	if ((g->pgsize && g->pgsize != size) || iommu_iotlb_gather_is_disjoint(g, iova, size)) {
+		uint64_t nfreed = g->nfreed;
+
+		if (sync)
+			sync(ctx, g);
+		else
+			phyr_iommu_iotlb_gather_init(g);
+		g->nfreed = nfreed;
+	}
+	g->pgsize = size;
+	iommu_iotlb_gather_add_range(g, iova, size);
+}
 
 /* Finds the entry translating @iova (probing each page size), or NULL. */
 static inline uint64_t key_of(uint64_t tag, unsigned shift)

@@ -8,7 +8,6 @@
  */
 #define TREE_AUGMENTED 1
 #include "iova-tree.h"
-#include "iova.h"
 
 static const struct phyr_iova_policy_ops aug_ops = {
 	.name = "augmented",

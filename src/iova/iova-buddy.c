@@ -27,7 +27,8 @@
 #include <stdint.h>
 
 #include "alloc.h"
-#include "iova.h"
+#include "log2.h"
+#include "phyr/iova.h"
 
 #include <bsd/sys/tree.h>
 
@@ -275,7 +276,7 @@ static void buddy_finish(void *priv)
 static int buddy_alloc(void *priv, uint64_t size, uint64_t limit_pfn, bool aligned, uint64_t *pfn)
 {
 	struct buddy *b = priv;
-	unsigned int o = iova_order_base_2(size), j;
+	unsigned int o = order_base_2(size), j;
 	uint64_t need, end, visited = 0, t;
 	struct bnode *blk = NULL;
 

@@ -6,7 +6,6 @@
  */
 #define TREE_AUGMENTED 0
 #include "iova-tree.h"
-#include "iova.h"
 
 static const struct phyr_iova_policy_ops linux_ops = {
 	.name = "linux",

@@ -34,6 +34,7 @@
 
 #include "alloc.h"
 #include "iova.h"
+#include "log2.h"
 
 /* Spinlocks, as Linux has: held for short, bounded work. */
 typedef struct {
@@ -150,24 +151,6 @@ static inline void dom_unlock(const struct phyr_iova_domain *d, iova_lock_t *m)
 {
 	if (d->threaded)
 		spin_unlock(m);
-}
-
-/* ---- policies ---- */
-
-const struct phyr_iova_policy_ops *phyr_iova_policy_find(const char *name)
-{
-	const struct phyr_iova_policy_ops *all[] = {
-		phyr_iova_policy_linux(),
-		phyr_iova_policy_augmented(),
-		phyr_iova_policy_buddy(),
-	};
-
-	if (!name)
-		return NULL;
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i] && strcmp(all[i]->name, name) == 0)
-			return all[i];
-	return NULL;
 }
 
 /* ---- magazines ---- */
@@ -583,7 +566,7 @@ static __attribute__((noinline)) int alloc_fast_slow(struct phyr_iova_domain *d,
 						     uint64_t limit_pfn, struct iova_cpu *c,
 						     unsigned int flags, uint64_t *pfn)
 {
-	unsigned int k = iova_order_base_2(size);
+	unsigned int k = order_base_2(size);
 	bool flush = flags & FAST_FLUSH, tried = flags & FAST_TRIED;
 	int ret;
 
@@ -614,7 +597,7 @@ static __attribute__((noinline)) int alloc_fast_locked(struct phyr_iova_domain *
 						       uint64_t limit_pfn, struct iova_cpu *c,
 						       unsigned int flags, uint64_t *pfn)
 {
-	unsigned int k = iova_order_base_2(size);
+	unsigned int k = order_base_2(size);
 	struct iova_mag *m;
 	uint64_t n, p;
 
@@ -643,7 +626,7 @@ int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 	c = &d->cpus[cpu];
 	if (__builtin_expect(!c->online, 0))
 		return -EINVAL;
-	k = iova_order_base_2(size);
+	k = order_base_2(size);
 	if (size < d->round_below)
 		size = UINT64_C(1) << k;
 	/* Inline path of an unlocked domain: the top entry of the loaded
@@ -673,7 +656,7 @@ int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 static __attribute__((noinline)) int free_fast_slow(struct phyr_iova_domain *d, uint64_t pfn,
 						    uint64_t size, struct iova_cpu *c)
 {
-	unsigned int k = iova_order_base_2(size);
+	unsigned int k = order_base_2(size);
 	uint64_t lo, hi;
 
 	c->nfast_slow_frees++;
@@ -693,7 +676,7 @@ static __attribute__((noinline)) int free_fast_slow(struct phyr_iova_domain *d, 
 static __attribute__((noinline)) int free_fast_locked(struct phyr_iova_domain *d, uint64_t pfn,
 						      uint64_t size, struct iova_cpu *c)
 {
-	unsigned int k = iova_order_base_2(size);
+	unsigned int k = order_base_2(size);
 	struct iova_mag *m;
 
 	spin_lock(&c->lock[k]);
@@ -718,7 +701,7 @@ int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size,
 	c = &d->cpus[cpu];
 	if (__builtin_expect(!c->online, 0))
 		return -EINVAL;
-	k = iova_order_base_2(size);
+	k = order_base_2(size);
 	if (__builtin_expect(k < d->fast_classes, 1)) {
 		struct iova_mag *m = c->cls[k].loaded;
 		uint64_t n = m->size;
@@ -782,6 +765,23 @@ int phyr_iova_cpu_online(struct phyr_iova_domain *d, unsigned int cpu)
 }
 
 /* ---- introspection ---- */
+
+static unsigned int lock_held(iova_lock_t *l)
+{
+	return atomic_load_explicit(&l->v, memory_order_relaxed) != 0;
+}
+
+unsigned int iova_nlocks_held(struct phyr_iova_domain *d)
+{
+	unsigned int n = lock_held(&d->tree_lock);
+
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		n += lock_held(&d->rcaches[k].lock);
+		for (unsigned int cpu = 0; cpu < d->ncpus; cpu++)
+			n += lock_held(&d->cpus[cpu].lock[k]);
+	}
+	return n;
+}
 
 void phyr_iova_get_stats(struct phyr_iova_domain *d, struct phyr_iova_stats *st)
 {

@@ -58,7 +58,8 @@ void phyr_machine_destroy(struct phyr_machine *m)
 		return;
 	for (d = m->devs; d; d = dn) {
 		dn = d->next;
-		p2pdma_free(m, d);
+		if (m->p2pdma)
+			m->p2pdma->release(m, d);
 		alloc_free(m->a, d, sizeof(*d));
 	}
 	for (h = m->hosts; h; h = hn) {
@@ -397,7 +398,8 @@ int phyr_pci_dev_set_acs(struct phyr_pci_dev *dev, uint16_t acs_ctrl)
 	if (!dev || !dev->has_acs)
 		return -EINVAL;
 	dev->acs_ctrl = acs_ctrl;
-	p2pdma_flush_all_caches(dev->m);
+	if (dev->m->p2pdma)
+		dev->m->p2pdma->flush_caches(dev->m);
 	return 0;
 }
 

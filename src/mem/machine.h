@@ -5,9 +5,10 @@
 
 #include <pthread.h>
 
+#include "pci.h"
 #include "phyr/machine.h"
 
-#define PCI_NUM_BARS 6
+struct pci_p2pdma; /* provider state, p2pdma.h */
 
 struct mm_range {
 	uint64_t start;
@@ -15,26 +16,6 @@ struct mm_range {
 	enum phyr_mem_type type;
 	struct phyr_pci_dev *dev;     /* BAR and P2P ranges */
 	struct phyr_p2p_pgmap *pgmap; /* P2P ranges */
-};
-
-struct pci_bar {
-	bool set;
-	uint64_t cpu_start;
-	uint64_t len;
-	uint64_t bus_start;
-};
-
-/* One slot of the per-provider map-type cache (open addressing). */
-struct p2p_cache_slot {
-	uint32_t key; /* (domain << 16) | (bus << 8) | devfn */
-	uint8_t map;  /* enum phyr_p2pdma_map_type, 0 = empty */
-};
-
-/* Provider state (struct pci_p2pdma): exists once a resource was added. */
-struct pci_p2pdma {
-	struct p2p_cache_slot *cache;
-	size_t cache_cap;
-	size_t cache_used;
 };
 
 struct phyr_p2p_pgmap {
@@ -70,6 +51,18 @@ struct phyr_pci_dev {
 	struct phyr_pci_dev *next; /* machine's list, creation order */
 };
 
+/*
+ * What the machine asks of P2PDMA, installed by p2pdma.c with the first
+ * provider (Linux: the devm release action pci_p2pdma_add_resource adds),
+ * so that the machine does not call up into p2pdma.c.
+ * @release: pci_p2pdma_release(): free @dev's provider state, if any.
+ * @flush_caches: the topology changed (ACS): drop every cached map type.
+ */
+struct machine_p2pdma_ops {
+	void (*release)(struct phyr_machine *m, struct phyr_pci_dev *dev);
+	void (*flush_caches)(struct phyr_machine *m);
+};
+
 struct phyr_machine {
 	const struct phyr_allocator *a;
 	struct phyr_allocator a_copy;
@@ -87,6 +80,7 @@ struct phyr_machine {
 	struct phyr_p2p_pgmap *pgmaps;
 	bool has_p2p;            /* a P2P pagemap was ever added ... */
 	uint64_t p2p_lo, p2p_hi; /* ... and they all lie in [p2p_lo, p2p_hi] */
+	const struct machine_p2pdma_ops *p2pdma; /* NULL until a provider exists */
 	struct phyr_machine_stats st;
 	/* Guards the P2P map-type caches and st: mappers on several threads
 	 * look map types up concurrently. Topology and memory map are set up
@@ -98,9 +92,5 @@ struct phyr_machine {
 int machine_insert_range(struct phyr_machine *m, const struct mm_range *r);
 const struct mm_range *machine_find_range(const struct phyr_machine *m, uint64_t phys);
 bool machine_is_decrypted(const struct phyr_machine *m, uint64_t phys, uint64_t len);
-
-/* p2pdma.c */
-void p2pdma_free(struct phyr_machine *m, struct phyr_pci_dev *dev);
-void p2pdma_flush_all_caches(struct phyr_machine *m);
 
 #endif /* PHYR_SRC_MACHINE_H */

@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "machine.h"
+#include "p2pdma.h"
 
 static const struct {
 	uint16_t device;
@@ -48,7 +49,8 @@ const char *phyr_p2pdma_map_type_name(enum phyr_p2pdma_map_type t)
 	return "?";
 }
 
-void p2pdma_free(struct phyr_machine *m, struct phyr_pci_dev *dev)
+/* pci_p2pdma_release() */
+static void pci_p2pdma_release(struct phyr_machine *m, struct phyr_pci_dev *dev)
 {
 	if (!dev->p2pdma)
 		return;
@@ -57,7 +59,7 @@ void p2pdma_free(struct phyr_machine *m, struct phyr_pci_dev *dev)
 	dev->p2pdma = NULL;
 }
 
-void p2pdma_flush_all_caches(struct phyr_machine *m)
+static void p2pdma_flush_all_caches(struct phyr_machine *m)
 {
 	struct phyr_pci_dev *d;
 
@@ -70,6 +72,11 @@ void p2pdma_flush_all_caches(struct phyr_machine *m)
 	}
 	pthread_mutex_unlock(&m->lock);
 }
+
+static const struct machine_p2pdma_ops p2pdma_machine_ops = {
+	.release = pci_p2pdma_release,
+	.flush_caches = p2pdma_flush_all_caches,
+};
 
 /* map_types_idx(): (pci_domain_nr << 16) | pci_dev_id. */
 static uint32_t map_types_idx(const struct phyr_pci_dev *client)
@@ -359,6 +366,7 @@ int phyr_p2pdma_add_resource(struct phyr_pci_dev *provider, int bar, uint64_t si
 		if (!provider->p2pdma)
 			return -ENOMEM;
 		new_state = true;
+		m->p2pdma = &p2pdma_machine_ops;
 	}
 	g = alloc_zeroed(m->a, sizeof(*g));
 	if (!g)
@@ -380,7 +388,7 @@ int phyr_p2pdma_add_resource(struct phyr_pci_dev *provider, int bar, uint64_t si
 
 err_free_state:
 	if (new_state)
-		p2pdma_free(m, provider);
+		pci_p2pdma_release(m, provider);
 	return -ENOMEM;
 }
 
