@@ -281,7 +281,7 @@ struct phyr_iommu_stats {
 	uint64_t nmaps;          /**< iommu_map calls */
 	uint64_t nmap_errors;    /**< of which failed */
 	uint64_t nunmaps;        /**< iommu_unmap(_fast) calls */
-	uint64_t nbytes_mapped;  /**< bytes mapped by successful maps */
+	uint64_t nbytes_mapped;  /**< bytes the table installed for successful maps */
 	uint64_t nbytes_unmapped;/**< bytes unmapped */
 	uint64_t niotlb_syncs;   /**< iotlb_sync calls that invalidated */
 	uint64_t ninv_range;     /**< range invalidation commands */
@@ -344,6 +344,12 @@ PHYR_EXPORT uint64_t phyr_iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, ui
  * Returns 0; -EINVAL (not a paging domain, misaligned, bad prot);
  * -ENODEV (no page table); -ERANGE, -EEXIST, -ENOMEM from the table (what
  * was mapped by this call is unmapped again first).
+ * As in Linux, a size that runs past the end of the address space may
+ * return 0 having mapped only a prefix: the page count of the largest page
+ * size is truncated to an int by the table, and a negative one wraps the
+ * byte count to exactly what is left (iova 0x1000, size 2^64 - 0x1000 on
+ * ARM LPAE 4K maps [0x1000, 0x40000000) and returns 0). nbytes_mapped
+ * counts only the bytes installed.
  */
 PHYR_EXPORT int phyr_iommu_map(struct phyr_iommu_domain *d, uint64_t iova, uint64_t paddr,
 			       uint64_t size, int prot);

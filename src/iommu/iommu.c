@@ -403,7 +403,7 @@ PHYR_EXPORT uint64_t phyr_iommu_unmap(struct phyr_iommu_domain *d, uint64_t iova
 PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova,
 				      uint64_t paddr, uint64_t size, int prot)
 {
-	uint64_t orig_iova = iova, orig_paddr = paddr, orig_size = size, min;
+	uint64_t orig_iova = iova, orig_paddr = paddr, orig_size = size, min, installed = 0;
 	int ret = 0;
 
 	if (!d)
@@ -440,6 +440,13 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 			 */
 			ret = -EINVAL;
 		}
+		/*
+		 * The table installs min((int)count, room) entries in one call:
+		 * a count whose low 32 bits are negative as an int installs
+		 * none, and its negative "mapped" only moves the cursor.
+		 */
+		if ((int32_t)(uint32_t)count >= 0)
+			installed += mapped;
 		size -= mapped;
 		if (ret)
 			break;
@@ -449,7 +456,15 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 	if (ret) {
 		phyr_iommu_unmap(d, orig_iova, orig_size - size);
 	} else {
-		d->st.nbytes_mapped += orig_size;
+		/*
+		 * Linux's iommu_map_nosync (v6.17) returns 0 whenever the sizes
+		 * it subtracts reach 0, even when a wrapped "mapped" got them
+		 * there (iova 0x1000, size 2^64 - 0x1000 on a 4K LPAE table:
+		 * 0x3ffff000 bytes mapped, then 2^34 - 1 1 GiB pages truncated
+		 * to -1 cancel the rest). The return value is kept; the counter
+		 * holds the bytes the table really installed.
+		 */
+		d->st.nbytes_mapped += installed;
 		if (d->map_event)
 			d->map_event(d->map_event_ctx, orig_iova, orig_paddr, orig_size);
 	}
