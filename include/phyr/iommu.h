@@ -22,6 +22,18 @@
 #ifndef PHYR_IOMMU_H
 #define PHYR_IOMMU_H
 
+/*
+ * NULL objects: with a NULL domain or page table, every function returning
+ * int gives -EINVAL; unmap, unmap_fast, iova_to_phys, pgsize_bitmap and the
+ * page table's unmap_pages return 0; phyr_iommu_domain_type(NULL) is
+ * PHYR_IOMMU_DOMAIN_BLOCKED; phyr_iommu_domain_pgtable and phyr_iommu_faults
+ * return NULL; get_stats zeroes *@st; the geometry getters give 0 (start
+ * level 4 for a NULL table); the void maintenance calls (iotlb_sync,
+ * gather_add_page with a NULL gather, flush_iotlb_all, iotlb_invalidate,
+ * fq_flush, advance) and destroy do nothing. A NULL gather or cost structure
+ * makes phyr_iommu_iotlb_gather_init and phyr_iommu_costs_default no-ops.
+ */
+
 #include <stdio.h>
 
 #include <phyr/common.h>
@@ -156,7 +168,7 @@ PHYR_EXPORT uint64_t phyr_io_pgtable_iova_to_phys(struct phyr_io_pgtable *pt, ui
 /**
  * phyr_io_pgtable_leaf() - the leaf descriptor that translates @iova.
  * @pte, @level: out (absolute level, 3 = smallest page). Either may be NULL.
- * Returns 0, or -ENOENT when the walk meets an empty entry.
+ * Returns 0, -ENOENT when the walk meets an empty entry, -EINVAL for a NULL @pt.
  */
 PHYR_EXPORT int phyr_io_pgtable_leaf(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t *pte,
 				     int *level);

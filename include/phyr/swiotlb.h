@@ -31,6 +31,13 @@
 #ifndef PHYR_SWIOTLB_H
 #define PHYR_SWIOTLB_H
 
+/*
+ * NULL objects: with a NULL pool, every function returning int gives
+ * -EINVAL; phyr_swiotlb_contains returns false and phyr_swiotlb_used 0;
+ * get_info and get_stats zero their outputs; set_memory, reset_stats and
+ * destroy do nothing.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus

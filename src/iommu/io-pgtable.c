@@ -668,7 +668,7 @@ PHYR_EXPORT int phyr_io_pgtable_leaf(struct phyr_io_pgtable *pt, uint64_t iova, 
 	int ret;
 
 	if (!pt)
-		return -ENOENT;
+		return -EINVAL;
 	ret = pt->ops->leaf(pt, iova, &p, &l, NULL);
 	if (ret)
 		return ret;
@@ -704,6 +704,8 @@ PHYR_EXPORT int phyr_io_pgtable_dump(struct phyr_io_pgtable *pt, FILE *f)
 
 PHYR_EXPORT void phyr_iommu_iotlb_gather_init(struct phyr_iommu_iotlb_gather *g)
 {
+	if (!g)
+		return;
 	g->start = UINT64_MAX;
 	g->end = 0;
 	g->pgsize = 0;

@@ -64,6 +64,8 @@ struct phyr_iommu_domain {
 
 PHYR_EXPORT void phyr_iommu_costs_default(struct phyr_iommu_costs *c)
 {
+	if (!c)
+		return;
 	c->map_call = 63.0;
 	c->pte_write = 2.0;
 	c->table_alloc = 150.0;
@@ -93,6 +95,8 @@ static void dom_flush_walk(void *cookie, uint64_t iova, uint64_t size)
 PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 				       struct phyr_iommu_iotlb_gather *g)
 {
+	if (!g)
+		return;
 	/* As arm-smmu-v3: nothing gathered, nothing to invalidate. */
 	if (d && g->pgsize) {
 		d->st.niotlb_syncs++;
@@ -106,8 +110,11 @@ PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 						  uint64_t iova, uint64_t size)
 {
 	uint64_t end = iova + size - 1;
-	bool disjoint = g->end != 0 && (end + 1 < g->start || iova > g->end + 1);
+	bool disjoint;
 
+	if (!g)
+		return;
+	disjoint = g->end != 0 && (end + 1 < g->start || iova > g->end + 1);
 	if ((g->pgsize && g->pgsize != size) || disjoint) {
 		uint64_t nfreed = g->nfreed;
 
@@ -142,6 +149,8 @@ PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64
 
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d)
 {
+	if (!d)
+		return;
 	d->st.ninv_all++;
 	iotlb_invalidate_all(&d->tlb);
 }

@@ -176,6 +176,8 @@ void phyr_swiotlb_destroy(struct phyr_swiotlb *p)
 
 void phyr_swiotlb_set_memory(struct phyr_swiotlb *p, const struct phyr_swiotlb_memory *memory)
 {
+	if (!p)
+		return;
 	if (memory && memory->read && memory->write) {
 		p->memory = *memory;
 		p->has_memory = true;
@@ -595,6 +597,8 @@ uint64_t phyr_swiotlb_used(struct phyr_swiotlb *p)
 {
 	uint64_t used = 0;
 
+	if (!p)
+		return 0;
 	for (uint32_t i = 0; i < p->nareas; i++) {
 		pthread_mutex_lock(&p->areas[i].lock);
 		used += p->areas[i].used;
@@ -605,6 +609,12 @@ uint64_t phyr_swiotlb_used(struct phyr_swiotlb *p)
 
 void phyr_swiotlb_get_info(const struct phyr_swiotlb *p, struct phyr_swiotlb_info *info)
 {
+	if (!info)
+		return;
+	if (!p) {
+		memset(info, 0, sizeof(*info));
+		return;
+	}
 	info->start = p->start;
 	info->end = p->end;
 	info->nslabs = p->nslabs;
@@ -642,6 +652,12 @@ int phyr_swiotlb_get_area(struct phyr_swiotlb *p, uint32_t area, uint32_t *index
 
 void phyr_swiotlb_get_stats(const struct phyr_swiotlb *p, struct phyr_swiotlb_stats *st)
 {
+	if (!st)
+		return;
+	if (!p) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	st->nmaps = counter_get(&p->nmaps);
 	st->nmap_failures = counter_get(&p->nmap_failures);
 	st->nunmaps = counter_get(&p->nunmaps);
@@ -659,6 +675,8 @@ void phyr_swiotlb_get_stats(const struct phyr_swiotlb *p, struct phyr_swiotlb_st
 
 void phyr_swiotlb_reset_stats(struct phyr_swiotlb *p)
 {
+	if (!p)
+		return;
 	atomic_uint_least64_t *c[] = {
 		&p->nmaps, &p->nmap_failures, &p->nunmaps, &p->nsyncs_for_device,
 		&p->nsyncs_for_cpu, &p->nareas_searched, &p->nslots_checked,
