@@ -362,9 +362,11 @@ static void *mach_setup(const struct phyr_allocator *a)
 {
 	struct mach_ctx *c = calloc(1, sizeof(*c));
 	struct phyr_pci_dev_config dc = { .type = PHYR_PCI_ENDPOINT };
+	/* memory encryption on, so that decrypted ranges show in lookups */
+	struct phyr_machine_config mc = { .mem_encrypt_mask = UINT64_C(1) << 47 };
 
 	assert_non_null(c);
-	assert_int_equal(phyr_machine_create(NULL, a, &c->m), 0);
+	assert_int_equal(phyr_machine_create(&mc, a, &c->m), 0);
 	/* fill the memory map to its first capacity (8), so the next range grows it */
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(phyr_machine_add_ram(c->m, (uint64_t)i << 20, 0x10000), 0);
@@ -383,7 +385,7 @@ static void mach_teardown(void *ctx)
 }
 
 static const uint64_t mach_probes[] = {
-	0x0, 0x8000, 0x100000, 0x700000, 0x900000, 0x903000, 0x904000, 0x10000000,
+	0x0, 0x8000, 0x100000, 0x101000, 0x102000, 0x700000, 0x900000, 0x903000, 0x904000, 0x10000000,
 	UINT64_C(0xf0000000), UINT64_C(0xf0008000),
 };
 
@@ -410,6 +412,13 @@ static int op_add_ram(void *ctx)
 	struct mach_ctx *c = ctx;
 
 	return phyr_machine_add_ram(c->m, 0x900000, 0x4000);
+}
+
+static int op_set_decrypted(void *ctx)
+{
+	struct mach_ctx *c = ctx;
+
+	return phyr_machine_set_decrypted(c->m, 0x100000, 0x2000);
 }
 
 static int op_set_bar(void *ctx)
@@ -449,6 +458,7 @@ static void test_failnth_machine(void **state)
 {
 	const struct fcase cases[] = {
 		{ "machine_add_ram", mach_setup, op_add_ram, mach_snap, mach_teardown, 1, 0 },
+		{ "machine_set_decrypted", mach_setup, op_set_decrypted, mach_snap, mach_teardown, 1, 0 },
 		{ "pci_dev_set_bar", mach_setup, op_set_bar, mach_snap, mach_teardown, 1, 0 },
 		{ "pci_dev_add", mach_setup, op_dev_add, mach_snap, mach_teardown, 1, 0 },
 		{ "pci_host_bridge_add", mach_setup, op_host_bridge_add, mach_snap, mach_teardown, 1, 0 },
