@@ -101,8 +101,8 @@ int main(void)
 		t0 = bench_now_ns();
 		for (int it = 0; it < iters; it++) {
 			for (i = 0; i < NPAGES; i++)
-				if (phyr_dma_map_phys(dev, pages[i].addr, 0x1000, PHYR_DMA_TO_DEVICE, 0,
-						      &dma[i]))
+				if (phyr_dma_map_phys(dev, pages[i].addr, 0x1000, PHYR_DMA_TO_DEVICE,
+						      0, &dma[i]))
 					return 1;
 			for (i = 0; i < NPAGES; i++)
 				phyr_dma_unmap_phys(dev, dma[i], 0x1000, PHYR_DMA_TO_DEVICE, 0);

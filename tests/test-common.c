@@ -35,6 +35,26 @@ static void test_common_failnth_fails_exactly_nth(void **state)
 	alloc_free(&a, p4, 40);
 	assert_int_equal(f.nlive, 0);
 	assert_int_equal(f.nbytes_live, 0);
+	assert_int_equal(f.nbad_frees, 0);
+}
+
+/* A free with another size than the allocation's is counted. */
+static void test_common_failnth_counts_bad_frees(void **state)
+{
+	struct phyr_failnth f = { 0 };
+	struct phyr_allocator a;
+	void *p;
+
+	(void)state;
+	phyr_failnth_allocator(&f, &a);
+	p = alloc_mem(&a, 24);
+	assert_non_null(p);
+	alloc_free(&a, p, 32);
+	assert_int_equal(f.nbad_frees, 1);
+	assert_int_equal(f.nlive, 0);
+	assert_int_equal(f.nbytes_live, (uint64_t)-8);
+	phyr_failnth_allocator(NULL, &a); /* a NULL counter: nothing happens */
+	assert_ptr_equal(a.ctx, &f);
 }
 
 static void test_common_version(void **state)
@@ -47,6 +67,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_common_failnth_fails_exactly_nth),
+		cmocka_unit_test(test_common_failnth_counts_bad_frees),
 		cmocka_unit_test(test_common_version),
 	};
 

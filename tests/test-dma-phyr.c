@@ -105,7 +105,8 @@ static void fx_attach(struct fx *f, const struct phyr_iommu_dma_config *dc)
  * dma-direct.
  */
 static void fx_dev_alloc(struct fx *f, uint64_t mask, bool untrusted, uint32_t min_align,
-			 const struct phyr_iommu_domain_opts *domain, const struct phyr_allocator *a)
+			 const struct phyr_iommu_domain_opts *domain,
+			 const struct phyr_allocator *a)
 {
 	struct phyr_device_config c;
 	struct phyr_iommu_dma_config dc = { .domain = domain };
@@ -383,7 +384,8 @@ static void test_dma_phyr_non_uniform_untrusted_bounce(void **state)
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.nbounced, 1);
 	assert_int_equal(phyr_swiotlb_used(f->tlb), 2);
-	assert_true(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffe100) >= POOL);
+	assert_true(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d),
+					    0xffffe100) >= POOL);
 	dev_sees_list(f, cpu, 4, dma, 4);
 	/* what the device writes into the bounced piece reaches memory at unmap */
 	memset(buf, 0x77, sizeof(buf));
@@ -577,7 +579,8 @@ static void test_dma_phyr_b9_same_as_map_sg(void **state)
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.iova, 0xffff8000);
 	assert_int_equal(info.iova_len, 0x7000);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffd000), 0x30000000);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffd000),
+			 0x30000000);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
 	fx_free(f);
 }
@@ -601,7 +604,8 @@ static void test_dma_phyr_b10_no_boundary_padding(void **state)
 	assert_dma(dma, n, (const struct phyr[]){ { 0xffff8000, 0x5000 } }, 1);
 	phyr_dma_phyr_get_info(m, &info);
 	assert_int_equal(info.iova_len, 0x5000);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffb000), 0x20000000);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffffb000),
+			 0x20000000);
 	assert_int_equal(phyr_dma_unmap_phyr(m, PHYR_DMA_TO_DEVICE, 0), 0);
 	fx_free(f);
 }
@@ -791,7 +795,8 @@ static void test_dma_phyr_map_sg_debug(void **state)
 			 -EINVAL);
 	assert_int_equal(phyr_dma_debug_get_report(dbg, 0, &r), 0);
 	assert_int_equal(r.kind, PHYR_DMA_DEBUG_UNMAP_NENTS);
-	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffff8200), 0x10000200);
+	assert_int_equal(phyr_iommu_iova_to_phys(phyr_iommu_dma_cookie_domain(f->d), 0xffff8200),
+			 0x10000200);
 	assert_int_equal(phyr_dma_unmap_sg(f->dev, g.L, g.sgl, 4, PHYR_DMA_BIDIRECTIONAL, 0), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, f->dev), 0);
 	free(g.sgl);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "phyr/machine.h"
 #include "phyr/swiotlb.h"
 
 #define START UINT64_C(0x80000000)
@@ -736,6 +737,184 @@ static void test_swiotlb_create_failnth(void **state)
 	}
 }
 
+/*
+ * An allocator that counts like phyr_failnth and, once armed, fails every
+ * allocation from then on (not just the n-th).
+ */
+struct fail_from {
+	struct phyr_failnth f;
+	struct phyr_allocator inner;
+	bool armed;
+	uint64_t nfailed;
+};
+
+static void *fail_from_alloc(void *ctx, size_t size)
+{
+	struct fail_from *ff = ctx;
+
+	if (ff->armed) {
+		ff->nfailed++;
+		return NULL;
+	}
+	return ff->inner.alloc(ff->inner.ctx, size);
+}
+
+static void fail_from_free(void *ctx, void *ptr, size_t size)
+{
+	struct fail_from *ff = ctx;
+
+	ff->inner.free(ff->inner.ctx, ptr, size);
+}
+
+static int pm_read(void *ctx, uint64_t phys, void *buf, size_t len)
+{
+	return phyr_physmem_read(ctx, phys, buf, len);
+}
+
+static int pm_write(void *ctx, uint64_t phys, const void *buf, size_t len)
+{
+	return phyr_physmem_write(ctx, phys, buf, len);
+}
+
+#define ORIG UINT64_C(0x10a00) /* in never-touched (unbacked) memory */
+#define ORIG_LEN 9000          /* 0x10a00 .. 0x12d27: pages 0x10, 0x11, 0x12 */
+
+/*
+ * Issue 12, item 4: forced bounce, FROM_DEVICE (and BIDIRECTIONAL), the
+ * original buffer never touched by the CPU, and every allocation failing
+ * from the first one after the map on. Linux's unmap cannot fail: unmap
+ * returns 0 and the CPU sees every byte the device wrote, because the map
+ * already backed the original pages.
+ */
+static void check_copy_back_under_nomem(int dir, bool via_sync)
+{
+	struct fail_from ff = { 0 };
+	struct phyr_allocator a = { fail_from_alloc, fail_from_free, &ff };
+	struct phyr_physmem *pm = NULL;
+	struct phyr_swiotlb_memory hook = { pm_read, pm_write, NULL };
+	struct phyr_swiotlb_config cfg = { .start = START, .nslabs = 256, .nareas = 1,
+					   .force_bounce = true, .memory = &hook };
+	struct phyr_swiotlb_dev dev = { .min_align_mask = 0xfff };
+	struct phyr_swiotlb *p = NULL;
+	struct phyr_swiotlb_stats st;
+	static unsigned char devbytes[ORIG_LEN], got[ORIG_LEN + 2];
+	size_t diff = 1;
+	uint64_t tlb = 0;
+
+	phyr_failnth_allocator(&ff.f, &ff.inner);
+	assert_int_equal(phyr_physmem_create(&a, &pm), 0);
+	hook.ctx = pm;
+	assert_int_equal(phyr_swiotlb_create(&cfg, NULL, &p), 0);
+	assert_false(phyr_physmem_is_backed(pm, ORIG));
+	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, ORIG, ORIG_LEN, 0, dir, 0, &tlb),
+			 0);
+	assert_int_equal(tlb, SLOT(0) + 0xa00);
+	/* The map backed the three original pages, nothing beyond. */
+	assert_true(phyr_physmem_is_backed(pm, 0x10000));
+	assert_true(phyr_physmem_is_backed(pm, 0x12000));
+	assert_false(phyr_physmem_is_backed(pm, 0x13000));
+	assert_false(phyr_physmem_is_backed(pm, 0xf000));
+
+	/* From here on, every allocation fails. */
+	ff.armed = true;
+	for (size_t i = 0; i < sizeof(devbytes); i++)
+		devbytes[i] = (unsigned char)(i * 13 + 5);
+	/* The device writes into the bounce slots (backed by the map's copy). */
+	assert_int_equal(phyr_physmem_write(pm, tlb, devbytes, sizeof(devbytes)), 0);
+	if (via_sync) {
+		assert_int_equal(phyr_swiotlb_sync_single_for_cpu(p, &dev, tlb, ORIG_LEN, dir), 0);
+		assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, ORIG_LEN, dir,
+							       PHYR_SWIOTLB_ATTR_SKIP_CPU_SYNC), 0);
+	} else {
+		assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, ORIG_LEN, dir, 0), 0);
+	}
+	assert_int_equal(ff.nfailed, 0);
+	assert_int_equal(phyr_swiotlb_used(p), 0);
+	assert_int_equal(phyr_physmem_compare(pm, ORIG, devbytes, ORIG_LEN, &diff), 0);
+	assert_int_equal(diff, ORIG_LEN);
+	/* The bytes around the buffer are still zero. */
+	assert_int_equal(phyr_physmem_read(pm, ORIG - 1, got, sizeof(got)), 0);
+	assert_int_equal(got[0], 0);
+	assert_int_equal(got[ORIG_LEN + 1], 0);
+	phyr_swiotlb_get_stats(p, &st);
+	assert_int_equal(st.nbytes_to_device, ORIG_LEN);
+	assert_int_equal(st.nbytes_from_device, ORIG_LEN);
+	phyr_swiotlb_destroy(p);
+	phyr_physmem_destroy(pm);
+	assert_int_equal(ff.f.nlive, 0);
+	assert_int_equal(ff.f.nbytes_live, 0);
+}
+
+static void test_swiotlb_copy_back_needs_no_allocation(void **state)
+{
+	(void)state;
+	check_copy_back_under_nomem(PHYR_SWIOTLB_FROM_DEVICE, false);
+	check_copy_back_under_nomem(PHYR_SWIOTLB_BIDIRECTIONAL, false);
+	check_copy_back_under_nomem(PHYR_SWIOTLB_FROM_DEVICE, true);
+}
+
+/*
+ * The reservation can fail only at map: fail each allocation of a FROM_DEVICE
+ * map in turn. A failed map returns -ENOMEM and holds nothing (no slot, the
+ * original reads as before, every page allocated by the failed call freed);
+ * the first n that succeeds maps to slot 0.
+ */
+static void test_swiotlb_map_reserve_failnth(void **state)
+{
+	(void)state;
+	for (uint64_t n = 1;; n++) {
+		struct phyr_failnth f = { 0 };
+		struct phyr_allocator a;
+		struct phyr_physmem *pm = NULL;
+		struct phyr_physmem_stats pst;
+		struct phyr_swiotlb_memory hook = { pm_read, pm_write, NULL };
+		struct phyr_swiotlb_config cfg = { .start = START, .nslabs = 256, .nareas = 1,
+						   .force_bounce = true, .memory = &hook };
+		struct phyr_swiotlb_dev dev = { 0 };
+		struct phyr_swiotlb *p = NULL;
+		uint64_t tlb = 0;
+		int ret;
+
+		phyr_failnth_allocator(&f, &a);
+		assert_int_equal(phyr_physmem_create(&a, &pm), 0);
+		hook.ctx = pm;
+		assert_int_equal(phyr_swiotlb_create(&cfg, NULL, &p), 0);
+		f.fail_at = f.nallocs + n;
+		ret = phyr_swiotlb_tbl_map_single(p, &dev, 0, ORIG, ORIG_LEN, 0,
+						  PHYR_SWIOTLB_FROM_DEVICE, 0, &tlb);
+		if (ret == 0) {
+			/* 7 allocations: the page table, 3 original pages, 3 pool pages */
+			assert_int_equal(tlb, SLOT(0));
+			assert_int_equal(n, 8);
+			assert_int_equal(phyr_swiotlb_used(p), 5);
+			assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, ORIG_LEN,
+								       PHYR_SWIOTLB_FROM_DEVICE, 0), 0);
+			phyr_swiotlb_destroy(p);
+			phyr_physmem_destroy(pm);
+			assert_int_equal(f.nlive, 0);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_int_equal(tlb, 0);
+		assert_int_equal(phyr_swiotlb_used(p), 0);
+		assert_int_equal(list_of(p, 0), 128);
+		phyr_physmem_get_stats(pm, &pst);
+		/* Pages the failed call allocated are kept only if fully written. */
+		assert_int_equal(pst.npage_allocs - pst.npage_frees, pst.npages);
+		assert_int_equal(cursor_of(p, 0), 0);
+		/* Still usable: the same map succeeds now. */
+		assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, ORIG, ORIG_LEN, 0,
+							     PHYR_SWIOTLB_FROM_DEVICE, 0, &tlb), 0);
+		assert_int_equal(tlb, SLOT(0));
+		assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, tlb, ORIG_LEN,
+							       PHYR_SWIOTLB_FROM_DEVICE, 0), 0);
+		phyr_swiotlb_destroy(p);
+		phyr_physmem_destroy(pm);
+		assert_int_equal(f.nlive, 0);
+		assert_int_equal(f.nbytes_live, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +939,8 @@ int main(void)
 		cmocka_unit_test(test_swiotlb_bounce_error_releases),
 		cmocka_unit_test(test_swiotlb_unmap_misuse),
 		cmocka_unit_test(test_swiotlb_create_failnth),
+		cmocka_unit_test(test_swiotlb_copy_back_needs_no_allocation),
+		cmocka_unit_test(test_swiotlb_map_reserve_failnth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,13 @@
 #ifndef PHYR_ACCOUNT_H
 #define PHYR_ACCOUNT_H
 
+/*
+ * NULL objects: a NULL @out gives -EINVAL (phyr_account_array,
+ * phyr_account_sg_table, phyr_ledger_create); with a NULL ledger, add and
+ * cost return -EINVAL, get_totals zeroes *@out and destroy does nothing.
+ * phyr_account_get_backend(NULL) returns false.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus

@@ -53,15 +53,19 @@ PHYR_EXPORT const struct phyr_allocator *phyr_allocator_default(void);
  * @nallocs: allocations attempted so far (including the failed one).
  * @nlive: blocks currently held.
  * @nbytes_live: bytes currently held.
+ * @nbad_frees: frees whose size differs from the block's allocation size
+ *	(the allocator hook's contract); @nbytes_live subtracts the size the
+ *	free reports, so such a free also leaves it non-zero.
  */
 struct phyr_failnth {
 	uint64_t fail_at;
 	uint64_t nallocs;
 	uint64_t nlive;
 	uint64_t nbytes_live;
+	uint64_t nbad_frees;
 };
 
-/** Fills @a with an allocator backed by malloc that counts into @f. */
+/** Fills @a with an allocator backed by malloc that counts into @f; NULL @f or @a: nothing. */
 PHYR_EXPORT void phyr_failnth_allocator(struct phyr_failnth *f, struct phyr_allocator *a);
 
 /** Library version string, e.g. "0.1.0". */

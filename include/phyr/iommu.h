@@ -22,6 +22,18 @@
 #ifndef PHYR_IOMMU_H
 #define PHYR_IOMMU_H
 
+/*
+ * NULL objects: with a NULL domain or page table, every function returning
+ * int gives -EINVAL; unmap, unmap_fast, iova_to_phys, pgsize_bitmap and the
+ * page table's unmap_pages return 0; phyr_iommu_domain_type(NULL) is
+ * PHYR_IOMMU_DOMAIN_BLOCKED; phyr_iommu_domain_pgtable and phyr_iommu_faults
+ * return NULL; get_stats zeroes *@st; the geometry getters give 0 (start
+ * level 4 for a NULL table); the void maintenance calls (iotlb_sync,
+ * gather_add_page with a NULL gather, flush_iotlb_all, iotlb_invalidate,
+ * fq_flush, advance) and destroy do nothing. A NULL gather or cost structure
+ * makes phyr_iommu_iotlb_gather_init and phyr_iommu_costs_default no-ops.
+ */
+
 #include <stdio.h>
 
 #include <phyr/common.h>
@@ -157,7 +169,7 @@ PHYR_EXPORT uint64_t phyr_io_pgtable_iova_to_phys(struct phyr_io_pgtable *pt, ui
 /**
  * phyr_io_pgtable_leaf() - the leaf descriptor that translates @iova.
  * @pte, @level: out (absolute level, 3 = smallest page). Either may be NULL.
- * Returns 0, or -ENOENT when the walk meets an empty entry.
+ * Returns 0, -ENOENT when the walk meets an empty entry, -EINVAL for a NULL @pt.
  */
 PHYR_EXPORT int phyr_io_pgtable_leaf(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t *pte,
 				     int *level);
@@ -282,7 +294,7 @@ struct phyr_iommu_stats {
 	uint64_t nmaps;          /**< iommu_map calls */
 	uint64_t nmap_errors;    /**< of which failed */
 	uint64_t nunmaps;        /**< iommu_unmap(_fast) calls */
-	uint64_t nbytes_mapped;  /**< bytes mapped by successful maps */
+	uint64_t nbytes_mapped;  /**< bytes the table installed for successful maps */
 	uint64_t nbytes_unmapped;/**< bytes unmapped */
 	uint64_t niotlb_syncs;   /**< iotlb_sync calls that invalidated */
 	uint64_t ninv_range;     /**< range invalidation commands */
@@ -345,6 +357,12 @@ PHYR_EXPORT uint64_t phyr_iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, ui
  * Returns 0; -EINVAL (not a paging domain, misaligned, bad prot);
  * -ENODEV (no page table); -ERANGE, -EEXIST, -ENOMEM from the table (what
  * was mapped by this call is unmapped again first).
+ * As in Linux, a size that runs past the end of the address space may
+ * return 0 having mapped only a prefix: the page count of the largest page
+ * size is truncated to an int by the table, and a negative one wraps the
+ * byte count to exactly what is left (iova 0x1000, size 2^64 - 0x1000 on
+ * ARM LPAE 4K maps [0x1000, 0x40000000) and returns 0). nbytes_mapped
+ * counts only the bytes installed.
  */
 PHYR_EXPORT int phyr_iommu_map(struct phyr_iommu_domain *d, uint64_t iova, uint64_t paddr,
 			       uint64_t size, int prot);

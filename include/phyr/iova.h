@@ -26,6 +26,14 @@
 #ifndef PHYR_IOVA_H
 #define PHYR_IOVA_H
 
+/*
+ * NULL objects: with a NULL domain, every function returning int gives
+ * -EINVAL; phyr_iova_domain_policy returns NULL, phyr_iova_rcache_range 0;
+ * get_stats, usage, domain_config and cache_memory zero their outputs;
+ * flush_rcaches, tick and destroy do nothing. phyr_iova_config_init(NULL)
+ * and phyr_iova_policy_find(NULL) (which returns NULL) do nothing either.
+ */
+
 #include "phyr/common.h"
 
 #ifdef __cplusplus

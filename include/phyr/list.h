@@ -23,6 +23,14 @@
 #ifndef PHYR_LIST_H
 #define PHYR_LIST_H
 
+/*
+ * NULL objects: with a NULL list, append, append_pages, chunk_data and
+ * iter_init return -EINVAL; the counters and byte getters (nruns, nentries,
+ * length, layout_bytes, nchunks, nblocks, desc_bytes, heap_bytes) return 0;
+ * get_header zeroes *@h; iter_next with a NULL iterator returns false;
+ * destroy does nothing. The decoders return -EINVAL for a NULL @buf.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus

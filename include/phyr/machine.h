@@ -24,6 +24,15 @@
 #ifndef PHYR_MACHINE_H
 #define PHYR_MACHINE_H
 
+/*
+ * NULL objects: with a NULL memory, machine, device or pagemap, every
+ * function returning int gives -EINVAL; phyr_physmem_is_backed returns false;
+ * the getters return 0 or NULL (phyr_machine_get_config: a zeroed
+ * configuration, never NULL; phyr_pci_dev_name: @buf holding ""); the P2PDMA
+ * queries return PHYR_P2PDMA_MAP_NOT_SUPPORTED; get_stats and pgmap_range
+ * zero their outputs; destroy does nothing.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus

@@ -30,6 +30,12 @@
 #ifndef PHYR_PAGES_H
 #define PHYR_PAGES_H
 
+/*
+ * NULL objects: with a NULL generator, next and fill return -EINVAL,
+ * get_stats zeroes *@out and destroy does nothing; create with a NULL @out
+ * returns -EINVAL.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus

@@ -28,6 +28,16 @@
 #ifndef PHYR_SCATTERLIST_H
 #define PHYR_SCATTERLIST_H
 
+/*
+ * NULL objects: with a NULL layout or a NULL entry, the entry getters return
+ * 0 (false; NULL for phyr_sg_entry, phyr_sg_next and phyr_sg_chain_ptr),
+ * the entry setters, mark/unmark and phyr_sg_chain do nothing, and
+ * phyr_sg_init_table, phyr_sg_set_page and phyr_sg_set_phys return -EINVAL.
+ * With a NULL table, every action returns -EINVAL, the table getters return
+ * 0 or NULL, phyr_sg_table_bytes and phyr_sg_table_stats zero *@out, and
+ * free and destroy do nothing. phyr_bvec_pfn(NULL) is 0.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus

@@ -31,6 +31,13 @@
 #ifndef PHYR_SWIOTLB_H
 #define PHYR_SWIOTLB_H
 
+/*
+ * NULL objects: with a NULL pool, every function returning int gives
+ * -EINVAL; phyr_swiotlb_contains returns false and phyr_swiotlb_used 0;
+ * get_info and get_stats zero their outputs; set_memory, reset_stats and
+ * destroy do nothing.
+ */
+
 #include <phyr/common.h>
 
 #ifdef __cplusplus
@@ -215,6 +222,13 @@ PHYR_EXPORT void phyr_swiotlb_set_memory(struct phyr_swiotlb *pool,
  * a NULL argument, @size 0, a size that overflows, @dir out of range, or a
  * segment boundary mask not of the form 2^k - 1; or the memory hook's error (the slots are
  * released again).
+ * For FROM_DEVICE and BIDIRECTIONAL, the original's @size bytes are first
+ * written back onto themselves through the hook, so that a memory which
+ * allocates on first write (the simulated physical memory) backs them now:
+ * the copy-back of a later unmap or sync_for_cpu of this mapping then needs
+ * no allocation and cannot lose the device's bytes (unlike libphyr, Linux's
+ * unmap cannot fail). If that write fails (-ENOMEM), the map fails and holds
+ * nothing.
  */
 PHYR_EXPORT int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *pool,
 					    const struct phyr_swiotlb_dev *dev,

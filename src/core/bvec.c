@@ -17,6 +17,8 @@
 
 uint64_t phyr_bvec_pfn(const struct phyr_bio_vec *bv)
 {
+	if (!bv)
+		return 0;
 	return bv->bv_page >> PHYR_PAGE_SHIFT;
 }
 

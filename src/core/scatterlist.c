@@ -122,26 +122,36 @@ int phyr_sg_init_table(const struct phyr_sg_layout *L, struct phyr_scatterlist *
 struct phyr_scatterlist *phyr_sg_entry(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg,
 				       unsigned int i)
 {
+	if (!L || !sg)
+		return NULL;
 	return sg_at(L, sg, i);
 }
 
 bool phyr_sg_is_last(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_link(L, sg) & PHYR_SG_END;
 }
 
 bool phyr_sg_is_chain(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_link(L, sg) & PHYR_SG_CHAIN;
 }
 
 struct phyr_scatterlist *phyr_sg_chain_ptr(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return NULL;
 	return (struct phyr_scatterlist *)(uintptr_t)(sg_link(L, sg) & ~SG_LINK_MASK);
 }
 
 struct phyr_scatterlist *phyr_sg_next(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return NULL;
 	return sg_next(L, sg);
 }
 
@@ -156,16 +166,22 @@ static void sg_chain_at(const struct phyr_sg_layout *L, struct phyr_scatterlist 
 void phyr_sg_chain(const struct phyr_sg_layout *L, struct phyr_scatterlist *prv, unsigned int prv_nents,
 		   struct phyr_scatterlist *next)
 {
+	if (!L || !prv || !next || prv_nents == 0)
+		return;
 	sg_chain_at(L, phyr_sg_entry(L, prv, prv_nents - 1), next);
 }
 
 void phyr_sg_mark_end(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return;
 	link_set(L, sg, (sg_link(L, sg) | PHYR_SG_END) & ~(uint64_t)PHYR_SG_CHAIN);
 }
 
 void phyr_sg_unmark_end(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return;
 	link_set(L, sg, sg_link(L, sg) & ~(uint64_t)PHYR_SG_END);
 }
 
@@ -180,6 +196,8 @@ static inline void sg_set_page_raw(const struct phyr_sg_layout *L, struct phyr_s
 int phyr_sg_set_page(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint64_t pfn,
 		     unsigned int pgmap, uint32_t len, uint32_t offset)
 {
+	if (!L || !sg)
+		return -EINVAL;
 	if (pfn > PHYR_SG_PFN_MAX || pgmap > PHYR_SG_PGMAP_MAX || phyr_sg_is_chain(L, sg))
 		return -EINVAL;
 	sg_set_page_raw(L, sg, sg_page_word(pfn, pgmap), len, offset);
@@ -197,6 +215,8 @@ unsigned int phyr_sg_nents(const struct phyr_sg_layout *L, struct phyr_scatterli
 {
 	unsigned int n = 0;
 
+	if (!L)
+		return 0;
 	for (; sg; sg = phyr_sg_next(L, sg))
 		n++;
 	return n;
@@ -204,46 +224,64 @@ unsigned int phyr_sg_nents(const struct phyr_sg_layout *L, struct phyr_scatterli
 
 uint64_t phyr_sg_page_link(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_link(L, sg);
 }
 
 uint64_t phyr_sg_pfn(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_link(L, sg) >> PHYR_PAGE_SHIFT;
 }
 
 unsigned int phyr_sg_pgmap(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return (unsigned int)(sg_link(L, sg) >> 2) & PHYR_SG_PGMAP_MAX;
 }
 
 uint32_t phyr_sg_offset(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_ld32(sg, L->off_offset);
 }
 
 uint32_t phyr_sg_length(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_ld32(sg, L->off_length);
 }
 
 uint64_t phyr_sg_phys(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return (phyr_sg_pfn(L, sg) << PHYR_PAGE_SHIFT) + phyr_sg_offset(L, sg);
 }
 
 void phyr_sg_set_offset(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t offset)
 {
+	if (!L || !sg)
+		return;
 	sg_st32(sg, L->off_offset, offset);
 }
 
 void phyr_sg_set_length(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t len)
 {
+	if (!L || !sg)
+		return;
 	sg_st32(sg, L->off_length, len);
 }
 
 uint64_t phyr_sg_dma_address(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	if (L->dma_addr_bytes == 4)
 		return sg_ld32(sg, L->off_dma_address);
 	return sg_ld64(sg, L->off_dma_address);
@@ -251,6 +289,8 @@ uint64_t phyr_sg_dma_address(const struct phyr_sg_layout *L, const struct phyr_s
 
 void phyr_sg_set_dma_address(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint64_t addr)
 {
+	if (!L || !sg)
+		return;
 	if (L->dma_addr_bytes == 4)
 		sg_st32(sg, L->off_dma_address, (uint32_t)addr);
 	else
@@ -259,47 +299,65 @@ void phyr_sg_set_dma_address(const struct phyr_sg_layout *L, struct phyr_scatter
 
 uint32_t phyr_sg_dma_len(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return sg_ld32(sg, L->off_dma_length >= 0 ? L->off_dma_length : L->off_length);
 }
 
 void phyr_sg_set_dma_len(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t len)
 {
+	if (!L || !sg)
+		return;
 	sg_st32(sg, L->off_dma_length >= 0 ? L->off_dma_length : L->off_length, len);
 }
 
 uint32_t phyr_sg_dma_flags(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return L->off_dma_flags >= 0 ? sg_ld32(sg, L->off_dma_flags) : 0;
 }
 
 void phyr_sg_set_dma_flags(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg, uint32_t flags)
 {
+	if (!L || !sg)
+		return;
 	if (L->off_dma_flags >= 0)
 		sg_st32(sg, L->off_dma_flags, flags);
 }
 
 bool phyr_sg_dma_is_bus_address(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return phyr_sg_dma_flags(L, sg) & PHYR_SG_DMA_BUS_ADDRESS;
 }
 
 void phyr_sg_dma_mark_bus_address(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return;
 	phyr_sg_set_dma_flags(L, sg, phyr_sg_dma_flags(L, sg) | PHYR_SG_DMA_BUS_ADDRESS);
 }
 
 void phyr_sg_dma_unmark_bus_address(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return;
 	phyr_sg_set_dma_flags(L, sg, phyr_sg_dma_flags(L, sg) & ~PHYR_SG_DMA_BUS_ADDRESS);
 }
 
 bool phyr_sg_dma_is_swiotlb(const struct phyr_sg_layout *L, const struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return 0;
 	return phyr_sg_dma_flags(L, sg) & PHYR_SG_DMA_SWIOTLB;
 }
 
 void phyr_sg_dma_mark_swiotlb(const struct phyr_sg_layout *L, struct phyr_scatterlist *sg)
 {
+	if (!L || !sg)
+		return;
 	phyr_sg_set_dma_flags(L, sg, phyr_sg_dma_flags(L, sg) | PHYR_SG_DMA_SWIOTLB);
 }
 
@@ -795,32 +853,32 @@ int phyr_sg_alloc_table_from_pages(struct phyr_sg_table *t, const uint64_t *pfns
 
 const struct phyr_sg_layout *phyr_sg_table_layout(const struct phyr_sg_table *t)
 {
-	return t->L;
+	return t ? t->L : NULL;
 }
 
 struct phyr_scatterlist *phyr_sg_table_sgl(const struct phyr_sg_table *t)
 {
-	return t->sgl;
+	return t ? t->sgl : NULL;
 }
 
 unsigned int phyr_sg_table_nents(const struct phyr_sg_table *t)
 {
-	return t->nents;
+	return t ? t->nents : 0;
 }
 
 unsigned int phyr_sg_table_orig_nents(const struct phyr_sg_table *t)
 {
-	return t->orig_nents;
+	return t ? t->orig_nents : 0;
 }
 
 unsigned int phyr_sg_table_total_nents(const struct phyr_sg_table *t)
 {
-	return t->total_nents;
+	return t ? t->total_nents : 0;
 }
 
 struct phyr_scatterlist *phyr_sg_table_prv(const struct phyr_sg_table *t)
 {
-	return t->prv;
+	return t ? t->prv : NULL;
 }
 
 int phyr_sg_table_set_nents(struct phyr_sg_table *t, unsigned int nents)
@@ -833,7 +891,7 @@ int phyr_sg_table_set_nents(struct phyr_sg_table *t, unsigned int nents)
 
 unsigned int phyr_sg_table_nchunks(const struct phyr_sg_table *t)
 {
-	return t->nchunks;
+	return t ? t->nchunks : 0;
 }
 
 int phyr_sg_table_chunk(const struct phyr_sg_table *t, unsigned int i, struct phyr_sg_chunk *out)
@@ -855,7 +913,11 @@ void phyr_sg_table_bytes(const struct phyr_sg_table *t, struct phyr_sg_bytes *ou
 {
 	uint64_t slots = 0;
 
+	if (!out)
+		return;
 	memset(out, 0, sizeof(*out));
+	if (!t)
+		return;
 	out->header = t->kind == SGT_APPEND ? t->L->append_table_bytes : t->L->table_bytes;
 	for (unsigned int i = 0; i < t->nchunks; i++) {
 		slots += t->chunks[i].nents;
@@ -871,7 +933,12 @@ void phyr_sg_table_bytes(const struct phyr_sg_table *t, struct phyr_sg_bytes *ou
 
 void phyr_sg_table_stats(const struct phyr_sg_table *t, struct phyr_sg_stats *out)
 {
-	*out = t->stats;
+	if (!out)
+		return;
+	if (!t)
+		memset(out, 0, sizeof(*out));
+	else
+		*out = t->stats;
 }
 
 int phyr_sg_alloc_plan(enum phyr_sg_layout_id layout, uint64_t nents, struct phyr_sg_bytes *out)

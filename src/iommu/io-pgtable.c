@@ -669,7 +669,7 @@ PHYR_EXPORT int phyr_io_pgtable_leaf(struct phyr_io_pgtable *pt, uint64_t iova, 
 	int ret;
 
 	if (!pt)
-		return -ENOENT;
+		return -EINVAL;
 	ret = pt->ops->leaf(pt, iova, &p, &l, NULL);
 	if (ret)
 		return ret;

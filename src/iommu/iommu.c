@@ -65,6 +65,8 @@ struct phyr_iommu_domain {
 
 PHYR_EXPORT void phyr_iommu_costs_default(struct phyr_iommu_costs *c)
 {
+	if (!c)
+		return;
 	c->map_call = 63.0;
 	c->pte_write = 2.0;
 	c->table_alloc = 150.0;
@@ -94,6 +96,8 @@ static void dom_flush_walk(void *cookie, uint64_t iova, uint64_t size)
 PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
 				       struct phyr_iommu_iotlb_gather *g)
 {
+	if (!g)
+		return;
 	/* As arm-smmu-v3: nothing gathered, nothing to invalidate. */
 	if (d && g->pgsize) {
 		d->st.niotlb_syncs++;
@@ -112,6 +116,8 @@ PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 						  struct phyr_iommu_iotlb_gather *g,
 						  uint64_t iova, uint64_t size)
 {
+	if (!g)
+		return;
 	iommu_iotlb_gather_add_page(g, iova, size, dom_gather_sync, d);
 }
 
@@ -136,6 +142,8 @@ PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64
 
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d)
 {
+	if (!d)
+		return;
 	d->st.ninv_all++;
 	iotlb_invalidate_all(&d->tlb);
 }
@@ -397,7 +405,7 @@ PHYR_EXPORT uint64_t phyr_iommu_unmap(struct phyr_iommu_domain *d, uint64_t iova
 PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova,
 				      uint64_t paddr, uint64_t size, int prot)
 {
-	uint64_t orig_iova = iova, orig_paddr = paddr, orig_size = size, min;
+	uint64_t orig_iova = iova, orig_paddr = paddr, orig_size = size, min, installed = 0;
 	int ret = 0;
 
 	if (!d)
@@ -434,6 +442,13 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 			 */
 			ret = -EINVAL;
 		}
+		/*
+		 * The table installs min((int)count, room) entries in one call:
+		 * a count whose low 32 bits are negative as an int installs
+		 * none, and its negative "mapped" only moves the cursor.
+		 */
+		if ((int32_t)(uint32_t)count >= 0)
+			installed += mapped;
 		size -= mapped;
 		if (ret)
 			break;
@@ -443,7 +458,15 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 	if (ret) {
 		phyr_iommu_unmap(d, orig_iova, orig_size - size);
 	} else {
-		d->st.nbytes_mapped += orig_size;
+		/*
+		 * Linux's iommu_map_nosync (v6.17) returns 0 whenever the sizes
+		 * it subtracts reach 0, even when a wrapped "mapped" got them
+		 * there (iova 0x1000, size 2^64 - 0x1000 on a 4K LPAE table:
+		 * 0x3ffff000 bytes mapped, then 2^34 - 1 1 GiB pages truncated
+		 * to -1 cancel the rest). The return value is kept; the counter
+		 * holds the bytes the table really installed.
+		 */
+		d->st.nbytes_mapped += installed;
 		if (d->map_event)
 			d->map_event(d->map_event_ctx, orig_iova, orig_paddr, orig_size);
 	}

@@ -115,6 +115,8 @@ void iotlb_mark_stale(struct iotlb *t, uint64_t start, uint64_t last)
 
 PHYR_EXPORT void phyr_iommu_iotlb_gather_init(struct phyr_iommu_iotlb_gather *g)
 {
+	if (!g)
+		return;
 	g->start = UINT64_MAX;
 	g->end = 0;
 	g->pgsize = 0;

@@ -225,6 +225,8 @@ static struct iova_mag *depot_pop(struct phyr_iova_domain *d, struct iova_rcache
 
 void phyr_iova_config_init(struct phyr_iova_config *cfg)
 {
+	if (!cfg)
+		return;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ncpus = PHYR_IOVA_DEFAULT_CPUS;
 	cfg->mag_size = PHYR_IOVA_MAG_SIZE;
@@ -397,7 +399,7 @@ static int tree_alloc_locked(struct phyr_iova_domain *d, uint64_t size, uint64_t
 int phyr_iova_alloc(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn, bool aligned,
 		    uint64_t *pfn)
 {
-	if (!size_ok(size, aligned) || !pfn)
+	if (!d || !size_ok(size, aligned) || !pfn)
 		return -EINVAL;
 	return tree_alloc_locked(d, size, limit_pfn, aligned, pfn);
 }
@@ -407,6 +409,8 @@ int phyr_iova_free(struct phyr_iova_domain *d, uint64_t pfn, uint64_t *lo, uint6
 	uint64_t l, h;
 	int ret;
 
+	if (!d)
+		return -EINVAL;
 	dom_lock(d, &d->tree_lock);
 	ret = d->ops->remove(d->priv, pfn, &l, &h);
 	dom_unlock(d, &d->tree_lock);
@@ -424,6 +428,8 @@ int phyr_iova_find(struct phyr_iova_domain *d, uint64_t pfn, uint64_t *lo, uint6
 	uint64_t l, h;
 	int ret;
 
+	if (!d)
+		return -EINVAL;
 	dom_lock(d, &d->tree_lock);
 	ret = d->ops->find(d->priv, pfn, &l, &h);
 	dom_unlock(d, &d->tree_lock);
@@ -442,6 +448,8 @@ int phyr_iova_reserve(struct phyr_iova_domain *d, uint64_t lo, uint64_t hi, uint
 	uint64_t l, h;
 	int ret;
 
+	if (!d)
+		return -EINVAL;
 	dom_lock(d, &d->tree_lock);
 	ret = d->ops->reserve(d->priv, lo, hi, &l, &h);
 	dom_unlock(d, &d->tree_lock);
@@ -552,6 +560,8 @@ static void free_global_cached(struct phyr_iova_domain *d)
 
 void phyr_iova_flush_rcaches(struct phyr_iova_domain *d)
 {
+	if (!d)
+		return;
 	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++)
 		if (d->cpus[cpu].online)
 			free_cpu_cached(d, cpu);
@@ -621,7 +631,7 @@ int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 	struct iova_cpu *c;
 	unsigned int k;
 
-	if (__builtin_expect(cpu >= d->ncpus || size - 1 >= (UINT64_C(1) << 63), 0))
+	if (__builtin_expect(!d || cpu >= d->ncpus || size - 1 >= (UINT64_C(1) << 63), 0))
 		return -EINVAL;
 	c = &d->cpus[cpu];
 	if (__builtin_expect(!c->online, 0))
@@ -696,7 +706,7 @@ int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size,
 	struct iova_cpu *c;
 	unsigned int k;
 
-	if (__builtin_expect(cpu >= d->ncpus, 0))
+	if (__builtin_expect(!d || cpu >= d->ncpus, 0))
 		return -EINVAL;
 	c = &d->cpus[cpu];
 	if (__builtin_expect(!c->online, 0))
@@ -720,6 +730,8 @@ int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size,
 
 void phyr_iova_tick(struct phyr_iova_domain *d)
 {
+	if (!d)
+		return;
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		struct iova_rcache *rc = &d->rcaches[k];
 		struct iova_mag *m = NULL;
@@ -747,7 +759,7 @@ void phyr_iova_tick(struct phyr_iova_domain *d)
 
 int phyr_iova_cpu_offline(struct phyr_iova_domain *d, unsigned int cpu)
 {
-	if (cpu >= d->ncpus || !d->cpus[cpu].online)
+	if (!d || cpu >= d->ncpus || !d->cpus[cpu].online)
 		return -EINVAL;
 	free_cpu_cached(d, cpu);
 	d->cpus[cpu].online = false;
@@ -757,7 +769,7 @@ int phyr_iova_cpu_offline(struct phyr_iova_domain *d, unsigned int cpu)
 
 int phyr_iova_cpu_online(struct phyr_iova_domain *d, unsigned int cpu)
 {
-	if (cpu >= d->ncpus || d->cpus[cpu].online)
+	if (!d || cpu >= d->ncpus || d->cpus[cpu].online)
 		return -EINVAL;
 	d->cpus[cpu].online = true;
 	d->nonline++;
@@ -785,6 +797,12 @@ unsigned int iova_nlocks_held(struct phyr_iova_domain *d)
 
 void phyr_iova_get_stats(struct phyr_iova_domain *d, struct phyr_iova_stats *st)
 {
+	if (!st)
+		return;
+	if (!d) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	dom_lock(d, &d->tree_lock);
 	*st = d->st;
 	dom_unlock(d, &d->tree_lock);
@@ -809,6 +827,13 @@ void phyr_iova_get_stats(struct phyr_iova_domain *d, struct phyr_iova_stats *st)
 
 void phyr_iova_usage(struct phyr_iova_domain *d, uint64_t *nodes, uint64_t *pages)
 {
+	if (!d) {
+		if (nodes)
+			*nodes = 0;
+		if (pages)
+			*pages = 0;
+		return;
+	}
 	dom_lock(d, &d->tree_lock);
 	if (nodes)
 		*nodes = d->st.nnodes;
@@ -822,6 +847,8 @@ int phyr_iova_walk(struct phyr_iova_domain *d, int (*cb)(void *ctx, uint64_t lo,
 {
 	int ret;
 
+	if (!d || !cb)
+		return -EINVAL;
 	dom_lock(d, &d->tree_lock);
 	ret = d->ops->walk(d->priv, cb, ctx);
 	dom_unlock(d, &d->tree_lock);
@@ -832,6 +859,8 @@ int phyr_iova_check(struct phyr_iova_domain *d)
 {
 	int ret = 0;
 
+	if (!d)
+		return -EINVAL;
 	dom_lock(d, &d->tree_lock);
 	if (d->ops->check)
 		ret = d->ops->check(d->priv);
@@ -849,18 +878,30 @@ int phyr_iova_check(struct phyr_iova_domain *d)
 
 const struct phyr_iova_policy_ops *phyr_iova_domain_policy(struct phyr_iova_domain *d)
 {
-	return d->ops;
+	return d ? d->ops : NULL;
 }
 
 void phyr_iova_domain_config(struct phyr_iova_domain *d, struct phyr_iova_config *cfg)
 {
-	*cfg = d->cfg;
+	if (!cfg)
+		return;
+	if (!d)
+		memset(cfg, 0, sizeof(*cfg));
+	else
+		*cfg = d->cfg;
 }
 
 void phyr_iova_cache_memory(struct phyr_iova_domain *d, uint64_t *per_cpu_bytes, uint64_t *depot_bytes)
 {
 	uint64_t depot = 0;
 
+	if (!d) {
+		if (per_cpu_bytes)
+			*per_cpu_bytes = 0;
+		if (depot_bytes)
+			*depot_bytes = 0;
+		return;
+	}
 	for (unsigned int k = 0; k < d->nclasses; k++)
 		depot += d->rcaches[k].depot_size;
 	if (per_cpu_bytes)
@@ -871,5 +912,5 @@ void phyr_iova_cache_memory(struct phyr_iova_domain *d, uint64_t *per_cpu_bytes,
 
 uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *d)
 {
-	return d->nclasses ? PHYR_PAGE_SIZE << (d->cfg.rcache_classes - 1) : 0;
+	return d && d->nclasses ? PHYR_PAGE_SIZE << (d->cfg.rcache_classes - 1) : 0;
 }

@@ -80,7 +80,9 @@ void phyr_machine_destroy(struct phyr_machine *m)
 
 const struct phyr_machine_config *phyr_machine_get_config(const struct phyr_machine *m)
 {
-	return &m->cfg;
+	static const struct phyr_machine_config none;
+
+	return m ? &m->cfg : &none;
 }
 
 struct phyr_physmem *phyr_machine_physmem(struct phyr_machine *m)
@@ -92,8 +94,12 @@ void phyr_machine_get_stats(const struct phyr_machine *m, struct phyr_machine_st
 {
 	struct phyr_machine *mm = (struct phyr_machine *)m;
 
-	if (!mm || !out)
+	if (!out)
 		return;
+	if (!mm) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
 	pthread_mutex_lock(&mm->lock);
 	*out = mm->st;
 	pthread_mutex_unlock(&mm->lock);
@@ -267,6 +273,8 @@ uint64_t phyr_machine_max_pfn(const struct phyr_machine *m)
 {
 	size_t i;
 
+	if (!m)
+		return 0;
 	for (i = m->nranges; i-- > 0;)
 		if (m->ranges[i].type == PHYR_MEM_RAM)
 			return (range_last(m->ranges[i].start, m->ranges[i].size) >> PHYR_PAGE_SHIFT) + 1;
@@ -415,17 +423,17 @@ struct phyr_pci_host_bridge *phyr_pci_dev_host_bridge(const struct phyr_pci_dev 
 
 uint8_t phyr_pci_dev_bus(const struct phyr_pci_dev *dev)
 {
-	return dev->bus;
+	return dev ? dev->bus : 0;
 }
 
 uint8_t phyr_pci_dev_devfn(const struct phyr_pci_dev *dev)
 {
-	return dev->devfn;
+	return dev ? dev->devfn : 0;
 }
 
 uint16_t phyr_pci_dev_domain(const struct phyr_pci_dev *dev)
 {
-	return dev->host->domain;
+	return dev ? dev->host->domain : 0;
 }
 
 int phyr_pci_dev_secondary_bus(const struct phyr_pci_dev *dev, uint8_t *out)
@@ -438,7 +446,9 @@ int phyr_pci_dev_secondary_bus(const struct phyr_pci_dev *dev, uint8_t *out)
 
 const char *phyr_pci_dev_name(const struct phyr_pci_dev *dev, char *buf, size_t size)
 {
-	if (buf && size)
+	if (buf && size && !dev)
+		buf[0] = '\0';
+	else if (buf && size)
 		snprintf(buf, size, "%04x:%02x:%02x.%u", dev->host->domain, dev->bus,
 			 dev->devfn >> 3, dev->devfn & 7u);
 	return buf;

@@ -573,8 +573,12 @@ void phyr_physmem_get_stats(const struct phyr_physmem *pm, struct phyr_physmem_s
 {
 	struct phyr_physmem *p = (struct phyr_physmem *)pm;
 
-	if (!p || !out)
+	if (!out)
 		return;
+	if (!p) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	*out = p->st;
 	pthread_mutex_unlock(&p->lock);

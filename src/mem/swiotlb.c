@@ -176,6 +176,8 @@ void phyr_swiotlb_destroy(struct phyr_swiotlb *p)
 
 void phyr_swiotlb_set_memory(struct phyr_swiotlb *p, const struct phyr_swiotlb_memory *memory)
 {
+	if (!p)
+		return;
 	if (memory && memory->read && memory->write) {
 		p->memory = *memory;
 		p->has_memory = true;
@@ -244,6 +246,23 @@ static int bounce(struct phyr_swiotlb *p, const struct dev_params *dp, uint64_t 
 	return 0;
 }
 
+/*
+ * Backs the original buffer before the device may write, so that the
+ * copy-back at unmap or sync_for_cpu cannot fail for lack of memory: Linux's
+ * unmap cannot fail, so the bytes must arrive. The hook has no reserve call,
+ * so the original's bytes are written back onto themselves, which makes a
+ * memory that allocates on first write (the simulated physical memory)
+ * allocate now, when a failure can still fail the map cleanly. Only the
+ * mapping's own bytes are rewritten: the CPU owns them until unmap, while
+ * neighbouring bytes of the same page may be in use elsewhere.
+ */
+static int back_original(struct phyr_swiotlb *p, uint64_t orig, uint64_t size)
+{
+	if (!p->has_memory)
+		return 0;
+	return phys_copy(p, orig, orig, size);
+}
+
 static uint32_t wrap_index(const struct phyr_swiotlb *p, uint64_t index)
 {
 	return index >= p->area_nslabs ? 0 : (uint32_t)index;
@@ -273,7 +292,7 @@ static void update_hiwater(struct phyr_swiotlb *p, uint64_t used)
  */
 static int64_t search_area(struct phyr_swiotlb *p, const struct dev_params *dp,
 			   uint32_t area_index, uint64_t orig, uint64_t alloc_size,
-			   uint32_t alloc_align_mask)
+			   uint32_t alloc_align_mask, uint32_t *old_cursor)
 {
 	struct swiotlb_area *area = &p->areas[area_index];
 	uint64_t tbl_dma = (p->start + dp->dma_offset) & dp->boundary_mask;
@@ -332,6 +351,7 @@ static int64_t search_area(struct phyr_swiotlb *p, const struct dev_params *dp,
 	for (i = slot - 1; seg_offset(i) != SEGSIZE - 1 && p->slots[i].list; i--)
 		p->slots[i].list = (uint16_t)++count;
 	p->slots[slot].nalloc = (uint16_t)nslots;
+	*old_cursor = area->index;
 	area->index = wrap_index(p, index + nslots);
 	area->used += nslots;
 	pthread_mutex_unlock(&area->lock);
@@ -346,12 +366,14 @@ out_unlock:
 
 /* swiotlb_find_slots (non-dynamic): areas from cpu & (nareas - 1) on. */
 static int64_t find_slots(struct phyr_swiotlb *p, const struct dev_params *dp, unsigned int cpu,
-			  uint64_t orig, uint64_t alloc_size, uint32_t alloc_align_mask)
+			  uint64_t orig, uint64_t alloc_size, uint32_t alloc_align_mask,
+			  uint32_t *old_cursor)
 {
 	uint32_t start = cpu & (p->nareas - 1), i = start;
 
 	do {
-		int64_t index = search_area(p, dp, i, orig, alloc_size, alloc_align_mask);
+		int64_t index = search_area(p, dp, i, orig, alloc_size, alloc_align_mask,
+					    old_cursor);
 
 		if (index >= 0)
 			return index;
@@ -383,6 +405,24 @@ static void release_slots(struct phyr_swiotlb *p, uint64_t first, uint64_t nslot
 	atomic_fetch_sub_explicit(&p->total_used, nslots, memory_order_relaxed);
 }
 
+/*
+ * Undoes a map whose bounce copy failed: the slots are released and the
+ * area's cursor goes back to where it was, unless another map has moved it
+ * since, so a failed map leaves the pool as it found it. Linux has no such
+ * path: its bounce copy cannot fail.
+ */
+static void unwind_map(struct phyr_swiotlb *p, uint64_t first, uint64_t nslots,
+		       uint32_t old_cursor)
+{
+	struct swiotlb_area *area = &p->areas[first / p->area_nslabs];
+
+	release_slots(p, first, nslots);
+	pthread_mutex_lock(&area->lock);
+	if (area->index == wrap_index(p, first % p->area_nslabs + nslots))
+		area->index = old_cursor;
+	pthread_mutex_unlock(&area->lock);
+}
+
 int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotlb_dev *dev,
 				unsigned int cpu, uint64_t orig, uint64_t mapping_size,
 				uint32_t alloc_align_mask, int dir,
@@ -390,6 +430,7 @@ int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotl
 {
 	struct dev_params dp = dev_params_of(dev);
 	uint64_t offset, size, align, pad_slots, data, nslots, addr;
+	uint32_t old_cursor = 0;
 	int64_t index;
 	int ret;
 
@@ -410,13 +451,22 @@ int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotl
 		return -EINVAL;
 	size = (mapping_size + offset + align - 1) & ~(align - 1);
 	nslots = nr_slots(size);
+	/*
+	 * A direction that copies back reserves what the copy-back needs, before
+	 * the search, so that a failure leaves the pool as it was (cursors too).
+	 */
+	if (dir == PHYR_SWIOTLB_FROM_DEVICE || dir == PHYR_SWIOTLB_BIDIRECTIONAL) {
+		ret = back_original(p, orig, mapping_size);
+		if (ret)
+			return ret;
+	}
 	if (nslots > SEGSIZE) {
 		/* No free count exceeds a segment: every area search fails. */
 		for (uint32_t i = 0; i < p->nareas; i++)
 			counter_add(&p->nareas_searched, 1);
 		index = -1;
 	} else {
-		index = find_slots(p, &dp, cpu, orig, size, alloc_align_mask);
+		index = find_slots(p, &dp, cpu, orig, size, alloc_align_mask, &old_cursor);
 	}
 	if (index < 0) {
 		counter_add(&p->nmap_failures, 1);
@@ -434,7 +484,7 @@ int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotl
 	/* Always original -> bounce, so a partial device write leaks nothing. */
 	ret = bounce(p, &dp, addr, mapping_size, true);
 	if (ret) {
-		release_slots(p, (uint64_t)index, nslots);
+		unwind_map(p, (uint64_t)index, nslots, old_cursor);
 		return ret;
 	}
 	counter_add(&p->nmaps, 1);
@@ -547,6 +597,8 @@ uint64_t phyr_swiotlb_used(struct phyr_swiotlb *p)
 {
 	uint64_t used = 0;
 
+	if (!p)
+		return 0;
 	for (uint32_t i = 0; i < p->nareas; i++) {
 		pthread_mutex_lock(&p->areas[i].lock);
 		used += p->areas[i].used;
@@ -557,6 +609,12 @@ uint64_t phyr_swiotlb_used(struct phyr_swiotlb *p)
 
 void phyr_swiotlb_get_info(const struct phyr_swiotlb *p, struct phyr_swiotlb_info *info)
 {
+	if (!info)
+		return;
+	if (!p) {
+		memset(info, 0, sizeof(*info));
+		return;
+	}
 	info->start = p->start;
 	info->end = p->end;
 	info->nslabs = p->nslabs;
@@ -594,6 +652,12 @@ int phyr_swiotlb_get_area(struct phyr_swiotlb *p, uint32_t area, uint32_t *index
 
 void phyr_swiotlb_get_stats(const struct phyr_swiotlb *p, struct phyr_swiotlb_stats *st)
 {
+	if (!st)
+		return;
+	if (!p) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	st->nmaps = counter_get(&p->nmaps);
 	st->nmap_failures = counter_get(&p->nmap_failures);
 	st->nunmaps = counter_get(&p->nunmaps);
@@ -611,6 +675,8 @@ void phyr_swiotlb_get_stats(const struct phyr_swiotlb *p, struct phyr_swiotlb_st
 
 void phyr_swiotlb_reset_stats(struct phyr_swiotlb *p)
 {
+	if (!p)
+		return;
 	atomic_uint_least64_t *c[] = {
 		&p->nmaps, &p->nmap_failures, &p->nunmaps, &p->nsyncs_for_device,
 		&p->nsyncs_for_cpu, &p->nareas_searched, &p->nslots_checked,

@@ -3,11 +3,12 @@
  * libFuzzer target for the DMA API layer: the input is a program of
  * operations on one device attached to an IOMMU DMA domain (strict or
  * flush queue, trusted or untrusted, with or without min_align_mask) with
- * a dma-debug checker, every call through the dispatch: single map/unmap/sync, two-step try_alloc/link/sync/destroy,
- * map_phyr/unmap_phyr of mixed RAM and P2P lists, and misuse calls on the
- * checker alone. Every call may fail, none may crash; when the program has
- * undone everything it mapped, no bounce slot, IOVA or checker entry may
- * be left (abort otherwise).
+ * a dma-debug checker, every call through the dispatch: single
+ * map/unmap/sync, two-step try_alloc/link/sync/destroy, map_phyr/unmap_phyr
+ * of mixed RAM and P2P lists, and misuse calls on the checker alone. Every
+ * call may fail, none may crash; when the program has undone everything it
+ * mapped, no bounce slot, IOVA or checker entry may be left (abort
+ * otherwise).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -189,7 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (t->used)
 				break;
-			if (!phyr_dma_iova_try_alloc(dev, &t->s, phys, 1 + ((uint64_t)byte(&in) << 9))) {
+			if (!phyr_dma_iova_try_alloc(dev, &t->s, phys,
+						     1 + ((uint64_t)byte(&in) << 9))) {
 				t->used = true;
 				t->linked = 0;
 				t->pad = phys & 0xfff;
@@ -211,8 +213,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				len = room;
 			/* contiguous from the first byte: only the first link is unaligned */
 			phys = t->next_phys;
-			if (!phyr_dma_iova_link(dev, &t->s, phys, t->linked, len, PHYR_DMA_TO_DEVICE,
-						0)) {
+			if (!phyr_dma_iova_link(dev, &t->s, phys, t->linked, len,
+						PHYR_DMA_TO_DEVICE, 0)) {
 				t->linked += len;
 				t->next_phys += len;
 			}
