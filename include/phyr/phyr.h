@@ -27,5 +27,6 @@
 #include <phyr/dma-iova.h>
 #include <phyr/dma-phyr.h>
 #include <phyr/dma-mapping.h>
+#include <phyr/builder.h>
 
 #endif /* PHYR_PHYR_H */
