@@ -26,6 +26,12 @@
 #include "phyr/machine.h"
 #include "phyr/swiotlb.h"
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#include "test-dma-e2e-fx.h"
+#pragma GCC diagnostic pop
+
 #ifndef MACHINES_DIR
 #error "MACHINES_DIR must name the machines/ folder"
 #endif
@@ -308,6 +314,98 @@ static void test_builder_mem_dma_machine(void **state)
 	assert_int_equal(phyr_machine_lookup(phyr_system_machine(s), 1 * GiB, &r), 0);
 	assert_false(r.decrypted);
 	phyr_system_destroy(s);
+}
+
+/*
+ * The shipped fixture files against the hand-built fixture of
+ * tests/test-dma-e2e-fx.h, mode by mode: the same sequence of single and
+ * list mappings (RAM low and high, unaligned, P2P through either root
+ * port and the other host bridge, a run into the hole) gives the same
+ * return codes, the same DMA addresses and the same swiotlb use.
+ */
+static const char *const fx_files[FX_NMODES] = {
+	"test-fixture.machine",       "test-fixture-direct-offset.machine",
+	"test-fixture-direct-bounce.machine", "test-fixture-iommu.machine",
+	"test-fixture-iommu-fq.machine", "test-fixture-iommu-untrusted.machine",
+};
+
+struct diff_run {
+	int ret[8];
+	uint64_t dma[8];
+	int sg_ret, count;
+	uint64_t sg_dma[4];
+	uint32_t sg_len[4];
+	uint64_t used_mapped, used_after;
+};
+
+static void diff_workload(struct phyr_device *dev, struct phyr_swiotlb *tlb, struct diff_run *r)
+{
+	static const uint64_t phys[8] = { 0x1000, 0x12345678, 0x140000010ull, FX_BAR_A + 0x2000,
+					  FX_BAR_B, FX_BAR_C, 0x7fff0000, 0x1fff0000 };
+	static const uint32_t len[8] = { 4096, 100, 8192, 4096, 4096, 4096, 0x20000, 3000 };
+	static const uint64_t sphys[3] = { 0x200000, 0x201000, 0x180000200ull };
+	static const uint32_t slen[3] = { 4096, 4096, 512 };
+	struct phyr_sg_table *t = fx_sgt(sphys, slen, 3);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *sg;
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 8; i++)
+		r->ret[i] = phyr_dma_map_phys(dev, phys[i], len[i], PHYR_DMA_BIDIRECTIONAL, 0,
+					      &r->dma[i]);
+	r->sg_ret = phyr_dma_map_sg(dev, L, phyr_sg_table_sgl(t), 3, PHYR_DMA_TO_DEVICE, 0,
+				    &r->count);
+	sg = phyr_sg_table_sgl(t);
+	for (int i = 0; i < r->count && i < 4; i++, sg = phyr_sg_next(L, sg)) {
+		r->sg_dma[i] = phyr_sg_dma_address(L, sg);
+		r->sg_len[i] = phyr_sg_dma_len(L, sg);
+	}
+	r->used_mapped = phyr_swiotlb_used(tlb);
+	if (!r->sg_ret)
+		assert_int_equal(phyr_dma_unmap_sg(dev, L, phyr_sg_table_sgl(t), 3,
+						   PHYR_DMA_TO_DEVICE, 0), 0);
+	for (int i = 0; i < 8; i++)
+		if (!r->ret[i])
+			assert_int_equal(phyr_dma_unmap_phys(dev, r->dma[i], len[i],
+							     PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	r->used_after = phyr_swiotlb_used(tlb);
+	phyr_sg_table_destroy(t);
+}
+
+static void test_builder_fixture_same_as_hand_built(void **state)
+{
+	/* per mode: the DMA address of the second mapping and the pool slots in use */
+	static const uint64_t dma1[FX_NMODES] = { 0x12345678, 0x112345678ull, 0x70001000,
+						  0xffffe678, 0xffffe678, 0xffffe000 };
+	static const uint64_t used[FX_NMODES] = { 0, 0, 78, 0, 0, 10 };
+
+	(void)state;
+	for (int m = 0; m < FX_NMODES; m++) {
+		struct fx *f = fx_new((enum fx_mode)m);
+		struct phyr_system *s = build(fx_files[m]);
+		struct diff_run want, got;
+
+		diff_workload(f->dev, f->tlb, &want);
+		diff_workload(phyr_system_device(s, "client"), phyr_system_swiotlb(s), &got);
+		for (int i = 0; i < 8; i++) {
+			if (got.ret[i] != want.ret[i] || (!want.ret[i] && got.dma[i] != want.dma[i]))
+				fail_msg("%s: map %d: got %d 0x%llx, want %d 0x%llx", fx_mode_names[m],
+					 i, got.ret[i], (unsigned long long)got.dma[i], want.ret[i],
+					 (unsigned long long)want.dma[i]);
+		}
+		assert_int_equal(got.sg_ret, want.sg_ret);
+		assert_int_equal(got.count, want.count);
+		assert_memory_equal(got.sg_dma, want.sg_dma, sizeof(got.sg_dma));
+		assert_memory_equal(got.sg_len, want.sg_len, sizeof(got.sg_len));
+		assert_int_equal(got.used_mapped, want.used_mapped);
+		assert_int_equal(got.ret[1], 0);
+		assert_int_equal(got.dma[1], dma1[m]);
+		assert_int_equal(got.used_mapped, used[m]);
+		assert_int_equal(got.used_after, 0);
+		assert_int_equal(want.used_after, 0);
+		phyr_system_destroy(s);
+		fx_free(f);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -719,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_builder_fixture_direct_offset),
 		cmocka_unit_test(test_builder_fixture_direct_bounce),
 		cmocka_unit_test(test_builder_fixture_iommu),
+		cmocka_unit_test(test_builder_fixture_same_as_hand_built),
 		cmocka_unit_test(test_builder_map_machine),
 		cmocka_unit_test(test_builder_mem_dma_machine),
 		cmocka_unit_test(test_builder_switch_acs_groups),
