@@ -32,8 +32,8 @@
 #include "test-dma-e2e-fx.h"
 #pragma GCC diagnostic pop
 
-#ifndef MACHINES_DIR
-#error "MACHINES_DIR must name the machines/ folder"
+#if !defined(MACHINES_DIR) || !defined(DOCS_DIR)
+#error "MACHINES_DIR and DOCS_DIR must name the machines/ and docs/ folders"
 #endif
 
 #define GiB (UINT64_C(1) << 30)
@@ -517,6 +517,67 @@ static void test_builder_encryption_and_zen(void **state)
 	phyr_system_destroy(s);
 }
 
+/* The full example of docs/machine-desc.md builds and has the facts the page states. */
+static void test_builder_doc_example(void **state)
+{
+	char path[512], line[1100], *text;
+	size_t len = 0, cap = 1 << 16;
+	int fences = 0;
+	bool in = false;
+	FILE *f;
+	struct phyr_system *s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/machine-desc.md", DOCS_DIR);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text = calloc(1, cap);
+	assert_non_null(text);
+	while (fgets(line, sizeof(line), f) && fences < 2) {
+		if (!in) {
+			in = !strncmp(line, "## A full example", 17);
+			continue;
+		}
+		if (!strcmp(line, "```\n")) {
+			fences++;
+			continue;
+		}
+		if (fences == 1 && len + strlen(line) < cap) {
+			memcpy(text + len, line, strlen(line));
+			len += strlen(line);
+		}
+	}
+	fclose(f);
+	assert_int_equal(fences, 2);
+	s = build_str(text);
+	free(text);
+	assert_int_equal(phyr_system_ndevices(s), 4);
+	assert_int_equal(phyr_system_ncpus(s), 8);
+	assert_ptr_equal(phyr_system_device(s, "nvme0"), phyr_system_device(s, "0000:03:00.0"));
+	assert_non_null(phyr_system_device(s, "0000:04:00.0"));
+	assert_non_null(phyr_system_device(s, "0000:05:00.0"));
+	assert_non_null(phyr_system_device(s, "0001:80:01.0"));
+	assert_int_equal(map_type(s, "nvme", "nic"), PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	assert_int_equal(map_type(s, "nvme", "gpu"), PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	assert_int_equal(map_type(s, "nvme", "fpga"), PHYR_P2PDMA_MAP_NOT_SUPPORTED);
+	assert_int_equal(map_type(s, "gpu", "nvme"), PHYR_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	assert_true(phyr_dma_force_unencrypted(phyr_system_device(s, "gpu")));
+	assert_false(phyr_dma_force_unencrypted(phyr_system_device(s, "nic")));
+	{
+		struct phyr_device *gpu = phyr_system_device(s, "gpu");
+		uint64_t dma = 0;
+
+		/* its direct mappings of encrypted RAM bounce through the (decrypted) pool */
+		assert_int_equal(phyr_dma_map_phys(gpu, 1 * GiB, 4096, PHYR_DMA_TO_DEVICE, 0, &dma), 0);
+		assert_int_equal(dma, 0x70000000);
+		assert_int_equal(phyr_dma_unmap_phys(gpu, dma, 4096, PHYR_DMA_TO_DEVICE, 0), 0);
+	}
+	assert_int_equal(phyr_dma_get_path(phyr_system_device(s, "fpga")), PHYR_DMA_PATH_DIRECT);
+	assert_int_equal(phyr_dma_get_path(phyr_system_device(s, "nic")), PHYR_DMA_PATH_IOMMU);
+	assert_non_null(phyr_system_dma_debug(s));
+	phyr_system_destroy(s);
+}
+
 static void test_builder_empty_and_comments(void **state)
 {
 	struct phyr_system *s = build_str("# nothing but a comment\n\n   \t\n");
@@ -822,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_builder_mem_dma_machine),
 		cmocka_unit_test(test_builder_switch_acs_groups),
 		cmocka_unit_test(test_builder_encryption_and_zen),
+		cmocka_unit_test(test_builder_doc_example),
 		cmocka_unit_test(test_builder_empty_and_comments),
 		cmocka_unit_test(test_builder_errors),
 		cmocka_unit_test(test_builder_line_too_long),
