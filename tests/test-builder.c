@@ -578,6 +578,39 @@ static void test_builder_doc_example(void **state)
 	phyr_system_destroy(s);
 }
 
+/* A blocked group, a DMA group, and dma-debug handed to the DMA domain. */
+static void test_builder_blocked_group_and_debug(void **state)
+{
+	struct phyr_system *s = build_str("ram start=0 size=1G\n"
+					  "host-bridge hb id=8086:2030\n"
+					  "endpoint a parent=hb devfn=01.0 id=1:2\n"
+					  "endpoint b parent=hb devfn=02.0 id=1:2\n"
+					  "iommu-group gb type=blocked\n"
+					  "iommu-group gd type=dma\n"
+					  "iommu-group unused type=dma-fq\n"
+					  "device pci=a group=gb\n"
+					  "device pci=b group=gd dma-mask=64bit\n"
+					  "dma-debug mode=on\n");
+	struct phyr_device *a = phyr_system_device(s, "a"), *b = phyr_system_device(s, "b");
+	struct phyr_dma_debug *dbg = phyr_system_dma_debug(s);
+	uint64_t dma = 0;
+
+	(void)state;
+	assert_int_equal(phyr_iommu_domain_type(phyr_dma_iommu_domain(phyr_system_dma_iommu(s, "a"))),
+			 PHYR_IOMMU_DOMAIN_BLOCKED);
+	assert_null(phyr_system_group_dma_iommu(s, "unused"));
+	assert_non_null(dbg);
+	assert_int_equal(phyr_dma_map_phys(b, 0x10000, 4096, PHYR_DMA_TO_DEVICE, 0, &dma), 0);
+	assert_int_equal(dma, 0xfffff000);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, b), 1);
+	assert_int_equal(phyr_dma_unmap_phys(b, dma, 4096, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, b), 0);
+	/* Linux: a blocked domain is not a DMA domain (dev->dma_iommu false), so the
+	 * DMA API takes dma-direct; the device's accesses then fault in the domain */
+	assert_int_equal(phyr_dma_get_path(a), PHYR_DMA_PATH_DIRECT);
+	phyr_system_destroy(s);
+}
+
 static void test_builder_empty_and_comments(void **state)
 {
 	struct phyr_system *s = build_str("# nothing but a comment\n\n   \t\n");
@@ -884,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_builder_switch_acs_groups),
 		cmocka_unit_test(test_builder_encryption_and_zen),
 		cmocka_unit_test(test_builder_doc_example),
+		cmocka_unit_test(test_builder_blocked_group_and_debug),
 		cmocka_unit_test(test_builder_empty_and_comments),
 		cmocka_unit_test(test_builder_errors),
 		cmocka_unit_test(test_builder_line_too_long),
