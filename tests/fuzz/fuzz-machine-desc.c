@@ -5,8 +5,9 @@
  * message, never crash or leak. A description that builds is built a
  * second time with one of its allocations failing (chosen from the input
  * size): that build must fail with -ENOMEM and leave nothing allocated.
- * Allocations above 16 MiB fail, so a legal but huge machine (a swiotlb
- * pool of 2^40 slots) is an -ENOMEM, not an out-of-memory kill.
+ * Allocations above 16 MiB, or beyond 256 MiB held, fail, so a legal but
+ * huge machine (a swiotlb pool of 2^40 slots, many 4096-CPU domains) is an
+ * -ENOMEM, not an out-of-memory kill.
  * Seeds: corpus/machine-desc/ (the shipped machines/); dictionary:
  * machine-desc.dict (run with -dict=tests/fuzz/machine-desc.dict).
  */
@@ -24,6 +25,7 @@ struct capped {
 	uint64_t fail_at; /* 1-based; 0 = never */
 	uint64_t nallocs;
 	uint64_t nlive;
+	uint64_t nbytes_live;
 };
 
 static void *capped_alloc(void *ctx, size_t size)
@@ -31,11 +33,14 @@ static void *capped_alloc(void *ctx, size_t size)
 	struct capped *c = ctx;
 	void *p;
 
-	if (++c->nallocs == c->fail_at || size > (16u << 20))
+	if (++c->nallocs == c->fail_at || size > (16u << 20) ||
+	    c->nbytes_live + size > (256u << 20))
 		return NULL;
 	p = malloc(size);
-	if (p)
+	if (p) {
 		c->nlive++;
+		c->nbytes_live += size;
+	}
 	return p;
 }
 
@@ -43,9 +48,10 @@ static void capped_free(void *ctx, void *ptr, size_t size)
 {
 	struct capped *c = ctx;
 
-	(void)size;
-	if (ptr)
+	if (ptr) {
 		c->nlive--;
+		c->nbytes_live -= size;
+	}
 	free(ptr);
 }
 
