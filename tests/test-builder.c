@@ -602,9 +602,25 @@ static void test_builder_blocked_group_and_debug(void **state)
 	assert_non_null(dbg);
 	assert_int_equal(phyr_dma_map_phys(b, 0x10000, 4096, PHYR_DMA_TO_DEVICE, 0, &dma), 0);
 	assert_int_equal(dma, 0xfffff000);
+	assert_int_equal(phyr_dma_iommu_mapping_error(phyr_system_dma_iommu(s, "b"), dma), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, b), 1);
 	assert_int_equal(phyr_dma_unmap_phys(b, dma, 4096, PHYR_DMA_TO_DEVICE, 0), 0);
 	assert_int_equal(phyr_dma_debug_nentries(dbg, b), 0);
+	/* a wrong-size unmap is reported under the device's PCI name */
+	assert_int_equal(phyr_dma_map_phys(b, 0x10000, 4096, PHYR_DMA_TO_DEVICE, 0, &dma), 0);
+	assert_int_equal(phyr_dma_iommu_mapping_error(phyr_system_dma_iommu(s, "b"), dma), 0);
+	assert_int_equal(phyr_dma_unmap_phys(b, dma, 2048, PHYR_DMA_TO_DEVICE, 0), 0);
+	{
+		struct phyr_dma_debug_report r;
+		char line[256];
+
+		assert_int_equal(phyr_dma_debug_nreports(dbg), 1);
+		assert_int_equal(phyr_dma_debug_get_report(dbg, 0, &r), 0);
+		phyr_dma_debug_format(dbg, &r, line, sizeof(line));
+		assert_string_equal(line, "DMA-API: 0000:00:02.0: device driver frees DMA memory with "
+					  "different size [device address=0x00000000fffff000] "
+					  "[map size=4096 bytes] [unmap size=2048 bytes]");
+	}
 	/* Linux: a blocked domain is not a DMA domain (dev->dma_iommu false), so the
 	 * DMA API takes dma-direct; the device's accesses then fault in the domain */
 	assert_int_equal(phyr_dma_get_path(a), PHYR_DMA_PATH_DIRECT);

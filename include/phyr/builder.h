@@ -76,7 +76,11 @@ PHYR_EXPORT struct phyr_physmem *phyr_system_physmem(const struct phyr_system *s
 /** phyr_system_swiotlb() - the swiotlb pool, NULL when the description has none. */
 PHYR_EXPORT struct phyr_swiotlb *phyr_system_swiotlb(const struct phyr_system *s);
 
-/** phyr_system_dma_debug() - the dma-debug checker, NULL when dma-debug is off. */
+/**
+ * phyr_system_dma_debug() - the dma-debug checker, NULL when dma-debug is
+ * off. Its reports name the system's devices by phyr_device_name() (the
+ * label, else the PCI name), never by pointer.
+ */
 PHYR_EXPORT struct phyr_dma_debug *phyr_system_dma_debug(const struct phyr_system *s);
 
 /** phyr_system_ncpus() - the machine's cpus= (0 when not given: each module's default). */

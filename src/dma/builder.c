@@ -1220,6 +1220,17 @@ static int do_line(struct bld *b, char *buf)
 	return kw->fn(b, &l);
 }
 
+/* dma-debug names a device of the system by its device name (never a pointer). */
+static const char *debug_dev_name(void *ctx, const void *dev)
+{
+	const struct phyr_system *s = ctx;
+
+	for (size_t i = 0; i < s->ndevs; i++)
+		if ((const void *)s->devs[i]->dev == dev)
+			return phyr_device_name(s->devs[i]->dev);
+	return NULL;
+}
+
 /* After the last line: the checker, then the DMA domains of every group. */
 static int finish(struct bld *b)
 {
@@ -1230,6 +1241,8 @@ static int finish(struct bld *b)
 		return ret;
 	if (s->debug_mode != DEBUG_OFF) {
 		b->lineno = s->debug_line;
+		s->debug_cfg.dev_name = debug_dev_name;
+		s->debug_cfg.dev_name_ctx = s;
 		ret = phyr_dma_debug_create(&s->debug_cfg, &s->alloc, &s->debug);
 		if (ret)
 			return fail_call(b, ret, "dma-debug");
