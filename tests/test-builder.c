@@ -674,8 +674,9 @@ static const struct bad_case {
 	{ "machine cc-guest=yes\n",
 	  "t.machine:1: impossible machine: cc-guest needs mem-encrypt-mask" },
 	{ "machine amd-zen=maybe\n", "t.machine:1: bad boolean: amd-zen=maybe (yes or no)" },
-	{ "decrypted start=0 size=4K\n",
-	  "t.machine:1: decrypted range on a machine without memory encryption (mem-encrypt-mask)" },
+	{ "decrypted start=0 size=4K\n", NULL }, /* set_memory_decrypted without CC: a no-op */
+	{ "decrypted start=0 size=0\n",
+	  "t.machine:1: bad decrypted range: start and size must be page aligned, size > 0, no wrap" },
 	{ "ram x start=0 size=1G\n", "t.machine:1: 'ram' takes no label, got 'x'" },
 	{ "host-bridge 0bad\n",
 	  "t.machine:1: bad label '0bad' (a letter or '_', then letters, digits, '_', '-', '.'; at most 31)" },

@@ -562,9 +562,6 @@ static int do_decrypted(struct bld *b, struct line *l)
 	if ((ret = get_num(b, l, "start", true, true, UINT64_MAX, &start)) ||
 	    (ret = get_num(b, l, "size", true, true, UINT64_MAX, &size)))
 		return ret;
-	if (!b->s->mcfg.mem_encrypt_mask)
-		return fail(b, -EINVAL,
-			    "decrypted range on a machine without memory encryption (mem-encrypt-mask)");
 	ret = phyr_machine_set_decrypted(b->s->m, start, size);
 	if (ret == -EINVAL)
 		return fail(b, -EINVAL,
