@@ -676,7 +676,7 @@ static void sweep(void **state, enum sweep_op op)
 {
 	const struct phyr_iova_policy_ops *pol = policy_of(state);
 	struct phyr_iova_config cfg;
-	uint64_t ref_pfn = 0, ref_after[5], after[5];
+	uint64_t ref_pfn = 0, ref_flushed_pfn = 0, ref_after[5], after[5];
 	int ref_ret, nfailed = 0;
 	struct phyr_iova_domain *d;
 
@@ -688,6 +688,13 @@ static void sweep(void **state, enum sweep_op op)
 	sweep_setup(d);
 	ref_ret = sweep_do(d, op, &ref_pfn);
 	sweep_after(d, ref_after);
+	phyr_iova_domain_destroy(d);
+	/* what alloc_fast gives after its flush-and-retry (Linux's answer to
+	 * any alloc_iova failure, a node allocation that fails included) */
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), 0);
+	sweep_setup(d);
+	phyr_iova_flush_rcaches(d);
+	assert_int_equal(sweep_do(d, op, &ref_flushed_pfn), ref_ret);
 	phyr_iova_domain_destroy(d);
 
 	for (uint64_t n = 1;; n++) {
@@ -717,6 +724,11 @@ static void sweep(void **state, enum sweep_op op)
 			/* Linux's fallback: no magazine, so the range goes to the tree */
 			assert_int_equal(ret, 0);
 			assert_int_equal(phyr_iova_find(d, 0xFFFF4, NULL, NULL), -ENOENT);
+		} else if (op == SWEEP_FAST) {
+			/* alloc_iova_fast: the failed node allocation flushes the
+			 * range caches and the retry succeeds */
+			assert_int_equal(ret, 0);
+			assert_int_equal(pfn, ref_flushed_pfn);
 		} else {
 			assert_int_equal(ret, -ENOMEM);
 			take_snap(d, &now);

@@ -314,6 +314,10 @@ PHYR_EXPORT int phyr_device_attach_iommu(struct phyr_device *dev, void *domain,
  * <phyr/iommu.h>: the data path translates each page with
  * phyr_iommu_translate() (IOTLB, table walk, permissions; faults are
  * recorded in the domain and counted in the device). NULL detaches.
+ * An identity or blocked domain is not a DMA domain: the DMA API stays on
+ * dma-direct (Linux's use_dma_iommu() is false), and with a blocked domain
+ * every access of the device then faults. A DMA domain attached this way
+ * serves the data path only; the DMA API needs phyr_iommu_setup_dma_ops().
  * Return: 0, -EINVAL (NULL @dev).
  */
 PHYR_EXPORT int phyr_device_attach_iommu_domain(struct phyr_device *dev,

@@ -141,7 +141,9 @@ struct phyr_dma_debug_report {
 /**
  * struct phyr_dma_debug_config - checker options; zero = defaults.
  * @strict: a hook that reports returns -EINVAL and leaves the tracker as
- *          it was (the DMA layer then fails the call). Teardown still drops
+ *          it was (the DMA layer then fails the call). An unchecked mapping
+ *          error is reported but never refuses: the unmap that reveals it
+ *          is correct and must release the mapping. Teardown still drops
  *          the device's entries.
  * @linux_exact: only Linux's checks (no mapping-error report at sync).
  * @max_reports: reports kept for phyr_dma_debug_get_report() (0 = 4096);

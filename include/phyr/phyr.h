@@ -25,5 +25,6 @@
 #include <phyr/dma-debug.h>
 #include <phyr/dma-iommu.h>
 #include <phyr/dma-mapping.h>
+#include <phyr/builder.h>
 
 #endif /* PHYR_PHYR_H */

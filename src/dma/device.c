@@ -251,6 +251,7 @@ int phyr_device_attach_iommu(struct phyr_device *dev, void *domain,
 		return -EINVAL;
 	dev->iommu = domain;
 	dev->translate = domain ? translate : NULL;
+	dev->iommu_passthrough = false;
 	return 0;
 }
 

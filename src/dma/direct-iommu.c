@@ -19,5 +19,11 @@ static int iommu_translate(void *domain, struct phyr_device *dev, uint64_t iova,
 
 int phyr_device_attach_iommu_domain(struct phyr_device *dev, struct phyr_iommu_domain *domain)
 {
-	return phyr_device_attach_iommu(dev, domain, domain ? iommu_translate : NULL);
+	enum phyr_iommu_domain_type t = phyr_iommu_domain_type(domain);
+	int ret = phyr_device_attach_iommu(dev, domain, domain ? iommu_translate : NULL);
+
+	if (!ret)
+		dev->iommu_passthrough = domain && (t == PHYR_IOMMU_DOMAIN_IDENTITY ||
+						    t == PHYR_IOMMU_DOMAIN_BLOCKED);
+	return ret;
 }

@@ -240,7 +240,7 @@ static void direct_unmap(struct phyr_device *dev, uint64_t dma, size_t size,
 int phyr_dma_direct_map_phys(struct phyr_device *dev, uint64_t phys, size_t size,
 			     enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
 {
-	if (!dev || !dma || !size || !dir_valid(dir) || dev->iommu)
+	if (!dev || !dma || !size || !dir_valid(dir) || !dev_is_dma_direct(dev))
 		return -EINVAL;
 	return direct_map(dev, phys, size, dir, attrs, dma);
 }
@@ -248,7 +248,7 @@ int phyr_dma_direct_map_phys(struct phyr_device *dev, uint64_t phys, size_t size
 int phyr_dma_direct_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t size,
 			       enum phyr_dma_data_direction dir, unsigned long attrs)
 {
-	if (!dev || !dir_valid(dir) || dev->iommu)
+	if (!dev || !dir_valid(dir) || !dev_is_dma_direct(dev))
 		return -EINVAL;
 	direct_unmap(dev, dma, size, dir, attrs);
 	return 0;
@@ -257,7 +257,7 @@ int phyr_dma_direct_unmap_phys(struct phyr_device *dev, uint64_t dma, size_t siz
 int phyr_dma_direct_sync_for_cpu(struct phyr_device *dev, uint64_t dma, size_t size,
 				 enum phyr_dma_data_direction dir)
 {
-	if (!dev || !dir_valid(dir) || dev->iommu)
+	if (!dev || !dir_valid(dir) || !dev_is_dma_direct(dev))
 		return -EINVAL;
 	direct_sync_for_cpu(dev, dma, size, dir);
 	return 0;
@@ -266,7 +266,7 @@ int phyr_dma_direct_sync_for_cpu(struct phyr_device *dev, uint64_t dma, size_t s
 int phyr_dma_direct_sync_for_device(struct phyr_device *dev, uint64_t dma, size_t size,
 				    enum phyr_dma_data_direction dir)
 {
-	if (!dev || !dir_valid(dir) || dev->iommu)
+	if (!dev || !dir_valid(dir) || !dev_is_dma_direct(dev))
 		return -EINVAL;
 	direct_sync_for_device(dev, dma, size, dir);
 	return 0;
@@ -306,7 +306,7 @@ int dma_direct_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 	int i, ret;
 
 	*bytes = 0;
-	if (!dev || !L || !sgl || nents <= 0 || !nmapped || !dir_valid(dir) || dev->iommu ||
+	if (!dev || !L || !sgl || nents <= 0 || !nmapped || !dir_valid(dir) || !dev_is_dma_direct(dev) ||
 	    !sg_list_ok(L, sgl, nents))
 		return -EINVAL;
 	SG_LAYOUT_LOCAL(L);
@@ -369,7 +369,7 @@ int phyr_dma_direct_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layou
 			     struct phyr_scatterlist *sgl, int nents,
 			     enum phyr_dma_data_direction dir, unsigned long attrs)
 {
-	if (!dev || !L || !sgl || nents <= 0 || !dir_valid(dir) || dev->iommu)
+	if (!dev || !L || !sgl || nents <= 0 || !dir_valid(dir) || !dev_is_dma_direct(dev))
 		return -EINVAL;
 	direct_unmap_sg(dev, L, sgl, nents, dir, attrs);
 	return 0;
@@ -381,7 +381,7 @@ static int direct_sync_sg(struct phyr_device *dev, const struct phyr_sg_layout *
 {
 	struct phyr_scatterlist *s = sgl;
 
-	if (!dev || !L || !sgl || nents <= 0 || !dir_valid(dir) || dev->iommu)
+	if (!dev || !L || !sgl || nents <= 0 || !dir_valid(dir) || !dev_is_dma_direct(dev))
 		return -EINVAL;
 	for (int i = 0; i < nents && s; i++, s = sg_next(L, s)) {
 		if (sg_dma_is_bus_address(L, s))

@@ -17,6 +17,7 @@ struct phyr_device {
 	size_t nmap;
 	void *iommu;                  /* data path: the domain the device's accesses translate through */
 	phyr_device_translate_fn translate;
+	bool iommu_passthrough;       /* that domain is identity or blocked: the DMA API stays on dma-direct */
 	struct phyr_iommu_dma_cookie *dma_iommu; /* DMA path: the DMA domain (dev->dma_iommu in Linux) */
 	struct phyr_device *dma_next; /* the next device attached to the same cookie */
 	bool pci_32bit_workaround;    /* dev->iommu->pci_32bit_workaround */
@@ -32,6 +33,13 @@ struct phyr_device {
  * several CPUs, a cookie serves several devices): relaxed atomics. */
 #define stat_add(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 #define stat_inc(field) stat_add(field, 1)
+
+/* The DMA API takes dma-direct: no IOMMU, or an identity or blocked domain
+ * (Linux: the domain is not a DMA domain, so use_dma_iommu() is false). */
+static inline bool dev_is_dma_direct(const struct phyr_device *dev)
+{
+	return !dev->iommu || dev->iommu_passthrough;
+}
 
 /* dma-direct.c */
 /* dma_direct_map_sg() that also gives the bytes of the list's entries. */

@@ -28,8 +28,8 @@ enum phyr_dma_path phyr_dma_get_path(const struct phyr_device *dev)
 		return PHYR_DMA_PATH_NONE;
 	if (dev->dma_iommu)
 		return PHYR_DMA_PATH_IOMMU;
-	if (phyr_device_iommu(dev))
-		return PHYR_DMA_PATH_NONE; /* a raw domain for the data path only */
+	if (!dev_is_dma_direct(dev))
+		return PHYR_DMA_PATH_NONE; /* a raw DMA domain for the data path only */
 	return PHYR_DMA_PATH_DIRECT;
 }
 

@@ -594,7 +594,9 @@ static __attribute__((noinline)) int alloc_fast_slow(struct phyr_iova_domain *d,
 	}
 	for (;;) {
 		ret = tree_alloc_locked(d, size, limit_pfn, true, pfn);
-		if (ret != -ENOSPC || !flush)
+		/* Linux's alloc_iova() fails alike for no space and for no
+		 * memory for the node: both flush the caches and retry once */
+		if ((ret != -ENOSPC && ret != -ENOMEM) || !flush)
 			return ret;
 		flush = false;
 		atomic_fetch_add_explicit(&d->nflush_retries, 1, memory_order_relaxed);
