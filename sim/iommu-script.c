@@ -28,17 +28,19 @@ struct script {
 
 static int bad(struct script *s, const char *what, const char *arg)
 {
-	cli_error(s->r, "%s%.100s%s", what, arg, strchr(what, '\'') ? "'" : "");
+	char clip[CLI_CLIP_BUF];
+
+	cli_error(s->r, "%s%s%s", what, cli_clip(arg, clip, sizeof(clip)),
+		  strchr(what, '\'') ? "'" : "");
 	return 2;
 }
 
 static int num(struct script *s, const char *tok, const char *what, uint64_t *v)
 {
 	if (cli_u64(tok, v)) {
-		char msg[160];
+		char clip[CLI_CLIP_BUF];
 
-		snprintf(msg, sizeof(msg), "bad %s '%.100s'", what, tok);
-		cli_error(s->r, "%s", msg);
+		cli_error(s->r, "bad %s '%s'", what, cli_clip(tok, clip, sizeof(clip)));
 		return 2;
 	}
 	return 0;
@@ -339,10 +341,8 @@ int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_
 		if (ret)
 			break;
 	}
-	if (!ret && n < 0) {
-		fprintf(stderr, "%s: read error\n", r->path);
-		ret = 1;
-	}
+	if (!ret && n < 0)
+		ret = CLI_EXIT_BADINPUT; /* cli_next printed why */
 	if (!ret && (o->stats || o->json))
 		print_stats(&s);
 	phyr_iommu_domain_destroy(s.d);
