@@ -93,6 +93,7 @@ static int op_pgtable(struct script *s, char **tok, int ntok)
 			.no_pgtable = true,
 			.iotlb_entries = s->o->iotlb_entries,
 			.iotlb_ways = s->o->iotlb_ways,
+			.max_table_bytes = s->o->max_table_bytes,
 		};
 
 		ret = phyr_iommu_domain_create(&o, &s->d);
@@ -111,7 +112,7 @@ static int op_pgtable(struct script *s, char **tok, int ntok)
 static int op_map(struct script *s, char **tok, int ntok)
 {
 	uint64_t iova, pa, size;
-	int prot;
+	int prot, ret;
 
 	if (want(s, ntok, 5, "map IOVA PADDR SIZE r|w|rw"))
 		return 2;
@@ -120,7 +121,22 @@ static int op_map(struct script *s, char **tok, int ntok)
 		return 2;
 	if (parse_prot(tok[4], &prot))
 		return bad(s, "bad PROT (r, w or rw): '", tok[4]);
-	print_ret(s, phyr_iommu_map(s->d, iova, pa, size, prot));
+	ret = phyr_iommu_map(s->d, iova, pa, size, prot);
+	if (ret == -ENOMEM) {
+		struct phyr_io_pgtable_stats st;
+
+		phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(s->d), &st);
+		if (st.nbudget_refusals) {
+			char held[32], max[32];
+
+			cli_humanize(held, sizeof(held), st.nbytes);
+			cli_humanize(max, sizeof(max), st.max_bytes);
+			cli_error(s->r, "map needs more simulated page-table memory than the "
+				  "budget of %s (%s held; see --max-table-bytes)", max, held);
+			return 1;
+		}
+	}
+	print_ret(s, ret);
 	return 0;
 }
 
