@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "phyr/iommu.h"
+#include "phyr/machine.h"
 
 #define SZ_4K UINT64_C(0x1000)
 #define SZ_4G UINT64_C(0x100000000)
@@ -187,6 +188,46 @@ static void test_budget_pgtable(void **state)
 	phyr_io_pgtable_destroy(pt);
 }
 
+/* The budget of a simulated physical memory, in backed pages. */
+static void test_budget_physmem(void **state)
+{
+	struct phyr_physmem *pm = NULL;
+	struct phyr_physmem_stats st;
+	uint8_t buf[2 * 4096], back[2 * 4096];
+
+	(void)state;
+	assert_int_equal(phyr_physmem_create(NULL, &pm), 0);
+	phyr_physmem_get_stats(pm, &st);
+	assert_int_equal(st.max_bytes, UINT64_C(512) << 20);
+	/* a request that alone passes the default budget: refused, nothing backed */
+	assert_int_equal(phyr_physmem_prefault(pm, 0, (512u << 20) + 1), -ENOMEM);
+	phyr_physmem_get_stats(pm, &st);
+	assert_int_equal(st.npages, 0);
+	assert_int_equal(st.npage_allocs, 0);
+	assert_int_equal(st.nbudget_refusals, 1);
+
+	assert_int_equal(phyr_physmem_set_max_bytes(NULL, 4096), -EINVAL);
+	assert_int_equal(phyr_physmem_set_max_bytes(pm, 3 * 4096 + 100), 0);
+	memset(buf, 0xa5, sizeof(buf));
+	assert_int_equal(phyr_physmem_write(pm, 0x10000, buf, 2 * 4096), 0);
+	/* 2 backed + 2 more > 3 pages: refused, the contents unchanged */
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(phyr_physmem_write(pm, 0x12000, buf, 2 * 4096), -ENOMEM);
+	phyr_physmem_get_stats(pm, &st);
+	assert_int_equal(st.max_bytes, 3 * 4096);
+	assert_int_equal(st.npages, 2);
+	assert_int_equal(st.nbytes_pages, 2 * 4096);
+	assert_int_equal(st.nbudget_refusals, 2);
+	assert_int_equal(phyr_physmem_read(pm, 0x10000, back, sizeof(back)), 0);
+	memset(buf, 0xa5, sizeof(buf));
+	assert_memory_equal(back, buf, sizeof(buf));
+	/* within the budget: one more page */
+	assert_int_equal(phyr_physmem_write(pm, 0x12000, buf, 4096), 0);
+	phyr_physmem_get_stats(pm, &st);
+	assert_int_equal(st.npages, 3);
+	phyr_physmem_destroy(pm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_budget_reached_on_the_way),
 		cmocka_unit_test(test_budget_refused_up_front),
 		cmocka_unit_test(test_budget_pgtable),
+		cmocka_unit_test(test_budget_physmem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
