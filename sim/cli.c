@@ -37,13 +37,28 @@ void cli_close(struct cli_reader *r)
 int cli_next(struct cli_reader *r, char **line, bool cut_arrow)
 {
 	for (;;) {
-		ssize_t n = getline(&r->buf, &r->cap, r->f);
+		ssize_t n;
 		char *s, *e;
 
-		if (n < 0)
-			return ferror(r->f) ? -1 : 0;
+		errno = 0;
+		n = getline(&r->buf, &r->cap, r->f);
+		if (n < 0) {
+			int err = errno;
+
+			if (!ferror(r->f))
+				return 0;
+			/* the line that could not be read */
+			fprintf(stderr, "%s:%lu: read error: %s\n", r->path, r->line + 1,
+				strerror(err ? err : EIO));
+			return -1;
+		}
 		r->line++;
 		s = r->buf;
+		/* getline stops only at '\n': a NUL inside the line is malformed input */
+		if (memchr(s, '\0', (size_t)n)) {
+			cli_error(r, "NUL byte");
+			return -1;
+		}
 		e = strchr(s, '#');
 		if (e)
 			*e = '\0';
@@ -62,6 +77,17 @@ int cli_next(struct cli_reader *r, char **line, bool cut_arrow)
 			return 1;
 		}
 	}
+}
+
+const char *cli_clip(const char *s, char *buf, size_t len)
+{
+	size_t n = strnlen(s, CLI_CLIP_CHARS + 1);
+
+	if (n <= CLI_CLIP_CHARS || len < CLI_CLIP_CHARS + 4)
+		return s;
+	memcpy(buf, s, CLI_CLIP_CHARS);
+	memcpy(buf + CLI_CLIP_CHARS, "...", 4);
+	return buf;
 }
 
 int cli_split(char *line, char **tok, int max)

@@ -31,9 +31,21 @@ void cli_close(struct cli_reader *r);
  * Returns the next line that holds an operation: '#' comments removed,
  * surrounding blanks trimmed; blank lines are skipped. If @cut_arrow, the
  * text from " -> " on is dropped too (the conformance files' expected
- * part). Returns 1 with *line set, 0 at end of input, -1 on read error.
+ * part). Returns 1 with *line set, 0 at end of input, -1 on bad input: a
+ * read error ("FILE:LINE: read error: REASON", e.g. a directory or a closed
+ * standard input) or a NUL byte in a line ("FILE:LINE: NUL byte"), the
+ * message already printed on stderr; the caller exits with
+ * CLI_EXIT_BADINPUT.
  */
 int cli_next(struct cli_reader *r, char **line, bool cut_arrow);
+
+/* Longest quoted token in a message; longer ones end in "...". */
+#define CLI_CLIP_CHARS 40
+#define CLI_CLIP_BUF (CLI_CLIP_CHARS + 4)
+
+/* Returns @s, or its first CLI_CLIP_CHARS characters and "..." in @buf
+ * (at least CLI_CLIP_BUF bytes) when it is longer. */
+const char *cli_clip(const char *s, char *buf, size_t len);
 
 /* Splits @line in place on blanks. Returns the token count (at most @max;
  * -1 if there are more than @max tokens). */

@@ -11,6 +11,7 @@
 #include <phyr/iommu.h>
 
 #include "cli.h"
+#include "cli-opts.h"
 #include "commands.h"
 #include "iommu-script.h"
 
@@ -40,32 +41,15 @@ static void usage(FILE *f)
 	      "  --domain dma|dma-fq|identity  strict (default), lazy flush queue, or\n"
 	      "                          passthrough for 'access'\n"
 	      "  --iotlb ENTRIES,WAYS    IOTLB geometry (default 64,4)\n"
+	      "  --max-table-bytes SIZE  memory budget of the simulated page table (default\n"
+	      "                          256M, as the kernel would count it); a map that\n"
+	      "                          needs more stops the run: message, exit status 1\n"
 	      "  --stats                 print counters and modelled time to stderr at the end\n"
 	      "  --json                  the same as one JSON object on stderr\n"
 	      "\n"
 	      "The ARM formats print what Linux v6.17's io-pgtable-arm and iommu core\n"
 	      "print for the same script; see docs/iommu.md and docs/formats.md.\n",
 	      f);
-}
-
-static int parse_iotlb(const char *s, struct iommu_script_opts *o)
-{
-	char buf[64];
-	char *comma;
-	uint64_t e, w;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	comma = strchr(buf, ',');
-	if (!comma)
-		return -1;
-	*comma = '\0';
-	if (cli_u64(buf, &e) || cli_u64(comma + 1, &w) || !e || !w || e % w || e > (1u << 24))
-		return -1;
-	o->iotlb_entries = (unsigned)e;
-	o->iotlb_ways = (unsigned)w;
-	return 0;
 }
 
 static int cmd_replay(int argc, char **argv)
@@ -95,9 +79,15 @@ static int cmd_replay(int argc, char **argv)
 				return 2;
 			}
 		} else if (strcmp(a, "--iotlb") == 0 && i + 1 < argc) {
-			if (parse_iotlb(argv[++i], &o)) {
+			if (cli_opt_iotlb(argv[++i], &o.iotlb_entries, &o.iotlb_ways)) {
 				fprintf(stderr, "phyr-sim iommu: bad --iotlb '%s' (ENTRIES,WAYS)\n",
 					argv[i]);
+				return 2;
+			}
+		} else if (strcmp(a, "--max-table-bytes") == 0 && i + 1 < argc) {
+			if (cli_opt_budget(argv[++i], &o.max_table_bytes)) {
+				fprintf(stderr, "phyr-sim iommu: bad --max-table-bytes '%s' (a size "
+					"of at least 4K, e.g. 64M)\n", argv[i]);
 				return 2;
 			}
 		} else if (strcmp(a, "--stats") == 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-opts.h"
 #include "commands.h"
 #include "iova-bench.h"
 #include "iova-trace.h"
@@ -42,16 +43,6 @@ static void usage(FILE *f)
 		"See docs/iova.md and docs/performance.md.\n");
 }
 
-static int parse_policy(const char *s, const struct phyr_iova_policy_ops **p)
-{
-	*p = phyr_iova_policy_find(s);
-	if (!*p) {
-		fprintf(stderr, "phyr-sim iova: unknown policy '%s' (linux, augmented, buddy)\n", s);
-		return -1;
-	}
-	return 0;
-}
-
 static int cmd_replay(int argc, char **argv)
 {
 	struct iova_trace_opts opts = { .ncpus = PHYR_IOVA_DEFAULT_CPUS };
@@ -68,17 +59,17 @@ static int cmd_replay(int argc, char **argv)
 		} else if (strcmp(argv[i], "--stats") == 0) {
 			opts.stats = true;
 		} else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc) {
-			uint64_t n;
-
-			if (cli_u64(argv[++i], &n) || n == 0 || n > PHYR_IOVA_MAX_CPUS) {
+			if (cli_opt_cpus(argv[++i], &opts.ncpus)) {
 				fprintf(stderr, "phyr-sim iova replay: bad --cpus '%s' (1-%u)\n", argv[i],
 					PHYR_IOVA_MAX_CPUS);
 				return 2;
 			}
-			opts.ncpus = (unsigned int)n;
 		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
-			if (parse_policy(argv[++i], &opts.policy))
+			if (cli_opt_policy(argv[++i], &opts.policy)) {
+				fprintf(stderr, "phyr-sim iova: unknown policy '%s' (linux, augmented, buddy)\n",
+					argv[i]);
 				return 2;
+			}
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "phyr-sim iova replay: unknown option '%s' (try --help)\n", argv[i]);
 			return 2;

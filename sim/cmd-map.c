@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-opts.h"
 #include "commands.h"
 #include "map.h"
 
@@ -149,7 +150,7 @@ int cmd_map(int argc, char **argv)
 			}
 			if (!strcmp(a, "--workload")) {
 				wname = argv[++i];
-			} else if (cli_u64(argv[++i], &seed)) {
+			} else if (cli_opt_u64(argv[++i], &seed)) {
 				fprintf(stderr, "phyr-sim map: bad seed '%s'\n", argv[i]);
 				return CLI_EXIT_BADINPUT;
 			}

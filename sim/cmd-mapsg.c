@@ -80,10 +80,8 @@ int cmd_mapsg(int argc, char **argv)
 		}
 		mapsg_case_free(&c);
 	}
-	if (got < 0) {
-		fprintf(stderr, "%s: read error\n", r.path);
-		ret = 1;
-	}
+	if (got < 0)
+		ret = CLI_EXIT_BADINPUT; /* cli_next printed why */
 	cli_close(&r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "phyr-sim mapsg: write error\n");

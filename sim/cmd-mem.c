@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-opts.h"
 #include "commands.h"
 #include "mem.h"
 
@@ -74,38 +75,6 @@ static int bad(const char *fmt, ...)
 	return CLI_EXIT_BADINPUT;
 }
 
-/* "iommu,swiotlb" -> mode bits; "all", "none". Returns 0 or -1. */
-static int parse_modes(const char *val, unsigned *out)
-{
-	unsigned bits = 0;
-	const char *p = val;
-
-	if (strcmp(val, "all") == 0) {
-		*out = (1u << MEM_MODE_COUNT) - 1;
-		return 0;
-	}
-	if (strcmp(val, "none") == 0) {
-		*out = 0;
-		return 0;
-	}
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		int m;
-
-		for (m = 0; m < MEM_MODE_COUNT; m++)
-			if (strlen(mem_mode_names[m]) == len && strncmp(p, mem_mode_names[m], len) == 0)
-				break;
-		if (m == MEM_MODE_COUNT)
-			return -1;
-		bits |= 1u << m;
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-	*out = bits;
-	return 0;
-}
-
 int cmd_mem(int argc, char **argv)
 {
 	struct mem_params p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT,
@@ -120,7 +89,6 @@ int cmd_mem(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = NULL, *eq;
-		uint64_t v;
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
@@ -158,26 +126,21 @@ int cmd_mem(int argc, char **argv)
 		} else if (strcmp(a, "--plot") == 0) {
 			plot = val;
 		} else if (strcmp(a, "--mode") == 0) {
-			if (parse_modes(val, &modes))
+			if (cli_opt_modes(val, mem_mode_names, MEM_MODE_COUNT, &modes))
 				return bad("--mode: '%s' is not a list of passthrough, iommu, "
 					   "bus-offset, swiotlb, all or none", val);
 		} else if (strcmp(a, "--size") == 0) {
-			if (cli_size(val, &v) || v < PHYR_PAGE_SIZE || v > (UINT64_C(1) << 50))
+			if (cli_opt_mem_size(val, &p.size))
 				return bad("--size: '%s' is not a size from 4K to 1P", val);
-			p.size = v;
 		} else if (strcmp(a, "--seed") == 0) {
-			if (cli_u64(val, &v))
+			if (cli_opt_u64(val, &p.seed))
 				return bad("--seed: '%s' is not an unsigned number", val);
-			p.seed = v;
 		} else if (strcmp(a, "--frag") == 0) {
-			if (cli_u64(val, &v) || v > 1000)
+			if (cli_opt_frag(val, &p.frag))
 				return bad("--frag: '%s' is not a number from 0 to 1000", val);
-			p.frag = (uint32_t)v;
 		} else {
-			if (cli_u64(val, &v) || v % 8 || v < PHYR_LIST_CHUNK_MIN ||
-			    v > PHYR_LIST_CHUNK_MAX)
+			if (cli_opt_chunk(val, &p.chunk))
 				return bad("--chunk: '%s' is not a multiple of 8 from 32 to 65536", val);
-			p.chunk = (uint32_t)v;
 		}
 	}
 	if (json && csv)

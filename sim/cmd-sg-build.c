@@ -111,10 +111,8 @@ int cmd_sg_build(int argc, char **argv)
 			break;
 		}
 	}
-	if (ret < 0 && status == 0) {
-		fprintf(stderr, "%s: read error\n", r.path);
-		status = 2;
-	}
+	if (ret < 0 && status == 0)
+		status = CLI_EXIT_BADINPUT; /* cli_next printed why */
 	cli_close(&r);
 	if (fflush(stdout) != 0)
 		status = status ? status : 1;

@@ -28,17 +28,19 @@ struct script {
 
 static int bad(struct script *s, const char *what, const char *arg)
 {
-	cli_error(s->r, "%s%.100s%s", what, arg, strchr(what, '\'') ? "'" : "");
+	char clip[CLI_CLIP_BUF];
+
+	cli_error(s->r, "%s%s%s", what, cli_clip(arg, clip, sizeof(clip)),
+		  strchr(what, '\'') ? "'" : "");
 	return 2;
 }
 
 static int num(struct script *s, const char *tok, const char *what, uint64_t *v)
 {
 	if (cli_u64(tok, v)) {
-		char msg[160];
+		char clip[CLI_CLIP_BUF];
 
-		snprintf(msg, sizeof(msg), "bad %s '%.100s'", what, tok);
-		cli_error(s->r, "%s", msg);
+		cli_error(s->r, "bad %s '%s'", what, cli_clip(tok, clip, sizeof(clip)));
 		return 2;
 	}
 	return 0;
@@ -91,6 +93,7 @@ static int op_pgtable(struct script *s, char **tok, int ntok)
 			.no_pgtable = true,
 			.iotlb_entries = s->o->iotlb_entries,
 			.iotlb_ways = s->o->iotlb_ways,
+			.max_table_bytes = s->o->max_table_bytes,
 		};
 
 		ret = phyr_iommu_domain_create(&o, &s->d);
@@ -109,7 +112,7 @@ static int op_pgtable(struct script *s, char **tok, int ntok)
 static int op_map(struct script *s, char **tok, int ntok)
 {
 	uint64_t iova, pa, size;
-	int prot;
+	int prot, ret;
 
 	if (want(s, ntok, 5, "map IOVA PADDR SIZE r|w|rw"))
 		return 2;
@@ -118,7 +121,22 @@ static int op_map(struct script *s, char **tok, int ntok)
 		return 2;
 	if (parse_prot(tok[4], &prot))
 		return bad(s, "bad PROT (r, w or rw): '", tok[4]);
-	print_ret(s, phyr_iommu_map(s->d, iova, pa, size, prot));
+	ret = phyr_iommu_map(s->d, iova, pa, size, prot);
+	if (ret == -ENOMEM) {
+		struct phyr_io_pgtable_stats st;
+
+		phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(s->d), &st);
+		if (st.nbudget_refusals) {
+			char held[32], max[32];
+
+			cli_humanize(held, sizeof(held), st.nbytes);
+			cli_humanize(max, sizeof(max), st.max_bytes);
+			cli_error(s->r, "map needs more simulated page-table memory than the "
+				  "budget of %s (%s held; see --max-table-bytes)", max, held);
+			return 1;
+		}
+	}
+	print_ret(s, ret);
 	return 0;
 }
 
@@ -339,10 +357,8 @@ int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_
 		if (ret)
 			break;
 	}
-	if (!ret && n < 0) {
-		fprintf(stderr, "%s: read error\n", r->path);
-		ret = 1;
-	}
+	if (!ret && n < 0)
+		ret = CLI_EXIT_BADINPUT; /* cli_next printed why */
 	if (!ret && (o->stats || o->json))
 		print_stats(&s);
 	phyr_iommu_domain_destroy(s.d);

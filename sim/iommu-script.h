@@ -8,6 +8,7 @@
 #define PHYR_SIM_IOMMU_SCRIPT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -22,6 +23,7 @@ struct iommu_script_opts {
 	enum iommu_script_domain domain;
 	unsigned iotlb_entries; /* 0 = library default */
 	unsigned iotlb_ways;
+	uint64_t max_table_bytes; /* page-table memory budget, 0 = library default */
 	bool stats;             /* human summary on @stats_out at the end */
 	bool json;              /* JSON summary on @stats_out at the end */
 	FILE *stats_out;
@@ -30,7 +32,9 @@ struct iommu_script_opts {
 /*
  * Runs the script read by @r, one output line per op on @out. Returns 0,
  * or 2 after printing "FILE:LINE: message" on stderr for malformed input
- * (nothing is printed for that line or after it), or 1 on an I/O error.
+ * (nothing is printed for that line or after it), or 1 on an I/O error or
+ * when a map needs more page-table memory than the budget (a message
+ * naming the line and the budget is printed; nothing for that line).
  */
 int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_opts *o);
 

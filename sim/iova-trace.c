@@ -58,10 +58,12 @@ __attribute__((format(printf, 3, 4))) static void emit(struct replay *rp, const 
 /* Parses token @i of @tok as a number named @what. */
 static int num(struct replay *rp, char **tok, int i, const char *what, uint64_t *v)
 {
+	char clip[CLI_CLIP_BUF];
+
 	if (cli_u64(tok[i], v) == 0)
 		return 0;
 	return bad(rp, "bad %s '%s' (expected a decimal or 0x-hex unsigned 64-bit number)", what,
-		   tok[i]);
+		   cli_clip(tok[i], clip, sizeof(clip)));
 }
 
 static int flag(struct replay *rp, char **tok, int i, const char *what, bool *v)
@@ -228,9 +230,12 @@ static int run_line(struct replay *rp, char *line)
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(tok[0], ops[i].name) == 0)
 			break;
-	if (i == sizeof(ops) / sizeof(ops[0]))
+	if (i == sizeof(ops) / sizeof(ops[0])) {
+		char clip[CLI_CLIP_BUF];
+
 		return bad(rp, "unknown op '%s' (expected init, alloc, free, fast_alloc, fast_free, reserve, stat, tick or flush)",
-			   tok[0]);
+			   cli_clip(tok[0], clip, sizeof(clip)));
+	}
 	if (n - 1 < ops[i].min || n - 1 > ops[i].max) {
 		if (ops[i].min == ops[i].max)
 			return bad(rp, "%s takes %d argument%s, got %d", tok[0], ops[i].min,
@@ -321,10 +326,8 @@ int iova_trace_replay(FILE *in, const char *path, FILE *out, FILE *err,
 		if (rp.status)
 			break;
 	}
-	if (ret < 0 && !rp.status) {
-		fprintf(err, "%s: read error\n", path);
-		rp.status = CLI_EXIT_BADINPUT;
-	}
+	if (ret < 0 && !rp.status)
+		rp.status = CLI_EXIT_BADINPUT; /* cli_next printed why */
 	if (!rp.status) {
 		struct phyr_iova_stats st;
 

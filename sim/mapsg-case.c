@@ -21,6 +21,9 @@
 
 #define PAGE 4096u
 
+/* a token quoted in a message: at most CLI_CLIP_CHARS characters */
+#define CLIP(s) cli_clip((s), (char[CLI_CLIP_BUF]){ 0 }, CLI_CLIP_BUF)
+
 
 /* Parses "0x..." hex (the format writes these in hex); a bare "0" is 0. */
 static int parse_hex(const char *s, uint64_t *v)
@@ -50,28 +53,28 @@ static int parse_ent(char *t, struct mapsg_ent *e, char *err, size_t errlen)
 
 	memset(e, 0, sizeof(*e));
 	if (!plus)
-		return cli_fail(err, errlen, "bad entry '%s' (0xPHYS+OFF:LEN[/bus=0xOFF])", t);
+		return cli_fail(err, errlen, "bad entry '%s' (0xPHYS+OFF:LEN[/bus=0xOFF])", CLIP(t));
 	*plus = '\0';
 	colon = strchr(plus + 1, ':');
 	if (!colon)
-		return cli_fail(err, errlen, "bad entry '%s' (0xPHYS+OFF:LEN[/bus=0xOFF])", t);
+		return cli_fail(err, errlen, "bad entry '%s' (0xPHYS+OFF:LEN[/bus=0xOFF])", CLIP(t));
 	*colon = '\0';
 	slash = strchr(colon + 1, '/');
 	if (slash)
 		*slash = '\0';
 	if (parse_hex(t, &e->phys))
-		return cli_fail(err, errlen, "bad PHYS '%s' (hex with 0x)", t);
+		return cli_fail(err, errlen, "bad PHYS '%s' (hex with 0x)", CLIP(t));
 	if (e->phys & (PAGE - 1))
-		return cli_fail(err, errlen, "PHYS '%s' is not page aligned", t);
+		return cli_fail(err, errlen, "PHYS '%s' is not page aligned", CLIP(t));
 	if (parse_dec(plus + 1, &v) || v > UINT32_MAX)
-		return cli_fail(err, errlen, "bad OFF '%s' (decimal, 32-bit)", plus + 1);
+		return cli_fail(err, errlen, "bad OFF '%s' (decimal, 32-bit)", CLIP(plus + 1));
 	e->off = (uint32_t)v;
 	if (parse_dec(colon + 1, &v) || v > UINT32_MAX || v == 0)
-		return cli_fail(err, errlen, "bad LEN '%s' (decimal, 1 to 4294967295)", colon + 1);
+		return cli_fail(err, errlen, "bad LEN '%s' (decimal, 1 to 4294967295)", CLIP(colon + 1));
 	e->len = (uint32_t)v;
 	if (slash) {
 		if (strncmp(slash + 1, "bus=", 4) != 0 || parse_hex(slash + 5, &e->busoff))
-			return cli_fail(err, errlen, "bad P2P marker '/%s' (/bus=0xOFFSET)", slash + 1);
+			return cli_fail(err, errlen, "bad P2P marker '/%s' (/bus=0xOFFSET)", CLIP(slash + 1));
 		e->bus = true;
 	}
 	return 0;
@@ -87,8 +90,8 @@ static int parse_ents(char *v, struct mapsg_case *c, char *err, size_t errlen)
 	c->ents = calloc(n, sizeof(*c->ents));
 	if (!c->ents)
 		return cli_fail(err, errlen, "%s", "out of memory");
-	if (!*v || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
-		return cli_fail(err, errlen, "empty entry in ents='%s'", v);
+	if (!*v || v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
+		return cli_fail(err, errlen, "empty entry in ents='%s'", CLIP(v));
 	for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		if (parse_ent(t, &c->ents[i++], err, errlen))
 			return -1;
@@ -105,7 +108,7 @@ int mapsg_case_parse(char *line, struct mapsg_case *c, char *err, size_t errlen)
 
 	memset(c, 0, sizeof(*c));
 	if (n < 1 || strcmp(tok[0], "mapsg") != 0)
-		return cli_fail(err, errlen, "unknown operation '%s' (mapsg)", n >= 1 ? tok[0] : "");
+		return cli_fail(err, errlen, "unknown operation '%s' (mapsg)", CLIP(n >= 1 ? tok[0] : ""));
 	if (n != 5)
 		return cli_fail(err, errlen, "%s",
 			    "expected: mapsg mask=BITS max_seg=BYTES boundary=0xMASK ents=...");
@@ -118,7 +121,7 @@ int mapsg_case_parse(char *line, struct mapsg_case *c, char *err, size_t errlen)
 			if (strncmp(tok[i], keys[k], strlen(keys[k])) == 0)
 				break;
 		if (k == 4)
-			return cli_fail(err, errlen, "unknown field '%s'", tok[i]);
+			return cli_fail(err, errlen, "unknown field '%s'", CLIP(tok[i]));
 		if (seen[k])
 			return cli_fail(err, errlen, "field '%s' given twice", keys[k]);
 		seen[k] = true;
@@ -126,18 +129,18 @@ int mapsg_case_parse(char *line, struct mapsg_case *c, char *err, size_t errlen)
 		switch (k) {
 		case 0:
 			if (parse_dec(v, &x) || x < 1 || x > 64)
-				return cli_fail(err, errlen, "bad mask '%s' (bits, 1 to 64)", v);
+				return cli_fail(err, errlen, "bad mask '%s' (bits, 1 to 64)", CLIP(v));
 			c->mask_bits = (unsigned int)x;
 			break;
 		case 1:
 			if (parse_dec(v, &x) || x > UINT32_MAX)
-				return cli_fail(err, errlen, "bad max_seg '%s' (decimal, 32-bit)", v);
+				return cli_fail(err, errlen, "bad max_seg '%s' (decimal, 32-bit)", CLIP(v));
 			c->max_seg = (uint32_t)x;
 			break;
 		case 2:
 			/* Linux takes any mask (dma_set_seg_boundary checks none). */
 			if (parse_hex(v, &x))
-				return cli_fail(err, errlen, "bad boundary '%s' (hex with 0x)", v);
+				return cli_fail(err, errlen, "bad boundary '%s' (hex with 0x)", CLIP(v));
 			c->boundary = x;
 			break;
 		default:

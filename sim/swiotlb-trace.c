@@ -40,9 +40,12 @@ static void replay_drop_pool(struct replay *rp)
 
 static int parse_num(struct replay *rp, const char *what, const char *s, uint64_t *v)
 {
+	char clip[CLI_CLIP_BUF];
+
 	if (cli_u64(s, v) == 0)
 		return 0;
-	cli_error(rp->r, "bad %s '%s' (unsigned decimal or 0x hex)", what, s);
+	cli_error(rp->r, "bad %s '%s' (unsigned decimal or 0x hex)", what,
+		  cli_clip(s, clip, sizeof(clip)));
 	return -1;
 }
 
@@ -168,7 +171,7 @@ static const struct {
 
 static int replay_line(struct replay *rp, char *line)
 {
-	char *tok[8];
+	char *tok[8], clip[CLI_CLIP_BUF];
 	int n = cli_split(line, tok, 8);
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -189,7 +192,8 @@ static int replay_line(struct replay *rp, char *line)
 		}
 		return ops[i].run(rp, tok);
 	}
-	cli_error(rp->r, "unknown operation '%s' (pool, map, unmap, used)", tok[0]);
+	cli_error(rp->r, "unknown operation '%s' (pool, map, unmap, used)",
+		  cli_clip(tok[0], clip, sizeof(clip)));
 	return CLI_EXIT_BADINPUT;
 }
 
@@ -205,10 +209,8 @@ int swiotlb_trace_replay(struct cli_reader *r, struct swiotlb_trace_opts *opts)
 		if (ret)
 			break;
 	}
-	if (got < 0) {
-		fprintf(stderr, "%s: read error\n", r->path);
-		ret = 1;
-	}
+	if (got < 0)
+		ret = CLI_EXIT_BADINPUT; /* cli_next printed why */
 	replay_drop_pool(&rp);
 	return ret;
 }

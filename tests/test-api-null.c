@@ -260,6 +260,7 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	  phyr_io_pgtable_create(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 48, 48, NULL, NULL))         \
 	X(phyr_io_pgtable_destroy, VOID, 0, phyr_io_pgtable_destroy(NULL))                   \
 	X(phyr_io_pgtable_pgsize_bitmap, U64, 0, phyr_io_pgtable_pgsize_bitmap(NULL))        \
+	X(phyr_io_pgtable_set_max_bytes, INT, -EINVAL, phyr_io_pgtable_set_max_bytes(NULL, 4096)) \
 	X(phyr_io_pgtable_geometry, ZERO32, 0, phyr_io_pgtable_geometry(NULL, O1, O2, O3, O4)) \
 	X(phyr_io_pgtable_map_pages, INT, -EINVAL,                                           \
 	  phyr_io_pgtable_map_pages(NULL, 0x1000, 0x1000, 4096, 1, PHYR_IOMMU_READ, O1))     \
@@ -308,6 +309,7 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	X(phyr_physmem_compare, INT, -EINVAL, phyr_physmem_compare(NULL, 0x1000, O1, 8, O2)) \
 	X(phyr_physmem_discard, INT, -EINVAL, phyr_physmem_discard(NULL, 0x1000, 8))         \
 	X(phyr_physmem_prefault, INT, -EINVAL, phyr_physmem_prefault(NULL, 0x1000, 8))       \
+	X(phyr_physmem_set_max_bytes, INT, -EINVAL, phyr_physmem_set_max_bytes(NULL, 4096))  \
 	X(phyr_physmem_is_backed, U64, 0, phyr_physmem_is_backed(NULL, 0x1000))              \
 	X(phyr_physmem_get_stats, ZERO, 0, phyr_physmem_get_stats(NULL, O1))                 \
 	X(phyr_machine_create, INT, -EINVAL, phyr_machine_create(NULL, NULL, NULL))          \

@@ -105,6 +105,8 @@ PHYR_EXPORT void phyr_iommu_iotlb_gather_init(struct phyr_iommu_iotlb_gather *g)
  * @ntable_frees: table pages freed since creation.
  * @npte_writes: descriptor stores (leaf installs, table installs, clears).
  * @nmap_calls, @nunmap_calls: map_pages/unmap_pages calls.
+ * @max_bytes: the memory budget: @nbytes never exceeds it.
+ * @nbudget_refusals: table allocations and map requests refused by it.
  */
 struct phyr_io_pgtable_stats {
 	uint64_t ntables;
@@ -116,7 +118,25 @@ struct phyr_io_pgtable_stats {
 	uint64_t npte_writes;
 	uint64_t nmap_calls;
 	uint64_t nunmap_calls;
+	uint64_t max_bytes;
+	uint64_t nbudget_refusals;
 };
+
+/*
+ * Memory budget of a simulated page table: @nbytes of the stats (what the
+ * kernel would hold) never passes it. A table allocation that would pass it
+ * fails with -ENOMEM; iommu_map refuses up front (-ENOMEM, nothing changed)
+ * a request whose tables alone would pass it. The default keeps every
+ * table far inside a 2 GB process; UINT64_MAX means no budget.
+ */
+#define PHYR_IOMMU_DEFAULT_MAX_TABLE_BYTES (UINT64_C(256) << 20)
+
+/**
+ * phyr_io_pgtable_set_max_bytes() - sets the memory budget of @pt (0 = the
+ * default). A budget below what is held now lets nothing more be allocated.
+ * Returns 0 or -EINVAL (@pt NULL).
+ */
+PHYR_EXPORT int phyr_io_pgtable_set_max_bytes(struct phyr_io_pgtable *pt, uint64_t max_bytes);
 
 /**
  * phyr_io_pgtable_create() - alloc_io_pgtable_ops() for @fmt.
@@ -265,6 +285,9 @@ typedef void (*phyr_iommu_map_event_fn)(void *ctx, uint64_t iova, uint64_t paddr
  * @alloc: NULL = malloc.
  * @no_pgtable: create a paging domain without a table (as after a failed
  *   alloc_io_pgtable_ops); phyr_iommu_domain_set_pgtable adds one.
+ * @max_table_bytes: memory budget of the page table (0 =
+ *   PHYR_IOMMU_DEFAULT_MAX_TABLE_BYTES, UINT64_MAX = none); see
+ *   phyr_io_pgtable_set_max_bytes().
  */
 struct phyr_iommu_domain_opts {
 	enum phyr_iommu_domain_type type;
@@ -284,6 +307,7 @@ struct phyr_iommu_domain_opts {
 	phyr_iommu_map_event_fn map_event;
 	void *map_event_ctx;
 	const struct phyr_allocator *alloc;
+	uint64_t max_table_bytes;
 };
 
 /**

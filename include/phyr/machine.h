@@ -60,6 +60,8 @@ struct phyr_p2p_pgmap;
  * @nwrites: write and memset calls.
  * @nbytes_read: bytes read (and compared).
  * @nbytes_written: bytes written (and set).
+ * @max_bytes: the memory budget: @nbytes_pages never exceeds it.
+ * @nbudget_refusals: calls refused because their pages would pass it.
  */
 struct phyr_physmem_stats {
 	uint64_t npages;
@@ -71,7 +73,16 @@ struct phyr_physmem_stats {
 	uint64_t nwrites;
 	uint64_t nbytes_read;
 	uint64_t nbytes_written;
+	uint64_t max_bytes;
+	uint64_t nbudget_refusals;
 };
+
+/*
+ * Default memory budget of a simulated memory: the page backing it holds
+ * never passes it, so no command or fuzz input can grow the process past
+ * it. A call whose pages would pass it fails with -ENOMEM, nothing changed.
+ */
+#define PHYR_PHYSMEM_DEFAULT_MAX_BYTES (UINT64_C(512) << 20)
 
 /**
  * phyr_physmem_create() - create an empty simulated physical memory.
@@ -82,6 +93,13 @@ struct phyr_physmem_stats {
  * Return: 0, -EINVAL (@out NULL), -ENOMEM.
  */
 PHYR_EXPORT int phyr_physmem_create(const struct phyr_allocator *a, struct phyr_physmem **out);
+
+/**
+ * phyr_physmem_set_max_bytes() - the memory budget of @pm, rounded down to
+ * whole pages (0 = the default). Pages already backed stay; below them,
+ * nothing more can be backed. Return: 0, -EINVAL (@pm NULL).
+ */
+PHYR_EXPORT int phyr_physmem_set_max_bytes(struct phyr_physmem *pm, uint64_t max_bytes);
 
 /** phyr_physmem_destroy() - free @pm and all its pages; NULL does nothing. */
 PHYR_EXPORT void phyr_physmem_destroy(struct phyr_physmem *pm);

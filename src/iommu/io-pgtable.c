@@ -83,6 +83,12 @@ static inline size_t table_bytes(const struct phyr_io_pgtable *pt)
 	return (size_t)ppt(pt) * sizeof(uint64_t);
 }
 
+/* What one non-top table costs in the budget (and in the stats' nbytes). */
+static inline uint64_t table_kbytes(const struct phyr_io_pgtable *pt)
+{
+	return table_bytes(pt) > PHYR_PAGE_SIZE ? table_bytes(pt) : PHYR_PAGE_SIZE;
+}
+
 static int pool_grow(struct phyr_io_pgtable *pt)
 {
 	uint32_t ncap = pt->tab_cap ? pt->tab_cap * 2 : 64;
@@ -117,6 +123,10 @@ static int table_alloc(struct phyr_io_pgtable *pt, int lvl, uint64_t *desc)
 	uint32_t id;
 	uint64_t *t;
 
+	if (pt->nbytes + table_kbytes(pt) > pt->max_bytes) {
+		pt->nbudget_refusals++;
+		return -ENOMEM;
+	}
 	if (pt->nfree) {
 		id = pt->free_ids[--pt->nfree];
 	} else {
@@ -130,6 +140,7 @@ static int table_alloc(struct phyr_io_pgtable *pt, int lvl, uint64_t *desc)
 		return -ENOMEM;
 	}
 	pt->tab[id] = t;
+	pt->nbytes += table_kbytes(pt);
 	pt->ntables++;
 	pt->ntables_level[lvl + 1]++;
 	pt->ntable_allocs++;
@@ -169,6 +180,7 @@ static void table_free_tree(struct phyr_io_pgtable *pt, uint64_t desc, int lvl)
 	alloc_free(pt->alloc, t, table_bytes(pt));
 	pt->tab[id] = NULL;
 	pt->free_ids[pt->nfree++] = id;
+	pt->nbytes -= table_kbytes(pt);
 	pt->ntables--;
 	pt->ntables_level[lvl + 1]--;
 	pt->ntable_frees++;
@@ -435,9 +447,7 @@ static void radix_stats(struct phyr_io_pgtable *pt, struct phyr_io_pgtable_stats
 	st->ntables_level[pt->start_level > 3 ? 4 : pt->start_level + 1] = 1;
 	if (pt->start_level <= 3)
 		radix_count(pt, pt->pgd, pgd_entries(pt), pt->start_level, st);
-	st->nbytes = pt->pgd_kbytes +
-		     (st->ntables - 1) * (table_bytes(pt) > PHYR_PAGE_SIZE ? table_bytes(pt)
-									    : PHYR_PAGE_SIZE);
+	st->nbytes = pt->pgd_kbytes + (st->ntables - 1) * table_kbytes(pt);
 }
 
 static int radix_dump_table(struct phyr_io_pgtable *pt, FILE *f, const uint64_t *t, unsigned n,
@@ -528,6 +538,10 @@ int pgtable_radix_setup(struct phyr_io_pgtable *pt)
 			p <<= 1;
 		pt->pgd_kbytes = p;
 	}
+	if (pt->pgd_kbytes > pt->max_bytes) {
+		pt->nbudget_refusals++;
+		return -ENOMEM;
+	}
 	pt->ops = &pgtable_radix_ops;
 	pt->ntab = 1;
 	if (pool_grow(pt))
@@ -540,6 +554,68 @@ int pgtable_radix_setup(struct phyr_io_pgtable *pt)
 	pt->ntables = 1;
 	pt->ntables_level[pt->start_level > 3 ? 4 : pt->start_level + 1] = 1;
 	pt->ntable_allocs = 1;
+	pt->nbytes = pt->pgd_kbytes;
+	return 0;
+}
+
+int pgtable_budget_check(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t paddr,
+			 uint64_t size)
+{
+	uint64_t diff = iova - paddr, cap, pgsize = 0, cover, need, eff = size, prefix, count;
+
+	if (pt->ops != &pgtable_radix_ops || !pt->pgsize_bitmap)
+		return 0;
+	/* the map stops with -ERANGE at the end of the input or output space */
+	if (pt->ias < 64) {
+		if (iova >> pt->ias)
+			return 0;
+		if (eff > (UINT64_C(1) << pt->ias) - iova)
+			eff = (UINT64_C(1) << pt->ias) - iova;
+	}
+	if (pt->oas < 64) {
+		if (paddr >> pt->oas)
+			return 0;
+		if (eff > (UINT64_C(1) << pt->oas) - paddr)
+			eff = (UINT64_C(1) << pt->oas) - paddr;
+	}
+	/* iova and paddr advance together: no page is larger than the lowest
+	 * set bit of their difference (any size when they are equal) */
+	cap = diff ? diff & -diff : UINT64_MAX;
+	for (unsigned b = 0; b < 64; b++) {
+		uint64_t p = UINT64_C(1) << b;
+
+		if ((pt->pgsize_bitmap & p) && p <= cap && p <= size)
+			pgsize = p;
+	}
+	if (!pgsize)
+		return 0;
+	/*
+	 * The pages of that size come after a prefix of smaller ones; a count
+	 * that Linux's min_t(int, ...) in map_pages truncates to zero or less
+	 * takes another path (see phyr_iommu_map_nosync): no estimate then.
+	 */
+	prefix = (pgsize - (iova & (pgsize - 1))) & (pgsize - 1);
+	if (prefix >= eff)
+		return 0;
+	count = (size - prefix) / pgsize;
+	if ((int32_t)(uint32_t)count <= 0)
+		return 0;
+	eff -= prefix;
+	for (int lvl = pt->start_level > 3 ? 3 : pt->start_level; lvl <= 3; lvl++) {
+		if (pgtable_level_shift(pt, lvl) != (unsigned)__builtin_ctzll(pgsize))
+			continue;
+		if (lvl == pt->start_level)
+			return 0; /* leaves in the top table: nothing to allocate */
+		if (pgsize > UINT64_MAX / ppt(pt))
+			return 0;
+		cover = pgsize * ppt(pt);
+		need = eff / cover;
+		if (need > (pt->max_bytes - pt->pgd_kbytes) / table_kbytes(pt)) {
+			pt->nbudget_refusals++;
+			return -ENOMEM;
+		}
+		return 0;
+	}
 	return 0;
 }
 
@@ -566,7 +642,7 @@ int pgtable_leaf_prot(const struct phyr_io_pgtable *pt, uint64_t pte)
 /* Public entry points                                                  */
 
 int pgtable_create(enum phyr_iommu_fmt fmt, unsigned ias, unsigned oas,
-		   uint64_t record_bitmap, const struct phyr_allocator *alloc,
+		   uint64_t record_bitmap, uint64_t max_bytes, const struct phyr_allocator *alloc,
 		   const struct pgtable_tlb_ops *tlb, void *cookie, struct phyr_io_pgtable **out)
 {
 	fmt_init_fn init = fmt_init(fmt);
@@ -584,6 +660,7 @@ int pgtable_create(enum phyr_iommu_fmt fmt, unsigned ias, unsigned oas,
 	pt->tlb = tlb;
 	pt->tlb_cookie = cookie;
 	pt->pgsize_bitmap = record_bitmap;
+	pt->max_bytes = max_bytes ? max_bytes : PHYR_IOMMU_DEFAULT_MAX_TABLE_BYTES;
 	ret = init(pt, ias, oas);
 	if (ret) {
 		alloc_free(a, pt, sizeof(*pt));
@@ -597,7 +674,15 @@ PHYR_EXPORT int phyr_io_pgtable_create(enum phyr_iommu_fmt fmt, unsigned ias, un
 				       const struct phyr_allocator *alloc,
 				       struct phyr_io_pgtable **out)
 {
-	return pgtable_create(fmt, ias, oas, 0, alloc, NULL, NULL, out);
+	return pgtable_create(fmt, ias, oas, 0, 0, alloc, NULL, NULL, out);
+}
+
+PHYR_EXPORT int phyr_io_pgtable_set_max_bytes(struct phyr_io_pgtable *pt, uint64_t max_bytes)
+{
+	if (!pt)
+		return -EINVAL;
+	pt->max_bytes = max_bytes ? max_bytes : PHYR_IOMMU_DEFAULT_MAX_TABLE_BYTES;
+	return 0;
 }
 
 PHYR_EXPORT void phyr_io_pgtable_destroy(struct phyr_io_pgtable *pt)
@@ -690,6 +775,8 @@ PHYR_EXPORT void phyr_io_pgtable_get_stats(struct phyr_io_pgtable *pt,
 		return;
 	pt->ops->stats(pt, st);
 	st->ntable_allocs = pt->ntable_allocs;
+	st->max_bytes = pt->max_bytes;
+	st->nbudget_refusals = pt->nbudget_refusals;
 	st->ntable_frees = pt->ntable_frees;
 	st->npte_writes = pt->npte_writes;
 	st->nmap_calls = pt->nmap_calls;

@@ -93,14 +93,27 @@ struct phyr_io_pgtable {
 	uint64_t ntables;
 	uint64_t ntables_level[5];
 	uint64_t ntable_allocs, ntable_frees, npte_writes, nmap_calls, nunmap_calls;
+	/* memory budget: table bytes held now (the stats' nbytes measure) and
+	 * the limit; a table that would pass it is not allocated (-ENOMEM) */
+	uint64_t nbytes, max_bytes;
+	uint64_t nbudget_refusals;
 	/* record format */
 	void *priv;
 };
 
 /* Creates a table; the domain passes its TLB hooks. */
 int pgtable_create(enum phyr_iommu_fmt fmt, unsigned ias, unsigned oas,
-		   uint64_t record_bitmap, const struct phyr_allocator *alloc,
+		   uint64_t record_bitmap, uint64_t max_bytes, const struct phyr_allocator *alloc,
 		   const struct pgtable_tlb_ops *tlb, void *cookie, struct phyr_io_pgtable **out);
+
+/*
+ * The up-front half of the budget: -ENOMEM when mapping @size bytes from
+ * @iova to @paddr needs more table bytes than the whole budget, whatever
+ * is mapped already (a lower bound: the tables of the level of the largest
+ * page size the alignment of @iova - @paddr allows). 0 otherwise.
+ */
+int pgtable_budget_check(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t paddr,
+			 uint64_t size);
 
 /* The radix engine, used by the radix formats' ops tables. */
 extern const struct pgtable_fmt_ops pgtable_radix_ops;

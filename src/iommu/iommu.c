@@ -42,6 +42,7 @@ struct phyr_iommu_domain {
 	struct phyr_io_pgtable *pt;
 	uint64_t pgsize_bitmap;
 	uint64_t record_bitmap;
+	uint64_t max_table_bytes;
 	struct iotlb tlb;
 	struct phyr_iommu_costs costs;
 	phyr_iommu_release_fn release;
@@ -221,6 +222,7 @@ PHYR_EXPORT int phyr_iommu_domain_create(const struct phyr_iommu_domain_opts *o,
 	d->alloc = a;
 	d->type = o->type;
 	d->record_bitmap = o->record_pgsize_bitmap;
+	d->max_table_bytes = o->max_table_bytes;
 	if (o->costs)
 		d->costs = *o->costs;
 	else
@@ -290,7 +292,7 @@ PHYR_EXPORT int phyr_iommu_domain_set_pgtable(struct phyr_iommu_domain *d,
 	d->pt = NULL;
 	d->pgsize_bitmap = 0;
 	phyr_iommu_flush_iotlb_all(d);
-	ret = pgtable_create(fmt, ias, oas, d->record_bitmap, d->alloc, &dom_tlb_ops, d, &pt);
+	ret = pgtable_create(fmt, ias, oas, d->record_bitmap, d->max_table_bytes, d->alloc, &dom_tlb_ops, d, &pt);
 	if (ret)
 		return ret;
 	d->pt = pt;
@@ -424,6 +426,10 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 		ret = -EINVAL;
 		goto out;
 	}
+	/* beyond Linux: the model's memory budget, before anything changes */
+	ret = pgtable_budget_check(d->pt, iova, paddr, size);
+	if (ret)
+		goto out;
 	while (size) {
 		uint64_t pgsize, count, mapped = 0;
 

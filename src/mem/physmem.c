@@ -32,6 +32,7 @@ struct phyr_physmem {
 	struct pm_slot *slots;
 	size_t cap; /* power of two */
 	size_t used;
+	uint64_t max_pages; /* memory budget, in backed pages */
 	struct phyr_physmem_stats st;
 	pthread_mutex_t lock;
 	bool locked; /* the mutex is held (checked by the __pm_ variants) */
@@ -176,6 +177,11 @@ static int pm_populate(struct phyr_physmem *pm, uint64_t phys, size_t len)
 		return 0;
 	if (missing > SIZE_MAX / 4 - pm->used)
 		return -ENOMEM;
+	/* the memory budget, before anything is allocated */
+	if (missing > pm->max_pages - pm->used) {
+		pm->st.nbudget_refusals++;
+		return -ENOMEM;
+	}
 	ret = pm_grow(pm, pm->used + (size_t)missing);
 	if (ret)
 		return ret;
@@ -211,6 +217,8 @@ int phyr_physmem_create(const struct phyr_allocator *a, struct phyr_physmem **ou
 		return -ENOMEM;
 	pm->a_copy = *a;
 	pm->a = &pm->a_copy;
+	pm->max_pages = PHYR_PHYSMEM_DEFAULT_MAX_BYTES >> PHYR_PAGE_SHIFT;
+	pm->st.max_bytes = PHYR_PHYSMEM_DEFAULT_MAX_BYTES;
 	if (pthread_mutex_init(&pm->lock, NULL)) {
 		alloc_free(a, pm, sizeof(*pm));
 		return -ENOMEM;
@@ -582,4 +590,17 @@ void phyr_physmem_get_stats(const struct phyr_physmem *pm, struct phyr_physmem_s
 	pthread_mutex_lock(&p->lock);
 	*out = p->st;
 	pthread_mutex_unlock(&p->lock);
+}
+
+int phyr_physmem_set_max_bytes(struct phyr_physmem *pm, uint64_t max_bytes)
+{
+	if (!pm)
+		return -EINVAL;
+	if (!max_bytes)
+		max_bytes = PHYR_PHYSMEM_DEFAULT_MAX_BYTES;
+	pthread_mutex_lock(&pm->lock);
+	pm->max_pages = max_bytes >> PHYR_PAGE_SHIFT;
+	pm->st.max_bytes = pm->max_pages << PHYR_PAGE_SHIFT;
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
 }
