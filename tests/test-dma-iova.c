@@ -758,6 +758,71 @@ static void test_dma_iova_destroy_fq_queues(void **state)
 	fx_free(f);
 }
 
+/*
+ * Beyond Linux (issue 12 item 8): a link far outside its IOVA state, and a
+ * destroy with a mapped length larger than the state, are legal calls in
+ * Linux (nothing checks them) and keep Linux's results, but dma-debug
+ * reports them (IOVA_RANGE); a strict checker refuses them unchanged.
+ */
+static void run_iova_range(bool strict)
+{
+	struct phyr_dma_debug_config dcfg = { .strict = strict };
+	struct phyr_iommu_dma_config cfg = { 0 };
+	struct phyr_dma_debug_report r;
+	struct phyr_dma_iova_state s;
+	struct phyr_dma_debug *dbg;
+	struct fx *f = fx_new();
+	uint64_t far;
+
+	assert_int_equal(phyr_dma_debug_create(&dcfg, NULL, &dbg), 0);
+	fx_attach(f, ~0ull, false, 0, &cfg);
+	assert_int_equal(phyr_device_set_dma_debug(f->dev, dbg), 0);
+	assert_int_equal(phyr_dma_iova_try_alloc(f->dev, &s, 0, 0x2000), 0);
+	assert_int_equal(s.addr, 0xffffe000);
+	/* 1 MiB past the state's two pages: another mapping's IOVA */
+	far = 0x100000;
+	assert_int_equal(phyr_dma_iova_link(f->dev, &s, 0x40000000, far, 0x1000,
+					    PHYR_DMA_TO_DEVICE, 0),
+			 strict ? -EINVAL : 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 1);
+	assert_int_equal(phyr_dma_debug_get_report(dbg, 0, &r), 0);
+	assert_int_equal(r.kind, PHYR_DMA_DEBUG_IOVA_RANGE);
+	assert_int_equal(r.dma_addr, 0xffffe000);
+	assert_int_equal(r.expected, 0x2000);
+	assert_int_equal(r.got, far + 0x1000);
+	assert_string_equal(phyr_dma_debug_kind_name(r.kind), "iova-range");
+	/* strict: nothing mapped; Linux: mapped where it was told */
+	assert_int_equal(xlate(f, s.addr + far), strict ? 0 : 0x40000000);
+	if (!strict)
+		assert_int_equal(phyr_dma_iova_unlink(f->dev, &s, far, 0x1000, PHYR_DMA_TO_DEVICE,
+						      0),
+				 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), strict ? 1 : 2);
+	/* a destroy with a mapped length larger than the state (an unlink outside
+	 * it was reported above too) */
+	assert_int_equal(phyr_dma_iova_link(f->dev, &s, 0x40000000, 0, 0x2000, PHYR_DMA_TO_DEVICE,
+					    0),
+			 0);
+	assert_int_equal(phyr_dma_iova_destroy(f->dev, &s, 0x3000, PHYR_DMA_TO_DEVICE, 0),
+			 strict ? -EINVAL : 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), strict ? 2 : 3);
+	assert_int_equal(phyr_dma_debug_get_report(dbg, phyr_dma_debug_nreports(dbg) - 1, &r), 0);
+	assert_int_equal(r.kind, PHYR_DMA_DEBUG_IOVA_RANGE);
+	assert_int_equal(r.got, 0x3000);
+	if (strict)
+		assert_int_equal(phyr_dma_iova_destroy(f->dev, &s, 0x2000, PHYR_DMA_TO_DEVICE, 0),
+				 0);
+	fx_free(f);
+	phyr_dma_debug_destroy(dbg);
+}
+
+static void test_dma_iova_debug_iova_range(void **state)
+{
+	(void)state;
+	run_iova_range(false);
+	run_iova_range(true);
+}
+
 static void test_dma_iova_debug_hooks(void **state)
 {
 	struct phyr_dma_debug_config dcfg = { .strict = true };
@@ -977,6 +1042,7 @@ int main(void)
 		cmocka_unit_test(test_dma_iova_swiotlb_link_needs_min_align),
 		cmocka_unit_test(test_dma_iova_destroy_fq_queues),
 		cmocka_unit_test(test_dma_iova_debug_hooks),
+		cmocka_unit_test(test_dma_iova_debug_iova_range),
 		cmocka_unit_test(test_dma_iova_create_failnth),
 		cmocka_unit_test(test_dma_iova_b9_list_needs_granule_offsets),
 		cmocka_unit_test(test_dma_iova_error_paths_leave_nothing),

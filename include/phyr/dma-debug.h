@@ -30,7 +30,8 @@
  *
  * Beyond Linux: two more mapping types, "iova-link" (two-step
  * dma_iova_link ranges, which v6.17 does not track) and "phyr"
- * (phyr_dma_map_phyr lists); an unchecked mapping error is also reported
+ * (phyr_dma_map_phyr lists); a two-step link, unlink or destroy outside
+ * its IOVA state is reported (IOVA_RANGE); an unchecked mapping error is also reported
  * at the first sync (Linux only reports it at unmap; turn it off with
  * linux_exact); a strict mode in which a hook that reports returns -EINVAL
  * and changes nothing, so the DMA layer can refuse the call; teardown
@@ -100,6 +101,13 @@ enum phyr_dma_debug_kind {
 	PHYR_DMA_DEBUG_OVERLAP,
 	/** mappings still live at teardown: got = how many; the entry fields describe one */
 	PHYR_DMA_DEBUG_LEAK,
+	/**
+	 * beyond Linux: a two-step link, unlink or destroy reaching outside its
+	 * IOVA state (Linux checks neither): dma_addr = the state's IOVA, size =
+	 * the state's size, expected = the state's size, got = offset + size of
+	 * the call (UINT64_MAX when it wraps)
+	 */
+	PHYR_DMA_DEBUG_IOVA_RANGE,
 	PHYR_DMA_DEBUG_NKINDS
 };
 
@@ -281,6 +289,18 @@ PHYR_EXPORT int phyr_dma_debug_mapping_error(struct phyr_dma_debug *dbg, const v
  */
 PHYR_EXPORT int phyr_dma_debug_unmap(struct phyr_dma_debug *dbg,
 				     const struct phyr_dma_debug_map *ref);
+
+/**
+ * phyr_dma_debug_iova_range() - beyond Linux: a two-step call on @dev's
+ * IOVA state [@state_addr, +@state_size) is about to link, unlink or
+ * destroy [@offset, +@size) of it. Reports IOVA_RANGE when the range does
+ * not lie inside the state (Linux maps another mapping's IOVA then, and
+ * the device reaches its bytes). Return: 0; -EINVAL (NULL @dbg; strict
+ * mode and a report: the DMA layer refuses the call).
+ */
+PHYR_EXPORT int phyr_dma_debug_iova_range(struct phyr_dma_debug *dbg, const void *dev,
+					  uint64_t state_addr, uint64_t state_size,
+					  uint64_t offset, uint64_t size);
 
 /**
  * phyr_dma_debug_unmap_sg() - about to dma_unmap_sg @nelems entries (the

@@ -133,6 +133,7 @@ static const char *const kind_names[PHYR_DMA_DEBUG_NKINDS] = {
 	[PHYR_DMA_DEBUG_SG_SEG_BOUNDARY] = "sg-seg-boundary",
 	[PHYR_DMA_DEBUG_OVERLAP] = "overlap",
 	[PHYR_DMA_DEBUG_LEAK] = "leak",
+	[PHYR_DMA_DEBUG_IOVA_RANGE] = "iova-range",
 };
 
 const char *phyr_dma_debug_type_name(enum phyr_dma_debug_type type)
@@ -636,6 +637,24 @@ int phyr_dma_debug_map_sg(struct phyr_dma_debug *dbg, const void *dev,
 		}
 	}
 	return end_call(dbg, refuse);
+}
+
+int phyr_dma_debug_iova_range(struct phyr_dma_debug *dbg, const void *dev, uint64_t state_addr,
+			      uint64_t state_size, uint64_t offset, uint64_t size)
+{
+	struct ref r = { .dev = dev, .dev_addr = state_addr, .size = state_size,
+			 .type = PHYR_DMA_DEBUG_IOVA };
+	uint64_t end = offset + size;
+
+	if (!dbg)
+		return -EINVAL;
+	begin_call(dbg);
+	if (dbg->st.disabled)
+		return end_call(dbg, false);
+	if (end < offset || end > state_size)
+		report(dbg, PHYR_DMA_DEBUG_IOVA_RANGE, &r, NULL, state_size,
+		       end < offset ? UINT64_MAX : end);
+	return end_call(dbg, strict_refuses(dbg));
 }
 
 int phyr_dma_debug_mapping_error(struct phyr_dma_debug *dbg, const void *dev, uint64_t dma_addr)
@@ -1163,6 +1182,10 @@ int phyr_dma_debug_format(struct phyr_dma_debug *dbg, const struct phyr_dma_debu
 			   "device [count=%d]\nOne of leaked entries details: "
 			   "[device address=0x%016llx] [size=%llu bytes] "
 			   "[mapped with %s] [mapped as %s]", name, (int)r->got, a, s, md, mt);
+	case PHYR_DMA_DEBUG_IOVA_RANGE:
+		return OUT("two-step call outside its IOVA state [IOVA=0x%016llx] [state size=%llu "
+			   "bytes] [call end=%llu bytes]",
+			   name, a, s, (unsigned long long)r->got);
 	case PHYR_DMA_DEBUG_NKINDS:
 		break;
 	}

@@ -288,6 +288,20 @@ int phyr_dma_iova_try_alloc(struct phyr_device *dev, struct phyr_dma_iova_state 
 	return iommu_dma_iova_try_alloc(dev, state, phys, size);
 }
 
+/* Beyond Linux: a call outside its IOVA state is reported (strict: refused). */
+static int debug_iova_range(struct phyr_device *dev, const struct phyr_dma_iova_state *state,
+			    uint64_t offset, uint64_t size)
+{
+	if (!dev->debug)
+		return 0;
+	if (phyr_dma_debug_iova_range(dev->debug, dev, state->addr, phyr_dma_iova_size(state),
+				      offset, size)) {
+		dma_count_refused(dev);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static bool state_ok(const struct phyr_device *dev, const struct phyr_dma_iova_state *state)
 {
 	return dev && dev->dma_iommu && phyr_dma_use_iova(state);
@@ -300,6 +314,8 @@ int phyr_dma_iova_link(struct phyr_device *dev, struct phyr_dma_iova_state *stat
 	int ret;
 
 	if (!state_ok(dev, state) || !size || !dma_dir_valid(dir))
+		return -EINVAL;
+	if (debug_iova_range(dev, state, offset, size))
 		return -EINVAL;
 	ret = iommu_dma_iova_link(dev, state, phys, offset, size, dir, attrs);
 	if (!ret && dev->debug) {
@@ -351,7 +367,8 @@ int phyr_dma_iova_unlink(struct phyr_device *dev, struct phyr_dma_iova_state *st
 {
 	if (!dev || !dev->dma_iommu || !state || !size || !dma_dir_valid(dir))
 		return -EINVAL;
-	if (debug_unlink(dev, state->addr + offset, size, dir))
+	if (debug_iova_range(dev, state, offset, size) ||
+	    debug_unlink(dev, state->addr + offset, size, dir))
 		return -EINVAL;
 	stat_inc(dev->dma_iommu->st.nunlinks);
 	iommu_dma_iova_unlink(dev, state, offset, size, dir, attrs, false);
@@ -375,7 +392,8 @@ int phyr_dma_iova_destroy(struct phyr_device *dev, struct phyr_dma_iova_state *s
 		return -EINVAL;
 	if (!mapped_len)
 		return phyr_dma_iova_free(dev, state);
-	if (debug_unlink(dev, state->addr, mapped_len, dir))
+	if (debug_iova_range(dev, state, 0, mapped_len) ||
+	    debug_unlink(dev, state->addr, mapped_len, dir))
 		return -EINVAL;
 	stat_inc(dev->dma_iommu->st.ndestroys);
 	iommu_dma_iova_unlink(dev, state, 0, mapped_len, dir, attrs, true);
