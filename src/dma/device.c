@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * The device model (struct device's DMA fields, dma_parms, the set/get
- * helpers of kernel/dma/mapping.c and include/linux/dma-mapping.h) and the
- * device's DMA engine: phyr_device_dma_read/write route each page of a
- * transfer as the PCIe fabric would (peer BAR by bus address, else
- * upstream through the IOMMU or the bus offset) into simulated memory.
+ * The device model: struct device's DMA fields, dma_parms and the get/set
+ * helpers of include/linux/dma-mapping.h (dma_set_mask, which asks the DMA
+ * path, is the dispatch's: src/dma/mapping.c; the device's DMA engine is
+ * src/dma/data-path.c).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "direct.h"
-#include "phyr/dma-iommu.h"
 #include "machine.h"
 
 void phyr_device_config_init(struct phyr_device_config *cfg)
@@ -89,7 +87,10 @@ void phyr_device_destroy(struct phyr_device *dev)
 
 	if (!dev)
 		return;
-	phyr_iommu_teardown_dma_ops(dev);
+	/* the driver lets go of the device: the DMA domain it is attached to
+	 * detaches it (iommu_teardown_dma_ops, dma-debug's leak check) */
+	if (dev->dma_detach)
+		dev->dma_detach(dev);
 	alloc_free(dev->a, dev->map, dev->nmap * sizeof(*dev->map));
 	a = dev->a_copy;
 	alloc_free(&a, dev, sizeof(*dev));
@@ -133,7 +134,7 @@ void phyr_device_get_stats(const struct phyr_device *dev, struct phyr_device_sta
 
 uint64_t phyr_dma_get_mask(const struct phyr_device *dev)
 {
-	return dev->cfg.dma_mask ? dev->cfg.dma_mask : PHYR_DMA_BIT_MASK(32);
+	return dev_dma_mask(dev);
 }
 
 uint64_t phyr_dma_get_coherent_mask(const struct phyr_device *dev)
@@ -159,37 +160,6 @@ uint64_t phyr_dma_get_seg_boundary(const struct phyr_device *dev)
 uint32_t phyr_dma_get_min_align_mask(const struct phyr_device *dev)
 {
 	return dev->cfg.min_align_mask;
-}
-
-/* dma_supported(): any mask behind a DMA-API IOMMU, else dma_direct_supported(). */
-static bool dma_supported(const struct phyr_device *dev, uint64_t mask)
-{
-	return dev->iommu || phyr_dma_direct_supported(dev, mask);
-}
-
-int phyr_dma_set_mask(struct phyr_device *dev, uint64_t mask)
-{
-	if (!dev || !dma_supported(dev, mask))
-		return -EIO;
-	dev->cfg.dma_mask = mask;
-	return 0;
-}
-
-int phyr_dma_set_coherent_mask(struct phyr_device *dev, uint64_t mask)
-{
-	if (!dev || !dma_supported(dev, mask))
-		return -EIO;
-	dev->cfg.coherent_dma_mask = mask;
-	return 0;
-}
-
-int phyr_dma_set_mask_and_coherent(struct phyr_device *dev, uint64_t mask)
-{
-	int ret = phyr_dma_set_mask(dev, mask);
-
-	if (!ret)
-		ret = phyr_dma_set_coherent_mask(dev, mask);
-	return ret;
 }
 
 int phyr_dma_set_max_seg_size(struct phyr_device *dev, uint32_t size)
@@ -290,163 +260,4 @@ int phyr_device_set_bounce(struct phyr_device *dev, const struct phyr_dma_bounce
 	dev->has_bounce = true;
 	dev->bounce_force = false;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Data path                                                           */
-/* ------------------------------------------------------------------ */
-
-static int dp_fault(struct phyr_device *dev, uint64_t addr, int err)
-{
-	dev->st.nfaults++;
-	dev->st.last_fault_addr = addr;
-	dev->st.last_fault_errno = err;
-	return err;
-}
-
-/* A peer BAR that @dev reaches by bus address below the host bridge. */
-static bool dp_p2p_decode(struct phyr_device *dev, uint64_t addr, uint64_t *phys)
-{
-	struct phyr_p2p_pgmap *g;
-	uint64_t bus_start;
-
-	if (!dev->cfg.pci)
-		return false;
-	for (g = dev->m->pgmaps; g; g = g->next) {
-		bus_start = g->start + g->bus_offset;
-		if (addr < bus_start || addr - bus_start > g->size - 1)
-			continue;
-		if (phyr_p2pdma_map_type(g->provider, dev->cfg.pci) != PHYR_P2PDMA_MAP_BUS_ADDR)
-			continue;
-		*phys = addr - g->bus_offset;
-		return true;
-	}
-	return false;
-}
-
-/*
- * Resolve [addr, +n) (n bytes inside one page of the device's address
- * space) to a CPU physical address the fabric delivers it to.
- */
-static int dp_resolve(struct phyr_device *dev, uint64_t addr, size_t n, bool write, uint64_t *out,
-		      bool *p2p)
-{
-	const struct phyr_machine_config *mc = &dev->m->cfg;
-	const struct mm_range *r;
-	uint64_t phys, last;
-	bool marker, decrypted;
-	int ret;
-
-	*p2p = false;
-	if (dp_p2p_decode(dev, addr, &phys)) {
-		*p2p = true;
-		*out = phys;
-		return 0;
-	}
-	if (dev->iommu) {
-		ret = dev->translate(dev->iommu, dev, addr, write, &phys);
-		if (ret)
-			return ret < 0 ? ret : -EFAULT;
-		marker = false;
-	} else {
-		marker = mc->mem_encrypt_mask && (addr & mc->mem_encrypt_mask);
-		if (phyr_dma_to_phys(dev, addr, &phys) || phyr_dma_to_phys(dev, addr + (n - 1), &last) ||
-		    last != phys + (n - 1))
-			return -EFAULT;
-	}
-	r = machine_find_range(dev->m, phys);
-	if (!r || r->start + (r->size - 1) < phys + (n - 1))
-		return -EFAULT;
-	if (r->type == PHYR_MEM_RAM && mc->mem_encrypt_mask && !dev->iommu) {
-		decrypted = machine_is_decrypted(dev->m, phys, n);
-		if (mc->cc_guest ? !decrypted : decrypted == marker)
-			return -EACCES;
-	}
-	*out = phys;
-	return 0;
-}
-
-static int dp_transfer(struct phyr_device *dev, uint64_t addr, void *rbuf, const void *wbuf,
-		       size_t len)
-{
-	struct phyr_physmem *pm = dev->m->pm;
-	uint64_t reach, *phys = NULL, a;
-	size_t nchunks, i, pos, n, bytes = 0;
-	bool write = wbuf != NULL, p2p;
-	size_t np2p = 0;
-	int ret = 0;
-
-	if (!len)
-		return 0;
-	if (addr + (uint64_t)(len - 1) < addr)
-		return -EINVAL;
-	reach = dev->cfg.dma_mask > dev->cfg.coherent_dma_mask ? dev->cfg.dma_mask :
-								 dev->cfg.coherent_dma_mask;
-	reach = min_not_zero(reach, dev->cfg.bus_dma_limit);
-	if (addr + (uint64_t)(len - 1) > reach)
-		return dp_fault(dev, addr, -EFAULT);
-	nchunks = (size_t)(((addr & (PHYR_PAGE_SIZE - 1)) + (uint64_t)(len - 1)) >> PHYR_PAGE_SHIFT) + 1;
-	phys = alloc_mem(dev->a, nchunks * sizeof(*phys));
-	if (!phys)
-		return -ENOMEM;
-	/* Pass 1: resolve every page; nothing moves if one faults. */
-	for (i = 0, pos = 0, a = addr; pos < len; i++, pos += n, a += n) {
-		n = (size_t)(PHYR_PAGE_SIZE - (a & (PHYR_PAGE_SIZE - 1)));
-		if (n > len - pos)
-			n = len - pos;
-		ret = dp_resolve(dev, a, n, write, &phys[i], &p2p);
-		if (ret) {
-			dp_fault(dev, a, ret);
-			goto out_free;
-		}
-		np2p += p2p;
-	}
-	/* Pass 2 (writes): back every target page so the copy cannot fail. */
-	for (i = 0, pos = 0, a = addr; write && pos < len; i++, pos += n, a += n) {
-		n = (size_t)(PHYR_PAGE_SIZE - (a & (PHYR_PAGE_SIZE - 1)));
-		if (n > len - pos)
-			n = len - pos;
-		ret = phyr_physmem_prefault(pm, phys[i], n);
-		if (ret)
-			goto out_free;
-	}
-	for (i = 0, pos = 0, a = addr; pos < len; i++, pos += n, a += n) {
-		n = (size_t)(PHYR_PAGE_SIZE - (a & (PHYR_PAGE_SIZE - 1)));
-		if (n > len - pos)
-			n = len - pos;
-		if (write)
-			ret = phyr_physmem_write(pm, phys[i], (const uint8_t *)wbuf + pos, n);
-		else
-			ret = phyr_physmem_read(pm, phys[i], (uint8_t *)rbuf + pos, n);
-		if (ret) /* only if another thread discarded a prefaulted page */
-			goto out_free;
-		bytes += n;
-	}
-	dev->st.np2p_accesses += np2p;
-	if (write) {
-		dev->st.ndma_writes++;
-		dev->st.nbytes_dma_written += bytes;
-	} else {
-		dev->st.ndma_reads++;
-		dev->st.nbytes_dma_read += bytes;
-	}
-out_free:
-	alloc_free(dev->a, phys, nchunks * sizeof(*phys));
-	return ret;
-}
-
-int phyr_device_dma_read(struct phyr_device *dev, uint64_t dma_addr, void *buf, size_t len)
-{
-	if (!dev || (!buf && len))
-		return -EINVAL;
-	return dp_transfer(dev, dma_addr, buf, NULL, len);
-}
-
-int phyr_device_dma_write(struct phyr_device *dev, uint64_t dma_addr, const void *buf, size_t len)
-{
-	if (!dev || (!buf && len))
-		return -EINVAL;
-	if (!len)
-		return 0;
-	return dp_transfer(dev, dma_addr, NULL, buf, len);
 }

@@ -20,6 +20,7 @@ struct phyr_device {
 	bool iommu_passthrough;       /* that domain is identity or blocked: the DMA API stays on dma-direct */
 	struct phyr_iommu_dma_cookie *dma_iommu; /* DMA path: the DMA domain (dev->dma_iommu in Linux) */
 	struct phyr_device *dma_next; /* the next device attached to the same cookie */
+	void (*dma_detach)(struct phyr_device *dev); /* set by the DMA domain attached */
 	bool pci_32bit_workaround;    /* dev->iommu->pci_32bit_workaround */
 	struct phyr_dma_debug *debug; /* dma-debug checker of every DMA API call */
 	bool has_bounce;
@@ -33,6 +34,12 @@ struct phyr_device {
  * several CPUs, a cookie serves several devices): relaxed atomics. */
 #define stat_add(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 #define stat_inc(field) stat_add(field, 1)
+
+/* dma_get_mask(): the streaming mask, 32 bits when unset. */
+static inline uint64_t dev_dma_mask(const struct phyr_device *dev)
+{
+	return dev->cfg.dma_mask ? dev->cfg.dma_mask : PHYR_DMA_BIT_MASK(32);
+}
 
 /* The DMA API takes dma-direct: no IOMMU, or an identity or blocked domain
  * (Linux: the domain is not a DMA domain, so use_dma_iommu() is false). */

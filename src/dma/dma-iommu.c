@@ -208,6 +208,7 @@ int phyr_iommu_setup_dma_ops(struct phyr_device *dev, struct phyr_iommu_dma_cook
 	pthread_mutex_unlock(&c->dev_lock);
 	dev->pci_32bit_workaround = phyr_device_pci(dev) && !c->forcedac;
 	dev->dma_iommu = c;
+	dev->dma_detach = phyr_iommu_teardown_dma_ops;
 	return 0;
 }
 
@@ -232,6 +233,7 @@ void phyr_iommu_teardown_dma_ops(struct phyr_device *dev)
 	pthread_mutex_unlock(&c->dev_lock);
 	dev->dma_next = NULL;
 	dev->dma_iommu = NULL;
+	dev->dma_detach = NULL;
 	dev->pci_32bit_workaround = false;
 	if (phyr_device_iommu(dev) == c->domain)
 		phyr_device_attach_iommu(dev, NULL, NULL);

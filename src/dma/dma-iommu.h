@@ -53,6 +53,12 @@ static inline uint64_t dmai_align(const struct phyr_iommu_dma_cookie *c, uint64_
 	return (x + c->granule - 1) & ~(c->granule - 1);
 }
 
+/* dma_iova_size(): the state's size without the swiotlb bit */
+static inline uint64_t iova_state_size(const struct phyr_dma_iova_state *state)
+{
+	return state->size & ~PHYR_DMA_IOVA_USE_SWIOTLB;
+}
+
 static inline bool dma_dir_valid(enum phyr_dma_data_direction dir)
 {
 	return (unsigned)dir <= PHYR_DMA_NONE;

@@ -193,6 +193,6 @@ void iommu_dma_iova_free(struct phyr_device *dev, struct phyr_dma_iova_state *st
 	uint64_t pad = dmai_off(d, state->addr);
 
 	phyr_iommu_dma_free_iova(dev, state->addr - pad,
-				 dmai_align(d, phyr_dma_iova_size(state) + pad));
+				 dmai_align(d, iova_state_size(state) + pad));
 	memset(state, 0, sizeof(*state));
 }

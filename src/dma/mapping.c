@@ -66,6 +66,40 @@ static bool sg_ok(const struct phyr_device *dev, const struct phyr_sg_layout *L,
 }
 
 /* ------------------------------------------------------------------ */
+/* Masks: dma_set_mask() and friends ask the path                      */
+
+/* dma_supported(): any mask behind an IOMMU's DMA domain, else dma_direct_supported(). */
+static bool dma_supported(const struct phyr_device *dev, uint64_t mask)
+{
+	return !dev_is_dma_direct(dev) || phyr_dma_direct_supported(dev, mask);
+}
+
+int phyr_dma_set_mask(struct phyr_device *dev, uint64_t mask)
+{
+	if (!dev || !dma_supported(dev, mask))
+		return -EIO;
+	dev->cfg.dma_mask = mask;
+	return 0;
+}
+
+int phyr_dma_set_coherent_mask(struct phyr_device *dev, uint64_t mask)
+{
+	if (!dev || !dma_supported(dev, mask))
+		return -EIO;
+	dev->cfg.coherent_dma_mask = mask;
+	return 0;
+}
+
+int phyr_dma_set_mask_and_coherent(struct phyr_device *dev, uint64_t mask)
+{
+	int ret = phyr_dma_set_mask(dev, mask);
+
+	if (!ret)
+		ret = phyr_dma_set_coherent_mask(dev, mask);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* Single mappings                                                     */
 
 static enum phyr_dma_debug_type single_type(unsigned long attrs)
@@ -272,7 +306,7 @@ bool phyr_dma_use_iova(const struct phyr_dma_iova_state *state)
 
 uint64_t phyr_dma_iova_size(const struct phyr_dma_iova_state *state)
 {
-	return state ? state->size & ~PHYR_DMA_IOVA_USE_SWIOTLB : 0;
+	return state ? iova_state_size(state) : 0;
 }
 
 int phyr_dma_iova_try_alloc(struct phyr_device *dev, struct phyr_dma_iova_state *state,
