@@ -288,8 +288,10 @@ static void test_dma_iommu_setup_teardown(void **state)
 	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
 	assert_true(fx_clean(f));
 	/* a domain destroyed under its device: the device is back on dma-direct */
-	phyr_iommu_dma_cookie_destroy(f->d);
-	f->d = NULL;
+	assert_int_equal(phyr_iommu_dma_cookie_create(NULL, NULL, &c2), 0);
+	assert_int_equal(phyr_iommu_setup_dma_ops(f->dev, c2), 0);
+	assert_int_equal(phyr_iommu_dma_cookie_ndevices(f->d), 0);
+	phyr_iommu_dma_cookie_destroy(c2);
 	assert_int_equal(phyr_dma_get_path(f->dev), PHYR_DMA_PATH_DIRECT);
 	assert_null(phyr_iommu_dma_get_cookie(f->dev));
 	assert_null(phyr_device_iommu(f->dev));
