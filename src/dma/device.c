@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "direct.h"
+#include "phyr/dma-debug.h"
 #include "phyr/dma-iommu.h"
 #include "machine.h"
 
@@ -89,7 +90,15 @@ void phyr_device_destroy(struct phyr_device *dev)
 
 	if (!dev)
 		return;
+	/*
+	 * Driver unbind: dma-debug reports what the device still has mapped
+	 * (Linux's dma_debug_device_change at BUS_NOTIFY_UNBOUND_DRIVER), on
+	 * every path. Detaching from a DMA domain reports first; the entries
+	 * are then gone and the second call finds nothing.
+	 */
 	phyr_iommu_teardown_dma_ops(dev);
+	if (dev->debug)
+		phyr_dma_debug_teardown(dev->debug, dev, NULL);
 	alloc_free(dev->a, dev->map, dev->nmap * sizeof(*dev->map));
 	a = dev->a_copy;
 	alloc_free(&a, dev, sizeof(*dev));
