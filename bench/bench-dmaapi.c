@@ -10,12 +10,14 @@
  * plus map_phyr passthrough (no IOMMU) of the same list, and the dma-debug
  * hooks of a single map/unmap. Prints "name value unit" lines: median over
  * several rounds, ns per list (or per operation).
+ * Machine: machine_text below, built with phyr_system_build_string().
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "phyr/builder.h"
 #include "phyr/dma-debug.h"
 #include "phyr/dma-iommu.h"
 #include "phyr/dma-mapping.h"
@@ -24,6 +26,20 @@
 
 #define ROUNDS 9
 #define NPAGES 256
+
+/*
+ * 16 GiB of RAM; a root port with two functions: dev behind a strict DMA
+ * domain (ARM LPAE 4K, 48 bits: the defaults), dev2 without an IOMMU.
+ */
+static const char machine_text[] =
+	"ram start=0 size=16G\n"
+	"host-bridge hb\n"
+	"root-port rp parent=hb devfn=00.0 id=8086:2030\n"
+	"endpoint ep parent=rp devfn=00.0 id=15b3:1017\n"
+	"endpoint ep2 parent=rp devfn=00.1 id=15b3:1017\n"
+	"iommu-group grp type=dma\n"
+	"device dev pci=ep dma-mask=64bit group=grp\n"
+	"device dev2 pci=ep2 dma-mask=64bit\n";
 
 static void report(const char *name, double *r, const char *unit)
 {
@@ -34,12 +50,8 @@ static void report(const char *name, double *r, const char *unit)
 int main(void)
 {
 	struct phyr pages[NPAGES];
-	struct phyr_pci_host_bridge *h;
-	struct phyr_pci_dev *rp, *ep;
-	struct phyr_device_config dc;
+	struct phyr_system *sys;
 	struct phyr_device *dev, *dev2;
-	struct phyr_iommu_dma_cookie *d;
-	struct phyr_machine *m;
 	struct phyr_dma_phyr_map *pm;
 	struct phyr_dma_iova_state s;
 	struct phyr_dma_debug *dbg;
@@ -47,24 +59,14 @@ int main(void)
 	double r[ROUNDS], t0;
 	uint64_t dma[NPAGES];
 	int i, k, iters = 200;
+	char err[256] = "";
 
-	if (phyr_machine_create(NULL, NULL, &m) || phyr_machine_add_ram(m, 0, 1ull << 34) ||
-	    phyr_pci_host_bridge_add(m, 0, 0, &h))
+	if (phyr_system_build_string(machine_text, "bench-dmaapi", NULL, &sys, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
-	{
-		struct phyr_pci_dev_config c = { .host = h, .type = PHYR_PCI_ROOT_PORT };
-
-		if (phyr_pci_dev_add(m, &c, &rp))
-			return 1;
-		c = (struct phyr_pci_dev_config){ .parent = rp, .type = PHYR_PCI_ENDPOINT };
-		if (phyr_pci_dev_add(m, &c, &ep))
-			return 1;
 	}
-	phyr_device_config_init_pci(&dc, ep);
-	dc.dma_mask = dc.coherent_dma_mask = ~0ull;
-	if (phyr_device_create(m, &dc, NULL, &dev) || phyr_device_create(m, &dc, NULL, &dev2) ||
-	    phyr_iommu_dma_cookie_create(NULL, NULL, &d) || phyr_iommu_setup_dma_ops(dev, d))
-		return 1;
+	dev = phyr_system_device(sys, "dev");
+	dev2 = phyr_system_device(sys, "dev2");
 	for (i = 0; i < NPAGES; i++) {
 		pages[i].addr = 0x10000000ull + (uint64_t)i * 0x3000; /* scattered */
 		pages[i].len = 0x1000;
@@ -144,9 +146,6 @@ int main(void)
 	report("dma_debug_map_check_unmap", r, "ns/op");
 
 	phyr_dma_debug_destroy(dbg);
-	phyr_iommu_dma_cookie_destroy(d);
-	phyr_device_destroy(dev2);
-	phyr_device_destroy(dev);
-	phyr_machine_destroy(m);
+	phyr_system_destroy(sys);
 	return 0;
 }

@@ -2,18 +2,33 @@
 /*
  * Benchmarks of the machine model and dma-direct hot paths. Prints
  * "name value unit" lines: median ns per operation over several rounds.
+ * Machine: machine_text below, built with phyr_system_build_string().
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "phyr/builder.h"
 #include "phyr/device.h"
 #include "phyr/machine.h"
 #include "phyr/scatterlist.h"
 #include "bench.h"
 
 #define ROUNDS 7
+
+/*
+ * 16 GiB of RAM; a root port with two functions of one card: a P2P
+ * provider (BAR 0: 1 MiB at 1 TiB) and the device that maps (no IOMMU).
+ */
+static const char machine_text[] =
+	"ram start=0 size=16G\n"
+	"host-bridge hb\n"
+	"root-port rp parent=hb devfn=00.0 id=8086:2030\n"
+	"endpoint a parent=rp devfn=00.0 id=10de:2330\n"
+	"endpoint b parent=rp devfn=00.1 id=15b3:1017\n"
+	"bar dev=a cpu=1T size=1M\n"
+	"device dev pci=b dma-mask=64bit\n";
 
 static void report(const char *name, double *r)
 {
@@ -26,34 +41,24 @@ int main(void)
 	static uint8_t buf[4096];
 	const struct phyr_sg_layout *L = phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
 	struct phyr_scatterlist *sgl;
-	struct phyr_pci_host_bridge *h;
-	struct phyr_pci_dev *rp, *a, *b;
-	struct phyr_device_config dc;
+	struct phyr_pci_dev *a, *b;
+	struct phyr_system *sys;
 	struct phyr_device *dev;
 	struct phyr_machine *m;
 	struct phyr_physmem *pm;
 	double r[ROUNDS], t0;
 	int i, k, n, iters;
 	volatile int sink = 0;
+	char err[256] = "";
 
-	if (phyr_machine_create(NULL, NULL, &m) || phyr_machine_add_ram(m, 0, 1ull << 34) ||
-	    phyr_pci_host_bridge_add(m, 0, 0, &h))
+	if (phyr_system_build_string(machine_text, "bench-machine", NULL, &sys, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
-	{
-		struct phyr_pci_dev_config c = { .host = h, .type = PHYR_PCI_ROOT_PORT };
-
-		if (phyr_pci_dev_add(m, &c, &rp))
-			return 1;
-		c = (struct phyr_pci_dev_config){ .parent = rp, .type = PHYR_PCI_ENDPOINT };
-		if (phyr_pci_dev_add(m, &c, &a))
-			return 1;
-		c.devfn = 1;
-		if (phyr_pci_dev_add(m, &c, &b))
-			return 1;
 	}
-	if (phyr_pci_dev_set_bar(a, 0, 1ull << 40, 1ull << 20, 1ull << 40) ||
-	    phyr_p2pdma_add_resource(a, 0, 0, 0, NULL))
-		return 1;
+	m = phyr_system_machine(sys);
+	a = phyr_system_pci_dev(sys, "a");
+	b = phyr_system_pci_dev(sys, "b");
+	dev = phyr_system_device(sys, "dev");
 	pm = phyr_machine_physmem(m);
 	memset(buf, 0x5a, sizeof(buf));
 
@@ -85,10 +90,6 @@ int main(void)
 	report("p2pdma_map_type_cached", r);
 
 	/* dma-direct map_sg + unmap_sg of 256 x 4 KiB RAM entries */
-	phyr_device_config_init_pci(&dc, b);
-	dc.dma_mask = dc.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
-	if (phyr_device_create(m, &dc, NULL, &dev))
-		return 1;
 	sgl = calloc(256, L->size);
 	if (!sgl)
 		return 1;
@@ -119,7 +120,6 @@ int main(void)
 		r[k] = (bench_now_ns() - t0) / iters;
 	}
 	report("device_dma_read_4k", r);
-	phyr_device_destroy(dev);
-	phyr_machine_destroy(m);
+	phyr_system_destroy(sys);
 	return sink == -1;
 }

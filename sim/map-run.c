@@ -7,18 +7,22 @@
  * touches every DMA segment (first and last 256 bytes), so translations,
  * IOTLB fills and faults are real. Uses only the public libphyr API.
  *
- * Machine: RAM [0, 2 GiB) and [4 GiB, 12 GiB); host bridge 0000 (00.0
- * Intel 0x2030, on the P2P allow-list); root port 00:01.0 -> the device
- * 01:00.0 and a P2P provider 01:01.0 (same bus: BUS_ADDR, BAR 64 MiB at
- * CPU 0x3_0000_0000, bus 0xc000_0000); root port 00:02.0 -> a provider
- * 02:00.0 (THRU_HOST_BRIDGE, BAR 64 MiB at 0x3_1000_0000); swiotlb pool
- * 64 MiB at 0x7000_0000 (4 areas). IOMMU: strict DMA domain, ARM LPAE 4K,
- * 48 bits (the defaults of <phyr/dma-iommu.h>).
+ * Machine: machines/map.machine (map-untrusted.machine for the untrusted
+ * workload), embedded in phyr-sim at build time: RAM [0, 2 GiB) and
+ * [4 GiB, 12 GiB); host bridge 0000 (00.0 Intel 0x2030, on the P2P
+ * allow-list); root port 00:01.0 -> the device 01:00.0 and a P2P provider
+ * 01:01.0 (same bus: BUS_ADDR, BAR 64 MiB at CPU 0x3_0000_0000, bus
+ * 0xc000_0000); root port 00:02.0 -> a provider 02:00.0 (THRU_HOST_BRIDGE,
+ * BAR 64 MiB at 0x3_1000_0000); swiotlb pool 64 MiB at 0x7000_0000 (4
+ * areas). IOMMU: strict DMA domain, ARM LPAE 4K, 48 bits, the P2P bus
+ * window reserved.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <phyr/builder.h>
 #include <phyr/dma-mapping.h>
 #include <phyr/device.h>
 #include <phyr/iommu.h>
@@ -32,10 +36,10 @@
 
 #include "map-engine.h"
 #include "map.h"
+#include "shipped-machines.h"
 
 const char *const map_api_names[MAP_NAPIS] = { "map_sg", "map_phyr", "two_step" };
 
-#define POOL 0x70000000ull
 #define TOUCH 256u
 
 struct slot {
@@ -57,11 +61,10 @@ struct slot {
 
 struct map_engine {
 	enum map_api api;
+	struct phyr_system *sys; /* owns everything below */
 	struct phyr_machine *m;
-	struct phyr_physmem *pm;
 	struct phyr_pci_dev *client;
 	struct phyr_swiotlb *tlb;
-	struct phyr_swiotlb_memory mem;
 	struct phyr_device *dev;
 	struct phyr_iommu_dma_cookie *d;
 	struct slot slots[MAP_MAX_SLOTS];
@@ -69,92 +72,35 @@ struct map_engine {
 	uint8_t buf[TOUCH];
 };
 
-static int mem_read(void *ctx, uint64_t phys, void *b, size_t len)
-{
-	return phyr_physmem_read(ctx, phys, b, len);
-}
-
-static int mem_write(void *ctx, uint64_t phys, const void *b, size_t len)
-{
-	return phyr_physmem_write(ctx, phys, b, len);
-}
-
-static int pci(struct phyr_machine *m, struct phyr_pci_host_bridge *h, struct phyr_pci_dev *parent,
-	       uint8_t devfn, enum phyr_pci_type type, uint16_t vendor, uint16_t device,
-	       struct phyr_pci_dev **out)
-{
-	struct phyr_pci_dev_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.host = parent ? NULL : h;
-	c.parent = parent;
-	c.devfn = devfn;
-	c.type = type;
-	c.vendor = vendor;
-	c.device = device;
-	return phyr_pci_dev_add(m, &c, out);
-}
-
+/*
+ * The machine of machines/map.machine (map-untrusted.machine for an
+ * untrusted workload), embedded at build time; the workload's driver then
+ * sets its segment size and alignment as a probe routine would.
+ */
 static int setup(struct map_engine *e, const struct map_workload *w)
 {
-	struct phyr_pci_host_bridge *h;
-	struct phyr_pci_dev *rp1, *rp2, *pa, *pb;
-	struct phyr_swiotlb_config sc;
-	struct phyr_device_config c;
-	struct phyr_iommu_dma_config dc;
+	const char *file = w->untrusted ? "map-untrusted.machine" : "map.machine";
+	char err[256] = "";
 	int ret;
 
-	ret = phyr_machine_create(NULL, NULL, &e->m);
-	if (ret)
+	ret = phyr_system_build_string(shipped_machine(file), file, NULL, &e->sys, err,
+				       sizeof(err));
+	if (ret) {
+		fprintf(stderr, "phyr-sim map: %s\n", err);
 		return ret;
-	e->pm = phyr_machine_physmem(e->m);
-	ret = phyr_machine_add_ram(e->m, 0, 0x80000000ull);
-	ret = ret ? ret : phyr_machine_add_ram(e->m, 0x100000000ull, 0x200000000ull);
-	ret = ret ? ret : phyr_pci_host_bridge_add(e->m, 0, 0, &h);
-	ret = ret ? ret : pci(e->m, h, NULL, PHYR_PCI_DEVFN(0, 0), PHYR_PCI_HOST_DEVICE,
-			      PHYR_PCI_VENDOR_INTEL, 0x2030, NULL);
-	ret = ret ? ret : pci(e->m, h, NULL, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ROOT_PORT,
-			      PHYR_PCI_VENDOR_INTEL, 0x2031, &rp1);
-	ret = ret ? ret : pci(e->m, h, NULL, PHYR_PCI_DEVFN(2, 0), PHYR_PCI_ROOT_PORT,
-			      PHYR_PCI_VENDOR_INTEL, 0x2032, &rp2);
-	ret = ret ? ret : pci(e->m, NULL, rp1, 0, PHYR_PCI_ENDPOINT, 0x15b3, 0x1017, &e->client);
-	ret = ret ? ret : pci(e->m, NULL, rp1, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ENDPOINT, 0x144d,
-			      0xa808, &pa);
-	ret = ret ? ret : pci(e->m, NULL, rp2, 0, PHYR_PCI_ENDPOINT, 0x10de, 0x2330, &pb);
-	ret = ret ? ret : phyr_pci_dev_set_bar(pa, 0, MAP_BAR_A, MAP_BAR_LEN, 0xc0000000ull);
-	ret = ret ? ret : phyr_pci_dev_set_bar(pb, 0, MAP_BAR_B, MAP_BAR_LEN, 0xd0000000ull);
-	ret = ret ? ret : phyr_p2pdma_add_resource(pa, 0, 0, 0, NULL);
-	ret = ret ? ret : phyr_p2pdma_add_resource(pb, 0, 0, 0, NULL);
-	if (ret)
+	}
+	e->m = phyr_system_machine(e->sys);
+	e->client = phyr_system_pci_dev(e->sys, "nic");
+	e->tlb = phyr_system_swiotlb(e->sys);
+	e->dev = phyr_system_device(e->sys, "nic");
+	e->d = phyr_iommu_dma_get_cookie(e->dev);
+	if (!e->client || !e->tlb || !e->dev || !e->d)
+		return -EINVAL;
+	if (w->max_seg && (ret = phyr_dma_set_max_seg_size(e->dev, w->max_seg)))
 		return ret;
-	e->mem = (struct phyr_swiotlb_memory){ mem_read, mem_write, e->pm };
-	memset(&sc, 0, sizeof(sc));
-	sc.start = POOL;
-	sc.nslabs = 32768;
-	sc.nareas = 4;
-	sc.memory = &e->mem;
-	ret = phyr_swiotlb_create(&sc, NULL, &e->tlb);
-	if (ret)
-		return ret;
-	phyr_device_config_init_pci(&c, e->client);
-	c.dma_mask = c.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
-	c.untrusted = w->untrusted;
-	if (w->max_seg)
-		c.max_segment_size = w->max_seg;
-	c.min_align_mask = w->min_align;
-	ret = phyr_device_create(e->m, &c, NULL, &e->dev);
-	if (ret)
-		return ret;
-	memset(&dc, 0, sizeof(dc));
-	dc.swiotlb = e->tlb;
-	/* reserve the P2P bus window so IOVAs never alias peer BARs (B25) */
-	static const struct phyr_iommu_dma_resv resv[] = { { 0xc0000000ull, 0xdfffffffull } };
-	dc.resv = resv;
-	dc.nresv = 1;
-	ret = phyr_iommu_dma_cookie_create(&dc, NULL, &e->d);
-	if (ret)
-		return ret;
-	return phyr_iommu_setup_dma_ops(e->dev, e->d);
+	if (w->min_align != phyr_dma_get_min_align_mask(e->dev))
+		ret = phyr_dma_set_min_align_mask(e->dev, w->min_align);
+	return ret;
 }
 
 static void teardown(struct map_engine *e)
@@ -162,10 +108,7 @@ static void teardown(struct map_engine *e)
 	for (int i = 0; i < MAP_MAX_SLOTS; i++)
 		if (e->slots[i].used)
 			map_unmap(e, i);
-	phyr_iommu_dma_cookie_destroy(e->d);
-	phyr_device_destroy(e->dev);
-	phyr_swiotlb_destroy(e->tlb);
-	phyr_machine_destroy(e->m);
+	phyr_system_destroy(e->sys);
 }
 
 /* The device touches both ends of a segment in the direction of the mapping. */

@@ -20,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <phyr/builder.h>
 #include <phyr/dma-mapping.h>
 
 #include "mem.h"
+#include "shipped-machines.h"
 
 #define G MEM_DMA_GRANULE
 #define ALIGN_G(x) (((x) + G - 1) & ~(G - 1))
@@ -296,109 +298,94 @@ int mem_dma_calc_finish(struct mem_dma_calc *c, struct mem_dma_raw raw[MEM_MODE_
 /* ---- measured: the runs mapped through the library ---- */
 
 struct mach {
-	struct phyr_machine *m;
+	struct phyr_system *sys; /* owns the machine, the device and its path */
 	struct phyr_device *dev;
-	struct phyr_iommu_dma_cookie *iommu;
 	struct phyr_swiotlb *pool;
 };
 
 static void mach_destroy(struct mach *x)
 {
-	phyr_iommu_dma_cookie_destroy(x->iommu);
-	phyr_device_destroy(x->dev);
-	phyr_swiotlb_destroy(x->pool);
-	phyr_machine_destroy(x->m);
+	phyr_system_destroy(x->sys);
 	memset(x, 0, sizeof(*x));
 }
 
+/* The shipped machine of each mode (machines/, embedded at build time). */
+static const char *const mach_files[MEM_MODE_COUNT] = {
+	[MEM_MODE_PASSTHROUGH] = "mem-dma.machine",
+	[MEM_MODE_IOMMU] = "mem-dma-iommu.machine",
+	[MEM_MODE_BUS_OFFSET] = "mem-dma-bus-offset.machine",
+	[MEM_MODE_SWIOTLB] = "mem-dma-swiotlb.machine",
+};
+
 /*
- * One machine per mode: RAM where the page model puts it (16 MiB - 3 GiB,
- * 4 GiB - 1 TiB), a root port with the GPU (P2P provider, BAR at the page
- * model's aperture) and the NIC that maps, as two functions of one device
- * (BUS_ADDR); the NIC has 64-bit masks.
+ * @text with the size= of its (only) `bar` line replaced by @bar_size: the
+ * gpu-dmabuf aperture grows with the workload. A new string (free()), or
+ * NULL when out of memory or the text has no such line.
+ */
+static char *mach_text(const char *text, uint64_t bar_size)
+{
+	const char *line, *next, *key = NULL, *end;
+	size_t len;
+	char *out;
+	int n;
+
+	for (line = text; line && *line; line = next) {
+		const char *nl = strchr(line, '\n');
+
+		next = nl ? nl + 1 : NULL;
+		if (strncmp(line, "bar ", 4) == 0) {
+			key = strstr(line, " size=");
+			if (key && nl && key > nl)
+				key = NULL;
+			break;
+		}
+	}
+	if (!key)
+		return NULL;
+	key += strlen(" size=");
+	end = key + strcspn(key, " \t\n#");
+	len = (size_t)(key - text) + 32 + strlen(end);
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	n = snprintf(out, len, "%.*s0x%llx%s", (int)(key - text), text,
+		     (unsigned long long)bar_size, end);
+	if (n < 0 || (size_t)n >= len) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * One machine per mode, from machines/mem-dma*.machine: RAM where the page
+ * model puts it (16 MiB - 3 GiB, 4 GiB - 1 TiB), a root port with the GPU
+ * (P2P provider, BAR at the page model's aperture, @bar_size bytes) and
+ * the NIC that maps, as two functions of one device (BUS_ADDR); the NIC
+ * has 64-bit masks.
  */
 static int mach_create(enum mem_mode mode, uint64_t bar_size, struct mach *x)
 {
-	struct phyr_machine_config mc = { 0 };
-	struct phyr_pci_host_bridge *hb;
-	struct phyr_pci_dev *rp, *gpu, *nic;
-	struct phyr_pci_dev_config pc = { 0 };
-	struct phyr_device_config dc;
-	struct phyr_bus_dma_region r = { 0, MEM_DMA_RAM_OFFSET, UINT64_C(1) << 44 };
-	uint64_t bar = PHYR_PAGES_BAR_BASE_DEFAULT;
+	char *text = mach_text(shipped_machine(mach_files[mode]), bar_size);
+	char err[256] = "";
 	int ret;
 
 	memset(x, 0, sizeof(*x));
-	if (mode == MEM_MODE_SWIOTLB) {
-		mc.cc_guest = true;
-		mc.mem_encrypt_mask = UINT64_C(1) << 47;
-	}
-	ret = phyr_machine_create(&mc, NULL, &x->m);
-	if (ret)
+	if (!text)
+		return -ENOMEM;
+	ret = phyr_system_build_string(text, mach_files[mode], NULL, &x->sys, err, sizeof(err));
+	free(text);
+	if (ret) {
+		fprintf(stderr, "phyr-sim mem: %s\n", err);
 		return ret;
-	if ((ret = phyr_machine_add_ram(x->m, UINT64_C(16) << 20, (UINT64_C(3) << 30) - (UINT64_C(16) << 20))) ||
-	    (ret = phyr_machine_add_ram(x->m, UINT64_C(4) << 30, (UINT64_C(1) << 40) - (UINT64_C(4) << 30))) ||
-	    (ret = phyr_pci_host_bridge_add(x->m, 0, 0, &hb)))
-		goto err;
-	pc.host = hb;
-	pc.devfn = PHYR_PCI_DEVFN(0, 0);
-	pc.type = PHYR_PCI_HOST_DEVICE;
-	pc.vendor = PHYR_PCI_VENDOR_INTEL;
-	pc.device = 0x2030;
-	if ((ret = phyr_pci_dev_add(x->m, &pc, NULL)))
-		goto err;
-	pc.devfn = PHYR_PCI_DEVFN(1, 0);
-	pc.type = PHYR_PCI_ROOT_PORT;
-	if ((ret = phyr_pci_dev_add(x->m, &pc, &rp)))
-		goto err;
-	pc.parent = rp;
-	pc.type = PHYR_PCI_ENDPOINT;
-	pc.vendor = 0x10de;
-	pc.devfn = PHYR_PCI_DEVFN(0, 0);
-	if ((ret = phyr_pci_dev_add(x->m, &pc, &gpu)))
-		goto err;
-	pc.vendor = 0x15b3;
-	pc.devfn = PHYR_PCI_DEVFN(0, 1);
-	if ((ret = phyr_pci_dev_add(x->m, &pc, &nic)))
-		goto err;
-	if ((ret = phyr_pci_dev_set_bar(gpu, 0, bar, bar_size,
-					mode == MEM_MODE_BUS_OFFSET ? bar + MEM_DMA_BAR_BUS_OFFSET
-								    : bar)) ||
-	    (ret = phyr_p2pdma_add_resource(gpu, 0, 0, 0, NULL)))
-		goto err;
-	phyr_device_config_init_pci(&dc, nic);
-	dc.dma_mask = dc.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
-	if (mode == MEM_MODE_BUS_OFFSET) {
-		dc.dma_range_map = &r;
-		dc.ndma_ranges = 1;
 	}
-	if ((ret = phyr_device_create(x->m, &dc, NULL, &x->dev)))
-		goto err;
-	if (mode == MEM_MODE_IOMMU) {
-		struct phyr_iommu_dma_config ic = { 0 };
-
-		ic.aperture_end = (UINT64_C(1) << MEM_DMA_IOVA_BITS) - 1;
-		ic.force_aperture = true;
-		if ((ret = phyr_iommu_dma_cookie_create(&ic, NULL, &x->iommu)) ||
-		    (ret = phyr_iommu_setup_dma_ops(x->dev, x->iommu)))
-			goto err;
-	}
-	if (mode == MEM_MODE_SWIOTLB) {
-		struct phyr_swiotlb_config sc = { .start = MEM_DMA_SWIOTLB_BASE,
-						  .nslabs = PHYR_SWIOTLB_DEFAULT_NSLABS,
-						  .nareas = 1 };
-
-		if ((ret = phyr_machine_add_ram(x->m, MEM_DMA_SWIOTLB_BASE,
-						PHYR_SWIOTLB_DEFAULT_NSLABS *
-							PHYR_SWIOTLB_SLOT_SIZE)) ||
-		    (ret = phyr_swiotlb_create(&sc, NULL, &x->pool)) ||
-		    (ret = phyr_device_use_swiotlb(x->dev, x->pool)))
-			goto err;
+	x->dev = phyr_system_device(x->sys, "0000:01:00.1");
+	x->pool = phyr_system_swiotlb(x->sys);
+	if (!x->dev) {
+		mach_destroy(x);
+		return -EINVAL;
 	}
 	return 0;
-err:
-	mach_destroy(x);
-	return ret;
 }
 
 /* Split every run into pieces of at most @max bytes. */

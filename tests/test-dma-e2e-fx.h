@@ -13,13 +13,18 @@
  * 0xd000_0000, C at 0x3_2000_0000 bus 0xe000_0000.
  * swiotlb pool at 0x7000_0000, 512 slots (1 MiB), one area, backed by the
  * machine's memory.
+ *
+ * Built from machines/test-fixture.machine (mode FX_DIRECT) and its
+ * per-mode siblings, embedded at build time (shipped-machines.h).
  */
 #ifndef TEST_DMA_E2E_FX_H
 #define TEST_DMA_E2E_FX_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "phyr/builder.h"
 #include "phyr/dma-mapping.h"
 #include "phyr/device.h"
 #include "phyr/machine.h"
@@ -30,6 +35,8 @@
 #include "phyr/dma-iommu.h"
 #include "phyr/iommu.h"
 #include "phyr/iova.h"
+
+#include "shipped-machines.h"
 
 #define FX_POOL 0x70000000ull
 #define FX_BAR_A 0x300000000ull
@@ -50,149 +57,111 @@ enum fx_mode {
 	FX_NMODES
 };
 
-/* dma-debug checker given to the next IOMMU fixtures (NULL = none). */
+/* dma-debug checker given to the next fixtures' device (NULL = none). */
 static struct phyr_dma_debug *fx_debug;
 
 static const char *const fx_mode_names[FX_NMODES] = {
 	"direct", "direct-offset", "direct-bounce", "iommu", "iommu-fq", "iommu-untrusted",
 };
 
+/* The shipped description of each mode (machines/, embedded at build time). */
+static const char *const fx_mode_files[FX_NMODES] = {
+	"test-fixture.machine",       "test-fixture-direct-offset.machine",
+	"test-fixture-direct-bounce.machine", "test-fixture-iommu.machine",
+	"test-fixture-iommu-fq.machine", "test-fixture-iommu-untrusted.machine",
+};
+
+/*
+ * A fixture: the machine built from its description. The system owns
+ * everything; a test that puts its own device in @dev or its own DMA
+ * domain in @d leaves them for fx_free() to destroy.
+ */
 struct fx {
+	struct phyr_system *sys;
 	struct phyr_machine *m;
 	struct phyr_physmem *pm;
 	struct phyr_pci_dev *client, *prov_a, *prov_b, *prov_c;
 	struct phyr_swiotlb *tlb;
-	struct phyr_swiotlb_memory mem;
-	struct phyr_device *dev;
+	struct phyr_swiotlb_memory mem; /* the pool's view of the machine's memory */
+	struct phyr_device *dev;        /* the client's DMA device */
 	enum fx_mode mode;
 	struct phyr_iommu_dma_cookie *d; /* the DMA domain (IOMMU modes) */
 };
 
-static int fx_mem_read(void *ctx, uint64_t phys, void *buf, size_t len)
+/*
+ * @text with @kv ("key=value") on its `device` line: the line's value of
+ * the key is replaced, or the pair appended. A new string (free()); NULL
+ * when out of memory or the text has no device line.
+ */
+static char *fx_device_key(const char *text, const char *kv)
 {
-	return phyr_physmem_read(ctx, phys, buf, len);
-}
+	const char *line = strstr(text, "\ndevice "), *eol, *at, *rest;
+	size_t len = strlen(text) + strlen(kv) + 2;
+	char pat[40], *out;
 
-static int fx_mem_write(void *ctx, uint64_t phys, const void *buf, size_t len)
-{
-	return phyr_physmem_write(ctx, phys, buf, len);
-}
-
-static int fx_pci(struct phyr_machine *m, struct phyr_pci_host_bridge *h,
-		  struct phyr_pci_dev *parent, uint8_t devfn, enum phyr_pci_type type,
-		  uint16_t vendor, uint16_t device, struct phyr_pci_dev **out)
-{
-	struct phyr_pci_dev_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.host = parent ? NULL : h;
-	c.parent = parent;
-	c.devfn = devfn;
-	c.type = type;
-	c.vendor = vendor;
-	c.device = device;
-	return phyr_pci_dev_add(m, &c, out);
-}
-
-/* Build the machine; returns 0 or the first error. */
-static int fx_machine(struct fx *f, bool force_bounce)
-{
-	struct phyr_pci_host_bridge *h0, *h1;
-	struct phyr_pci_dev *rp1, *rp2;
-	struct phyr_swiotlb_config sc;
-	int ret = 0;
-
-	ret |= phyr_machine_create(NULL, NULL, &f->m);
-	if (ret)
-		return ret;
-	f->pm = phyr_machine_physmem(f->m);
-	ret |= phyr_machine_add_ram(f->m, 0, 0x80000000ull);
-	ret |= phyr_machine_add_ram(f->m, 0x100000000ull, 0x100000000ull);
-	ret |= phyr_pci_host_bridge_add(f->m, 0, 0, &h0);
-	ret |= fx_pci(f->m, h0, NULL, PHYR_PCI_DEVFN(0, 0), PHYR_PCI_HOST_DEVICE,
-		      PHYR_PCI_VENDOR_INTEL, 0x2030, NULL);
-	ret |= fx_pci(f->m, h0, NULL, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ROOT_PORT,
-		      PHYR_PCI_VENDOR_INTEL, 0x2031, &rp1);
-	ret |= fx_pci(f->m, h0, NULL, PHYR_PCI_DEVFN(2, 0), PHYR_PCI_ROOT_PORT,
-		      PHYR_PCI_VENDOR_INTEL, 0x2032, &rp2);
-	ret |= fx_pci(f->m, NULL, rp1, PHYR_PCI_DEVFN(0, 0), PHYR_PCI_ENDPOINT, 0x15b3, 0x1017,
-		      &f->client);
-	ret |= fx_pci(f->m, NULL, rp1, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ENDPOINT, 0x144d, 0xa808,
-		      &f->prov_a);
-	ret |= fx_pci(f->m, NULL, rp2, PHYR_PCI_DEVFN(0, 0), PHYR_PCI_ENDPOINT, 0x10de, 0x2330,
-		      &f->prov_b);
-	ret |= phyr_pci_host_bridge_add(f->m, 1, 0, &h1);
-	ret |= fx_pci(f->m, h1, NULL, PHYR_PCI_DEVFN(0, 0), PHYR_PCI_HOST_DEVICE, 0x1af4, 0x1000,
-		      NULL);
-	ret |= fx_pci(f->m, h1, NULL, PHYR_PCI_DEVFN(1, 0), PHYR_PCI_ENDPOINT, 0x10de, 0x2331,
-		      &f->prov_c);
-	if (ret)
-		return ret;
-	ret |= phyr_pci_dev_set_bar(f->prov_a, 0, FX_BAR_A, FX_BAR_LEN, FX_BUS_A);
-	ret |= phyr_pci_dev_set_bar(f->prov_b, 0, FX_BAR_B, FX_BAR_LEN, FX_BUS_B);
-	ret |= phyr_pci_dev_set_bar(f->prov_c, 0, FX_BAR_C, FX_BAR_LEN, FX_BUS_C);
-	ret |= phyr_p2pdma_add_resource(f->prov_a, 0, 0, 0, NULL);
-	ret |= phyr_p2pdma_add_resource(f->prov_b, 0, 0, 0, NULL);
-	ret |= phyr_p2pdma_add_resource(f->prov_c, 0, 0, 0, NULL);
-	if (ret)
-		return ret;
-	f->mem = (struct phyr_swiotlb_memory){ fx_mem_read, fx_mem_write, f->pm };
-	memset(&sc, 0, sizeof(sc));
-	sc.start = FX_POOL;
-	sc.nslabs = 512;
-	sc.nareas = 1;
-	sc.force_bounce = force_bounce;
-	sc.memory = &f->mem;
-	return phyr_swiotlb_create(&sc, NULL, &f->tlb);
+	if (!line)
+		return NULL;
+	line++;
+	eol = line + strcspn(line, "\n");
+	snprintf(pat, sizeof(pat), " %.*s", (int)strcspn(kv, "=") + 1, kv);
+	at = strstr(line, pat);
+	if (at && at < eol)
+		rest = at + 1 + strcspn(at + 1, " \t\n");
+	else
+		at = rest = eol;
+	out = malloc(len);
+	if (out)
+		snprintf(out, len, "%.*s %s%s", (int)(at - text), text, kv, rest);
+	return out;
 }
 
 /*
- * A fixture in @mode; @mask the device's DMA mask (0 = 64 bits).
+ * A fixture in @mode, from machines/test-fixture*.machine with @kv
+ * ("key=value") set on the client's device line (NULL = as shipped).
+ * Aborts on failure.
  */
-static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
+static struct fx *fx_new_key(enum fx_mode mode, const char *kv)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct phyr_device_config c;
-	static const struct phyr_bus_dma_region offset_map[] = {
-		{ 0, 0x100000000ull, 0x400000000ull },
-	};
+	const char *text = shipped_machine(fx_mode_files[mode]);
+	char *own = kv ? fx_device_key(text, kv) : NULL;
+	char err[256] = "";
 
-	if (!f)
-		return NULL;
-	f->mode = mode;
-	if (fx_machine(f, mode == FX_DIRECT_BOUNCE))
+	if (!f || (kv && !own))
 		abort();
-	phyr_device_config_init_pci(&c, f->client);
-	c.dma_mask = c.coherent_dma_mask = mask ? mask : PHYR_DMA_BIT_MASK(64);
-	c.untrusted = mode == FX_IOMMU_UNTRUSTED;
-	if (mode == FX_DIRECT_OFFSET) {
-		c.dma_range_map = offset_map;
-		c.ndma_ranges = 1;
+	if (phyr_system_build_string(own ? own : text, fx_mode_files[mode], NULL, &f->sys, err,
+				     sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		abort();
 	}
-	if (phyr_device_create(f->m, &c, NULL, &f->dev))
+	free(own);
+	f->mode = mode;
+	f->m = phyr_system_machine(f->sys);
+	f->pm = phyr_system_physmem(f->sys);
+	f->client = phyr_system_pci_dev(f->sys, "client");
+	f->prov_a = phyr_system_pci_dev(f->sys, "prov_a");
+	f->prov_b = phyr_system_pci_dev(f->sys, "prov_b");
+	f->prov_c = phyr_system_pci_dev(f->sys, "prov_c");
+	f->tlb = phyr_system_swiotlb(f->sys);
+	phyr_dma_swiotlb_memory(f->m, &f->mem);
+	f->dev = phyr_system_device(f->sys, "client");
+	f->d = phyr_iommu_dma_get_cookie(f->dev);
+	if (!f->client || !f->tlb || !f->dev || (mode >= FX_IOMMU) != (f->d != NULL))
 		abort();
 	if (fx_debug && phyr_device_set_dma_debug(f->dev, fx_debug))
 		abort();
-	if (mode < FX_IOMMU) {
-		if (phyr_device_use_swiotlb(f->dev, f->tlb))
-			abort();
-	}
-	if (mode >= FX_IOMMU) {
-		struct phyr_iommu_dma_config dc;
-		struct phyr_iommu_domain_opts o;
-
-		memset(&dc, 0, sizeof(dc));
-		memset(&o, 0, sizeof(o));
-		o.type = mode == FX_IOMMU_FQ ? PHYR_IOMMU_DOMAIN_DMA_FQ : PHYR_IOMMU_DOMAIN_DMA;
-		o.fmt = PHYR_IOMMU_FMT_ARM_LPAE_S1_4K;
-		dc.domain = &o;
-		dc.swiotlb = f->tlb;
-		if (phyr_iommu_dma_cookie_create(&dc, NULL, &f->d))
-			abort();
-		if (phyr_iommu_setup_dma_ops(f->dev, f->d))
-			abort();
-	}
 	return f;
+}
+
+/* A fixture in @mode; @mask the device's DMA mask (0 = 64 bits). */
+static struct fx *fx_new_mask(enum fx_mode mode, uint64_t mask)
+{
+	char kv[64];
+
+	if (!mask)
+		return fx_new_key(mode, NULL);
+	snprintf(kv, sizeof(kv), "dma-mask=0x%llx", (unsigned long long)mask);
+	return fx_new_key(mode, kv);
 }
 
 static struct fx *fx_new(enum fx_mode mode)
@@ -204,10 +173,12 @@ static void fx_free(struct fx *f)
 {
 	if (!f)
 		return;
-	phyr_iommu_dma_cookie_destroy(f->d);
-	phyr_device_destroy(f->dev);
-	phyr_swiotlb_destroy(f->tlb);
-	phyr_machine_destroy(f->m);
+	/* a test's own domain and device first, then the system's */
+	if (f->d != phyr_system_group_cookie(f->sys, "grp"))
+		phyr_iommu_dma_cookie_destroy(f->d);
+	if (f->dev != phyr_system_device(f->sys, "client"))
+		phyr_device_destroy(f->dev);
+	phyr_system_destroy(f->sys);
 	free(f);
 }
 

@@ -22,14 +22,15 @@
 #define G 0x1000ull
 
 /*
- * Replace @f's dma-iommu attachment (if any) with one built from @cfg: a
- * strict DMA domain and the fixture's swiotlb pool, as fx_new_mask() does.
+ * Move @f's device to a new DMA domain built from @cfg: a strict DMA
+ * domain and the fixture's swiotlb pool, as the fixture's group has. The
+ * machine's own domain stays, empty, until fx_free().
  */
 static void pins_reattach(struct fx *f, struct phyr_iommu_dma_config cfg)
 {
+	struct phyr_iommu_dma_cookie *old = f->d;
 	struct phyr_iommu_domain_opts o;
 
-	phyr_iommu_dma_cookie_destroy(f->d);
 	memset(&o, 0, sizeof(o));
 	o.type = PHYR_IOMMU_DOMAIN_DMA;
 	o.fmt = PHYR_IOMMU_FMT_ARM_LPAE_S1_4K;
@@ -37,26 +38,17 @@ static void pins_reattach(struct fx *f, struct phyr_iommu_dma_config cfg)
 	cfg.swiotlb = f->tlb;
 	assert_int_equal(phyr_iommu_dma_cookie_create(&cfg, NULL, &f->d), 0);
 	assert_int_equal(phyr_iommu_setup_dma_ops(f->dev, f->d), 0);
+	if (old != phyr_system_group_cookie(f->sys, "grp"))
+		phyr_iommu_dma_cookie_destroy(old);
 }
 
-/*
- * The fixture's client as a non-coherent device behind a strict DMA domain
- * (fx_new_mask() has no coherence switch).
- */
+/* The fixture's client as a non-coherent device behind a strict DMA domain. */
 static struct fx *pins_new_noncoherent(void)
 {
-	struct fx *f = fx_new(FX_DIRECT);
-	struct phyr_device_config c;
+	struct fx *f = fx_new_key(FX_IOMMU, "coherent=no");
 
 	assert_non_null(f);
-	phyr_device_destroy(f->dev);
-	phyr_device_config_init_pci(&c, f->client);
-	c.dma_mask = c.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
-	c.coherent = false;
-	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
-	f->mode = FX_IOMMU;
-	f->d = NULL;
-	pins_reattach(f, (struct phyr_iommu_dma_config){ 0 });
+	assert_false(phyr_device_is_coherent(f->dev));
 	return f;
 }
 

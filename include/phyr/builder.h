@@ -60,10 +60,12 @@ PHYR_EXPORT int phyr_system_build_file(const char *path, const struct phyr_alloc
 
 /**
  * phyr_system_destroy() - tear down everything the builder made, in the
- * order Linux would: DMA domains detached and freed (dma-debug reports
- * still-tracked mappings as leaks), devices, the swiotlb pool, the
- * checker, the machine. Mappings made by the caller must be gone (or are
- * reported as leaks by dma-debug). NULL: no-op.
+ * order Linux would: DMA domains detached and freed, devices, the swiotlb
+ * pool, the checker, the machine. Mappings made by the caller must be
+ * gone, or dma-debug reports them as one leak per device (at the detach,
+ * or at the device's destroy on dma-direct), just before the checker goes
+ * too: to read those reports, call phyr_dma_debug_teardown() for each
+ * device first. NULL: no-op.
  */
 PHYR_EXPORT void phyr_system_destroy(struct phyr_system *s);
 

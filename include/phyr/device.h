@@ -240,7 +240,12 @@ PHYR_EXPORT void phyr_device_config_init_pci(struct phyr_device_config *cfg,
 PHYR_EXPORT int phyr_device_create(struct phyr_machine *m, const struct phyr_device_config *cfg,
 				   const struct phyr_allocator *a, struct phyr_device **out);
 
-/** phyr_device_destroy() - free @dev; NULL does nothing. Mappings are the caller's. */
+/**
+ * phyr_device_destroy() - free @dev (driver unbind and device removal):
+ * detaches it from its DMA domain, and its dma-debug checker, if any,
+ * reports what is still mapped as one LEAK, on every path. Mappings are
+ * the caller's. NULL does nothing.
+ */
 PHYR_EXPORT void phyr_device_destroy(struct phyr_device *dev);
 
 /** phyr_device_name() - the device's label. */
@@ -366,7 +371,8 @@ PHYR_EXPORT void phyr_device_set_cpu(struct phyr_device *dev, unsigned int cpu);
  * phyr_device_set_dma_debug() - the dma-debug checker (<phyr/dma-debug.h>)
  * every DMA API call of @dev reports to, on every path (Linux's
  * CONFIG_DMA_API_DEBUG); NULL turns checking off. The checker must
- * outlive the device's mappings. Return: 0, -EINVAL (NULL @dev).
+ * outlive the device (phyr_device_destroy() reports leaks to it).
+ * Return: 0, -EINVAL (NULL @dev).
  */
 PHYR_EXPORT int phyr_device_set_dma_debug(struct phyr_device *dev, struct phyr_dma_debug *dbg);
 

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "direct.h"
+#include "phyr/dma-debug.h"
 #include "machine.h"
 
 void phyr_device_config_init(struct phyr_device_config *cfg)
@@ -87,10 +88,17 @@ void phyr_device_destroy(struct phyr_device *dev)
 
 	if (!dev)
 		return;
-	/* the driver lets go of the device: the DMA domain it is attached to
-	 * detaches it (iommu_teardown_dma_ops, dma-debug's leak check) */
+	/*
+	 * Driver unbind: the DMA domain the device is attached to detaches it
+	 * (iommu_teardown_dma_ops, through the hook it set), then dma-debug
+	 * reports what the device still has mapped on any path (Linux's
+	 * dma_debug_device_change at BUS_NOTIFY_UNBOUND_DRIVER); detaching
+	 * reported first, so the second call finds nothing left.
+	 */
 	if (dev->dma_detach)
 		dev->dma_detach(dev);
+	if (dev->debug)
+		phyr_dma_debug_teardown(dev->debug, dev, NULL);
 	alloc_free(dev->a, dev->map, dev->nmap * sizeof(*dev->map));
 	a = dev->a_copy;
 	alloc_free(&a, dev, sizeof(*dev));

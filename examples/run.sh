@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs every example built by examples/build.sh in OUTDIR; an example with
+# an examples/NAME.expected file must print exactly that on stdout.
+#   LD_LIBRARY_PATH=/prefix/lib/... examples/run.sh OUTDIR
+set -u
+here=$(dirname "$0")
+out=${1:-.}
+status=0
+for src in "$here"/*.c; do
+	name=$(basename "$src" .c)
+	if ! "$out/$name" >"$out/$name.out"; then
+		echo "examples: $name failed"
+		status=1
+		continue
+	fi
+	if [ -f "$here/$name.expected" ]; then
+		if diff -u "$here/$name.expected" "$out/$name.out"; then
+			echo "examples: $name: output as expected"
+		else
+			echo "examples: $name: output differs from $name.expected"
+			status=1
+		fi
+	else
+		echo "examples: $name: ok"
+	fi
+done
+exit $status
