@@ -274,6 +274,28 @@ static void test_iommu_pgsize_edges(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+/*
+ * Unmapping two pages gathers both (Linux adds each cleared leaf to the
+ * gather): the range to invalidate ends at the second page's last byte.
+ */
+static void test_iommu_unmap_two_pages_gathers_both(void **state)
+{
+	struct phyr_io_pgtable *pt = new_pt(PHYR_IOMMU_FMT_ARM_LPAE_S1_4K, 48, 48);
+	struct phyr_iommu_iotlb_gather g;
+	uint64_t mapped = 0;
+
+	(void)state;
+	assert_int_equal(phyr_io_pgtable_map_pages(pt, 0x1000, 0x5000, SZ_4K, 3, RW, &mapped), 0);
+	assert_int_equal(mapped, 0x3000);
+	phyr_iommu_iotlb_gather_init(&g);
+	assert_int_equal(phyr_io_pgtable_unmap_pages(pt, 0x1000, SZ_4K, 2, &g), 0x2000);
+	assert_int_equal(g.start, 0x1000);
+	assert_int_equal(g.end, 0x2fff);
+	assert_int_equal(g.pgsize, SZ_4K);
+	assert_int_equal(phyr_io_pgtable_iova_to_phys(pt, 0x3000), 0x7000);
+	phyr_io_pgtable_destroy(pt);
+}
+
 /* Spec B19: the unmap edge cases. */
 static void test_iommu_unmap_b19(void **state)
 {
@@ -920,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_iommu_pgtable_odd_args),
 		cmocka_unit_test(test_iommu_map_wrapping_size_linux),
 		cmocka_unit_test(test_iommu_pgsize_edges),
+		cmocka_unit_test(test_iommu_unmap_two_pages_gathers_both),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
