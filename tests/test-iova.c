@@ -409,6 +409,47 @@ static void test_iova_cpu_id_bounds(void **state)
 	phyr_iova_domain_destroy(d);
 }
 
+/*
+ * The depot trim compares the depot's size with the online CPUs: taking a
+ * CPU offline lowers the threshold, bringing it back raises it (Linux's
+ * num_online_cpus() in iova_depot_work_func).
+ */
+static void test_iova_depot_trim_follows_online_cpus(void **state)
+{
+	struct phyr_iova_config cfg;
+	struct phyr_iova_domain *d = NULL;
+	struct phyr_iova_stats st;
+	uint64_t pfns[8];
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = policy_of(state);
+	cfg.mag_size = 1;
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), 0);
+	for (int i = 0; i < 8; i++)
+		pfns[i] = alloc_ok(d, 1, LIM32, true);
+	/* loaded and prev take two, the next four push four full magazines */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(phyr_iova_free_fast(d, pfns[i], 1, 0), 0);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pushes, 4);
+	assert_int_equal(phyr_iova_cpu_offline(d, 3), 0);
+	phyr_iova_tick(d); /* 4 > 3 online: one trimmed */
+	phyr_iova_tick(d); /* 3 > 3: no */
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_trims, 1);
+	assert_int_equal(phyr_iova_cpu_online(d, 3), 0);
+	for (int i = 6; i < 8; i++)
+		assert_int_equal(phyr_iova_free_fast(d, pfns[i], 1, 0), 0);
+	phyr_iova_tick(d); /* 5 > 4 online: one trimmed */
+	phyr_iova_tick(d); /* 4 > 4: no */
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pushes, 6);
+	assert_int_equal(st.ndepot_trims, 2);
+	assert_int_equal(st.nwarnings, 0);
+	assert_int_equal(phyr_iova_check(d), 0);
+	phyr_iova_domain_destroy(d);
+}
+
 static void test_iova_bad_arguments(void **state)
 {
 	struct phyr_iova_domain *d = NULL;
@@ -708,6 +749,7 @@ int main(void)
 		BOTH(test_iova_second_pass_low_bound),
 		BOTH(test_iova_largest_aligned_size),
 		ALL3(test_iova_cpu_id_bounds),
+		BOTH(test_iova_depot_trim_follows_online_cpus),
 		ALL3(test_iova_oom_alloc),
 		ALL3(test_iova_oom_alloc_fast),
 		ALL3(test_iova_oom_reserve),
