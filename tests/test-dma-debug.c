@@ -515,6 +515,25 @@ static void test_dma_debug_sg_segment_checks(void **state)
 	phyr_dma_debug_destroy(dbg);
 }
 
+/* A segment of exactly max_seg_size is within the limit (Linux: len > max). */
+static void test_dma_debug_sg_segment_at_max(void **state)
+{
+	struct phyr_dma_debug *dbg = mk(false, false);
+	const struct dbg_sg sg[1] = {
+		{ 0x100000, 0x10000, 0xfffe0000, 0x10000 },
+	};
+	struct phyr_scatterlist *sgl = sg_build(sg, 1);
+
+	(void)state;
+	assert_int_equal(phyr_dma_debug_map_sg(dbg, devA, sg_layout(), sgl, 1, 1, FROM_DEV, 0,
+					       0x10000, 0xffff),
+			 0);
+	assert_int_equal(phyr_dma_debug_nreports(dbg), 0);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, devA), 1);
+	free(sgl);
+	phyr_dma_debug_destroy(dbg);
+}
+
 static void test_dma_debug_overlap(void **state)
 {
 	struct phyr_dma_debug *dbg = mk(false, false);
@@ -939,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_dma_debug_sg_nents_and_type),
 		cmocka_unit_test(test_dma_debug_unmap_sg_unknown_walks_all),
 		cmocka_unit_test(test_dma_debug_sg_segment_checks),
+		cmocka_unit_test(test_dma_debug_sg_segment_at_max),
 		cmocka_unit_test(test_dma_debug_overlap),
 		cmocka_unit_test(test_dma_debug_overlap_saturates_at_7),
 		cmocka_unit_test(test_dma_debug_teardown_leak),

@@ -535,7 +535,7 @@ static void test_failnth_sg_from_pages_segment(void **state)
 static void test_failnth_constructors(void **state)
 {
 	(void)state;
-	for (int which = 0; which < 4; which++) {
+	for (int which = 0; which < 5; which++) {
 		uint64_t nfailed = 0;
 
 		for (uint64_t n = 1;; n++) {
@@ -565,6 +565,11 @@ static void test_failnth_constructors(void **state)
 				if (!ret)
 					phyr_io_pgtable_destroy(out);
 				break;
+			case 4:
+				ret = phyr_physmem_create(&a, (struct phyr_physmem **)&out);
+				if (!ret)
+					phyr_physmem_destroy(out);
+				break;
 			case 3:
 				ret = phyr_bvec_from_pages(pfns, NULL, 8, 0x10, 8 * 4096 - 0x20, &a,
 							   &vecs, &count);
@@ -587,7 +592,7 @@ static void test_failnth_constructors(void **state)
 			check_no_leak(&f);
 		}
 		/* sg table: 1 block; list: 1; io-pgtable: object, registry (2), pgd;
-		 * bvec: the array */
+		 * bvec: the array; physmem: the object (its page hash grows on use) */
 		assert_int_equal(nfailed, which == 2 ? 4 : 1);
 	}
 }

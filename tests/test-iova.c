@@ -520,6 +520,153 @@ static void test_iova_locks_released_on_every_path(void **state)
 	phyr_iova_domain_destroy(d);
 }
 
+/*
+ * Mutation-check survivors, pinned with Linux's values (iova.c v6.17).
+ * An aligned size-2 request after a size-1 one: (high - 2) is odd, and the
+ * size alignment takes it down to the even pfn.
+ */
+static void test_iova_size2_aligned(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+
+	assert_int_equal(alloc_ok(d, 1, LIM32, true), 0xFFFFF);
+	assert_int_equal(alloc_ok(d, 2, LIM32, true), 0xFFFFC);
+	assert_range(d, 0xFFFFD, 0xFFFFC, 0xFFFFD);
+	assert_int_equal(alloc_ok(d, 2, LIM32, false), 0xFFFFA);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * A range ending exactly at dma_32bit_pfn (0x100000 for 4K) is not below it:
+ * it becomes cached_node, not cached32_node, so the next 64-bit request
+ * walks down from it (next fit) and lands just below 4 GiB.
+ */
+static void test_iova_hint_at_32bit_boundary(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+
+	assert_int_equal(alloc_ok(d, 1, 0x100000, false), 0x100000);
+	assert_int_equal(alloc_ok(d, 1, 0x1fffff, false), 0xFFFFF);
+	/* the 32-bit hint is still the anchor: a 32-bit request starts at the top */
+	assert_int_equal(alloc_ok(d, 1, LIM32, false), 0xFFFFE);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * Freeing a range that starts at dma_32bit_pfn does not reset
+ * max32_alloc_size: the next 32-bit request of that size still fails fast.
+ */
+static void test_iova_free_at_32bit_boundary_keeps_max32(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	struct phyr_iova_stats st;
+	uint64_t pfn;
+
+	assert_int_equal(phyr_iova_reserve(d, 1, LIM32, NULL, NULL), 0);
+	assert_int_equal(phyr_iova_alloc(d, 1, LIM32, false, &pfn), -ENOSPC);
+	assert_int_equal(alloc_ok(d, 1, 0x100000, false), 0x100000);
+	assert_int_equal(phyr_iova_free(d, 0x100000, NULL, NULL), 0);
+	assert_int_equal(phyr_iova_alloc(d, 1, LIM32, false, &pfn), -ENOSPC);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.nmax32_fastfails, 1);
+	assert_int_equal(st.nalloc_fails, 2);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * The second pass searches strictly above the old hint (low = retry + 1):
+ * a candidate equal to the hint's last pfn ends the walk at once. Linux's
+ * walk visits C and R in the first pass, the anchor and N in the second:
+ * four nodes (the linux policy counts Linux's steps; augmented its own).
+ */
+static void test_iova_second_pass_low_bound(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+	struct phyr_iova_stats before, after;
+	uint64_t pfn;
+
+	assert_int_equal(phyr_iova_reserve(d, 1, 0x7FFFF, NULL, NULL), 0);     /* R */
+	assert_int_equal(alloc_ok(d, 1, 0x80000, false), 0x80000);               /* C */
+	assert_int_equal(phyr_iova_reserve(d, 0x80002, LIM32, NULL, NULL), 0); /* N */
+	phyr_iova_get_stats(d, &before);
+	assert_int_equal(phyr_iova_alloc(d, 2, LIM32, true, &pfn), -ENOSPC);
+	phyr_iova_get_stats(d, &after);
+	assert_int_equal(after.nsecond_passes - before.nsecond_passes, 1);
+	if (policy_of(state) == pol_linux)
+		assert_int_equal(after.nnodes_visited - before.nnodes_visited, 4);
+	/* the one free pfn is still there for a size-1 request */
+	assert_int_equal(alloc_ok(d, 1, LIM32, false), 0x80001);
+	phyr_iova_domain_destroy(d);
+}
+
+/* The largest aligned size, 2^63, is accepted: from pfn 0 it fits exactly. */
+static void test_iova_largest_aligned_size(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 0);
+	uint64_t pfn = 1;
+
+	assert_int_equal(phyr_iova_alloc(d, UINT64_C(1) << 63, UINT64_MAX - 1, true, &pfn), 0);
+	assert_int_equal(pfn, 0);
+	assert_range(d, UINT64_C(0x7fffffffffffffff), 0, UINT64_C(0x7fffffffffffffff));
+	assert_int_equal(phyr_iova_alloc(d, (UINT64_C(1) << 63) + 1, UINT64_MAX - 1, true, &pfn),
+			 -EINVAL);
+	phyr_iova_domain_destroy(d);
+}
+
+/* CPU ids run 0 .. ncpus - 1: ncpus itself is refused by every call. */
+static void test_iova_cpu_id_bounds(void **state)
+{
+	struct phyr_iova_domain *d = mkdom(state, 1);
+
+	assert_int_equal(phyr_iova_cpu_offline(d, 4), -EINVAL);
+	assert_int_equal(phyr_iova_cpu_online(d, 4), -EINVAL);
+	assert_int_equal(phyr_iova_cpu_offline(d, 3), 0);
+	assert_int_equal(phyr_iova_cpu_online(d, 3), 0);
+	assert_int_equal(phyr_iova_cpu_online(d, 3), -EINVAL);
+	phyr_iova_domain_destroy(d);
+}
+
+/*
+ * The depot trim compares the depot's size with the online CPUs: taking a
+ * CPU offline lowers the threshold, bringing it back raises it (Linux's
+ * num_online_cpus() in iova_depot_work_func).
+ */
+static void test_iova_depot_trim_follows_online_cpus(void **state)
+{
+	struct phyr_iova_config cfg;
+	struct phyr_iova_domain *d = NULL;
+	struct phyr_iova_stats st;
+	uint64_t pfns[8];
+
+	phyr_iova_config_init(&cfg);
+	cfg.policy = policy_of(state);
+	cfg.mag_size = 1;
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &cfg, NULL, &d), 0);
+	for (int i = 0; i < 8; i++)
+		pfns[i] = alloc_ok(d, 1, LIM32, true);
+	/* loaded and prev take two, the next four push four full magazines */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(phyr_iova_free_fast(d, pfns[i], 1, 0), 0);
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pushes, 4);
+	assert_int_equal(phyr_iova_cpu_offline(d, 3), 0);
+	phyr_iova_tick(d); /* 4 > 3 online: one trimmed */
+	phyr_iova_tick(d); /* 3 > 3: no */
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_trims, 1);
+	assert_int_equal(phyr_iova_cpu_online(d, 3), 0);
+	for (int i = 6; i < 8; i++)
+		assert_int_equal(phyr_iova_free_fast(d, pfns[i], 1, 0), 0);
+	phyr_iova_tick(d); /* 5 > 4 online: one trimmed */
+	phyr_iova_tick(d); /* 4 > 4: no */
+	phyr_iova_get_stats(d, &st);
+	assert_int_equal(st.ndepot_pushes, 6);
+	assert_int_equal(st.ndepot_trims, 2);
+	assert_int_equal(st.nwarnings, 0);
+	assert_int_equal(phyr_iova_check(d), 0);
+	phyr_iova_domain_destroy(d);
+}
+
 static void test_iova_bad_arguments(void **state)
 {
 	struct phyr_iova_domain *d = NULL;
@@ -830,6 +977,13 @@ int main(void)
 		BOTH(test_iova_fast_flush_flag),
 		BOTH(test_iova_locks_released_on_every_path),
 		ALL3(test_iova_bad_arguments),
+		BOTH(test_iova_size2_aligned),
+		BOTH(test_iova_hint_at_32bit_boundary),
+		BOTH(test_iova_free_at_32bit_boundary_keeps_max32),
+		BOTH(test_iova_second_pass_low_bound),
+		BOTH(test_iova_largest_aligned_size),
+		ALL3(test_iova_cpu_id_bounds),
+		BOTH(test_iova_depot_trim_follows_online_cpus),
 		ALL3(test_iova_oom_alloc),
 		ALL3(test_iova_oom_alloc_fast),
 		ALL3(test_iova_oom_reserve),

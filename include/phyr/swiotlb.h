@@ -228,7 +228,7 @@ PHYR_EXPORT void phyr_swiotlb_set_memory(struct phyr_swiotlb *pool,
  * the copy-back of a later unmap or sync_for_cpu of this mapping then needs
  * no allocation and cannot lose the device's bytes (unlike libphyr, Linux's
  * unmap cannot fail). If that write fails (-ENOMEM), the map fails and holds
- * nothing.
+ * nothing (pages it backed stay backed, their bytes unchanged).
  */
 PHYR_EXPORT int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *pool,
 					    const struct phyr_swiotlb_dev *dev,
