@@ -195,8 +195,9 @@ struct phyr_iommu_dma_stats {
  * @cfg: NULL = defaults. @a: allocator (NULL = malloc); must outlive the
  * cookie. @out: the new cookie.
  * Return: 0; -EINVAL (NULL @out, a domain type other than DMA / DMA_FQ,
- *         @nresv without @resv, a reserved range with end < start, bad
- *         domain options); -ENOMEM.
+ *         @nresv without @resv, a reserved range with end < start, both
+ *         @force_aperture and @no_force_aperture, bad domain options);
+ *         -ENOMEM.
  */
 PHYR_EXPORT int phyr_iommu_dma_cookie_create(const struct phyr_iommu_dma_config *cfg,
 					     const struct phyr_allocator *a,

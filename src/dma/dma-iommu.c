@@ -127,7 +127,7 @@ int phyr_iommu_dma_cookie_create(const struct phyr_iommu_dma_config *cfg,
 	*out = NULL;
 	if (!cfg)
 		cfg = &defaults;
-	if (cfg->nresv && !cfg->resv)
+	if ((cfg->nresv && !cfg->resv) || (cfg->force_aperture && cfg->no_force_aperture))
 		return -EINVAL;
 	if (cfg->domain) {
 		o = *cfg->domain;
