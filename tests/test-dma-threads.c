@@ -7,8 +7,8 @@
  *    domain (strict, and DMA-FQ with a ring per CPU): every call counted,
  *    40,000 maps made = 40,000 counted, every byte released;
  *  - two devices of one DMA domain (one cookie), each with its own thread
- *    and CPU, map and unmap through the dispatch: exact cookie, domain and
- *    device counts, nothing left;
+ *    and CPU, map and unmap pages and two-page lists through the dispatch:
+ *    exact cookie, domain and device counts, nothing left;
  *  - threads attach and detach their own devices to that cookie while
  *    other threads map (no global binding table any more): exact counts,
  *    the device list ends as it began.
@@ -34,6 +34,7 @@
 #include "phyr/iommu.h"
 #include "phyr/iova.h"
 #include "phyr/machine.h"
+#include "phyr/scatterlist.h"
 
 #define NMAPS 20000  /* per thread */
 #define BATCH 50     /* pages a thread holds mapped at once (divides NMAPS) */
@@ -188,8 +189,33 @@ struct dev_worker {
 	unsigned int nbad;
 };
 
-/* Map and unmap @w->nmaps pages through the dispatch, BATCH at a time. */
-static void map_batches(struct dev_worker *w, unsigned int nmaps)
+/* map_sg + unmap_sg of two physically contiguous pages at @phys. */
+static void map_sg_pair(struct dev_worker *w, uint64_t phys)
+{
+	const struct phyr_sg_layout *L = phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
+	struct phyr_scatterlist *sgl = calloc(2, L->size);
+	int n = 0;
+
+	if (!sgl || phyr_sg_init_table(L, sgl, 2) ||
+	    phyr_sg_set_phys(L, phyr_sg_entry(L, sgl, 0), phys, 0, 4096) ||
+	    phyr_sg_set_phys(L, phyr_sg_entry(L, sgl, 1), phys + 4096, 0, 4096)) {
+		w->nbad++;
+		free(sgl);
+		return;
+	}
+	if (phyr_dma_map_sg(w->dev, L, sgl, 2, PHYR_DMA_TO_DEVICE, 0, &n) || n != 1 ||
+	    phyr_sg_dma_len(L, sgl) != 8192)
+		w->nbad++;
+	else if (phyr_dma_unmap_sg(w->dev, L, sgl, 2, PHYR_DMA_TO_DEVICE, 0))
+		w->nbad++;
+	free(sgl);
+}
+
+/*
+ * Map and unmap @nmaps pages through the dispatch, BATCH at a time, and
+ * (@with_sg) one two-page list after each batch.
+ */
+static void map_batches(struct dev_worker *w, unsigned int nmaps, bool with_sg)
 {
 	uint64_t dma[BATCH];
 
@@ -206,6 +232,8 @@ static void map_batches(struct dev_worker *w, unsigned int nmaps)
 		for (unsigned int i = 0; i < n; i++)
 			if (phyr_dma_unmap_phys(w->dev, dma[i], 4096, PHYR_DMA_TO_DEVICE, 0))
 				w->nbad++;
+		if (with_sg)
+			map_sg_pair(w, w->phys_base + 0x800000);
 	}
 }
 
@@ -214,7 +242,7 @@ static void *dev_churn(void *arg)
 	struct dev_worker *w = arg;
 
 	phyr_device_set_cpu(w->dev, w->cpu);
-	map_batches(w, w->nmaps);
+	map_batches(w, w->nmaps, true);
 	return NULL;
 }
 
@@ -230,7 +258,7 @@ static void *attach_churn(void *arg)
 			w->nbad++;
 			continue;
 		}
-		map_batches(w, 4);
+		map_batches(w, 4, false);
 		phyr_iommu_teardown_dma_ops(w->dev);
 		if (phyr_dma_get_path(w->dev) != PHYR_DMA_PATH_DIRECT)
 			w->nbad++;
@@ -248,7 +276,7 @@ static void run_devices(unsigned int nattach)
 	struct phyr_iommu_stats dst;
 	struct phyr_device_stats ds;
 	unsigned int nthreads = 2 + nattach;
-	uint64_t total = 2 * NMAPS, nodes = 1, pages = 1;
+	uint64_t total = 2 * NMAPS, nlists = 2 * NMAPS / BATCH, nodes = 1, pages = 1;
 	pthread_t t[4];
 
 	assert_non_null(c);
@@ -270,16 +298,21 @@ static void run_devices(unsigned int nattach)
 	phyr_iommu_dma_get_stats(c, &st);
 	assert_int_equal(st.nmaps, total);
 	assert_int_equal(st.nunmaps, total);
-	assert_int_equal(st.niova_allocs, total);
+	assert_int_equal(st.nmap_sg, nlists);
+	assert_int_equal(st.nunmap_sg, nlists);
+	assert_int_equal(st.nsegs_in, 2 * nlists);
+	assert_int_equal(st.nsegs_out, nlists);
+	assert_int_equal(st.niova_allocs, total + nlists);
 	assert_int_equal(st.niova_alloc_fails, 0);
 	assert_int_equal(st.nmap_errors, 0);
+	/* one iommu_map per single page and per list (one contiguous run) */
 	phyr_iommu_get_stats(phyr_iommu_dma_cookie_domain(c), &dst);
-	assert_int_equal(dst.nmaps, total);
-	assert_int_equal(dst.nbytes_mapped, total * 4096);
-	assert_int_equal(dst.nbytes_unmapped, total * 4096);
+	assert_int_equal(dst.nmaps, total + nlists);
+	assert_int_equal(dst.nbytes_mapped, total * 4096 + nlists * 8192);
+	assert_int_equal(dst.nbytes_unmapped, dst.nbytes_mapped);
 	for (unsigned int i = 0; i < nthreads; i++) {
 		phyr_device_get_stats(w[i].dev, &ds);
-		assert_int_equal(ds.nmaps, i < 2 ? NMAPS : (NMAPS / 10) / 4 * 4);
+		assert_int_equal(ds.nmaps, i < 2 ? NMAPS + 2 * NMAPS / BATCH : (NMAPS / 10) / 4 * 4);
 		assert_int_equal(ds.nunmaps, ds.nmaps);
 	}
 	/* the device list ends as it began; every IOVA went back */

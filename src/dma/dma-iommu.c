@@ -845,12 +845,14 @@ SG_ALWAYS_INLINE int map_sg_iova_body(struct phyr_device *dev, const struct phyr
 			return -EINVAL;
 		}
 	}
-	c->st.last_iova = 0;
-	c->st.last_iova_len = 0;
+	/* "last" of all the cookie's devices: atomic, as the counters */
+	PHYR_ASSERT(c); /* the caller checked the device is attached */
+	__atomic_store_n(&c->st.last_iova, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->st.last_iova_len, 0, __ATOMIC_RELAXED);
 	ret = sg_layout_iova(dev, L, sgl, nents, &iova_len, bytes);
 	if (ret)
 		goto out_restore_sg;
-	c->st.last_iova_len = iova_len;
+	__atomic_store_n(&c->st.last_iova_len, iova_len, __ATOMIC_RELAXED);
 	if (!iova_len)
 		return __finalise_sg(dev, L, sgl, nents, 0);
 
@@ -858,7 +860,7 @@ SG_ALWAYS_INLINE int map_sg_iova_body(struct phyr_device *dev, const struct phyr
 		ret = -ENOMEM;
 		goto out_restore_sg;
 	}
-	c->st.last_iova = iova;
+	__atomic_store_n(&c->st.last_iova, iova, __ATOMIC_RELAXED);
 
 	/* iommu_map_sg() maps the physically contiguous runs. */
 	ret = phyr_iommu_map_sg(c->domain, iova, L, sgl, (size_t)nents, prot, &mapped);
