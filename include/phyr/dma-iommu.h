@@ -35,12 +35,20 @@
  * map, as Linux's domain geometry is (aperture_end = 2^ias - 1), so the
  * DAC fallback can never land above the table.
  *
- * Threads: a cookie may be used by several devices and threads at once,
- * as Linux's is (concurrent map/unmap of disjoint ranges is legal): the
- * IOVA domain and the IOMMU domain lock themselves and the counters are
- * updated atomically. The calling CPU is the device's
- * (phyr_device_set_cpu()), so one device is used from one thread at a time
- * unless each thread has its own device.
+ * Threads (the contract of <phyr/iommu.h>, Linux's): a cookie may be used
+ * by several devices and threads at once; concurrent map/unmap of disjoint
+ * ranges is legal. The IOMMU domain locks itself (one lock per domain);
+ * the cookie's IOVA domain is always created threaded (per-CPU range-cache
+ * locks, one tree lock, as Linux's iovad), whatever @iova says; the
+ * cookie's counters are updated atomically (read them once the threads
+ * are done for a consistent set); attaching and detaching devices
+ * (phyr_iommu_setup_dma_ops / _teardown_dma_ops) is safe while other
+ * devices map, since each device carries its own pointer to the cookie
+ * and the cookie's device list has its own lock. What is per caller: the
+ * calling CPU is the device's (phyr_device_set_cpu(), Linux's
+ * smp_processor_id()), so a device is used by one thread at a time, and
+ * threads mapping at once use their own devices with distinct CPUs.
+ * Creating and destroying the cookie need it idle.
  */
 #ifndef PHYR_DMA_IOMMU_H
 #define PHYR_DMA_IOMMU_H
@@ -91,7 +99,7 @@ struct phyr_iommu_dma_resv {
  *          domain, ARM LPAE 4K, 48 bits). Its type must be DMA or DMA_FQ
  *          (a zeroed opts is DMA); an identity or blocked domain has no
  *          cookie in Linux: -EINVAL. The release hook is the cookie's.
- * @iova: IOVA domain options (NULL = Linux's).
+ * @iova: IOVA domain options (NULL = Linux's); @threaded is forced on.
  * @aperture_start: domain geometry: start_pfn = max(1, start >> shift).
  * @aperture_end: the last IOVA the domain can translate; 0 = what the
  *          page table can map (2^ias - 1; none for the record format).
@@ -187,8 +195,9 @@ struct phyr_iommu_dma_stats {
  * @cfg: NULL = defaults. @a: allocator (NULL = malloc); must outlive the
  * cookie. @out: the new cookie.
  * Return: 0; -EINVAL (NULL @out, a domain type other than DMA / DMA_FQ,
- *         @nresv without @resv, a reserved range with end < start, bad
- *         domain options); -ENOMEM.
+ *         @nresv without @resv, a reserved range with end < start, both
+ *         @force_aperture and @no_force_aperture, bad domain options);
+ *         -ENOMEM.
  */
 PHYR_EXPORT int phyr_iommu_dma_cookie_create(const struct phyr_iommu_dma_config *cfg,
 					     const struct phyr_allocator *a,

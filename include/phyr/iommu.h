@@ -16,8 +16,21 @@
  * second-level format, the IOTLB, the flush queue's timing on a simulated
  * clock, IO page faults, and a cost model. See docs/iommu.md.
  *
- * Threads: a domain and its table are not locked; use each from one thread
- * at a time (the "current CPU" of the flush queue is a parameter).
+ * Threads (the one locking contract of libphyr's DMA stack, Linux's): a
+ * domain locks itself. Concurrent phyr_iommu_map/_map_sg/_unmap/_dma_unmap
+ * of disjoint IOVA ranges from several threads is legal, as are
+ * translate, the IOTLB and flush-queue calls and get_stats at the same
+ * time; every call on a domain is serialised by its spinlock, which also
+ * covers the counters (Linux locks finer: lock-free PTE updates, per-CPU
+ * flush-queue locks). Mapping or unmapping the SAME range from two threads
+ * at once is a caller bug, as in Linux. Not covered: phyr_iommu_iova_to_phys
+ * is lockless like Linux's and is safe only for a range the caller mapped
+ * and has not unmapped; phyr_iommu_domain_set_pgtable and destroy need
+ * the domain idle; phyr_io_pgtable_* calls on a domain's table (or on a
+ * standalone table) take no lock: one thread at a time. The release and
+ * map-event hooks run with the domain's lock held: they must not call
+ * back into the same domain. The flush queue's "current CPU" is a
+ * parameter; each CPU id is used by one thread at a time.
  */
 #ifndef PHYR_IOMMU_H
 #define PHYR_IOMMU_H

@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "sg.h"
 #include "dma-iommu.h"
+#include "iommu.h"
 #include "phyr/dma-debug.h"
 #include "phyr/machine.h"
 
@@ -49,18 +50,18 @@ int phyr_dma_info_to_prot(enum phyr_dma_data_direction dir, bool coherent, unsig
 /* ------------------------------------------------------------------ */
 /* The cookie                                                          */
 
-/* The flush queue's (and strict unmap's) release: free_iova_fast. */
+/*
+ * The flush queue's (and strict unmap's) release: free_iova_fast on the
+ * CPU of the unmap, which the domain recorded under its lock (the hook
+ * runs with that lock held).
+ */
 static void release_iova(void *ctx, uint64_t iova, uint64_t size, uint64_t ntables)
 {
 	struct phyr_iommu_dma_cookie *c = ctx;
 
 	(void)ntables;
-	phyr_iova_free_fast(c->iovad, iova >> c->shift, size >> c->shift, c->release_cpu);
-}
-
-void dmai_set_release_cpu(struct phyr_iommu_dma_cookie *c, unsigned int cpu)
-{
-	__atomic_store_n(&c->release_cpu, cpu, __ATOMIC_RELAXED);
+	phyr_iova_free_fast(c->iovad, iova >> c->shift, size >> c->shift,
+			    iommu_domain_release_cpu(c->domain));
 }
 
 /* The default aperture: what the page table can translate (2^ias - 1). */
@@ -95,6 +96,9 @@ static int cookie_init_iovad(struct phyr_iommu_dma_cookie *c, const struct phyr_
 		icfg = *cfg->iova;
 	else
 		phyr_iova_config_init(&icfg);
+	/* Linux's iovad always locks: every device of the domain may map
+	 * from its own thread (the locking contract of <phyr/dma-iommu.h>) */
+	icfg.threaded = true;
 	ret = phyr_iova_domain_create(c->granule, start_pfn, &icfg, c->a, &c->iovad);
 	if (ret)
 		return ret;
@@ -123,7 +127,7 @@ int phyr_iommu_dma_cookie_create(const struct phyr_iommu_dma_config *cfg,
 	*out = NULL;
 	if (!cfg)
 		cfg = &defaults;
-	if (cfg->nresv && !cfg->resv)
+	if ((cfg->nresv && !cfg->resv) || (cfg->force_aperture && cfg->no_force_aperture))
 		return -EINVAL;
 	if (cfg->domain) {
 		o = *cfg->domain;
@@ -204,7 +208,7 @@ int phyr_iommu_setup_dma_ops(struct phyr_device *dev, struct phyr_iommu_dma_cook
 	pthread_mutex_lock(&c->dev_lock);
 	dev->dma_next = c->devices;
 	c->devices = dev;
-	c->ndevices++;
+	__atomic_store_n(&c->ndevices, c->ndevices + 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->dev_lock);
 	dev->pci_32bit_workaround = phyr_device_pci(dev) && !c->forcedac;
 	dev->dma_iommu = c;
@@ -226,7 +230,7 @@ void phyr_iommu_teardown_dma_ops(struct phyr_device *dev)
 	for (pp = &c->devices; *pp; pp = &(*pp)->dma_next) {
 		if (*pp == dev) {
 			*pp = dev->dma_next;
-			c->ndevices--;
+			__atomic_store_n(&c->ndevices, c->ndevices - 1, __ATOMIC_RELAXED);
 			break;
 		}
 	}
@@ -261,7 +265,7 @@ uint64_t phyr_iommu_dma_cookie_granule(const struct phyr_iommu_dma_cookie *c)
 
 unsigned int phyr_iommu_dma_cookie_ndevices(const struct phyr_iommu_dma_cookie *c)
 {
-	return c ? c->ndevices : 0;
+	return c ? __atomic_load_n(&c->ndevices, __ATOMIC_RELAXED) : 0;
 }
 
 void phyr_iommu_dma_get_stats(const struct phyr_iommu_dma_cookie *c,
@@ -333,7 +337,7 @@ int phyr_iommu_dma_alloc_iova(struct phyr_device *dev, uint64_t size, uint64_t d
 		/* "Using %d-bit DMA addresses": the device leaves SAC for good */
 		__atomic_store_n(&dev->pci_32bit_workaround, false, __ATOMIC_RELAXED);
 		stat_inc(c->st.nsac_fallbacks);
-		c->st.dac_bits = bits_per(dma_limit);
+		__atomic_store_n(&c->st.dac_bits, bits_per(dma_limit), __ATOMIC_RELAXED);
 	}
 	ret = phyr_iova_alloc_fast(c->iovad, len, dma_limit >> c->shift, cpu, true, &pfn);
 	if (ret) {
@@ -399,7 +403,6 @@ int __iommu_dma_unmap(struct phyr_device *dev, uint64_t dma, uint64_t size)
 	off = dmai_off(c, dma);
 	dma -= off;
 	size = dmai_align(c, size + off);
-	dmai_set_release_cpu(c, dev->cpu);
 	/* strict: unmap, sync, free now; DMA-FQ: unmap, queue the IOVA */
 	ret = phyr_iommu_dma_unmap(c->domain, dev->cpu, dma, size, &unmapped);
 	if (ret)
@@ -844,12 +847,14 @@ SG_ALWAYS_INLINE int map_sg_iova_body(struct phyr_device *dev, const struct phyr
 			return -EINVAL;
 		}
 	}
-	c->st.last_iova = 0;
-	c->st.last_iova_len = 0;
+	/* "last" of all the cookie's devices: atomic, as the counters */
+	PHYR_ASSERT(c); /* the caller checked the device is attached */
+	__atomic_store_n(&c->st.last_iova, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->st.last_iova_len, 0, __ATOMIC_RELAXED);
 	ret = sg_layout_iova(dev, L, sgl, nents, &iova_len, bytes);
 	if (ret)
 		goto out_restore_sg;
-	c->st.last_iova_len = iova_len;
+	__atomic_store_n(&c->st.last_iova_len, iova_len, __ATOMIC_RELAXED);
 	if (!iova_len)
 		return __finalise_sg(dev, L, sgl, nents, 0);
 
@@ -857,7 +862,7 @@ SG_ALWAYS_INLINE int map_sg_iova_body(struct phyr_device *dev, const struct phyr
 		ret = -ENOMEM;
 		goto out_restore_sg;
 	}
-	c->st.last_iova = iova;
+	__atomic_store_n(&c->st.last_iova, iova, __ATOMIC_RELAXED);
 
 	/* iommu_map_sg() maps the physically contiguous runs. */
 	ret = phyr_iommu_map_sg(c->domain, iova, L, sgl, (size_t)nents, prot, &mapped);
@@ -969,7 +974,6 @@ int phyr_iommu_dma_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout
 		return 0;
 	/* __iommu_dma_unmap: whole granules, IOVA freed by the release hook. */
 	off = dmai_off(c, start);
-	dmai_set_release_cpu(c, dev->cpu);
 	return phyr_iommu_dma_unmap(c->domain, dev->cpu, start - off,
 				    dmai_align(c, end - start + off), NULL);
 }

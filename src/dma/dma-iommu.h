@@ -27,9 +27,6 @@ struct phyr_iommu_dma_cookie {
 	uint64_t aperture_end;
 	bool force_aperture;
 	bool forcedac;
-	/* CPU whose range cache the release hook feeds: the CPU of the
-	 * call that unmaps or flushes (set under the domain's lock). */
-	unsigned int release_cpu;
 	pthread_mutex_t dev_lock; /* the device list */
 	struct phyr_device *devices;
 	unsigned int ndevices;
@@ -83,9 +80,6 @@ void dmai_sync_bounce(struct phyr_device *dev, uint64_t tlb, uint64_t size,
 int __iommu_dma_map(struct phyr_device *dev, uint64_t phys, uint64_t size, int prot,
 		    uint64_t dma_mask, uint64_t *dma);
 int __iommu_dma_unmap(struct phyr_device *dev, uint64_t dma, uint64_t size);
-
-/* The release hook of the cookie's IOMMU domain runs on @cpu from now on. */
-void dmai_set_release_cpu(struct phyr_iommu_dma_cookie *c, unsigned int cpu);
 
 /* iommu_dma_map_sg() that also gives the bytes of the list (the CPU
  * lengths of the @nents entries) for the dispatch's counters. */

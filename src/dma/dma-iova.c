@@ -178,7 +178,6 @@ void iommu_dma_iova_unlink(struct phyr_device *dev, struct phyr_dma_iova_state *
 	if (free_iova) {
 		/* gather queued on DMA-FQ domains; the IOVA of the UNMAPPED
 		 * size goes back through the release hook (B16) */
-		dmai_set_release_cpu(d, dev->cpu);
 		phyr_iommu_dma_unmap(d->domain, dev->cpu, addr, size, &unmapped);
 	} else {
 		unmapped = phyr_iommu_unmap(d->domain, addr, size);

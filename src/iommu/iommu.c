@@ -17,10 +17,20 @@
  * was queued has finished; a ring that is full forces a flush; the timer
  * flushes and reaps every ring). The IOTLB, walk counting, faults, the
  * simulated clock and the costs are models (docs/iommu.md).
+ *
+ * Locking: one spinlock per domain, taken by every exported call on a domain
+ * and held around the page-table update, the IOTLB, the flush queue, the
+ * fault ring and the counters (Linux locks finer: the io-pgtable formats
+ * update PTEs with cmpxchg, the flush queue has per-CPU ring locks; the
+ * contract is the same: concurrent map/unmap of disjoint ranges of one
+ * domain is legal). The release and map-event hooks run with it held.
+ * Functions named __iommu_* expect it held and assert it.
  */
 #include <string.h>
 
 #include "alloc.h"
+#include "iommu.h"
+#include "spinlock.h"
 #include "sg.h"
 #include "iotlb.h"
 #include "io-pgtable.h"
@@ -62,7 +72,35 @@ struct phyr_iommu_domain {
 	/* counters; table counters of replaced tables are folded in here */
 	struct phyr_iommu_stats st;
 	uint64_t old_pte_writes, old_table_allocs;
+	/* CPU of the last dma_unmap: the CPU the release hook runs on */
+	unsigned int release_cpu;
+	spinlock_t lock;
+	bool locked; /* held by the thread reading it (checked by __iommu_*) */
 };
+
+static inline void dom_lock(const struct phyr_iommu_domain *cd)
+{
+	struct phyr_iommu_domain *d = (struct phyr_iommu_domain *)cd;
+
+	spin_lock(&d->lock);
+	d->locked = true;
+}
+
+static inline void dom_unlock(const struct phyr_iommu_domain *cd)
+{
+	struct phyr_iommu_domain *d = (struct phyr_iommu_domain *)cd;
+
+	d->locked = false;
+	spin_unlock(&d->lock);
+}
+
+#define dom_assert_held(d) PHYR_ASSERT((d)->locked)
+
+unsigned int iommu_domain_release_cpu(const struct phyr_iommu_domain *d)
+{
+	dom_assert_held(d);
+	return d->release_cpu;
+}
 
 PHYR_EXPORT void phyr_iommu_costs_default(struct phyr_iommu_costs *c)
 {
@@ -94,23 +132,44 @@ static void dom_flush_walk(void *cookie, uint64_t iova, uint64_t size)
 	dom_inv_range(d, iova, iova + size - 1);
 }
 
-PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
-				       struct phyr_iommu_iotlb_gather *g)
+/*
+ * iommu_iotlb_sync() with the domain's lock held, or from the page table's
+ * hooks when a caller works on the domain's table directly (its one user:
+ * phyr_io_pgtable_* calls take no lock).
+ */
+static void dom_iotlb_sync(struct phyr_iommu_domain *d, struct phyr_iommu_iotlb_gather *g)
 {
-	if (!g)
-		return;
 	/* As arm-smmu-v3: nothing gathered, nothing to invalidate. */
-	if (d && g->pgsize) {
+	if (g->pgsize) {
 		d->st.niotlb_syncs++;
 		dom_inv_range(d, g->start, g->end);
 	}
 	phyr_iommu_iotlb_gather_init(g);
 }
 
-/* iommu_iotlb_sync() as the gather's sync callback. */
+PHYR_EXPORT void phyr_iommu_iotlb_sync(struct phyr_iommu_domain *d,
+				       struct phyr_iommu_iotlb_gather *g)
+{
+	if (!g)
+		return;
+	if (!d) {
+		phyr_iommu_iotlb_gather_init(g);
+		return;
+	}
+	dom_lock(d);
+	dom_iotlb_sync(d, g);
+	dom_unlock(d);
+}
+
+/* iommu_iotlb_sync() as the gather's sync callback (lock held). */
 static void dom_gather_sync(void *cookie, struct phyr_iommu_iotlb_gather *g)
 {
-	phyr_iommu_iotlb_sync(cookie, g);
+	struct phyr_iommu_domain *d = cookie;
+
+	if (d)
+		dom_iotlb_sync(d, g);
+	else
+		phyr_iommu_iotlb_gather_init(g);
 }
 
 PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
@@ -119,13 +178,18 @@ PHYR_EXPORT void phyr_iommu_iotlb_gather_add_page(struct phyr_iommu_domain *d,
 {
 	if (!g)
 		return;
+	if (d)
+		dom_lock(d);
 	iommu_iotlb_gather_add_page(g, iova, size, dom_gather_sync, d);
+	if (d)
+		dom_unlock(d);
 }
 
+/* The page table's add_page hook: runs inside an unmap, lock held. */
 static void dom_add_page(void *cookie, struct phyr_iommu_iotlb_gather *g, uint64_t iova,
 			 uint64_t size)
 {
-	phyr_iommu_iotlb_gather_add_page(cookie, g, iova, size);
+	iommu_iotlb_gather_add_page(g, iova, size, dom_gather_sync, cookie);
 }
 
 static const struct pgtable_tlb_ops dom_tlb_ops = {
@@ -138,15 +202,25 @@ PHYR_EXPORT void phyr_iommu_iotlb_invalidate(struct phyr_iommu_domain *d, uint64
 {
 	if (!d || !size)
 		return;
+	dom_lock(d);
 	dom_inv_range(d, iova, iova + size - 1 < iova ? UINT64_MAX : iova + size - 1);
+	dom_unlock(d);
+}
+
+static void __iommu_flush_iotlb_all(struct phyr_iommu_domain *d)
+{
+	dom_assert_held(d);
+	d->st.ninv_all++;
+	iotlb_invalidate_all(&d->tlb);
 }
 
 PHYR_EXPORT void phyr_iommu_flush_iotlb_all(struct phyr_iommu_domain *d)
 {
 	if (!d)
 		return;
-	d->st.ninv_all++;
-	iotlb_invalidate_all(&d->tlb);
+	dom_lock(d);
+	__iommu_flush_iotlb_all(d);
+	dom_unlock(d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -220,6 +294,7 @@ PHYR_EXPORT int phyr_iommu_domain_create(const struct phyr_iommu_domain_opts *o,
 	if (!d)
 		return -ENOMEM;
 	d->alloc = a;
+	spin_lock_init(&d->lock);
 	d->type = o->type;
 	d->record_bitmap = o->record_pgsize_bitmap;
 	d->max_table_bytes = o->max_table_bytes;
@@ -270,7 +345,10 @@ PHYR_EXPORT void phyr_iommu_domain_destroy(struct phyr_iommu_domain *d)
 {
 	if (!d)
 		return;
+	/* the last user: the lock only satisfies the __ helpers' check */
+	dom_lock(d);
 	fq_release_all(d);
+	dom_unlock(d);
 	fq_free(d);
 	phyr_io_pgtable_destroy(d->pt);
 	alloc_free(d->alloc, d->faults, FAULT_RING * sizeof(*d->faults));
@@ -287,23 +365,32 @@ PHYR_EXPORT int phyr_iommu_domain_set_pgtable(struct phyr_iommu_domain *d,
 
 	if (!d || (unsigned)fmt >= PHYR_IOMMU_FMT_COUNT)
 		return -EINVAL;
+	dom_lock(d);
 	fold_pgtable_counters(d);
 	phyr_io_pgtable_destroy(d->pt);
 	d->pt = NULL;
 	d->pgsize_bitmap = 0;
-	phyr_iommu_flush_iotlb_all(d);
+	__iommu_flush_iotlb_all(d);
 	ret = pgtable_create(fmt, ias, oas, d->record_bitmap, d->max_table_bytes, d->alloc, &dom_tlb_ops, d, &pt);
-	if (ret)
-		return ret;
-	d->pt = pt;
-	d->pgsize_bitmap = pt->pgsize_bitmap;
-	iotlb_set_pgsizes(&d->tlb, d->pgsize_bitmap);
-	return 0;
+	if (!ret) {
+		d->pt = pt;
+		d->pgsize_bitmap = pt->pgsize_bitmap;
+		iotlb_set_pgsizes(&d->tlb, d->pgsize_bitmap);
+	}
+	dom_unlock(d);
+	return ret;
 }
 
 PHYR_EXPORT struct phyr_io_pgtable *phyr_iommu_domain_pgtable(struct phyr_iommu_domain *d)
 {
-	return d ? d->pt : NULL;
+	struct phyr_io_pgtable *pt;
+
+	if (!d)
+		return NULL;
+	dom_lock(d);
+	pt = d->pt;
+	dom_unlock(d);
+	return pt;
 }
 
 PHYR_EXPORT enum phyr_iommu_domain_type phyr_iommu_domain_type(const struct phyr_iommu_domain *d)
@@ -313,7 +400,14 @@ PHYR_EXPORT enum phyr_iommu_domain_type phyr_iommu_domain_type(const struct phyr
 
 PHYR_EXPORT uint64_t phyr_iommu_domain_pgsize_bitmap(const struct phyr_iommu_domain *d)
 {
-	return d ? d->pgsize_bitmap : 0;
+	uint64_t bitmap;
+
+	if (!d)
+		return 0;
+	dom_lock(d);
+	bitmap = d->pgsize_bitmap;
+	dom_unlock(d);
+	return bitmap;
 }
 
 /* ------------------------------------------------------------------ */
@@ -360,6 +454,7 @@ static uint64_t __unmap(struct phyr_iommu_domain *d, uint64_t iova, uint64_t siz
 {
 	uint64_t unmapped = 0, min;
 
+	dom_assert_held(d);
 	d->st.nunmaps++;
 	if (!is_paging(d) || !d->pt || !d->pgsize_bitmap)
 		return 0;
@@ -385,33 +480,50 @@ static uint64_t __unmap(struct phyr_iommu_domain *d, uint64_t iova, uint64_t siz
 PHYR_EXPORT uint64_t phyr_iommu_unmap_fast(struct phyr_iommu_domain *d, uint64_t iova,
 					   uint64_t size, struct phyr_iommu_iotlb_gather *g)
 {
+	uint64_t ret;
+
 	if (!d || !g)
 		return 0;
-	return __unmap(d, iova, size, g);
+	dom_lock(d);
+	ret = __unmap(d, iova, size, g);
+	dom_unlock(d);
+	return ret;
+}
+
+/* iommu_unmap() with the lock held */
+static uint64_t __iommu_unmap(struct phyr_iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	struct phyr_iommu_iotlb_gather g;
+	uint64_t ret;
+
+	phyr_iommu_iotlb_gather_init(&g);
+	dom_assert_held(d);
+	ret = __unmap(d, iova, size, &g);
+	dom_iotlb_sync(d, &g);
+	return ret;
 }
 
 PHYR_EXPORT uint64_t phyr_iommu_unmap(struct phyr_iommu_domain *d, uint64_t iova,
 				      uint64_t size)
 {
-	struct phyr_iommu_iotlb_gather g;
 	uint64_t ret;
 
 	if (!d)
 		return 0;
-	phyr_iommu_iotlb_gather_init(&g);
-	ret = __unmap(d, iova, size, &g);
-	phyr_iommu_iotlb_sync(d, &g);
+	dom_lock(d);
+	ret = __iommu_unmap(d, iova, size);
+	dom_unlock(d);
 	return ret;
 }
 
-PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova,
-				      uint64_t paddr, uint64_t size, int prot)
+/* iommu_map_nosync() with the lock held (inline: the hot path of a map) */
+static inline __attribute__((always_inline)) int __iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova, uint64_t paddr,
+			      uint64_t size, int prot)
 {
 	uint64_t orig_iova = iova, orig_paddr = paddr, orig_size = size, min, installed = 0;
 	int ret = 0;
 
-	if (!d)
-		return -EINVAL;
+	dom_assert_held(d);
 	d->st.nmaps++;
 	if (!is_paging(d)) {
 		ret = -EINVAL;
@@ -462,7 +574,7 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 		paddr += mapped;
 	}
 	if (ret) {
-		phyr_iommu_unmap(d, orig_iova, orig_size - size);
+		__iommu_unmap(d, orig_iova, orig_size - size);
 	} else {
 		/*
 		 * Linux's iommu_map_nosync (v6.17) returns 0 whenever the sizes
@@ -479,6 +591,19 @@ PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova
 out:
 	if (ret)
 		d->st.nmap_errors++;
+	return ret;
+}
+
+PHYR_EXPORT int phyr_iommu_map_nosync(struct phyr_iommu_domain *d, uint64_t iova,
+				      uint64_t paddr, uint64_t size, int prot)
+{
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	dom_lock(d);
+	ret = __iommu_map_nosync(d, iova, paddr, size, prot);
+	dom_unlock(d);
 	return ret;
 }
 
@@ -508,7 +633,7 @@ SG_ALWAYS_INLINE int iommu_map_sg_body(struct phyr_iommu_domain *d, uint64_t iov
 		uint64_t phys = sg_phys(L, s);
 
 		if (len && phys != start + len) {
-			ret = phyr_iommu_map_nosync(d, iova + mapped, start, len, prot);
+			ret = __iommu_map_nosync(d, iova + mapped, start, len, prot);
 			if (ret)
 				goto err_unmap;
 			mapped += len;
@@ -535,7 +660,7 @@ SG_ALWAYS_INLINE int iommu_map_sg_body(struct phyr_iommu_domain *d, uint64_t iov
 err_inval:
 	ret = -EINVAL;
 err_unmap:
-	phyr_iommu_unmap(d, iova, mapped);
+	__iommu_unmap(d, iova, mapped);
 	if (mapped_out)
 		*mapped_out = 0;
 	return ret;
@@ -545,11 +670,17 @@ PHYR_EXPORT int phyr_iommu_map_sg(struct phyr_iommu_domain *d, uint64_t iova,
 				  const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl,
 				  size_t nents, int prot, uint64_t *mapped_out)
 {
+	int ret;
+
 	if (!d || (nents && (!L || !sgl)))
 		return -EINVAL;
+	dom_lock(d);
 	if (nents && L->id == PHYR_SG_LAYOUT_64_LEN_FLAGS)
-		return iommu_map_sg_body(d, iova, &sg_layout_default, sgl, nents, prot, mapped_out);
-	return iommu_map_sg_body(d, iova, L, sgl, nents, prot, mapped_out);
+		ret = iommu_map_sg_body(d, iova, &sg_layout_default, sgl, nents, prot, mapped_out);
+	else
+		ret = iommu_map_sg_body(d, iova, L, sgl, nents, prot, mapped_out);
+	dom_unlock(d);
+	return ret;
 }
 
 PHYR_EXPORT uint64_t phyr_iommu_iova_to_phys(struct phyr_iommu_domain *d, uint64_t iova)
@@ -560,6 +691,12 @@ PHYR_EXPORT uint64_t phyr_iommu_iova_to_phys(struct phyr_iommu_domain *d, uint64
 		return iova;
 	if (d->type == PHYR_IOMMU_DOMAIN_BLOCKED || !d->pt)
 		return 0;
+	/*
+	 * Lockless, as Linux's: a caller asks about a range it mapped, whose
+	 * entries only its own calls write (the tables above them were
+	 * installed under the lock before its map returned). Concurrent with
+	 * phyr_iommu_domain_set_pgtable() it is not safe.
+	 */
 	return d->pt->ops->iova_to_phys(d->pt, iova);
 }
 
@@ -627,19 +764,27 @@ PHYR_EXPORT int phyr_iommu_translate(struct phyr_iommu_domain *d, uint64_t iova,
 				     enum phyr_iommu_access access, uint64_t *paddr)
 {
 	struct iotlb_entry *e;
+	int ret = 0;
 
 	if (!d || !paddr)
 		return -EINVAL;
+	dom_lock(d);
 	d->st.ntranslates++;
 	e = iotlb_lookup(&d->tlb, iova); /* only paging domains ever fill it */
-	if (!e)
-		return translate_miss(d, iova, access, paddr);
+	if (!e) {
+		ret = translate_miss(d, iova, access, paddr);
+		goto out;
+	}
 	d->st.niotlb_hits++;
 	d->st.nstale_hits += e->stale;
-	if (check_prot(d, iova, access, e->prot))
-		return -EFAULT;
+	if (check_prot(d, iova, access, e->prot)) {
+		ret = -EFAULT;
+		goto out;
+	}
 	*paddr = e->pa | (iova & ((UINT64_C(1) << e->shift) - 1));
-	return 0;
+out:
+	dom_unlock(d);
+	return ret;
 }
 
 PHYR_EXPORT const struct phyr_iommu_fault *phyr_iommu_faults(const struct phyr_iommu_domain *d,
@@ -652,7 +797,9 @@ PHYR_EXPORT const struct phyr_iommu_fault *phyr_iommu_faults(const struct phyr_i
 			*n = 0;
 		return NULL;
 	}
+	dom_lock(d);
 	total = d->nfaults_total;
+	dom_unlock(d);
 	*n = total < FAULT_RING ? (size_t)total : FAULT_RING;
 	/* When the ring wrapped the order is by slot, not by time. */
 	return d->faults;
@@ -664,7 +811,7 @@ PHYR_EXPORT const struct phyr_iommu_fault *phyr_iommu_faults(const struct phyr_i
 static void fq_flush_iotlb(struct phyr_iommu_domain *d)
 {
 	d->fq_start++;
-	phyr_iommu_flush_iotlb_all(d);
+	__iommu_flush_iotlb_all(d);
 	d->fq_finish++;
 }
 
@@ -727,43 +874,56 @@ PHYR_EXPORT int phyr_iommu_dma_unmap(struct phyr_iommu_domain *d, unsigned cpu, 
 		return -EINVAL;
 	phyr_iommu_iotlb_gather_init(&g);
 	g.queued = d->type == PHYR_IOMMU_DOMAIN_DMA_FQ;
+	dom_lock(d);
+	d->release_cpu = cpu;
 	n = __unmap(d, iova, size, &g);
 	if (unmapped)
 		*unmapped = n;
 	if (!g.queued) {
 		uint64_t nfreed = g.nfreed;
 
-		phyr_iommu_iotlb_sync(d, &g);
+		dom_iotlb_sync(d, &g);
 		if (d->release)
 			d->release(d->release_ctx, iova, size, nfreed);
-		return 0;
+	} else {
+		/* Lazy: the IOTLB still holds the old translations until a flush. */
+		if (n)
+			iotlb_mark_stale(&d->tlb, iova, iova + n - 1);
+		fq_queue(d, cpu, iova, size, g.nfreed);
 	}
-	/* Lazy: the IOTLB still holds the old translations until a flush. */
-	if (n)
-		iotlb_mark_stale(&d->tlb, iova, iova + n - 1);
-	fq_queue(d, cpu, iova, size, g.nfreed);
+	dom_unlock(d);
 	return 0;
 }
 
-PHYR_EXPORT void phyr_iommu_fq_flush(struct phyr_iommu_domain *d)
+static void __iommu_fq_flush(struct phyr_iommu_domain *d)
 {
-	if (!d)
-		return;
+	dom_assert_held(d);
 	d->fq_timer_on = false;
 	fq_flush_iotlb(d);
 	for (unsigned c = 0; c < d->ncpus; c++)
 		fq_ring_reap(d, &d->fq[c]);
 }
 
+PHYR_EXPORT void phyr_iommu_fq_flush(struct phyr_iommu_domain *d)
+{
+	if (!d)
+		return;
+	dom_lock(d);
+	__iommu_fq_flush(d);
+	dom_unlock(d);
+}
+
 PHYR_EXPORT void phyr_iommu_advance(struct phyr_iommu_domain *d, uint64_t ns)
 {
 	if (!d)
 		return;
+	dom_lock(d);
 	d->st.now_ns += ns;
 	if (d->fq_timer_on && d->st.now_ns >= d->fq_deadline) {
 		d->st.nfq_timer_flushes++;
-		phyr_iommu_fq_flush(d);
+		__iommu_fq_flush(d);
 	}
+	dom_unlock(d);
 }
 
 PHYR_EXPORT void phyr_iommu_get_stats(const struct phyr_iommu_domain *d,
@@ -779,6 +939,7 @@ PHYR_EXPORT void phyr_iommu_get_stats(const struct phyr_iommu_domain *d,
 		return;
 	}
 	c = &d->costs;
+	dom_lock(d);
 	pte_writes = d->old_pte_writes;
 	allocs = d->old_table_allocs;
 	*st = d->st;
@@ -788,6 +949,7 @@ PHYR_EXPORT void phyr_iommu_get_stats(const struct phyr_iommu_domain *d,
 		pte_writes += d->pt->npte_writes;
 		allocs += d->pt->ntable_allocs;
 	}
+	dom_unlock(d);
 	st->sim_ns = c->map_call * (double)(st->nmaps + st->nunmaps) +
 		     c->pte_write * (double)pte_writes + c->table_alloc * (double)allocs +
 		     c->walk_level * (double)st->nwalk_levels +

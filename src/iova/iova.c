@@ -33,42 +33,21 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "spinlock.h"
 #include "iova.h"
 #include "log2.h"
 
 /* Spinlocks, as Linux has: held for short, bounded work. */
-typedef struct {
-	atomic_int v;
-} iova_lock_t;
+typedef spinlock_t iova_lock_t;
 
 static void lock_init(iova_lock_t *l)
 {
-	atomic_init(&l->v, 0);
+	spin_lock_init(l);
 }
 
 static void lock_destroy(iova_lock_t *l)
 {
 	(void)l;
-}
-
-static inline void spin_lock(iova_lock_t *l)
-{
-	unsigned int spins = 0;
-
-	while (atomic_exchange_explicit(&l->v, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&l->v, memory_order_relaxed)) {
-			if (++spins % 256 == 0)
-				sched_yield(); /* the holder may be preempted */
-#if defined(__x86_64__) || defined(__i386__)
-			__builtin_ia32_pause();
-#endif
-		}
-	}
-}
-
-static inline void spin_unlock(iova_lock_t *l)
-{
-	atomic_store_explicit(&l->v, 0, memory_order_release);
 }
 
 struct iova_mag {
@@ -604,12 +583,11 @@ static __attribute__((noinline)) int alloc_fast_slow(struct phyr_iova_domain *d,
 	}
 }
 
-/* The inline path of a threaded domain, under the CPU's lock for the class. */
-static __attribute__((noinline)) int alloc_fast_locked(struct phyr_iova_domain *d, uint64_t size,
-						       uint64_t limit_pfn, struct iova_cpu *c,
-						       unsigned int flags, uint64_t *pfn)
+/* The inline path of a threaded domain, under the CPU's lock for class @k. */
+static inline __attribute__((always_inline)) int
+alloc_fast_locked(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
+		  struct iova_cpu *c, unsigned int k, unsigned int flags, uint64_t *pfn)
 {
-	unsigned int k = order_base_2(size);
 	struct iova_mag *m;
 	uint64_t n, p;
 
@@ -660,7 +638,7 @@ int phyr_iova_alloc_fast(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 			return alloc_fast_slow(d, size, limit_pfn, c, FAST_TRIED | flush, pfn);
 		}
 	} else if (d->threaded && k < d->nclasses) {
-		return alloc_fast_locked(d, size, limit_pfn, c, flush, pfn);
+		return alloc_fast_locked(d, size, limit_pfn, c, k, flush, pfn);
 	}
 	return alloc_fast_slow(d, size, limit_pfn, c, flush, pfn);
 }
@@ -685,10 +663,11 @@ static __attribute__((noinline)) int free_fast_slow(struct phyr_iova_domain *d, 
 	return 0;
 }
 
-static __attribute__((noinline)) int free_fast_locked(struct phyr_iova_domain *d, uint64_t pfn,
-						      uint64_t size, struct iova_cpu *c)
+/* The inline path of a threaded domain, under the CPU's lock for class @k. */
+static inline __attribute__((always_inline)) int
+free_fast_locked(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size, struct iova_cpu *c,
+		 unsigned int k)
 {
-	unsigned int k = order_base_2(size);
 	struct iova_mag *m;
 
 	spin_lock(&c->lock[k]);
@@ -725,7 +704,7 @@ int phyr_iova_free_fast(struct phyr_iova_domain *d, uint64_t pfn, uint64_t size,
 			return 0;
 		}
 	} else if (d->threaded && k < d->nclasses) {
-		return free_fast_locked(d, pfn, size, c);
+		return free_fast_locked(d, pfn, size, c, k);
 	}
 	return free_fast_slow(d, pfn, size, c);
 }
