@@ -26,9 +26,13 @@ void phyr_dma_swiotlb_memory(struct phyr_machine *m, struct phyr_swiotlb_memory 
 {
 	if (!out)
 		return;
+	if (!m) {
+		*out = (struct phyr_swiotlb_memory){ 0 };
+		return;
+	}
 	out->read = mem_read;
 	out->write = mem_write;
-	out->ctx = m ? m->pm : NULL;
+	out->ctx = m->pm;
 }
 
 /* struct phyr_swiotlb_dev for one call by @dev into @pool. */
