@@ -498,7 +498,7 @@ bool phyr_dma_direct_addressing_limited(const struct phyr_device *dev)
 {
 	if (!dev)
 		return false;
-	if (min_not_zero(phyr_dma_get_mask(dev), dev->cfg.bus_dma_limit) <
+	if (min_not_zero(dma_get_mask(dev), dev->cfg.bus_dma_limit) <
 	    phyr_dma_direct_get_required_mask(dev))
 		return true;
 	return !phyr_dma_direct_all_ram_mapped(dev);

@@ -186,7 +186,7 @@ static int map_direct(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction 
 		m->mode = PHYR_DMA_PHYR_PASSTHROUGH;
 		m->dma = (struct phyr *)m->cpu;
 		m->ndma = m->nruns;
-		if (!phyr_device_is_coherent(m->dev))
+		if (!dev_is_dma_coherent(m->dev))
 			for (i = 0; i < m->nruns; i++) {
 				uint64_t dma;
 
@@ -272,7 +272,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		     unsigned long attrs)
 {
 	struct phyr_iommu_dma_cookie *d = m->iommu;
-	bool coherent = phyr_device_is_coherent(m->dev);
+	bool coherent = dev_is_dma_coherent(m->dev);
 	int prot = phyr_dma_info_to_prot(dir, coherent, attrs);
 	bool bounce_all = dmai_use_swiotlb(m->dev);
 	bool last_mergeable = false;
@@ -324,7 +324,7 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		m->iova_len += dmai_align(d, m->cpu[i].len + dmai_off(d, p));
 	}
 	if (m->iova_len) {
-		if (phyr_iommu_dma_alloc_iova(m->dev, m->iova_len, phyr_dma_get_mask(m->dev), &m->iova)) {
+		if (phyr_iommu_dma_alloc_iova(m->dev, m->iova_len, dma_get_mask(m->dev), &m->iova)) {
 			release_bounces(m, m->nbounce, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 			m->iova_len = 0;
 			return -ENOMEM;
@@ -373,7 +373,7 @@ static void unmap_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_directio
 {
 	struct phyr_iommu_dma_cookie *d = m->iommu;
 
-	if (!phyr_device_is_coherent(m->dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
+	if (!dev_is_dma_coherent(m->dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
 		stat_add(d->st.ncache_invalidate, m->nruns - m->nbus);
 		stat_add(m->dev->st.ncache_invalidate, m->nruns - m->nbus);
 	}
@@ -449,7 +449,7 @@ static void undo(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
 		direct_unwind(m, m->nruns, dir, attrs);
 		break;
 	case PHYR_DMA_PHYR_PASSTHROUGH:
-		if (!phyr_device_is_coherent(m->dev)) {
+		if (!dev_is_dma_coherent(m->dev)) {
 			for (size_t i = 0; i < m->nruns; i++) {
 				struct run_class c;
 
@@ -569,7 +569,7 @@ static int sync_map(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction di
 		struct phyr_iommu_dma_cookie *d = m->iommu;
 		uint64_t n = m->nruns - m->nbus;
 
-		if (!phyr_device_is_coherent(m->dev)) {
+		if (!dev_is_dma_coherent(m->dev)) {
 			if (to_cpu) {
 				stat_add(d->st.ncache_invalidate, n);
 				stat_add(m->dev->st.ncache_invalidate, n);

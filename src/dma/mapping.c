@@ -199,7 +199,7 @@ int phyr_dma_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 		ret = dma_direct_map_sg(dev, L, sgl, nents, dir, attrs, &n, &bytes);
 	if (!ret && dev->debug &&
 	    phyr_dma_debug_map_sg(dev->debug, dev, L, sgl, nents, n, (int)dir, attrs,
-				  phyr_dma_get_max_seg_size(dev), phyr_dma_get_seg_boundary(dev))) {
+				  dma_get_max_seg_size(dev), dma_get_seg_boundary(dev))) {
 		path_unmap_sg(dev, L, sgl, nents, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 		dma_count_refused(dev);
 		ret = -EINVAL;
