@@ -106,36 +106,74 @@ static int parse_modes(const char *val, unsigned *out)
 	return 0;
 }
 
-int cmd_mem(int argc, char **argv)
+/* The command line of one run. */
+struct mem_opts {
+	struct mem_params p;
+	const char *workload; /* a workload name or "all" */
+	const char *plot;     /* NULL: no plot */
+	bool json, csv, no_heap, help;
+	unsigned modes;       /* bit per enum mem_mode */
+};
+
+/* One option that takes a value: @a its name (known), @val the value. */
+static int parse_value(struct mem_opts *o, const char *a, const char *val)
 {
-	struct mem_params p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT,
-				.chunk = PHYR_LIST_CHUNK_DEFAULT };
-	const char *workload = "all", *plot = NULL;
-	bool json = false, csv = false, no_heap = false;
-	struct mem_result *res;
-	char backend[64];
-	bool have_backend;
-	unsigned n = 0, modes = (1u << MEM_MODE_COUNT) - 1;
-	int ret = 0;
+	uint64_t v;
+
+	if (strcmp(a, "--workload") == 0) {
+		o->workload = val;
+	} else if (strcmp(a, "--plot") == 0) {
+		o->plot = val;
+	} else if (strcmp(a, "--mode") == 0) {
+		if (parse_modes(val, &o->modes))
+			return bad("--mode: '%s' is not a list of passthrough, iommu, "
+				   "bus-offset, swiotlb, all or none", val);
+	} else if (strcmp(a, "--size") == 0) {
+		if (cli_size(val, &v) || v < PHYR_PAGE_SIZE || v > (UINT64_C(1) << 50))
+			return bad("--size: '%s' is not a size from 4K to 1P", val);
+		o->p.size = v;
+	} else if (strcmp(a, "--seed") == 0) {
+		if (cli_u64(val, &v))
+			return bad("--seed: '%s' is not an unsigned number", val);
+		o->p.seed = v;
+	} else if (strcmp(a, "--frag") == 0) {
+		if (cli_u64(val, &v) || v > 1000)
+			return bad("--frag: '%s' is not a number from 0 to 1000", val);
+		o->p.frag = (uint32_t)v;
+	} else {
+		if (cli_u64(val, &v) || v % 8 || v < PHYR_LIST_CHUNK_MIN ||
+		    v > PHYR_LIST_CHUNK_MAX)
+			return bad("--chunk: '%s' is not a multiple of 8 from 32 to 65536", val);
+		o->p.chunk = (uint32_t)v;
+	}
+	return 0;
+}
+
+/*
+ * Parses the command line into @o (o->help: --help came first, stop).
+ * Return: 0, CLI_EXIT_BADINPUT (explained on stderr).
+ */
+static int parse_args(int argc, char **argv, struct mem_opts *o)
+{
+	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *val = NULL, *eq;
-		uint64_t v;
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
+			o->help = true;
 			return 0;
 		}
 		if (strcmp(a, "--json") == 0) {
-			json = true;
+			o->json = true;
 			continue;
 		}
 		if (strcmp(a, "--csv") == 0) {
-			csv = true;
+			o->csv = true;
 			continue;
 		}
 		if (strcmp(a, "--no-heap") == 0) {
-			no_heap = true;
+			o->no_heap = true;
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0)
@@ -153,73 +191,87 @@ int cmd_mem(int argc, char **argv)
 			return bad("unknown option '%s'", a);
 		if (!val)
 			return bad("option '%s' needs a value", a);
-		if (strcmp(a, "--workload") == 0) {
-			workload = val;
-		} else if (strcmp(a, "--plot") == 0) {
-			plot = val;
-		} else if (strcmp(a, "--mode") == 0) {
-			if (parse_modes(val, &modes))
-				return bad("--mode: '%s' is not a list of passthrough, iommu, "
-					   "bus-offset, swiotlb, all or none", val);
-		} else if (strcmp(a, "--size") == 0) {
-			if (cli_size(val, &v) || v < PHYR_PAGE_SIZE || v > (UINT64_C(1) << 50))
-				return bad("--size: '%s' is not a size from 4K to 1P", val);
-			p.size = v;
-		} else if (strcmp(a, "--seed") == 0) {
-			if (cli_u64(val, &v))
-				return bad("--seed: '%s' is not an unsigned number", val);
-			p.seed = v;
-		} else if (strcmp(a, "--frag") == 0) {
-			if (cli_u64(val, &v) || v > 1000)
-				return bad("--frag: '%s' is not a number from 0 to 1000", val);
-			p.frag = (uint32_t)v;
-		} else {
-			if (cli_u64(val, &v) || v % 8 || v < PHYR_LIST_CHUNK_MIN ||
-			    v > PHYR_LIST_CHUNK_MAX)
-				return bad("--chunk: '%s' is not a multiple of 8 from 32 to 65536", val);
-			p.chunk = (uint32_t)v;
-		}
+		ret = parse_value(o, a, val);
+		if (ret)
+			return ret;
 	}
-	if (json && csv)
+	if (o->json && o->csv)
 		return bad("%s", "--json and --csv exclude each other");
-	if (strcmp(workload, "all") != 0) {
+	if (strcmp(o->workload, "all") != 0) {
 		unsigned i;
 
 		for (i = 0; i < mem_nworkloads; i++)
-			if (strcmp(workload, mem_workloads[i].name) == 0)
+			if (strcmp(o->workload, mem_workloads[i].name) == 0)
 				break;
 		if (i == mem_nworkloads)
-			return bad("unknown workload '%s'", workload);
+			return bad("unknown workload '%s'", o->workload);
+	}
+	return 0;
+}
+
+/* Runs the chosen workloads into @res; *@n: how many. Return: 0 or a negative errno (reported). */
+static int run_workloads(const struct mem_opts *o, struct mem_result *res, unsigned *n)
+{
+	int ret = 0;
+
+	*n = 0;
+	for (unsigned i = 0; i < mem_nworkloads; i++) {
+		if (strcmp(o->workload, "all") && strcmp(o->workload, mem_workloads[i].name))
+			continue;
+		ret = mem_run(&mem_workloads[i], &o->p, &res[*n]);
+		if (ret) {
+			fprintf(stderr, "phyr-sim mem: workload %s: %s\n", mem_workloads[i].name,
+				strerror(-ret));
+			break;
+		}
+		(*n)++;
+	}
+	return ret;
+}
+
+/* Prints the results as asked (table, JSON or CSV) and writes the plot. Return: 0 or -1. */
+static int report(const struct mem_opts *o, const struct mem_result *res, unsigned n,
+		  const char *bname)
+{
+	if (o->json)
+		mem_print_json(stdout, &o->p, res, n, bname, o->modes);
+	else if (o->csv)
+		mem_print_csv(stdout, res, n, bname, o->modes);
+	else
+		mem_print_table(stdout, &o->p, res, n, bname, o->modes);
+	if (o->plot && mem_plot(o->plot, res, n))
+		return -1;
+	return 0;
+}
+
+int cmd_mem(int argc, char **argv)
+{
+	struct mem_opts o = {
+		.p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT, .chunk = PHYR_LIST_CHUNK_DEFAULT },
+		.workload = "all", .modes = (1u << MEM_MODE_COUNT) - 1,
+	};
+	struct mem_result *res;
+	char backend[64];
+	bool have_backend;
+	unsigned n = 0;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	if (o.help) {
+		usage(stdout);
+		return 0;
 	}
 	res = calloc(mem_nworkloads, sizeof(*res));
 	if (!res) {
 		fprintf(stderr, "phyr-sim mem: out of memory\n");
 		return 1;
 	}
-	have_backend = !no_heap && mem_jemalloc_install(backend, sizeof(backend));
-	for (unsigned i = 0; i < mem_nworkloads && ret == 0; i++) {
-		if (strcmp(workload, "all") && strcmp(workload, mem_workloads[i].name))
-			continue;
-		ret = mem_run(&mem_workloads[i], &p, &res[n]);
-		if (ret) {
-			fprintf(stderr, "phyr-sim mem: workload %s: %s\n", mem_workloads[i].name,
-				strerror(-ret));
-			break;
-		}
-		n++;
-	}
-	if (ret == 0) {
-		const char *bname = have_backend ? backend : NULL;
-
-		if (json)
-			mem_print_json(stdout, &p, res, n, bname, modes);
-		else if (csv)
-			mem_print_csv(stdout, res, n, bname, modes);
-		else
-			mem_print_table(stdout, &p, res, n, bname, modes);
-		if (plot && mem_plot(plot, res, n))
-			ret = -1;
-	}
+	have_backend = !o.no_heap && mem_jemalloc_install(backend, sizeof(backend));
+	ret = run_workloads(&o, res, &n);
+	if (ret == 0)
+		ret = report(&o, res, n, have_backend ? backend : NULL);
 	free(res);
 	return ret ? 1 : 0;
 }
