@@ -247,7 +247,8 @@ static int report(const struct mem_opts *o, const struct mem_result *res, unsign
 int cmd_mem(int argc, char **argv)
 {
 	struct mem_opts o = {
-		.p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT, .chunk = PHYR_LIST_CHUNK_DEFAULT },
+		.p = { .seed = 1, .frag = PHYR_PAGES_FRAG_DEFAULT,
+		       .chunk = PHYR_LIST_CHUNK_DEFAULT },
 		.workload = "all", .modes = (1u << MEM_MODE_COUNT) - 1,
 	};
 	struct mem_result *res;

@@ -796,7 +796,8 @@ static void test_dma_iommu_ops_direct_calls(void **state)
 							   PHYR_DMA_BIDIRECTIONAL), 0);
 	assert_true(holds(f, FX_POOL + 0x1000, 0x55, 0x200));
 	fill(f, FX_POOL + 0x1000, 0x66, 0x200);
-	assert_int_equal(phyr_iommu_dma_sync_sg_for_cpu(f->dev, L, s, 2, PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_int_equal(phyr_iommu_dma_sync_sg_for_cpu(f->dev, L, s, 2,
+							PHYR_DMA_BIDIRECTIONAL), 0);
 	assert_true(holds(f, 0x10000200, 0x66, 0x200));
 	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 2, PHYR_DMA_BIDIRECTIONAL, 0), 0);
 	assert_true(fx_clean(f));

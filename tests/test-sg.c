@@ -964,7 +964,9 @@ static void test_sg_append_random_vs_model(void **state)
  */
 static void test_sg_set_offset_and_length_alone(void **state)
 {
-	static const enum phyr_sg_layout_id ids[] = { PHYR_SG_LAYOUT_64, PHYR_SG_LAYOUT_64_LEN_FLAGS };
+	static const enum phyr_sg_layout_id ids[] = {
+		PHYR_SG_LAYOUT_64, PHYR_SG_LAYOUT_64_LEN_FLAGS,
+	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {

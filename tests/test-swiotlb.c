@@ -946,8 +946,9 @@ static int rec_write(void *ctx, uint64_t phys, const void *buf, size_t len)
 /*
  * A copy hook installed after creation moves the map's bounce (original
  * -> slot, after writing the original onto itself so that the copy-back
- * cannot fail later) and the unmap's copy-back; NULL removes it. reset_stats zeroes the counters and
- * restarts the high-water mark at the slots used now.
+ * cannot fail later) and the unmap's copy-back; NULL removes it.
+ * reset_stats zeroes the counters and restarts the high-water mark at the
+ * slots used now.
  */
 static void test_swiotlb_set_memory_and_reset_stats(void **state)
 {

@@ -296,7 +296,8 @@ static int iova_config_resolve(uint64_t granule, const struct phyr_iova_config *
 
 /* init_iova_domain(): the fields and locks of a zeroed @d. */
 static void init_iova_domain(struct phyr_iova_domain *d, const struct phyr_allocator *a,
-			     const struct phyr_iova_config *c, uint64_t granule, uint64_t start_pfn)
+			     const struct phyr_iova_config *c, uint64_t granule,
+			     uint64_t start_pfn)
 {
 	d->a = a;
 	d->cfg = *c;
