@@ -297,6 +297,31 @@ static void test_account_sg_matches_sg_model(void **state)
 	free(pfns);
 }
 
+static size_t round_to_64(void *ctx, size_t size)
+{
+	(void)ctx;
+	return (size + 63) & ~(size_t)63;
+}
+
+/* phyr_account_heap_size(): the block itself without a backend, its size class with one. */
+static void test_account_heap_size_uses_backend(void **state)
+{
+	const struct phyr_account_backend b = { .size_class = round_to_64 };
+	struct phyr_account_backend saved;
+	bool had = phyr_account_get_backend(&saved);
+
+	(void)state;
+	phyr_account_set_backend(NULL);
+	assert_int_equal(phyr_account_heap_size(0), 0);
+	assert_int_equal(phyr_account_heap_size(100), 100);
+	phyr_account_set_backend(&b);
+	assert_int_equal(phyr_account_heap_size(0), 0);
+	assert_int_equal(phyr_account_heap_size(100), 128);
+	assert_int_equal(phyr_account_heap_size(128), 128);
+	assert_int_equal(phyr_account_heap_size(129), 192);
+	phyr_account_set_backend(had ? &saved : NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_account_ledger_coalesces),
 		cmocka_unit_test(test_account_ledger_failnth_no_leak),
 		cmocka_unit_test(test_account_sg_matches_sg_model),
+		cmocka_unit_test(test_account_heap_size_uses_backend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,10 @@
 #include <cmocka.h>
 
 #include "phyr/account.h"
+#include "phyr/builder.h"
+#include "phyr/device.h"
+#include "phyr/dma-iommu.h"
+#include "phyr/dma-mapping.h"
 #include "phyr/iommu.h"
 #include "phyr/iova.h"
 #include "phyr/list.h"
@@ -38,6 +42,7 @@
 static const char *const headers[] = {
 	"common.h", "list.h", "scatterlist.h", "account.h", "pages.h",
 	"iova.h", "iommu.h", "machine.h", "swiotlb.h",
+	"device.h", "dma-mapping.h", "dma-iommu.h", "builder.h",
 };
 
 /* Exported functions that take no object: nothing to make NULL. */
@@ -51,6 +56,7 @@ static const char *const no_object[] = {
 	"phyr_pages_pattern_name",
 	"phyr_iova_policy_linux", "phyr_iova_policy_augmented", "phyr_iova_policy_buddy",
 	"phyr_iommu_fmt_name", "phyr_swiotlb_max_mapping_size", "phyr_p2pdma_map_type_name",
+	"phyr_dma_info_to_prot",
 };
 
 /*
@@ -361,7 +367,193 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	X(phyr_swiotlb_get_slot, INT, -EINVAL, phyr_swiotlb_get_slot(NULL, 0, O1))           \
 	X(phyr_swiotlb_get_area, INT, -EINVAL, phyr_swiotlb_get_area(NULL, 0, O1, O2))       \
 	X(phyr_swiotlb_get_stats, ZERO, 0, phyr_swiotlb_get_stats(NULL, O1))                 \
-	X(phyr_swiotlb_reset_stats, VOID, 0, phyr_swiotlb_reset_stats(NULL))
+	X(phyr_swiotlb_reset_stats, VOID, 0, phyr_swiotlb_reset_stats(NULL))           \
+	/* device.h */                                                                 \
+	X(phyr_device_config_init, VOID, 0, phyr_device_config_init(NULL))             \
+	X(phyr_device_config_init_pci, VOID, 0,                                        \
+	  phyr_device_config_init_pci(NULL, NULL))                                     \
+	X(phyr_device_create, INT, -EINVAL, phyr_device_create(NULL, NULL, NULL, O1))  \
+	X(phyr_device_destroy, VOID, 0, phyr_device_destroy(NULL))                     \
+	X(phyr_device_name, PTR, 0, phyr_device_name(NULL))                            \
+	X(phyr_device_machine, PTR, 0, phyr_device_machine(NULL))                      \
+	X(phyr_device_pci, PTR, 0, phyr_device_pci(NULL))                              \
+	X(phyr_device_is_untrusted, U64, 0, phyr_device_is_untrusted(NULL))            \
+	X(phyr_device_is_coherent, U64, 0, phyr_device_is_coherent(NULL))              \
+	X(phyr_device_get_config, PTR, 0, phyr_device_get_config(NULL))                \
+	X(phyr_device_get_stats, ZERO, 0, phyr_device_get_stats(NULL, O1))             \
+	X(phyr_dma_get_mask, U64, 0, phyr_dma_get_mask(NULL))                          \
+	X(phyr_dma_get_coherent_mask, U64, 0, phyr_dma_get_coherent_mask(NULL))        \
+	X(phyr_dma_get_bus_limit, U64, 0, phyr_dma_get_bus_limit(NULL))                \
+	X(phyr_dma_get_max_seg_size, U64, 0, phyr_dma_get_max_seg_size(NULL))          \
+	X(phyr_dma_get_seg_boundary, U64, 0, phyr_dma_get_seg_boundary(NULL))          \
+	X(phyr_dma_get_min_align_mask, U64, 0, phyr_dma_get_min_align_mask(NULL))      \
+	X(phyr_dma_set_mask, INT, -EINVAL, phyr_dma_set_mask(NULL, ~0ull))             \
+	X(phyr_dma_set_coherent_mask, INT, -EINVAL,                                    \
+	  phyr_dma_set_coherent_mask(NULL, ~0ull))                                     \
+	X(phyr_dma_set_mask_and_coherent, INT, -EINVAL,                                \
+	  phyr_dma_set_mask_and_coherent(NULL, ~0ull))                                 \
+	X(phyr_dma_set_max_seg_size, INT, -EINVAL,                                     \
+	  phyr_dma_set_max_seg_size(NULL, 65536))                                      \
+	X(phyr_dma_set_seg_boundary, INT, -EINVAL,                                     \
+	  phyr_dma_set_seg_boundary(NULL, 0xffff))                                     \
+	X(phyr_dma_set_min_align_mask, INT, -EINVAL,                                   \
+	  phyr_dma_set_min_align_mask(NULL, 0xfff))                                    \
+	X(phyr_device_set_bus_dma_limit, INT, -EINVAL,                                 \
+	  phyr_device_set_bus_dma_limit(NULL, 0))                                      \
+	X(phyr_dma_direct_set_offset, INT, -EINVAL,                                    \
+	  phyr_dma_direct_set_offset(NULL, 0, 0x1000, 0x1000))                         \
+	X(phyr_device_attach_iommu, INT, -EINVAL,                                      \
+	  phyr_device_attach_iommu(NULL, NULL, NULL))                                  \
+	X(phyr_device_attach_iommu_domain, INT, -EINVAL,                               \
+	  phyr_device_attach_iommu_domain(NULL, NULL))                                 \
+	X(phyr_device_iommu, PTR, 0, phyr_device_iommu(NULL))                          \
+	X(phyr_device_set_bounce, INT, -EINVAL, phyr_device_set_bounce(NULL, NULL))    \
+	X(phyr_dma_swiotlb_memory, ZERO, 0, phyr_dma_swiotlb_memory(NULL, O1))         \
+	X(phyr_device_use_swiotlb, INT, -EINVAL, phyr_device_use_swiotlb(NULL, NULL))  \
+	X(phyr_device_set_cpu, VOID, 0, phyr_device_set_cpu(NULL, 1))                  \
+	X(phyr_device_set_dma_debug, INT, -EINVAL,                                     \
+	  phyr_device_set_dma_debug(NULL, NULL))                                       \
+	X(phyr_device_dma_debug, PTR, 0, phyr_device_dma_debug(NULL))                  \
+	X(phyr_dma_phys_to_dma, INT, -EINVAL, phyr_dma_phys_to_dma(NULL, 0x1000, O1))  \
+	X(phyr_dma_phys_to_dma_unencrypted, INT, -EINVAL,                              \
+	  phyr_dma_phys_to_dma_unencrypted(NULL, 0x1000, O1))                          \
+	X(phyr_dma_to_phys, INT, -EINVAL, phyr_dma_to_phys(NULL, 0x1000, O1))          \
+	X(phyr_dma_capable, U64, 0, phyr_dma_capable(NULL, 0x1000, 4096, true))        \
+	X(phyr_dma_force_unencrypted, U64, 0, phyr_dma_force_unencrypted(NULL))        \
+	X(phyr_dma_is_force_bounce, U64, 0, phyr_dma_is_force_bounce(NULL))            \
+	X(phyr_dma_direct_map_phys, INT, -EINVAL,                                      \
+	  phyr_dma_direct_map_phys(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE, 0, O1))     \
+	X(phyr_dma_direct_unmap_phys, INT, -EINVAL,                                    \
+	  phyr_dma_direct_unmap_phys(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE, 0))       \
+	X(phyr_dma_direct_sync_for_cpu, INT, -EINVAL,                                  \
+	  phyr_dma_direct_sync_for_cpu(NULL, 0x1000, 4096, PHYR_DMA_FROM_DEVICE))      \
+	X(phyr_dma_direct_sync_for_device, INT, -EINVAL,                               \
+	  phyr_dma_direct_sync_for_device(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE))     \
+	X(phyr_dma_direct_map_sg, INT, -EINVAL,                                        \
+	  phyr_dma_direct_map_sg(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE, 0, O1))       \
+	X(phyr_dma_direct_unmap_sg, INT, -EINVAL,                                      \
+	  phyr_dma_direct_unmap_sg(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE, 0))         \
+	X(phyr_dma_direct_sync_sg_for_cpu, INT, -EINVAL,                               \
+	  phyr_dma_direct_sync_sg_for_cpu(NULL, SG64, SGE, 1, PHYR_DMA_FROM_DEVICE))   \
+	X(phyr_dma_direct_sync_sg_for_device, INT, -EINVAL,                            \
+	  phyr_dma_direct_sync_sg_for_device(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE))  \
+	X(phyr_dma_direct_get_required_mask, U64, 0,                                   \
+	  phyr_dma_direct_get_required_mask(NULL))                                     \
+	X(phyr_dma_direct_supported, U64, 0, phyr_dma_direct_supported(NULL, ~0ull))   \
+	X(phyr_dma_direct_all_ram_mapped, U64, 0, phyr_dma_direct_all_ram_mapped(NULL)) \
+	X(phyr_dma_direct_addressing_limited, U64, 0,                                  \
+	  phyr_dma_direct_addressing_limited(NULL))                                    \
+	X(phyr_dma_direct_max_mapping_size, U64, SIZE_MAX,                             \
+	  phyr_dma_direct_max_mapping_size(NULL))                                      \
+	X(phyr_dma_direct_opt_mapping_size, U64, SIZE_MAX,                             \
+	  phyr_dma_direct_opt_mapping_size(NULL))                                      \
+	X(phyr_dma_direct_get_merge_boundary, U64, 0,                                  \
+	  phyr_dma_direct_get_merge_boundary(NULL))                                    \
+	X(phyr_dma_direct_need_sync, U64, 0, phyr_dma_direct_need_sync(NULL, 0x1000))  \
+	X(phyr_device_dma_read, INT, -EINVAL,                                          \
+	  phyr_device_dma_read(NULL, 0x1000, O1, 64))                                  \
+	X(phyr_device_dma_write, INT, -EINVAL,                                         \
+	  phyr_device_dma_write(NULL, 0x1000, O1, 64))                                 \
+	/* dma-mapping.h */                                                            \
+	X(phyr_dma_get_path, U64, PHYR_DMA_PATH_NONE, phyr_dma_get_path(NULL))         \
+	X(phyr_dma_map_phys, INT, -EINVAL,                                             \
+	  phyr_dma_map_phys(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE, 0, O1))            \
+	X(phyr_dma_mapping_error, INT, -EINVAL, phyr_dma_mapping_error(NULL, 0x1000))  \
+	X(phyr_dma_unmap_phys, INT, -EINVAL,                                           \
+	  phyr_dma_unmap_phys(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE, 0))              \
+	X(phyr_dma_sync_for_cpu, INT, -EINVAL,                                         \
+	  phyr_dma_sync_for_cpu(NULL, 0x1000, 4096, PHYR_DMA_FROM_DEVICE))             \
+	X(phyr_dma_sync_for_device, INT, -EINVAL,                                      \
+	  phyr_dma_sync_for_device(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE))            \
+	X(phyr_dma_map_sg, INT, -EINVAL,                                               \
+	  phyr_dma_map_sg(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE, 0, O1))              \
+	X(phyr_dma_unmap_sg, INT, -EINVAL,                                             \
+	  phyr_dma_unmap_sg(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE, 0))                \
+	X(phyr_dma_sync_sg_for_cpu, INT, -EINVAL,                                      \
+	  phyr_dma_sync_sg_for_cpu(NULL, SG64, SGE, 1, PHYR_DMA_FROM_DEVICE))          \
+	X(phyr_dma_sync_sg_for_device, INT, -EINVAL,                                   \
+	  phyr_dma_sync_sg_for_device(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE))         \
+	X(phyr_dma_use_iova, U64, 0, phyr_dma_use_iova(NULL))                          \
+	X(phyr_dma_iova_size, U64, 0, phyr_dma_iova_size(NULL))                        \
+	X(phyr_dma_iova_try_alloc, INT, -EINVAL,                                       \
+	  phyr_dma_iova_try_alloc(NULL, O1, 0x1000, 4096))                             \
+	X(phyr_dma_iova_link, INT, -EINVAL,                                            \
+	  phyr_dma_iova_link(NULL, O1, 0x1000, 0, 4096, PHYR_DMA_TO_DEVICE, 0))        \
+	X(phyr_dma_iova_sync, INT, -EINVAL, phyr_dma_iova_sync(NULL, O1, 0, 4096))     \
+	X(phyr_dma_iova_unlink, INT, -EINVAL,                                          \
+	  phyr_dma_iova_unlink(NULL, O1, 0, 4096, PHYR_DMA_TO_DEVICE, 0))              \
+	X(phyr_dma_iova_destroy, INT, -EINVAL,                                         \
+	  phyr_dma_iova_destroy(NULL, O1, 4096, PHYR_DMA_TO_DEVICE, 0))                \
+	X(phyr_dma_iova_free, INT, -EINVAL, phyr_dma_iova_free(NULL, O1))              \
+	X(phyr_dma_map_phyr, INT, -EINVAL,                                             \
+	  phyr_dma_map_phyr(NULL, O2, 1, PHYR_DMA_TO_DEVICE, 0, O1))                   \
+	X(phyr_dma_unmap_phyr, INT, 0,                                                 \
+	  phyr_dma_unmap_phyr(NULL, PHYR_DMA_TO_DEVICE, 0))                            \
+	X(phyr_dma_phyr_sync_for_cpu, INT, -EINVAL,                                    \
+	  phyr_dma_phyr_sync_for_cpu(NULL, PHYR_DMA_FROM_DEVICE))                      \
+	X(phyr_dma_phyr_sync_for_device, INT, -EINVAL,                                 \
+	  phyr_dma_phyr_sync_for_device(NULL, PHYR_DMA_TO_DEVICE))                     \
+	X(phyr_dma_phyr_list, PTR, 0, phyr_dma_phyr_list(NULL, O1))                    \
+	X(phyr_dma_phyr_get_info, ZERO, 0, phyr_dma_phyr_get_info(NULL, O1))           \
+	X(phyr_dma_max_mapping_size, U64, SIZE_MAX, phyr_dma_max_mapping_size(NULL))   \
+	X(phyr_dma_opt_mapping_size, U64, SIZE_MAX, phyr_dma_opt_mapping_size(NULL))   \
+	X(phyr_dma_get_merge_boundary, U64, 0, phyr_dma_get_merge_boundary(NULL))      \
+	/* dma-iommu.h */                                                              \
+	X(phyr_iommu_dma_cookie_create, INT, -EINVAL,                                  \
+	  phyr_iommu_dma_cookie_create(NULL, NULL, NULL))                              \
+	X(phyr_iommu_dma_cookie_destroy, VOID, 0, phyr_iommu_dma_cookie_destroy(NULL)) \
+	X(phyr_iommu_setup_dma_ops, INT, -EINVAL, phyr_iommu_setup_dma_ops(NULL, NULL)) \
+	X(phyr_iommu_teardown_dma_ops, VOID, 0, phyr_iommu_teardown_dma_ops(NULL))     \
+	X(phyr_iommu_dma_get_cookie, PTR, 0, phyr_iommu_dma_get_cookie(NULL))          \
+	X(phyr_iommu_dma_cookie_domain, PTR, 0, phyr_iommu_dma_cookie_domain(NULL))    \
+	X(phyr_iommu_dma_cookie_iovad, PTR, 0, phyr_iommu_dma_cookie_iovad(NULL))      \
+	X(phyr_iommu_dma_cookie_granule, U64, 0, phyr_iommu_dma_cookie_granule(NULL))  \
+	X(phyr_iommu_dma_cookie_ndevices, U64, 0, phyr_iommu_dma_cookie_ndevices(NULL)) \
+	X(phyr_iommu_dma_get_stats, ZERO, 0, phyr_iommu_dma_get_stats(NULL, O1))       \
+	X(phyr_iommu_dma_pci_32bit_workaround, U64, 0,                                 \
+	  phyr_iommu_dma_pci_32bit_workaround(NULL))                                   \
+	X(phyr_iommu_dma_alloc_iova, INT, -EINVAL,                                     \
+	  phyr_iommu_dma_alloc_iova(NULL, 4096, ~0ull, O1))                            \
+	X(phyr_iommu_dma_free_iova, INT, -EINVAL,                                      \
+	  phyr_iommu_dma_free_iova(NULL, 0x1000, 4096))                                \
+	X(phyr_iommu_dma_map_phys, INT, -EINVAL,                                       \
+	  phyr_iommu_dma_map_phys(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE, 0, O1))      \
+	X(phyr_iommu_dma_unmap_phys, INT, -EINVAL,                                     \
+	  phyr_iommu_dma_unmap_phys(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE, 0))        \
+	X(phyr_iommu_dma_sync_single_for_cpu, INT, -EINVAL,                            \
+	  phyr_iommu_dma_sync_single_for_cpu(NULL, 0x1000, 4096, PHYR_DMA_FROM_DEVICE)) \
+	X(phyr_iommu_dma_sync_single_for_device, INT, -EINVAL,                         \
+	  phyr_iommu_dma_sync_single_for_device(NULL, 0x1000, 4096, PHYR_DMA_TO_DEVICE)) \
+	X(phyr_iommu_dma_map_sg, INT, -EINVAL,                                         \
+	  phyr_iommu_dma_map_sg(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE, 0, O1))        \
+	X(phyr_iommu_dma_unmap_sg, INT, -EINVAL,                                       \
+	  phyr_iommu_dma_unmap_sg(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE, 0))          \
+	X(phyr_iommu_dma_sync_sg_for_cpu, INT, -EINVAL,                                \
+	  phyr_iommu_dma_sync_sg_for_cpu(NULL, SG64, SGE, 1, PHYR_DMA_FROM_DEVICE))    \
+	X(phyr_iommu_dma_sync_sg_for_device, INT, -EINVAL,                             \
+	  phyr_iommu_dma_sync_sg_for_device(NULL, SG64, SGE, 1, PHYR_DMA_TO_DEVICE))   \
+	X(phyr_iommu_dma_get_merge_boundary, U64, 0,                                   \
+	  phyr_iommu_dma_get_merge_boundary(NULL))                                     \
+	X(phyr_iommu_dma_opt_mapping_size, U64, 131072,                                \
+	  phyr_iommu_dma_opt_mapping_size(NULL))                                       \
+	X(phyr_iommu_dma_max_mapping_size, U64, SIZE_MAX,                              \
+	  phyr_iommu_dma_max_mapping_size(NULL))                                       \
+	/* builder.h */                                                                \
+	X(phyr_system_build_string, INT, -EINVAL,                                      \
+	  phyr_system_build_string(NULL, NULL, NULL, O1, NULL, 0))                     \
+	X(phyr_system_build_file, INT, -EINVAL,                                        \
+	  phyr_system_build_file(NULL, NULL, O1, NULL, 0))                             \
+	X(phyr_system_destroy, VOID, 0, phyr_system_destroy(NULL))                     \
+	X(phyr_system_machine, PTR, 0, phyr_system_machine(NULL))                      \
+	X(phyr_system_physmem, PTR, 0, phyr_system_physmem(NULL))                      \
+	X(phyr_system_swiotlb, PTR, 0, phyr_system_swiotlb(NULL))                      \
+	X(phyr_system_dma_debug, PTR, 0, phyr_system_dma_debug(NULL))                  \
+	X(phyr_system_ncpus, U64, 0, phyr_system_ncpus(NULL))                          \
+	X(phyr_system_device, PTR, 0, phyr_system_device(NULL, "nic"))                 \
+	X(phyr_system_pci_dev, PTR, 0, phyr_system_pci_dev(NULL, "nic"))               \
+	X(phyr_system_ndevices, U64, 0, phyr_system_ndevices(NULL))                    \
+	X(phyr_system_device_at, PTR, 0, phyr_system_device_at(NULL, 0))               \
+	X(phyr_system_group_cookie, PTR, 0, phyr_system_group_cookie(NULL, "g0"))
 
 enum kind { INT, U64, PTR, VOID, ZERO, ZERO32 };
 

@@ -629,6 +629,242 @@ static void test_dma_destroy_reports_leak_on_every_path(void **state)
 	}
 }
 
+/* Fills [@phys, +@len) of the fixture's memory with @byte. */
+static void fill(struct fx *f, uint64_t phys, int byte, size_t len)
+{
+	unsigned char buf[0x200];
+
+	assert_true(len <= sizeof(buf));
+	memset(buf, byte, len);
+	assert_int_equal(phyr_physmem_write(f->pm, phys, buf, len), 0);
+}
+
+/* True if [@phys, +@len) of the fixture's memory holds only @byte. */
+static bool holds(struct fx *f, uint64_t phys, int byte, size_t len)
+{
+	unsigned char buf[0x200];
+
+	assert_true(len <= sizeof(buf));
+	assert_int_equal(phyr_physmem_read(f->pm, phys, buf, len), 0);
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != byte)
+			return false;
+	return true;
+}
+
+/*
+ * The device's machine and checker; dma_direct_supported() and
+ * dma_set_coherent_mask() on a machine whose RAM ends at 8 GiB and has no
+ * ZONE_DMA: masks of 32 bits or more pass, a smaller one must cover the
+ * last RAM page (0x1_ffff_f000) and cannot. Behind an IOMMU any mask goes.
+ */
+static void test_dma_device_masks_and_queries(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT);
+	struct fx *i = fx_new(FX_IOMMU);
+	struct phyr_dma_debug *dbg = NULL;
+
+	(void)state;
+	assert_ptr_equal(phyr_device_machine(f->dev), f->m);
+	assert_null(phyr_device_dma_debug(f->dev));
+	assert_int_equal(phyr_dma_debug_create(NULL, NULL, &dbg), 0);
+	assert_int_equal(phyr_device_set_dma_debug(f->dev, dbg), 0);
+	assert_ptr_equal(phyr_device_dma_debug(f->dev), dbg);
+	assert_int_equal(phyr_device_set_dma_debug(f->dev, NULL), 0);
+	assert_null(phyr_device_dma_debug(f->dev));
+	phyr_dma_debug_destroy(dbg);
+
+	assert_int_equal(phyr_dma_direct_get_required_mask(f->dev), PHYR_DMA_BIT_MASK(33));
+	assert_true(phyr_dma_direct_supported(f->dev, PHYR_DMA_BIT_MASK(64)));
+	assert_true(phyr_dma_direct_supported(f->dev, PHYR_DMA_BIT_MASK(32)));
+	assert_false(phyr_dma_direct_supported(f->dev, PHYR_DMA_BIT_MASK(31)));
+	assert_false(phyr_dma_direct_supported(f->dev, PHYR_DMA_BIT_MASK(24)));
+
+	assert_int_equal(phyr_dma_set_coherent_mask(f->dev, PHYR_DMA_BIT_MASK(31)), -EIO);
+	assert_int_equal(phyr_dma_get_coherent_mask(f->dev), PHYR_DMA_BIT_MASK(64));
+	assert_int_equal(phyr_dma_set_coherent_mask(f->dev, PHYR_DMA_BIT_MASK(32)), 0);
+	assert_int_equal(phyr_dma_get_coherent_mask(f->dev), PHYR_DMA_BIT_MASK(32));
+	assert_int_equal(phyr_dma_get_mask(f->dev), PHYR_DMA_BIT_MASK(64));
+	assert_int_equal(phyr_dma_set_coherent_mask(i->dev, PHYR_DMA_BIT_MASK(24)), 0);
+	assert_int_equal(phyr_dma_get_coherent_mask(i->dev), PHYR_DMA_BIT_MASK(24));
+	fx_free(i);
+	fx_free(f);
+}
+
+/*
+ * dma_set_min_align_mask(0xfff) on a forced-bounce device: swiotlb keeps
+ * the low 12 bits of the original address, so 0x1000_0a34 lands at
+ * offset 0xa34 of the pool (slot 1, whose address has bit 11 set as the
+ * original's has) instead of at slot 0.
+ */
+static void test_dma_direct_min_align_mask_bounce(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT_BOUNCE);
+	uint64_t dma = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000a34, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, FX_POOL);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_dma_set_min_align_mask(f->dev, 0xfff), 0);
+	assert_int_equal(phyr_dma_get_min_align_mask(f->dev), 0xfff);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000a34, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, FX_POOL + 0xa34);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_true(fx_clean(f));
+	fx_free(f);
+}
+
+/*
+ * smp_processor_id() picks the swiotlb area: on a pool of 4 areas of 128
+ * slots, CPU 2 starts at slot 256 = pool + 0x80000; CPU 6 (6 & 3 = 2)
+ * searches the same area, from its cursor (slot 257) as Linux does.
+ */
+static void test_dma_direct_set_cpu_picks_area(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT);
+	struct phyr_swiotlb_config sc = {
+		.start = 0x60000000, .nslabs = 512, .nareas = 4, .force_bounce = true,
+		.memory = &f->mem,
+	};
+	struct phyr_swiotlb *pool = NULL;
+	uint64_t dma = 0;
+
+	(void)state;
+	assert_int_equal(phyr_swiotlb_create(&sc, NULL, &pool), 0);
+	assert_int_equal(phyr_device_use_swiotlb(f->dev, pool), 0);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000000, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x60000000);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	phyr_device_set_cpu(f->dev, 2);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000000, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x60080000);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	phyr_device_set_cpu(f->dev, 6);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000000, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0x60080800);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(phyr_swiotlb_used(pool), 0);
+	assert_int_equal(phyr_device_use_swiotlb(f->dev, f->tlb), 0);
+	phyr_swiotlb_destroy(pool);
+	fx_free(f);
+}
+
+/*
+ * dma_direct_sync_sg_for_device / _for_cpu on a bounced list: the bytes
+ * move between the original page and its slot only at the syncs.
+ */
+static void test_dma_direct_sync_sg_bounce_bytes(void **state)
+{
+	struct fx *f = fx_new(FX_DIRECT_BOUNCE);
+	const uint64_t ph[] = { 0x10000000 };
+	const uint32_t ln[] = { 0x100 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 1);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	int n = 0;
+
+	(void)state;
+	fill(f, 0x10000000, 0xaa, 0x100);
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 1, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	assert_int_equal(n, 1);
+	seg_is(L, s, FX_POOL, 0x100, false);
+	assert_true(holds(f, FX_POOL, 0xaa, 0x100));
+	fill(f, 0x10000000, 0xbb, 0x100);
+	assert_true(holds(f, FX_POOL, 0xaa, 0x100));
+	assert_int_equal(phyr_dma_direct_sync_sg_for_device(f->dev, L, s, 1,
+							    PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_true(holds(f, FX_POOL, 0xbb, 0x100));
+	fill(f, FX_POOL, 0xcc, 0x100); /* the device writes */
+	assert_true(holds(f, 0x10000000, 0xbb, 0x100));
+	assert_int_equal(phyr_dma_direct_sync_sg_for_cpu(f->dev, L, s, 1, PHYR_DMA_BIDIRECTIONAL),
+			 0);
+	assert_true(holds(f, 0x10000000, 0xcc, 0x100));
+	assert_int_equal(phyr_dma_direct_sync_sg_for_cpu(f->dev, L, s, 1,
+							 (enum phyr_dma_data_direction)4), -EINVAL);
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 1, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(f);
+}
+
+/*
+ * The dma-iommu ops called directly on an untrusted device (B13's bounce):
+ * iommu_dma_map_phys bounces the sub-granule buffer to slot 0 of the pool
+ * at IOVA 0xfffff000; the single and sg syncs copy between the buffer and
+ * the slot; unmap_phys of an address not mapped is -ENOENT. Sizes:
+ * merge boundary granule - 1, opt 128 KiB, max swiotlb's 256 KiB for the
+ * untrusted device and SIZE_MAX for a trusted one, 0 when detached.
+ */
+static void test_dma_iommu_ops_direct_calls(void **state)
+{
+	struct fx *f = fx_new(FX_IOMMU_UNTRUSTED);
+	struct fx *tr = fx_new(FX_IOMMU);
+	const uint64_t ph[] = { 0x10000200, 0x20000000 };
+	const uint32_t ln[] = { 0x200, 0x1000 };
+	struct phyr_sg_table *t = fx_sgt(ph, ln, 2);
+	const struct phyr_sg_layout *L = phyr_sg_table_layout(t);
+	struct phyr_scatterlist *s = phyr_sg_table_sgl(t);
+	uint64_t dma = 0;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(phyr_iommu_dma_get_merge_boundary(f->dev), 0xfff);
+	assert_int_equal(phyr_iommu_dma_opt_mapping_size(f->dev), 0x20000);
+	assert_int_equal(phyr_iommu_dma_max_mapping_size(f->dev), 0x40000);
+	assert_true(phyr_iommu_dma_max_mapping_size(tr->dev) == SIZE_MAX);
+	phyr_iommu_teardown_dma_ops(tr->dev);
+	assert_int_equal(phyr_iommu_dma_get_merge_boundary(tr->dev), 0);
+
+	fill(f, 0x10000200, 0x11, 0x200);
+	assert_int_equal(phyr_iommu_dma_map_phys(f->dev, 0x10000200, 0x200,
+						 PHYR_DMA_BIDIRECTIONAL, 0, &dma), 0);
+	assert_int_equal(dma, 0xfffff000);
+	assert_int_equal(xlate(f, 0xfffff000), FX_POOL);
+	assert_true(holds(f, FX_POOL, 0x11, 0x200));
+	fill(f, 0x10000200, 0x22, 0x200);
+	assert_int_equal(phyr_iommu_dma_sync_single_for_device(f->dev, dma, 0x200,
+							       PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_true(holds(f, FX_POOL, 0x22, 0x200));
+	fill(f, FX_POOL, 0x33, 0x200);
+	assert_int_equal(phyr_iommu_dma_sync_single_for_cpu(f->dev, dma, 0x200,
+							    PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_true(holds(f, 0x10000200, 0x33, 0x200));
+	assert_int_equal(phyr_iommu_dma_unmap_phys(f->dev, dma, 0x200, PHYR_DMA_BIDIRECTIONAL, 0),
+			 0);
+	assert_int_equal(xlate(f, 0xfffff000), 0);
+	assert_int_equal(phyr_iommu_dma_unmap_phys(f->dev, dma, 0x200, PHYR_DMA_BIDIRECTIONAL, 0),
+			 -ENOENT);
+	assert_int_equal(phyr_iommu_dma_unmap_phys(tr->dev, dma, 0x200, PHYR_DMA_BIDIRECTIONAL, 0),
+			 -EINVAL);
+
+	fill(f, 0x10000200, 0x44, 0x200);
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, s, 2, PHYR_DMA_BIDIRECTIONAL, 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(phyr_sg_dma_is_swiotlb(L, s));
+	/* the area cursor moved past the two slots of the single map */
+	assert_int_equal(xlate(f, phyr_sg_dma_address(L, s)), FX_POOL + 0x1000);
+	assert_true(holds(f, FX_POOL + 0x1000, 0x44, 0x200));
+	fill(f, 0x10000200, 0x55, 0x200);
+	assert_int_equal(phyr_iommu_dma_sync_sg_for_device(f->dev, L, s, 2,
+							   PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_true(holds(f, FX_POOL + 0x1000, 0x55, 0x200));
+	fill(f, FX_POOL + 0x1000, 0x66, 0x200);
+	assert_int_equal(phyr_iommu_dma_sync_sg_for_cpu(f->dev, L, s, 2,
+							PHYR_DMA_BIDIRECTIONAL), 0);
+	assert_true(holds(f, 0x10000200, 0x66, 0x200));
+	assert_int_equal(phyr_dma_unmap_sg(f->dev, L, s, 2, PHYR_DMA_BIDIRECTIONAL, 0), 0);
+	assert_true(fx_clean(f));
+	phyr_sg_table_destroy(t);
+	fx_free(tr);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +886,11 @@ int main(void)
 		cmocka_unit_test(test_dma_iommu_fq_release),
 		cmocka_unit_test(test_dma_iommu_debug_sg),
 		cmocka_unit_test(test_dma_destroy_reports_leak_on_every_path),
+		cmocka_unit_test(test_dma_device_masks_and_queries),
+		cmocka_unit_test(test_dma_direct_min_align_mask_bounce),
+		cmocka_unit_test(test_dma_direct_set_cpu_picks_area),
+		cmocka_unit_test(test_dma_direct_sync_sg_bounce_bytes),
+		cmocka_unit_test(test_dma_iommu_ops_direct_calls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

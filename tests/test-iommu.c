@@ -1063,6 +1063,97 @@ static void test_iommu_map_wrapping_size_linux(void **state)
 	phyr_iommu_domain_destroy(d);
 }
 
+/*
+ * The format names of enum phyr_iommu_fmt, both ways, and the documented
+ * default costs (docs/iommu.md).
+ */
+static void test_iommu_fmt_names_and_default_costs(void **state)
+{
+	static const char *const names[PHYR_IOMMU_FMT_COUNT] = {
+		"arm-lpae-s1-4k", "arm-lpae-s1-16k", "arm-lpae-s1-64k",
+		"x86-64-4l", "x86-64-5l", "record",
+	};
+	struct phyr_iommu_costs c;
+	enum phyr_iommu_fmt fmt;
+
+	(void)state;
+	for (int i = 0; i < PHYR_IOMMU_FMT_COUNT; i++) {
+		assert_string_equal(phyr_iommu_fmt_name((enum phyr_iommu_fmt)i), names[i]);
+		assert_int_equal(phyr_iommu_fmt_from_name(names[i], &fmt), 0);
+		assert_int_equal(fmt, i);
+	}
+	assert_null(phyr_iommu_fmt_name(PHYR_IOMMU_FMT_COUNT));
+	phyr_iommu_costs_default(&c);
+	assert_true(c.map_call == 63.0);
+	assert_true(c.pte_write == 2.0);
+	assert_true(c.table_alloc == 150.0);
+	assert_true(c.walk_level == 30.0);
+	assert_true(c.iotlb_hit == 1.0);
+	assert_true(c.iotlb_miss == 5.0);
+	assert_true(c.inv_cmd == 2170.0);
+}
+
+/*
+ * iommu_map_nosync + iommu_unmap_fast, the pair dma-iommu's deferred paths
+ * use: the unmap only gathers, so until the gather is synced the IOTLB
+ * still holds the old translation, as on real hardware; a
+ * flush_iotlb_all drops every entry at once.
+ */
+static void test_iommu_map_nosync_unmap_fast_flush_all(void **state)
+{
+	struct phyr_iommu_domain *d = new_dom(PHYR_IOMMU_DOMAIN_DMA);
+	struct phyr_iommu_iotlb_gather g;
+	struct phyr_iommu_stats st;
+	uint64_t pa = 0, ninv_all;
+
+	(void)state;
+	assert_int_equal(phyr_iommu_map_nosync(d, 0x10000, 0x80000, 0x4000, RW), 0);
+	assert_int_equal(phyr_iommu_iova_to_phys(d, 0x13004), 0x83004);
+	assert_int_equal(phyr_iommu_map_nosync(d, 0x10800, 0x80000, SZ_4K, RW), -EINVAL);
+	assert_int_equal(phyr_iommu_translate(d, 0x10010, PHYR_IOMMU_ACCESS_READ, &pa), 0);
+	assert_int_equal(pa, 0x80010);
+
+	phyr_iommu_iotlb_gather_init(&g);
+	assert_int_equal(phyr_iommu_unmap_fast(d, 0x10000, 0x4000, &g), 0x4000);
+	assert_int_equal(g.start, 0x10000);
+	assert_int_equal(g.end, 0x13fff);
+	assert_int_equal(g.pgsize, SZ_4K);
+	assert_int_equal(phyr_iommu_iova_to_phys(d, 0x10000), 0);
+	phyr_iommu_get_stats(d, &st);
+	assert_int_equal(st.nmaps, 2);
+	assert_int_equal(st.nmap_errors, 1);
+	assert_int_equal(st.nbytes_mapped, 0x4000);
+	assert_int_equal(st.nunmaps, 1);
+	assert_int_equal(st.nbytes_unmapped, 0x4000);
+	assert_int_equal(st.niotlb_syncs, 0);
+	/* not yet invalidated: the device still reaches the old page */
+	assert_int_equal(phyr_iommu_translate(d, 0x10020, PHYR_IOMMU_ACCESS_READ, &pa), 0);
+	assert_int_equal(pa, 0x80020);
+	phyr_iommu_iotlb_sync(d, &g);
+	assert_int_equal(phyr_iommu_translate(d, 0x10020, PHYR_IOMMU_ACCESS_READ, &pa), -EFAULT);
+	phyr_iommu_get_stats(d, &st);
+	assert_int_equal(st.niotlb_syncs, 1);
+	assert_int_equal(st.ninv_range, 1);
+	assert_int_equal(st.nfaults, 1);
+
+	/* the same again, invalidated by one flush_iotlb_all instead */
+	assert_int_equal(phyr_iommu_map_nosync(d, 0x20000, 0x90000, SZ_4K, RW), 0);
+	assert_int_equal(phyr_iommu_translate(d, 0x20000, PHYR_IOMMU_ACCESS_WRITE, &pa), 0);
+	phyr_iommu_iotlb_gather_init(&g);
+	assert_int_equal(phyr_iommu_unmap_fast(d, 0x20000, SZ_4K, &g), SZ_4K);
+	assert_int_equal(phyr_iommu_unmap_fast(d, 0x20000, SZ_4K, &g), 0);
+	phyr_iommu_get_stats(d, &st);
+	ninv_all = st.ninv_all; /* installing the table flushed once */
+	phyr_iommu_flush_iotlb_all(d);
+	assert_int_equal(phyr_iommu_translate(d, 0x20000, PHYR_IOMMU_ACCESS_WRITE, &pa), -EFAULT);
+	phyr_iommu_get_stats(d, &st);
+	assert_int_equal(st.ninv_all, ninv_all + 1);
+	assert_int_equal(st.ninv_range, 1);
+	assert_int_equal(st.nfaults, 2);
+	phyr_iommu_flush_iotlb_all(NULL);
+	phyr_iommu_domain_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1094,6 +1185,8 @@ int main(void)
 		cmocka_unit_test(test_iommu_map_wrapping_size_linux),
 		cmocka_unit_test(test_iommu_pgsize_edges),
 		cmocka_unit_test(test_iommu_unmap_two_pages_gathers_both),
+		cmocka_unit_test(test_iommu_fmt_names_and_default_costs),
+		cmocka_unit_test(test_iommu_map_nosync_unmap_fast_flush_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -955,11 +955,42 @@ static void test_iova_oom_domain_create(void **state)
 	{ #f "_linux", f, NULL, NULL, (void *)&pol_linux }, \
 	{ #f "_augmented", f, NULL, NULL, (void *)&pol_augmented }
 
+/*
+ * phyr_iova_domain_config(): the configuration the domain runs with, the
+ * zero fields of the caller's replaced by the defaults.
+ */
+static void test_iova_domain_config_fills_defaults(void **state)
+{
+	struct phyr_iova_config in = { .ncpus = 8, .no_rcache = true }, out;
+	struct phyr_iova_domain *d = NULL;
+
+	(void)state;
+	assert_int_equal(phyr_iova_domain_create(4096, 1, &in, NULL, &d), 0);
+	memset(&out, 0xa5, sizeof(out));
+	phyr_iova_domain_config(d, &out);
+	assert_int_equal(out.ncpus, 8);
+	assert_int_equal(out.mag_size, PHYR_IOVA_MAG_SIZE);
+	assert_int_equal(out.rcache_classes, PHYR_IOVA_RCACHE_CLASSES);
+	assert_true(out.no_rcache);
+	assert_false(out.threaded);
+	assert_ptr_equal(out.policy, phyr_iova_policy_linux());
+	phyr_iova_domain_destroy(d);
+	assert_int_equal(phyr_iova_domain_create(4096, 1, NULL, NULL, &d), 0);
+	phyr_iova_domain_config(d, &out);
+	assert_int_equal(out.ncpus, PHYR_IOVA_DEFAULT_CPUS);
+	assert_int_equal(out.mag_size, 127);
+	assert_int_equal(out.rcache_classes, 6);
+	assert_false(out.no_rcache);
+	phyr_iova_domain_config(d, NULL);
+	phyr_iova_domain_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(test_iova_policy_lookup),
 		cmocka_unit_test(test_iova_buddy_placement_and_merge),
+		cmocka_unit_test(test_iova_domain_config_fills_defaults),
 		BOTH(test_iova_b1_size_aligned_exact_length),
 		BOTH(test_iova_b2_fast_rounds_small_sizes),
 		BOTH(test_iova_b3_holes_above_hint_skipped),

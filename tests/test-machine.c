@@ -218,6 +218,44 @@ static void test_machine_failnth_map_type_cache(void **state)
 	assert_int_equal(f.nlive, 0);
 }
 
+/*
+ * The PCI segment and host bridge of a function: a bridge in segment
+ * 0x0001 with root bus 0x80, a root port on it, an endpoint behind the
+ * port on bus 0x81: pci_domain_nr() 1, pci_name() "0001:81:00.0".
+ */
+static void test_machine_pci_domain_and_host_bridge(void **state)
+{
+	struct phyr_pci_host_bridge *h0, *h1;
+	struct phyr_pci_dev *rp, *ep, *ep0;
+	struct phyr_pci_dev_config c;
+	struct phyr_machine *m;
+	char name[16];
+
+	(void)state;
+	assert_int_equal(phyr_machine_create(NULL, NULL, &m), 0);
+	assert_int_equal(phyr_pci_host_bridge_add(m, 0, 0, &h0), 0);
+	assert_int_equal(phyr_pci_host_bridge_add(m, 1, 0x80, &h1), 0);
+	c = (struct phyr_pci_dev_config){ .host = h1, .devfn = PHYR_PCI_DEVFN(1, 0),
+					  .type = PHYR_PCI_ROOT_PORT, .vendor = 0x8086 };
+	assert_int_equal(phyr_pci_dev_add(m, &c, &rp), 0);
+	c = (struct phyr_pci_dev_config){ .parent = rp, .type = PHYR_PCI_ENDPOINT,
+					  .vendor = 0x15b3, .device = 0x1017 };
+	assert_int_equal(phyr_pci_dev_add(m, &c, &ep), 0);
+	c = (struct phyr_pci_dev_config){ .host = h0, .devfn = PHYR_PCI_DEVFN(3, 1),
+					  .type = PHYR_PCI_ENDPOINT, .vendor = 0x8086 };
+	assert_int_equal(phyr_pci_dev_add(m, &c, &ep0), 0);
+	assert_int_equal(phyr_pci_dev_domain(ep), 1);
+	assert_int_equal(phyr_pci_dev_domain(rp), 1);
+	assert_int_equal(phyr_pci_dev_bus(ep), 0x81);
+	assert_ptr_equal(phyr_pci_dev_host_bridge(ep), h1);
+	assert_ptr_equal(phyr_pci_dev_host_bridge(rp), h1);
+	assert_string_equal(phyr_pci_dev_name(ep, name, sizeof(name)), "0001:81:00.0");
+	assert_int_equal(phyr_pci_dev_domain(ep0), 0);
+	assert_ptr_equal(phyr_pci_dev_host_bridge(ep0), h0);
+	assert_string_equal(phyr_pci_dev_name(ep0, name, sizeof(name)), "0000:00:03.1");
+	phyr_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_machine_failnth_create),
 		cmocka_unit_test(test_machine_failnth_add_resource),
 		cmocka_unit_test(test_machine_failnth_map_type_cache),
+		cmocka_unit_test(test_machine_pci_domain_and_host_bridge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -956,6 +956,39 @@ static void test_sg_append_random_vs_model(void **state)
 	}
 }
 
+/*
+ * sg->offset and sg->length written alone: the page, the other field and
+ * the end marker stay, with or without the dma_length / dma_flags fields;
+ * the 32-bit values are kept whole (sg_phys = pfn * 4096 + offset, where
+ * the offset may pass a page).
+ */
+static void test_sg_set_offset_and_length_alone(void **state)
+{
+	static const enum phyr_sg_layout_id ids[] = {
+		PHYR_SG_LAYOUT_64, PHYR_SG_LAYOUT_64_LEN_FLAGS,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		const struct phyr_sg_layout *L = phyr_sg_layout_get(ids[i]);
+		uint64_t ent[8];
+		struct phyr_scatterlist *sg = (struct phyr_scatterlist *)ent;
+
+		assert_int_equal(phyr_sg_init_table(L, sg, 1), 0);
+		assert_int_equal(phyr_sg_set_page(L, sg, 0x1234, 0, 0x100, 0x10), 0);
+		phyr_sg_set_offset(L, sg, 0x1100);
+		assert_int_equal(phyr_sg_offset(L, sg), 0x1100);
+		assert_int_equal(phyr_sg_length(L, sg), 0x100);
+		assert_int_equal(phyr_sg_pfn(L, sg), 0x1234);
+		assert_int_equal(phyr_sg_phys(L, sg), 0x1235100);
+		phyr_sg_set_length(L, sg, 0xfffff000u);
+		assert_int_equal(phyr_sg_length(L, sg), 0xfffff000u);
+		assert_int_equal(phyr_sg_offset(L, sg), 0x1100);
+		assert_int_equal(phyr_sg_pfn(L, sg), 0x1234);
+		assert_true(phyr_sg_is_last(L, sg));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -979,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_sg_bvec_baseline),
 		cmocka_unit_test(test_sg_random_vs_model),
 		cmocka_unit_test(test_sg_append_random_vs_model),
+		cmocka_unit_test(test_sg_set_offset_and_length_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

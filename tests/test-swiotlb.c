@@ -915,6 +915,90 @@ static void test_swiotlb_map_reserve_failnth(void **state)
 	}
 }
 
+struct copies {
+	unsigned nreads, nwrites;
+	uint64_t read_phys, write_phys;
+	size_t read_len, write_len;
+};
+
+static int rec_read(void *ctx, uint64_t phys, void *buf, size_t len)
+{
+	struct copies *c = ctx;
+
+	c->nreads++;
+	c->read_phys = phys;
+	c->read_len = len;
+	memset(buf, 0, len);
+	return 0;
+}
+
+static int rec_write(void *ctx, uint64_t phys, const void *buf, size_t len)
+{
+	struct copies *c = ctx;
+
+	(void)buf;
+	c->nwrites++;
+	c->write_phys = phys;
+	c->write_len = len;
+	return 0;
+}
+
+/*
+ * A copy hook installed after creation moves the map's bounce (original
+ * -> slot, after writing the original onto itself so that the copy-back
+ * cannot fail later) and the unmap's copy-back; NULL removes it.
+ * reset_stats zeroes the counters and restarts the high-water mark at the
+ * slots used now.
+ */
+static void test_swiotlb_set_memory_and_reset_stats(void **state)
+{
+	struct phyr_swiotlb *p = pool_new(64, 1);
+	struct copies c = { 0 };
+	const struct phyr_swiotlb_memory mem = { rec_read, rec_write, &c };
+	struct phyr_swiotlb_stats st;
+	uint64_t tlb, tlb2;
+
+	(void)state;
+	phyr_swiotlb_set_memory(p, &mem);
+	tlb = map(p, 0, 0x1234000, 0x300, 0, 0);
+	assert_int_equal(tlb, SLOT(0));
+	assert_int_equal(c.nreads, 2);
+	assert_int_equal(c.read_phys, 0x1234000);
+	assert_int_equal(c.read_len, 0x300);
+	assert_int_equal(c.nwrites, 2);
+	assert_int_equal(c.write_phys, SLOT(0));
+	assert_int_equal(c.write_len, 0x300);
+	unmap(p, tlb, 0x300, 0); /* BIDIRECTIONAL: copied back */
+	assert_int_equal(c.nreads, 3);
+	assert_int_equal(c.read_phys, SLOT(0));
+	assert_int_equal(c.nwrites, 3);
+	assert_int_equal(c.write_phys, 0x1234000);
+	phyr_swiotlb_set_memory(p, NULL);
+	tlb = map(p, 0, 0x1234000, 0x300, 0, 0);
+	assert_int_equal(tlb, SLOT(1));
+	assert_int_equal(c.nreads, 3);
+	assert_int_equal(c.nwrites, 3);
+	tlb2 = map(p, 0, 0x5678000, 0x1000, 0, 0);
+	assert_int_equal(tlb2, SLOT(2));
+	unmap(p, tlb2, 0x1000, 0);
+	phyr_swiotlb_get_stats(p, &st);
+	assert_int_equal(st.nmaps, 3);
+	assert_int_equal(st.nunmaps, 2);
+	assert_int_equal(st.nused_hiwater, 3);
+	phyr_swiotlb_reset_stats(p);
+	phyr_swiotlb_get_stats(p, &st);
+	assert_int_equal(st.nmaps, 0);
+	assert_int_equal(st.nunmaps, 0);
+	assert_int_equal(st.nslots_allocated, 0);
+	assert_int_equal(st.nbytes_to_device, 0);
+	assert_int_equal(st.nused_hiwater, 1);
+	unmap(p, tlb, 0x300, 0);
+	phyr_swiotlb_get_stats(p, &st);
+	assert_int_equal(st.nunmaps, 1);
+	assert_int_equal(st.nused_hiwater, 1);
+	phyr_swiotlb_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -941,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_swiotlb_create_failnth),
 		cmocka_unit_test(test_swiotlb_copy_back_needs_no_allocation),
 		cmocka_unit_test(test_swiotlb_map_reserve_failnth),
+		cmocka_unit_test(test_swiotlb_set_memory_and_reset_stats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,6 +248,11 @@ PHYR_EXPORT int phyr_device_create(struct phyr_machine *m, const struct phyr_dev
  */
 PHYR_EXPORT void phyr_device_destroy(struct phyr_device *dev);
 
+/*
+ * The getters below give NULL, false or 0 for a NULL @dev
+ * (phyr_device_get_stats() zeroes @out).
+ */
+
 /** phyr_device_name() - the device's label. */
 PHYR_EXPORT const char *phyr_device_name(const struct phyr_device *dev);
 /** phyr_device_machine() - the machine @dev belongs to. */
@@ -279,7 +284,7 @@ PHYR_EXPORT uint32_t phyr_dma_get_min_align_mask(const struct phyr_device *dev);
 /**
  * phyr_dma_set_mask() - dma_set_mask(): accept @mask if the DMA path
  * supports it (IOMMU attached: always; direct: dma_direct_supported()).
- * Return: 0, -EIO (unsupported; the mask is unchanged).
+ * Return: 0, -EIO (unsupported; the mask is unchanged), -EINVAL (NULL @dev).
  */
 PHYR_EXPORT int phyr_dma_set_mask(struct phyr_device *dev, uint64_t mask);
 /** phyr_dma_set_coherent_mask() - dma_set_coherent_mask(); errors as phyr_dma_set_mask(). */
@@ -342,7 +347,8 @@ PHYR_EXPORT int phyr_device_set_bounce(struct phyr_device *dev,
 /**
  * phyr_dma_swiotlb_memory() - the bounce-copy hook of <phyr/swiotlb.h>
  * backed by @m's simulated memory: give it to phyr_swiotlb_create() so
- * bounces move real bytes.
+ * bounces move real bytes. A NULL @m zeroes *@out (a hook that only
+ * counts copies); a NULL @out does nothing.
  */
 PHYR_EXPORT void phyr_dma_swiotlb_memory(struct phyr_machine *m, struct phyr_swiotlb_memory *out);
 
@@ -399,6 +405,11 @@ PHYR_EXPORT int phyr_dma_phys_to_dma_unencrypted(const struct phyr_device *dev, 
  * dma_range_map. Return: 0, -ERANGE (no region: Linux's all-ones phys).
  */
 PHYR_EXPORT int phyr_dma_to_phys(const struct phyr_device *dev, uint64_t dma, uint64_t *phys);
+
+/*
+ * The predicates and sizes below give false, 0 or (the mapping sizes)
+ * SIZE_MAX for a NULL @dev.
+ */
 
 /** phyr_dma_capable() - dma_capable(dev, addr, size, is_ram) of Linux (64-bit dma_addr_t). */
 PHYR_EXPORT bool phyr_dma_capable(const struct phyr_device *dev, uint64_t addr, size_t size,

@@ -350,9 +350,12 @@ PHYR_EXPORT int phyr_iommu_dma_sync_sg_for_device(struct phyr_device *dev,
 
 /** iommu_dma_get_merge_boundary(): granule - 1 (0 when not attached). */
 PHYR_EXPORT uint64_t phyr_iommu_dma_get_merge_boundary(const struct phyr_device *dev);
-/** iommu_dma_opt_mapping_size(): iova_rcache_range() = 128 KiB. */
+/** iommu_dma_opt_mapping_size(): iova_rcache_range() = 128 KiB, whatever @dev (NULL too). */
 PHYR_EXPORT size_t phyr_iommu_dma_opt_mapping_size(const struct phyr_device *dev);
-/** iommu_dma_max_mapping_size(): swiotlb_max_mapping_size for untrusted devices, else SIZE_MAX. */
+/**
+ * iommu_dma_max_mapping_size(): swiotlb_max_mapping_size for untrusted
+ * devices, else (NULL too) SIZE_MAX.
+ */
 PHYR_EXPORT size_t phyr_iommu_dma_max_mapping_size(const struct phyr_device *dev);
 
 #ifdef __cplusplus

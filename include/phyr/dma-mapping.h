@@ -45,7 +45,7 @@ enum phyr_dma_path {
 	PHYR_DMA_PATH_NONE = 2,   /**< a raw IOMMU domain for the data path only: no DMA API */
 };
 
-/** phyr_dma_get_path() - the path @dev's calls take now. */
+/** phyr_dma_get_path() - the path @dev's calls take now; PHYR_DMA_PATH_NONE for NULL. */
 PHYR_EXPORT enum phyr_dma_path phyr_dma_get_path(const struct phyr_device *dev);
 
 /**
@@ -297,11 +297,11 @@ PHYR_EXPORT int phyr_dma_phyr_sync_for_device(struct phyr_dma_phyr_map *m,
 /**
  * phyr_dma_phyr_list() - the DMA ranges of @m: pointer into @m (or the
  * caller's CPU list in passthrough mode), valid until the unmap.
- * @n: out, how many.
+ * @n: out, how many. A NULL @m gives NULL and *@n = 0.
  */
 PHYR_EXPORT const struct phyr *phyr_dma_phyr_list(const struct phyr_dma_phyr_map *m, size_t *n);
 
-/** phyr_dma_phyr_get_info() - fill @out. */
+/** phyr_dma_phyr_get_info() - fill @out (zeroed for a NULL @m). */
 PHYR_EXPORT void phyr_dma_phyr_get_info(const struct phyr_dma_phyr_map *m,
 					struct phyr_dma_phyr_info *out);
 
@@ -310,9 +310,9 @@ PHYR_EXPORT void phyr_dma_phyr_get_info(const struct phyr_dma_phyr_map *m,
 
 /** phyr_dma_max_mapping_size() - dma_max_mapping_size(). SIZE_MAX for NULL. */
 PHYR_EXPORT size_t phyr_dma_max_mapping_size(const struct phyr_device *dev);
-/** phyr_dma_opt_mapping_size() - dma_opt_mapping_size(). */
+/** phyr_dma_opt_mapping_size() - dma_opt_mapping_size(). SIZE_MAX for NULL. */
 PHYR_EXPORT size_t phyr_dma_opt_mapping_size(const struct phyr_device *dev);
-/** phyr_dma_get_merge_boundary() - dma_get_merge_boundary(): 0 = cannot merge. */
+/** phyr_dma_get_merge_boundary() - dma_get_merge_boundary(): 0 = cannot merge (also for NULL). */
 PHYR_EXPORT uint64_t phyr_dma_get_merge_boundary(const struct phyr_device *dev);
 
 #ifdef __cplusplus

@@ -632,124 +632,171 @@ static inline unsigned int next_sg_alloc(bool have_cur, unsigned int a, unsigned
 	return needed < max ? needed : max;
 }
 
-static int sg_append(struct phyr_sg_table *t, const uint64_t *pfns, const uint16_t *pgmaps,
-		     unsigned int n_pages, unsigned int offset, uint64_t size,
-		     unsigned int max_segment, unsigned int left_pages)
+/* The pages of one append call, consumed from the front as they are placed. */
+struct sg_pages {
+	const uint64_t *pfns;
+	const uint16_t *pgmaps;		/* NULL: every page is RAM */
+	unsigned int n;
+	unsigned int offset;		/* into the first page */
+	uint64_t size;			/* bytes left to place */
+	unsigned int max_segment;	/* page aligned */
+	unsigned int left_pages;	/* pages later calls will append */
+};
+
+static void sg_pages_skip(struct sg_pages *pg, unsigned int n)
 {
-	const struct phyr_sg_layout *L;
-	struct phyr_scatterlist *prv, *s;
-	uint32_t prv_len = 0, new_prv_len = 0;
-	unsigned int skip = 0, chunks, nalloc, first_new, max, a, k, cur_page;
-	uint32_t total;
-	bool have_cur;
+	pg->pfns += n;
+	if (pg->pgmaps)
+		pg->pgmaps += n;
+	pg->n -= n;
+}
+
+/*
+ * The cursor of the append as get_next_sg() moves it: slot @k of a chunk
+ * of @a entries, or none yet (@have false: the table is empty).
+ */
+struct sg_cursor {
+	bool have;
+	unsigned int a, k;
+};
+
+/* The cursor on the table's last entry, before the @nalloc newest chunks were added. */
+static inline struct sg_cursor sg_cursor_at_prv(const struct phyr_sg_table *t, unsigned int nalloc)
+{
+	struct sg_cursor c = { t->prv != NULL, 0, 0 };
+
+	if (c.have) {
+		c.a = t->chunks[t->nchunks - 1 - nalloc].nents;
+		c.k = t->prv_slot;
+	}
+	return c;
+}
+
+/*
+ * get_next_sg(): moves @c to the slot of the next entry, @needed entries
+ * still to place. Returns the size of the chunk that must be allocated
+ * (the cursor is then its slot 0), or 0 when the next slot of the current
+ * chunk is used.
+ */
+static inline unsigned int get_next_sg(struct sg_cursor *c, uint32_t needed, unsigned int max)
+{
+	unsigned int sz = next_sg_alloc(c->have, c->a, c->k, needed, max);
+
+	if (sz) {
+		c->a = sz;
+		c->k = 0;
+		c->have = true;
+	} else {
+		c->k++;
+	}
+	return sz;
+}
+
+/*
+ * Phase 1 of sg_alloc_append_table_from_pages(): pages continuing the
+ * table's last entry are merged into it, up to @pg->max_segment. They are
+ * skipped in @pg and the entry's new length goes to *@new_prv_len (written
+ * to the entry only at commit). When every page merged, the table is
+ * updated here and *@done is set.
+ * Return: 0, -EINVAL (an offset, or the table already ended).
+ */
+static int sg_append_merge_last(struct phyr_sg_table *t, struct sg_pages *pg,
+				uint32_t *new_prv_len, unsigned int *skipped, bool *done)
+{
+	const struct phyr_sg_layout *L = t->L;
+	struct phyr_scatterlist *prv = t->prv;
+	uint64_t next_pfn, last_pfn;
+	unsigned int last_pgmap, skip = 0;
+	uint32_t len;
+
+	*done = false;
+	*skipped = 0;
+	if (pg->offset || phyr_sg_is_last(L, prv))
+		return -EINVAL;
+	len = phyr_sg_length(L, prv);
+	*new_prv_len = len;
+	next_pfn = (phyr_sg_phys(L, prv) + len) / SG_PAGE_SIZE;
+	if (pg->pfns[0] != next_pfn)
+		return 0;
+	/* pfn_to_page(next_pfn - 1): modelled with the entry's pgmap. */
+	last_pfn = next_pfn - 1;
+	last_pgmap = phyr_sg_pgmap(L, prv);
+	while (skip < pg->n && pg->pfns[skip] == last_pfn + 1 &&
+	       pgmap_at(pg->pgmaps, skip) == last_pgmap) {
+		if ((uint64_t)len + SG_PAGE_SIZE > pg->max_segment)
+			break;
+		len += SG_PAGE_SIZE;
+		last_pfn = pg->pfns[skip];
+		skip++;
+	}
+	*new_prv_len = len;
+	if (skip == pg->n) {
+		t->stats.nprv_merged += skip;
+		phyr_sg_set_length(L, prv, len);
+		if (!pg->left_pages)
+			phyr_sg_mark_end(L, prv);
+		*done = true;
+		return 0;
+	}
+	sg_pages_skip(pg, skip);
+	*skipped = skip;
+	return 0;
+}
+
+/*
+ * Phase 3: allocates every chunk get_next_sg() will need for @chunks
+ * entries, before any entry is touched, so that a failure changes nothing.
+ * *@nalloc: how many were added. Return: 0, -ENOMEM (none added).
+ */
+static int sg_append_alloc(struct phyr_sg_table *t, unsigned int chunks, unsigned int left_pages,
+			   unsigned int *nalloc)
+{
+	unsigned int max = t->L->max_single_alloc, first_new = t->nchunks, n = 0;
+	struct sg_cursor cur = sg_cursor_at_prv(t, 0);
 	int ret;
 
-	L = t->L;
-	max = L->max_single_alloc;
-	prv = t->prv;
-	max_segment &= ~(SG_PAGE_SIZE - 1);
-	if (max_segment < SG_PAGE_SIZE)
-		return -EINVAL;
-	ret = check_pages(pfns, pgmaps, n_pages);
+	for (unsigned int i = 0; i < chunks; i++)
+		if (get_next_sg(&cur, chunks - i + left_pages, max))
+			n++;
+	ret = chunks_reserve(t, n);
 	if (ret)
 		return ret;
-	if (prv) {
-		uint64_t next_pfn, last_pfn;
-		unsigned int last_pgmap;
-
-		if (offset || phyr_sg_is_last(L, prv))
-			return -EINVAL;
-		/* Pages continuing the last entry are merged into it first. */
-		prv_len = new_prv_len = phyr_sg_length(L, prv);
-		next_pfn = (phyr_sg_phys(L, prv) + prv_len) / SG_PAGE_SIZE;
-		if (pfns[0] == next_pfn) {
-			/* pfn_to_page(next_pfn - 1): modelled with the entry's pgmap. */
-			last_pfn = next_pfn - 1;
-			last_pgmap = phyr_sg_pgmap(L, prv);
-			while (skip < n_pages && pfns[skip] == last_pfn + 1 &&
-			       pgmap_at(pgmaps, skip) == last_pgmap) {
-				if ((uint64_t)new_prv_len + SG_PAGE_SIZE > max_segment)
-					break;
-				new_prv_len += SG_PAGE_SIZE;
-				last_pfn = pfns[skip];
-				skip++;
-			}
-			if (skip == n_pages) {
-				t->stats.nprv_merged += skip;
-				phyr_sg_set_length(L, prv, new_prv_len);
-				if (!left_pages)
-					phyr_sg_mark_end(L, prv);
-				return 0;
-			}
-		}
-		pfns += skip;
-		if (pgmaps)
-			pgmaps += skip;
-		n_pages -= skip;
-	}
-
-	chunks = count_chunks(pfns, pgmaps, n_pages, max_segment);
-	/* The kernel's needed count chunks - i + left_pages is 32-bit. */
-	if ((uint64_t)chunks + left_pages > UINT32_MAX)
-		return -EINVAL;
-
-	/* Plan: how many chunks get_next_sg will allocate. */
-	have_cur = prv != NULL;
-	a = have_cur ? t->chunks[t->nchunks - 1].nents : 0;
-	k = have_cur ? t->prv_slot : 0;
-	nalloc = 0;
+	cur = sg_cursor_at_prv(t, 0);
 	for (unsigned int i = 0; i < chunks; i++) {
-		unsigned int sz = next_sg_alloc(have_cur, a, k, chunks - i + left_pages, max);
+		unsigned int sz = get_next_sg(&cur, chunks - i + left_pages, max);
 
-		if (sz) {
-			nalloc++;
-			a = sz;
-			k = 0;
-			have_cur = true;
-		} else {
-			k++;
+		if (sz && chunk_push(t, sz)) {
+			chunks_drop_from(t, first_new);
+			return -ENOMEM;
 		}
 	}
-	/* Allocate all of them before touching any entry. */
-	first_new = t->nchunks;
-	ret = chunks_reserve(t, nalloc);
-	if (ret)
-		return ret;
-	have_cur = prv != NULL;
-	a = have_cur ? t->chunks[t->nchunks - 1].nents : 0;
-	k = have_cur ? t->prv_slot : 0;
-	for (unsigned int i = 0; i < chunks; i++) {
-		unsigned int sz = next_sg_alloc(have_cur, a, k, chunks - i + left_pages, max);
+	*nalloc = n;
+	return 0;
+}
 
-		if (sz) {
-			if (chunk_push(t, sz)) {
-				chunks_drop_from(t, first_new);
-				return -ENOMEM;
-			}
-			a = sz;
-			k = 0;
-			have_cur = true;
-		} else {
-			k++;
-		}
-	}
+/*
+ * Phase 4: writes the @chunks entries of @pg. The cursor moves as
+ * get_next_sg moves it: to the next slot of its chunk (never a chain link
+ * here), or to one of the @nalloc new chunks, chained from that next slot
+ * when it is the END-marked last one. Updates the table's entry counts;
+ * returns the last entry written, its slot in *@slot.
+ */
+static struct phyr_scatterlist *sg_append_fill(struct phyr_sg_table *t, struct sg_pages *pg,
+					       unsigned int chunks, unsigned int nalloc,
+					       unsigned int *slot)
+{
+	const struct phyr_sg_layout *L = t->L;
+	struct sg_cursor cur = sg_cursor_at_prv(t, nalloc);
+	struct phyr_scatterlist *s = t->prv;
+	unsigned int cur_page = 0, offset = pg->offset;
+	uint64_t size = pg->size;
+	uint32_t total = t->total_nents;
 
-	/*
-	 * Commit. The cursor moves as get_next_sg moves it: to the next slot
-	 * of its chunk (never a chain link here), or to a new chunk chained
-	 * from that next slot when it is the END-marked last one.
-	 */
-	if (prv)
-		phyr_sg_set_length(L, prv, new_prv_len);
-	s = prv;
-	have_cur = prv != NULL;
-	a = have_cur ? t->chunks[t->nchunks - 1 - nalloc].nents : 0;
-	k = t->prv_slot;
-	total = t->total_nents;
-	cur_page = 0;
-	for (unsigned int i = 0, c = first_new; i < chunks; i++) {
-		unsigned int j = chunk_end(pfns, pgmaps, n_pages, cur_page, max_segment);
-		unsigned int sz = next_sg_alloc(have_cur, a, k, chunks - i + left_pages, max);
+	for (unsigned int i = 0, c = t->nchunks - nalloc; i < chunks; i++) {
+		unsigned int j = chunk_end(pg->pfns, pg->pgmaps, pg->n, cur_page, pg->max_segment);
+		bool chained = cur.have;
+		unsigned int sz = get_next_sg(&cur, chunks - i + pg->left_pages,
+					      L->max_single_alloc);
 		uint32_t chunk_size;
 
 		if (sz) {
@@ -758,7 +805,7 @@ static int sg_append(struct phyr_sg_table *t, const uint64_t *pfns, const uint16
 			PHYR_ASSERT(c < t->nchunks && t->chunks[c].nents == sz);
 			sg = t->chunks[c].addr;
 			sg_init(L, sg, sz);
-			if (have_cur) {
+			if (chained) {
 				struct phyr_scatterlist *link = sg_at(L, s, 1);
 
 				PHYR_ASSERT(sg_link(L, link) & PHYR_SG_END);
@@ -770,33 +817,72 @@ static int sg_append(struct phyr_sg_table *t, const uint64_t *pfns, const uint16
 			}
 			c++;
 			s = sg;
-			a = sz;
-			k = 0;
-			have_cur = true;
 		} else {
 			s = sg_at(L, s, 1);
-			k++;
 		}
 		/* 32-bit chunk_size: an offset beyond the chunk wraps it. */
 		chunk_size = (uint32_t)((j - cur_page) << PHYR_PAGE_SHIFT) - offset;
-		sg_set_page_raw(L, s, sg_page_word(pfns[cur_page], pgmap_at(pgmaps, cur_page)),
+		sg_set_page_raw(L, s,
+				sg_page_word(pg->pfns[cur_page], pgmap_at(pg->pgmaps, cur_page)),
 				(uint32_t)(size < chunk_size ? size : chunk_size), offset);
 		size -= chunk_size;
 		offset = 0;
 		cur_page = j;
 	}
-	PHYR_ASSERT(cur_page == n_pages);
+	PHYR_ASSERT(cur_page == pg->n);
 	t->total_nents = total;
 	t->nents += chunks;
 	t->orig_nents = t->nents;
+	*slot = cur.k;
+	return s;
+}
+
+/*
+ * sg_alloc_append_table_from_pages() in its phases: merge into the last
+ * entry, count the chunks, allocate, fill.
+ */
+static int sg_append(struct phyr_sg_table *t, const uint64_t *pfns, const uint16_t *pgmaps,
+		     unsigned int n_pages, unsigned int offset, uint64_t size,
+		     unsigned int max_segment, unsigned int left_pages)
+{
+	struct sg_pages pg = { pfns, pgmaps, n_pages, offset, size,
+			       max_segment & ~(SG_PAGE_SIZE - 1), left_pages };
+	struct phyr_scatterlist *prv = t->prv, *s;
+	uint32_t new_prv_len = 0;
+	unsigned int skip = 0, chunks, nalloc = 0, slot;
+	bool done;
+	int ret;
+
+	if (pg.max_segment < SG_PAGE_SIZE)
+		return -EINVAL;
+	ret = check_pages(pfns, pgmaps, n_pages);
+	if (ret)
+		return ret;
+	if (prv) {
+		ret = sg_append_merge_last(t, &pg, &new_prv_len, &skip, &done);
+		if (ret || done)
+			return ret;
+	}
+
+	chunks = count_chunks(pg.pfns, pg.pgmaps, pg.n, pg.max_segment);
+	/* The kernel's needed count chunks - i + left_pages is 32-bit. */
+	if ((uint64_t)chunks + left_pages > UINT32_MAX)
+		return -EINVAL;
+	ret = sg_append_alloc(t, chunks, left_pages, &nalloc);
+	if (ret)
+		return ret;
+
+	if (prv)
+		phyr_sg_set_length(t->L, prv, new_prv_len);
+	s = sg_append_fill(t, &pg, chunks, nalloc, &slot);
 	t->prv = s;
-	t->prv_slot = k;
+	t->prv_slot = slot;
 	t->kind = SGT_APPEND;
 	t->stats.nprv_merged += skip;
 	t->stats.nentries_set += chunks;
 	t->stats.nchunk_allocs += nalloc;
 	if (!left_pages)
-		phyr_sg_mark_end(L, s);
+		phyr_sg_mark_end(t->L, s);
 	return 0;
 }
 

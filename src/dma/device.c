@@ -106,68 +106,74 @@ void phyr_device_destroy(struct phyr_device *dev)
 
 const char *phyr_device_name(const struct phyr_device *dev)
 {
-	return dev->name;
+	return dev ? dev->name : NULL;
 }
 
 struct phyr_machine *phyr_device_machine(const struct phyr_device *dev)
 {
-	return dev->m;
+	return dev ? dev->m : NULL;
 }
 
 struct phyr_pci_dev *phyr_device_pci(const struct phyr_device *dev)
 {
-	return dev->cfg.pci;
+	return dev ? dev->cfg.pci : NULL;
 }
 
 bool phyr_device_is_untrusted(const struct phyr_device *dev)
 {
-	return dev->cfg.untrusted;
+	return dev && dev->cfg.untrusted;
 }
 
 bool phyr_device_is_coherent(const struct phyr_device *dev)
 {
-	return dev->cfg.coherent;
+	return dev && dev->cfg.coherent;
 }
 
 const struct phyr_device_config *phyr_device_get_config(const struct phyr_device *dev)
 {
-	return &dev->cfg;
+	return dev ? &dev->cfg : NULL;
 }
 
 void phyr_device_get_stats(const struct phyr_device *dev, struct phyr_device_stats *out)
 {
-	if (dev && out)
-		*out = dev->st;
+	if (out)
+		*out = dev ? dev->st : (struct phyr_device_stats){ 0 };
 }
 
 uint64_t phyr_dma_get_mask(const struct phyr_device *dev)
 {
-	return dev_dma_mask(dev);
+	if (!dev)
+		return 0;
+	return dma_get_mask(dev);
 }
 
 uint64_t phyr_dma_get_coherent_mask(const struct phyr_device *dev)
 {
-	return dev->cfg.coherent_dma_mask;
+	return dev ? dev->cfg.coherent_dma_mask : 0;
 }
 
 uint64_t phyr_dma_get_bus_limit(const struct phyr_device *dev)
 {
-	return dev->cfg.bus_dma_limit;
+	return dev ? dev->cfg.bus_dma_limit : 0;
 }
 
 uint32_t phyr_dma_get_max_seg_size(const struct phyr_device *dev)
 {
+	if (!dev)
+		return 0;
 	return dev->cfg.max_segment_size ? dev->cfg.max_segment_size : 65536;
 }
 
 uint64_t phyr_dma_get_seg_boundary(const struct phyr_device *dev)
 {
+	if (!dev)
+		return 0;
 	return dev->cfg.seg_boundary_mask ? dev->cfg.seg_boundary_mask : ~UINT64_C(0);
 }
 
 uint32_t phyr_dma_get_min_align_mask(const struct phyr_device *dev)
 {
-	return dev->cfg.min_align_mask;
+	return dev ? dev->cfg.min_align_mask : 0;
 }
 
 int phyr_dma_set_max_seg_size(struct phyr_device *dev, uint32_t size)

@@ -26,9 +26,13 @@ void phyr_dma_swiotlb_memory(struct phyr_machine *m, struct phyr_swiotlb_memory 
 {
 	if (!out)
 		return;
+	if (!m) {
+		*out = (struct phyr_swiotlb_memory){ 0 };
+		return;
+	}
 	out->read = mem_read;
 	out->write = mem_write;
-	out->ctx = m ? m->pm : NULL;
+	out->ctx = m->pm;
 }
 
 /* struct phyr_swiotlb_dev for one call by @dev into @pool. */
@@ -39,8 +43,8 @@ static void swiotlb_dev_params(struct phyr_device *dev, struct phyr_swiotlb *poo
 	uint64_t d;
 
 	phyr_swiotlb_get_info(pool, &info);
-	out->min_align_mask = phyr_dma_get_min_align_mask(dev);
-	out->seg_boundary_mask = phyr_dma_get_seg_boundary(dev);
+	out->min_align_mask = dma_get_min_align_mask(dev);
+	out->seg_boundary_mask = dma_get_seg_boundary(dev);
 	if (phyr_dma_phys_to_dma_unencrypted(dev, info.start, &d))
 		d = info.start; /* outside the range map: the capability check will fail */
 	out->dma_offset = d - info.start;
@@ -91,7 +95,7 @@ static bool sw_owns(void *ctx, struct phyr_device *dev, uint64_t phys)
 static size_t sw_max(void *ctx, struct phyr_device *dev)
 {
 	(void)ctx;
-	return (size_t)phyr_swiotlb_max_mapping_size(phyr_dma_get_min_align_mask(dev));
+	return (size_t)phyr_swiotlb_max_mapping_size(dma_get_min_align_mask(dev));
 }
 
 int phyr_device_use_swiotlb(struct phyr_device *dev, struct phyr_swiotlb *pool)

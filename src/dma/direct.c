@@ -91,16 +91,19 @@ bool phyr_dma_capable(const struct phyr_device *dev, uint64_t addr, size_t size,
 	uint64_t end = addr + (uint64_t)size - 1;
 
 	(void)is_ram; /* only matters on 32-bit dma_addr_t with ZONE_DMA */
-	if (addr == PHYR_DMA_MAPPING_ERROR)
+	if (!dev || addr == PHYR_DMA_MAPPING_ERROR)
 		return false;
 	return end <= min_not_zero(dev->cfg.dma_mask, dev->cfg.bus_dma_limit);
 }
 
 bool phyr_dma_force_unencrypted(const struct phyr_device *dev)
 {
-	const struct phyr_machine_config *mc = &dev->m->cfg;
+	const struct phyr_machine_config *mc;
 	uint64_t enc_mask;
 
+	if (!dev)
+		return false;
+	mc = &dev->m->cfg;
 	if (mc->cc_guest)
 		return true;
 	if (mc->mem_encrypt_mask) {
@@ -114,8 +117,8 @@ bool phyr_dma_force_unencrypted(const struct phyr_device *dev)
 
 bool phyr_dma_is_force_bounce(const struct phyr_device *dev)
 {
-	return dev->m->cfg.swiotlb_force || dev->m->cfg.cc_guest ||
-	       (dev->has_bounce && dev->bounce_force);
+	return dev && (dev->m->cfg.swiotlb_force || dev->m->cfg.cc_guest ||
+		       (dev->has_bounce && dev->bounce_force));
 }
 
 /* is_pci_p2pdma_page() (and, for the model, any other BAR page: it has no RAM to bounce). */
@@ -421,9 +424,12 @@ static uint64_t phys_to_dma_direct(const struct phyr_device *dev, uint64_t phys)
 
 uint64_t phyr_dma_direct_get_required_mask(const struct phyr_device *dev)
 {
-	uint64_t phys = (phyr_machine_max_pfn(dev->m) - 1) << PHYR_PAGE_SHIFT;
-	uint64_t max_dma = phys_to_dma_direct(dev, phys);
+	uint64_t phys, max_dma;
 
+	if (!dev)
+		return 0;
+	phys = (phyr_machine_max_pfn(dev->m) - 1) << PHYR_PAGE_SHIFT;
+	max_dma = phys_to_dma_direct(dev, phys);
 	if (!max_dma)
 		return ~UINT64_C(0); /* fls64(0) - 1 shifts by -1: what x86 computes */
 	return (UINT64_C(1) << (63 - __builtin_clzll(max_dma))) * 2 - 1;
@@ -431,9 +437,13 @@ uint64_t phyr_dma_direct_get_required_mask(const struct phyr_device *dev)
 
 bool phyr_dma_direct_supported(const struct phyr_device *dev, uint64_t mask)
 {
-	uint64_t min_mask = (phyr_machine_max_pfn(dev->m) - 1) << PHYR_PAGE_SHIFT, d;
-	unsigned int zbits = dev->m->cfg.zone_dma_bits;
+	uint64_t min_mask, d;
+	unsigned int zbits;
 
+	if (!dev)
+		return false;
+	min_mask = (phyr_machine_max_pfn(dev->m) - 1) << PHYR_PAGE_SHIFT;
+	zbits = dev->m->cfg.zone_dma_bits;
 	if (mask >= PHYR_DMA_BIT_MASK(32))
 		return true;
 	if (zbits && PHYR_DMA_BIT_MASK(zbits) < min_mask)
@@ -463,6 +473,8 @@ bool phyr_dma_direct_all_ram_mapped(const struct phyr_device *dev)
 	uint64_t pfn, end;
 	size_t i;
 
+	if (!dev)
+		return false;
 	if (!dev->map)
 		return true;
 	for (i = 0; i < dev->m->nranges; i++) {
@@ -484,7 +496,9 @@ bool phyr_dma_direct_all_ram_mapped(const struct phyr_device *dev)
 
 bool phyr_dma_direct_addressing_limited(const struct phyr_device *dev)
 {
-	if (min_not_zero(dev_dma_mask(dev), dev->cfg.bus_dma_limit) <
+	if (!dev)
+		return false;
+	if (min_not_zero(dma_get_mask(dev), dev->cfg.bus_dma_limit) <
 	    phyr_dma_direct_get_required_mask(dev))
 		return true;
 	return !phyr_dma_direct_all_ram_mapped(dev);
@@ -492,7 +506,7 @@ bool phyr_dma_direct_addressing_limited(const struct phyr_device *dev)
 
 size_t phyr_dma_direct_max_mapping_size(const struct phyr_device *dev)
 {
-	if (dev->has_bounce &&
+	if (dev && dev->has_bounce &&
 	    (phyr_dma_direct_addressing_limited(dev) || phyr_dma_is_force_bounce(dev)))
 		return dev->bounce.max_mapping_size(dev->bounce.ctx, (struct phyr_device *)dev);
 	return SIZE_MAX;
@@ -513,6 +527,8 @@ bool phyr_dma_direct_need_sync(const struct phyr_device *dev, uint64_t dma)
 {
 	uint64_t phys;
 
+	if (!dev)
+		return false;
 	if (!dev->cfg.coherent)
 		return true;
 	if (phyr_dma_to_phys(dev, dma, &phys))

@@ -35,17 +35,41 @@ struct phyr_device {
 #define stat_add(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 #define stat_inc(field) stat_add(field, 1)
 
-/* dma_get_mask(): the streaming mask, 32 bits when unset. */
-static inline uint64_t dev_dma_mask(const struct phyr_device *dev)
-{
-	return dev->cfg.dma_mask ? dev->cfg.dma_mask : PHYR_DMA_BIT_MASK(32);
-}
-
 /* The DMA API takes dma-direct: no IOMMU, or an identity or blocked domain
  * (Linux: the domain is not a DMA domain, so use_dma_iommu() is false). */
 static inline bool dev_is_dma_direct(const struct phyr_device *dev)
 {
 	return !dev->iommu || dev->iommu_passthrough;
+}
+
+/*
+ * Linux's inline device accessors, for the library's own hot paths: the
+ * exported phyr_dma_get_*() / phyr_device_is_coherent() check for NULL and
+ * are called through the PLT from inside the shared library.
+ */
+static inline bool dev_is_dma_coherent(const struct phyr_device *dev)
+{
+	return dev->cfg.coherent;
+}
+
+static inline uint64_t dma_get_mask(const struct phyr_device *dev)
+{
+	return dev->cfg.dma_mask ? dev->cfg.dma_mask : PHYR_DMA_BIT_MASK(32);
+}
+
+static inline uint32_t dma_get_max_seg_size(const struct phyr_device *dev)
+{
+	return dev->cfg.max_segment_size ? dev->cfg.max_segment_size : 65536;
+}
+
+static inline uint64_t dma_get_seg_boundary(const struct phyr_device *dev)
+{
+	return dev->cfg.seg_boundary_mask ? dev->cfg.seg_boundary_mask : ~UINT64_C(0);
+}
+
+static inline uint32_t dma_get_min_align_mask(const struct phyr_device *dev)
+{
+	return dev->cfg.min_align_mask;
 }
 
 /* dma-direct.c */

@@ -297,8 +297,8 @@ static void dmai_swiotlb_dev(const struct phyr_device *dev, struct phyr_swiotlb 
 	uint64_t dma = 0;
 
 	memset(sd, 0, sizeof(*sd));
-	sd->min_align_mask = phyr_dma_get_min_align_mask(dev);
-	sd->seg_boundary_mask = phyr_dma_get_seg_boundary(dev);
+	sd->min_align_mask = dma_get_min_align_mask(dev);
+	sd->seg_boundary_mask = dma_get_seg_boundary(dev);
 	phyr_swiotlb_get_info(pool, &info);
 	if (!phyr_dma_phys_to_dma_unencrypted(dev, info.start, &dma))
 		sd->dma_offset = dma - info.start;
@@ -374,7 +374,7 @@ int __iommu_dma_map(struct phyr_device *dev, uint64_t phys, uint64_t size, int p
 	if (size > UINT64_MAX - off - c->granule)
 		return -EINVAL;
 	/* "Unsupported alignment constraint" */
-	if (phyr_dma_get_min_align_mask(dev) > c->granule - 1)
+	if (dma_get_min_align_mask(dev) > c->granule - 1)
 		goto err;
 	size = dmai_align(c, size + off);
 	if (phyr_iommu_dma_alloc_iova(dev, size, dma_mask, &iova))
@@ -490,7 +490,7 @@ static int map_page(struct phyr_device *dev, uint64_t phys, uint64_t size,
 		    enum phyr_dma_data_direction dir, unsigned long attrs, uint64_t *dma)
 {
 	struct phyr_iommu_dma_cookie *c = dev_cookie(dev);
-	bool coherent = phyr_device_is_coherent(dev);
+	bool coherent = dev_is_dma_coherent(dev);
 	bool bounced = false;
 	int ret;
 
@@ -507,7 +507,7 @@ static int map_page(struct phyr_device *dev, uint64_t phys, uint64_t size,
 		stat_inc(dev->st.ncache_clean);
 	}
 	ret = __iommu_dma_map(dev, phys, size, phyr_dma_info_to_prot(dir, coherent, attrs),
-			      phyr_dma_get_mask(dev), dma);
+			      dma_get_mask(dev), dma);
 	if (ret && bounced)
 		dmai_swiotlb_unmap(dev, phys, size, dir, attrs);
 	return ret;
@@ -521,7 +521,7 @@ static int unmap_page(struct phyr_device *dev, uint64_t dma, uint64_t size,
 
 	if (!phys)
 		return -ENOENT; /* WARN_ON(!phys) */
-	if (!(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC) && !phyr_device_is_coherent(dev)) {
+	if (!(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC) && !dev_is_dma_coherent(dev)) {
 		stat_inc(c->st.ncache_invalidate);
 		stat_inc(dev->st.ncache_invalidate);
 	}
@@ -538,7 +538,7 @@ int phyr_iommu_dma_map_phys(struct phyr_device *dev, uint64_t phys, uint64_t siz
 	if (attrs & PHYR_DMA_ATTR_MMIO) /* iommu_dma_map_resource */
 		return __iommu_dma_map(dev, phys, size,
 				       phyr_dma_info_to_prot(dir, false, attrs) | PHYR_IOMMU_MMIO,
-				       phyr_dma_get_mask(dev), dma);
+				       dma_get_mask(dev), dma);
 	return map_page(dev, phys, size, dir, attrs, dma);
 }
 
@@ -562,7 +562,7 @@ static int sync_single(struct phyr_device *dev, uint64_t dma, uint64_t size,
 
 	if (!op_ok(dev, dir) || !size)
 		return -EINVAL;
-	coherent = phyr_device_is_coherent(dev);
+	coherent = dev_is_dma_coherent(dev);
 	if (coherent && !dmai_use_swiotlb(dev))
 		return 0;
 	phys = phyr_iommu_iova_to_phys(c->domain, dma);
@@ -612,7 +612,7 @@ size_t phyr_iommu_dma_opt_mapping_size(const struct phyr_device *dev)
 size_t phyr_iommu_dma_max_mapping_size(const struct phyr_device *dev)
 {
 	if (dev_cookie(dev) && dmai_use_swiotlb(dev))
-		return (size_t)phyr_swiotlb_max_mapping_size(phyr_dma_get_min_align_mask(dev));
+		return (size_t)phyr_swiotlb_max_mapping_size(dma_get_min_align_mask(dev));
 	return SIZE_MAX;
 }
 
@@ -708,8 +708,8 @@ static void clear_dma_fields(const struct phyr_sg_layout *L, struct phyr_scatter
 SG_ALWAYS_INLINE int __finalise_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 			 struct phyr_scatterlist *sgl, int nents, uint64_t dma_addr)
 {
-	uint64_t seg_mask = phyr_dma_get_seg_boundary(dev);
-	uint32_t max_len = phyr_dma_get_max_seg_size(dev);
+	uint64_t seg_mask = dma_get_seg_boundary(dev);
+	uint32_t max_len = dma_get_max_seg_size(dev);
 	struct phyr_scatterlist *s = sgl, *cur = sgl;
 	uint32_t cur_len = 0;
 	int count = 0;
@@ -775,7 +775,7 @@ SG_ALWAYS_INLINE int sg_layout_iova(struct phyr_device *dev, const struct phyr_s
 	 * 2^k - 1 the padding may be needed before any IOVA entry (see below)
 	 * or be sub-granule, in which case iommu_map_sg fails with -EINVAL.
 	 */
-	uint64_t mask = phyr_dma_get_seg_boundary(dev);
+	uint64_t mask = dma_get_seg_boundary(dev);
 	struct phyr_scatterlist *s = sgl, *prev = NULL;
 	struct phyr_p2pdma_map_state p2p = { 0 }; /* one per call, as Linux's */
 	SG_LAYOUT_LOCAL(L);
@@ -837,7 +837,7 @@ SG_ALWAYS_INLINE int map_sg_iova_body(struct phyr_device *dev, const struct phyr
 {
 	struct phyr_iommu_dma_cookie *c = dev_cookie(dev);
 	uint64_t iova_len = 0, iova = 0, mapped = 0;
-	int prot = phyr_dma_info_to_prot(dir, phyr_device_is_coherent(dev), attrs);
+	int prot = phyr_dma_info_to_prot(dir, dev_is_dma_coherent(dev), attrs);
 	struct phyr_scatterlist *s = sgl;
 	int ret;
 
@@ -858,7 +858,7 @@ SG_ALWAYS_INLINE int map_sg_iova_body(struct phyr_device *dev, const struct phyr
 	if (!iova_len)
 		return __finalise_sg(dev, L, sgl, nents, 0);
 
-	if (phyr_iommu_dma_alloc_iova(dev, iova_len, phyr_dma_get_mask(dev), &iova)) {
+	if (phyr_iommu_dma_alloc_iova(dev, iova_len, dma_get_mask(dev), &iova)) {
 		ret = -ENOMEM;
 		goto out_restore_sg;
 	}

@@ -20,7 +20,7 @@ int iommu_dma_iova_try_alloc(struct phyr_device *dev, struct phyr_dma_iova_state
 	if (!size || (size & PHYR_DMA_IOVA_USE_SWIOTLB))
 		return -EINVAL;
 	off = dmai_off(d, phys);
-	if (phyr_iommu_dma_alloc_iova(dev, dmai_align(d, size + off), phyr_dma_get_mask(dev), &iova))
+	if (phyr_iommu_dma_alloc_iova(dev, dmai_align(d, size + off), dma_get_mask(dev), &iova))
 		return -ENOMEM;
 	state->addr = iova + off;
 	state->size = size;
@@ -32,7 +32,7 @@ static int link_range(struct phyr_device *dev, uint64_t addr, uint64_t phys, uin
 		      enum phyr_dma_data_direction dir, unsigned long attrs)
 {
 	struct phyr_iommu_dma_cookie *d = dev_cookie(dev);
-	bool coherent = phyr_device_is_coherent(dev);
+	bool coherent = dev_is_dma_coherent(dev);
 
 	if (!coherent && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
 		stat_inc(d->st.ncache_clean);
@@ -139,7 +139,7 @@ static void unlink_range_slow(struct phyr_device *dev, uint64_t addr, uint64_t s
 	struct phyr_iommu_dma_cookie *d = dev_cookie(dev);
 	uint64_t start_pad = dmai_off(d, addr);
 	uint64_t end = addr + size;
-	bool coherent = phyr_device_is_coherent(dev);
+	bool coherent = dev_is_dma_coherent(dev);
 
 	do {
 		uint64_t phys = phyr_iommu_iova_to_phys(d->domain, addr);
@@ -170,7 +170,7 @@ void iommu_dma_iova_unlink(struct phyr_device *dev, struct phyr_dma_iova_state *
 	uint64_t unmapped = 0;
 
 	if ((state->size & PHYR_DMA_IOVA_USE_SWIOTLB) ||
-	    (!phyr_device_is_coherent(dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)))
+	    (!dev_is_dma_coherent(dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)))
 		unlink_range_slow(dev, addr, size, dir, attrs);
 
 	size = dmai_align(d, size + start_pad);

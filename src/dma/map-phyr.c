@@ -186,7 +186,7 @@ static int map_direct(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction 
 		m->mode = PHYR_DMA_PHYR_PASSTHROUGH;
 		m->dma = (struct phyr *)m->cpu;
 		m->ndma = m->nruns;
-		if (!phyr_device_is_coherent(m->dev))
+		if (!dev_is_dma_coherent(m->dev))
 			for (i = 0; i < m->nruns; i++) {
 				uint64_t dma;
 
@@ -268,21 +268,18 @@ static void shrink(struct phyr_dma_phyr_map *m)
 	m->dma_cap = m->ndma;
 }
 
-static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
-		     unsigned long attrs)
+/*
+ * Classifies the runs (P2P bus address, bounced, mapped through the IOMMU),
+ * counts them and allocates the DMA-range and bounce arrays.
+ * Return: 0, -ENOMEM (the caller frees what was allocated).
+ */
+static int map_iommu_classify(struct phyr_dma_phyr_map *m)
 {
 	struct phyr_iommu_dma_cookie *d = m->iommu;
-	bool coherent = phyr_device_is_coherent(m->dev);
-	int prot = phyr_dma_info_to_prot(dir, coherent, attrs);
 	bool bounce_all = dmai_use_swiotlb(m->dev);
-	bool last_mergeable = false;
-	uint64_t cursor = 0;
-	size_t i, b;
 	struct run_class c;
-	int ret;
 
-	m->mode = PHYR_DMA_PHYR_IOMMU;
-	for (i = 0; i < m->nruns; i++) {
+	for (size_t i = 0; i < m->nruns; i++) {
 		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
 			m->nbus++;
@@ -298,8 +295,21 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		if (!m->bounce)
 			return -ENOMEM;
 	}
+	return 0;
+}
 
-	/* bounce the unaligned ranges of an untrusted device, whole */
+/*
+ * Bounces the unaligned runs of an untrusted device, whole, as
+ * iommu_dma_map_phys does. Return: 0, or the swiotlb error (no slot held).
+ */
+static int map_iommu_bounce(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
+			    unsigned long attrs)
+{
+	struct phyr_iommu_dma_cookie *d = m->iommu;
+	struct run_class c;
+	size_t i, b;
+	int ret;
+
 	for (i = 0, b = 0; i < m->nruns && b < m->nbounce; i++) {
 		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR || !dmai_off(d, m->cpu[i].addr | m->cpu[i].len))
@@ -311,37 +321,74 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		}
 		m->bounce[b++].run = i;
 	}
+	return 0;
+}
 
-	/* one IOVA for every non-bus range */
+/* The physical start of run @i: its bounce slot when it was bounced (@b: the next bounce). */
+static inline uint64_t run_src(const struct phyr_dma_phyr_map *m, size_t i, size_t *b)
+{
+	if (*b < m->nbounce && m->bounce[*b].run == i)
+		return m->bounce[(*b)++].tlb;
+	return m->cpu[i].addr;
+}
+
+/*
+ * Sizes and allocates one IOVA for every non-bus run, each padded to whole
+ * granules from the granule holding its first byte.
+ * Return: 0, -ENOMEM (the bounces are released).
+ */
+static int map_iommu_alloc_iova(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
+				unsigned long attrs)
+{
+	struct phyr_iommu_dma_cookie *d = m->iommu;
+	struct run_class c;
+	size_t i, b;
+
 	for (i = 0, b = 0; i < m->nruns; i++) {
-		uint64_t p = m->cpu[i].addr;
+		uint64_t p;
 
 		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR)
 			continue;
-		if (b < m->nbounce && m->bounce[b].run == i)
-			p = m->bounce[b++].tlb;
+		p = run_src(m, i, &b);
 		m->iova_len += dmai_align(d, m->cpu[i].len + dmai_off(d, p));
 	}
-	if (m->iova_len) {
-		if (phyr_iommu_dma_alloc_iova(m->dev, m->iova_len, phyr_dma_get_mask(m->dev), &m->iova)) {
-			release_bounces(m, m->nbounce, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
-			m->iova_len = 0;
-			return -ENOMEM;
-		}
+	if (m->iova_len &&
+	    phyr_iommu_dma_alloc_iova(m->dev, m->iova_len, dma_get_mask(m->dev), &m->iova)) {
+		release_bounces(m, m->nbounce, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
+		m->iova_len = 0;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * Maps the runs back to back into the IOVA and writes the DMA ranges (P2P
+ * runs at their bus address). On error everything mapped, the IOVA and
+ * the bounces are released. Return: 0, -ENOMEM, -EINVAL.
+ */
+static int map_iommu_runs(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
+			  unsigned long attrs)
+{
+	struct phyr_iommu_dma_cookie *d = m->iommu;
+	bool coherent = dev_is_dma_coherent(m->dev);
+	int prot = phyr_dma_info_to_prot(dir, coherent, attrs);
+	bool last_mergeable = false;
+	uint64_t cursor = 0;
+	struct run_class c;
+	size_t i, b;
+	int ret;
 
 	for (i = 0, b = 0; i < m->nruns; i++) {
 		const struct phyr *r = &m->cpu[i];
-		uint64_t p = r->addr, off, span;
+		uint64_t p, off, span;
 
 		class_of(m, i, &c);
 		if (c.type == PHYR_P2PDMA_MAP_BUS_ADDR) {
 			push(m, r->addr + c.bus_off, r->len, false, &last_mergeable);
 			continue;
 		}
-		if (b < m->nbounce && m->bounce[b].run == i)
-			p = m->bounce[b++].tlb;
+		p = run_src(m, i, &b);
 		off = dmai_off(d, p);
 		span = dmai_align(d, r->len + off);
 		if (!coherent && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
@@ -362,8 +409,30 @@ static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction d
 		cursor += span;
 		/* ... and one ending mid-granule leaves a gap the next cannot bridge */
 	}
+	return 0;
+}
+
+/* map_phyr on the dma-iommu path: classify and count, bounce, size the IOVA, map the runs. */
+static int map_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
+		     unsigned long attrs)
+{
+	int ret;
+
+	m->mode = PHYR_DMA_PHYR_IOMMU;
+	ret = map_iommu_classify(m);
+	if (ret)
+		return ret;
+	ret = map_iommu_bounce(m, dir, attrs);
+	if (ret)
+		return ret;
+	ret = map_iommu_alloc_iova(m, dir, attrs);
+	if (ret)
+		return ret;
+	ret = map_iommu_runs(m, dir, attrs);
+	if (ret)
+		return ret;
 	if (m->iova_len)
-		stat_inc(d->st.nsync_map); /* one iotlb_sync_map for the whole list */
+		stat_inc(m->iommu->st.nsync_map); /* one iotlb_sync_map for the whole list */
 	shrink(m);
 	return 0;
 }
@@ -373,7 +442,7 @@ static void unmap_iommu(struct phyr_dma_phyr_map *m, enum phyr_dma_data_directio
 {
 	struct phyr_iommu_dma_cookie *d = m->iommu;
 
-	if (!phyr_device_is_coherent(m->dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
+	if (!dev_is_dma_coherent(m->dev) && !(attrs & PHYR_DMA_ATTR_SKIP_CPU_SYNC)) {
 		stat_add(d->st.ncache_invalidate, m->nruns - m->nbus);
 		stat_add(m->dev->st.ncache_invalidate, m->nruns - m->nbus);
 	}
@@ -449,7 +518,7 @@ static void undo(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction dir,
 		direct_unwind(m, m->nruns, dir, attrs);
 		break;
 	case PHYR_DMA_PHYR_PASSTHROUGH:
-		if (!phyr_device_is_coherent(m->dev)) {
+		if (!dev_is_dma_coherent(m->dev)) {
 			for (size_t i = 0; i < m->nruns; i++) {
 				struct run_class c;
 
@@ -569,7 +638,7 @@ static int sync_map(struct phyr_dma_phyr_map *m, enum phyr_dma_data_direction di
 		struct phyr_iommu_dma_cookie *d = m->iommu;
 		uint64_t n = m->nruns - m->nbus;
 
-		if (!phyr_device_is_coherent(m->dev)) {
+		if (!dev_is_dma_coherent(m->dev)) {
 			if (to_cpu) {
 				stat_add(d->st.ncache_invalidate, n);
 				stat_add(m->dev->st.ncache_invalidate, n);

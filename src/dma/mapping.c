@@ -76,7 +76,9 @@ static bool dma_supported(const struct phyr_device *dev, uint64_t mask)
 
 int phyr_dma_set_mask(struct phyr_device *dev, uint64_t mask)
 {
-	if (!dev || !dma_supported(dev, mask))
+	if (!dev)
+		return -EINVAL;
+	if (!dma_supported(dev, mask))
 		return -EIO;
 	dev->cfg.dma_mask = mask;
 	return 0;
@@ -84,7 +86,9 @@ int phyr_dma_set_mask(struct phyr_device *dev, uint64_t mask)
 
 int phyr_dma_set_coherent_mask(struct phyr_device *dev, uint64_t mask)
 {
-	if (!dev || !dma_supported(dev, mask))
+	if (!dev)
+		return -EINVAL;
+	if (!dma_supported(dev, mask))
 		return -EIO;
 	dev->cfg.coherent_dma_mask = mask;
 	return 0;
@@ -233,7 +237,7 @@ int phyr_dma_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 		ret = dma_direct_map_sg(dev, L, sgl, nents, dir, attrs, &n, &bytes);
 	if (!ret && dev->debug &&
 	    phyr_dma_debug_map_sg(dev->debug, dev, L, sgl, nents, n, (int)dir, attrs,
-				  phyr_dma_get_max_seg_size(dev), phyr_dma_get_seg_boundary(dev))) {
+				  dma_get_max_seg_size(dev), dma_get_seg_boundary(dev))) {
 		path_unmap_sg(dev, L, sgl, nents, dir, attrs | PHYR_DMA_ATTR_SKIP_CPU_SYNC);
 		dma_count_refused(dev);
 		ret = -EINVAL;

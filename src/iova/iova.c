@@ -245,77 +245,104 @@ static size_t cpus_bytes(const struct phyr_iova_domain *d)
 	return sizeof(struct iova_cpu) * d->ncpus + 63;
 }
 
-int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct phyr_iova_config *cfg,
-			    const struct phyr_allocator *a, struct phyr_iova_domain **out)
+/*
+ * The configuration a domain runs with: the defaults, overridden by the
+ * caller's non-zero fields. Return: 0, -EINVAL (a granule that is not a
+ * power of two up to a page, or a field beyond its limit).
+ */
+static int iova_config_resolve(uint64_t granule, const struct phyr_iova_config *cfg,
+			       struct phyr_iova_config *c)
 {
-	struct phyr_iova_policy_env env;
-	struct phyr_iova_domain *d;
-	struct phyr_iova_config c;
-	unsigned int shift;
-	int ret = -ENOMEM;
-
-	phyr_iova_config_init(&c);
+	phyr_iova_config_init(c);
 	if (cfg) {
 		if (cfg->ncpus)
-			c.ncpus = cfg->ncpus;
+			c->ncpus = cfg->ncpus;
 		if (cfg->mag_size)
-			c.mag_size = cfg->mag_size;
+			c->mag_size = cfg->mag_size;
 		if (cfg->rcache_classes)
-			c.rcache_classes = cfg->rcache_classes;
+			c->rcache_classes = cfg->rcache_classes;
 		if (cfg->policy)
-			c.policy = cfg->policy;
-		c.no_rcache = cfg->no_rcache;
-		c.threaded = cfg->threaded;
+			c->policy = cfg->policy;
+		c->no_rcache = cfg->no_rcache;
+		c->threaded = cfg->threaded;
 	}
-	if (!out || granule == 0 || granule > PHYR_PAGE_SIZE || (granule & (granule - 1)) ||
-	    c.ncpus > PHYR_IOVA_MAX_CPUS || c.mag_size > (1u << 20) ||
-	    c.rcache_classes > PHYR_IOVA_MAX_RCACHE_CLASSES || !c.policy->alloc)
+	if (granule == 0 || granule > PHYR_PAGE_SIZE || (granule & (granule - 1)) ||
+	    c->ncpus > PHYR_IOVA_MAX_CPUS || c->mag_size > (1u << 20) ||
+	    c->rcache_classes > PHYR_IOVA_MAX_RCACHE_CLASSES || !c->policy->alloc)
 		return -EINVAL;
-	shift = (unsigned int)__builtin_ctzll(granule);
-	a = alloc_or_default(a);
+	return 0;
+}
 
-	d = alloc_zeroed(a, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
+/* init_iova_domain(): the fields and locks of a zeroed @d. */
+static void init_iova_domain(struct phyr_iova_domain *d, const struct phyr_allocator *a,
+			     const struct phyr_iova_config *c, uint64_t granule,
+			     uint64_t start_pfn)
+{
 	d->a = a;
-	d->cfg = c;
-	d->ops = c.policy;
+	d->cfg = *c;
+	d->ops = c->policy;
 	d->granule = granule;
 	d->start_pfn = start_pfn;
-	d->ncpus = c.ncpus;
-	d->nonline = c.ncpus;
-	d->threaded = c.threaded;
-	d->mag_size = c.mag_size;
-	d->mag_bytes = sizeof(struct iova_mag) + c.mag_size * sizeof(uint64_t);
-	d->round_below = UINT64_C(1) << (c.rcache_classes - 1);
-	d->nclasses = c.no_rcache ? 0 : c.rcache_classes;
-	d->fast_classes = c.threaded ? 0 : d->nclasses;
+	d->ncpus = c->ncpus;
+	d->nonline = c->ncpus;
+	d->threaded = c->threaded;
+	d->mag_size = c->mag_size;
+	d->mag_bytes = sizeof(struct iova_mag) + c->mag_size * sizeof(uint64_t);
+	d->round_below = UINT64_C(1) << (c->rcache_classes - 1);
+	d->nclasses = c->no_rcache ? 0 : c->rcache_classes;
+	d->fast_classes = c->threaded ? 0 : d->nclasses;
 	lock_init(&d->tree_lock);
 	for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
 		lock_init(&d->rcaches[k].lock);
+}
 
-	d->priv = alloc_zeroed(a, d->ops->priv_size);
+/*
+ * The placement policy's state (the range tree and its anchor in Linux's
+ * init_iova_domain()). On failure nothing of it is left.
+ * Return: 0, -ENOMEM, or the policy's init error.
+ */
+static int iova_policy_init(struct phyr_iova_domain *d)
+{
+	struct phyr_iova_policy_env env;
+	unsigned int shift = (unsigned int)__builtin_ctzll(d->granule);
+	int ret;
+
+	d->priv = alloc_zeroed(d->a, d->ops->priv_size);
 	if (!d->priv)
-		goto err_free_dom;
-	env.start_pfn = start_pfn;
+		return -ENOMEM;
+	env.start_pfn = d->start_pfn;
 	env.granule_shift = shift;
 	env.dma_32bit_pfn = UINT64_C(1) << (32 - shift);
-	env.alloc = a;
+	env.alloc = d->a;
 	env.stats = &d->st;
 	ret = d->ops->init(d->priv, &env);
 	if (ret)
-		goto err_free_priv;
+		alloc_free(d->a, d->priv, d->ops->priv_size);
+	return ret;
+}
 
-	ret = -ENOMEM;
-	d->cpus_raw = alloc_zeroed(a, cpus_bytes(d));
+/* The per-CPU state (Linux's per-CPU rcache pointers), every CPU online. Return: 0, -ENOMEM. */
+static int iova_cpus_init(struct phyr_iova_domain *d)
+{
+	d->cpus_raw = alloc_zeroed(d->a, cpus_bytes(d));
 	if (!d->cpus_raw)
-		goto err_finish;
+		return -ENOMEM;
 	d->cpus = (struct iova_cpu *)(((uintptr_t)d->cpus_raw + 63) & ~(uintptr_t)63);
 	for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
 		d->cpus[cpu].online = true;
 		for (unsigned int k = 0; k < PHYR_IOVA_MAX_RCACHE_CLASSES; k++)
 			lock_init(&d->cpus[cpu].lock[k]);
 	}
+	return 0;
+}
+
+/*
+ * iova_domain_init_rcaches(): an empty loaded and prev magazine for every
+ * class on every CPU, class by class. Return: 0, -ENOMEM (the caller frees
+ * what was allocated with rcaches_free()).
+ */
+static int iova_domain_init_rcaches(struct phyr_iova_domain *d)
+{
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		for (unsigned int cpu = 0; cpu < d->ncpus; cpu++) {
 			struct iova_cpu_rcache *cr = &d->cpus[cpu].cls[k];
@@ -323,9 +350,35 @@ int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct p
 			cr->loaded = mag_alloc(d);
 			cr->prev = mag_alloc(d);
 			if (!cr->loaded || !cr->prev)
-				goto err_free_rcaches;
+				return -ENOMEM;
 		}
 	}
+	return 0;
+}
+
+int phyr_iova_domain_create(uint64_t granule, uint64_t start_pfn, const struct phyr_iova_config *cfg,
+			    const struct phyr_allocator *a, struct phyr_iova_domain **out)
+{
+	struct phyr_iova_domain *d;
+	struct phyr_iova_config c;
+	int ret;
+
+	if (iova_config_resolve(granule, cfg, &c) || !out)
+		return -EINVAL;
+	a = alloc_or_default(a);
+	d = alloc_zeroed(a, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	init_iova_domain(d, a, &c, granule, start_pfn);
+	ret = iova_policy_init(d);
+	if (ret)
+		goto err_free_dom;
+	ret = iova_cpus_init(d);
+	if (ret)
+		goto err_finish;
+	ret = iova_domain_init_rcaches(d);
+	if (ret)
+		goto err_free_rcaches;
 	*out = d;
 	return 0;
 
@@ -333,7 +386,6 @@ err_free_rcaches:
 	rcaches_free(d);
 err_finish:
 	d->ops->finish(d->priv);
-err_free_priv:
 	alloc_free(a, d->priv, d->ops->priv_size);
 err_free_dom:
 	locks_destroy(d);
