@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * IOVA trace replay: the ops of ../shared/formats/iova-trace.md on a
+ * IOVA trace replay: the ops of docs/formats.md on a
  * libphyr IOVA domain, printed exactly as Linux's own iova.c printed them
  * (see iova-trace.h). Public libphyr API only.
  */
