@@ -2,7 +2,7 @@
 /*
  * phyr-sim iommu: page-table script replay (Linux-exact for the ARM LPAE
  * formats) and the page-table benchmarks of
- * ../shared/bench/iommu-kernel-baseline.md.
+ * bench/linux-6.17/iommu-kernel-baseline.md.
  */
 #include <stdio.h>
 #include <stdlib.h>

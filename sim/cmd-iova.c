@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"domain's counters on stderr at the end, --json prints the results as JSON.\n"
 		"\n"
 		"bench: workloads a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2 of\n"
-		"shared/bench/iova-kernel-baseline.md (warm-up and fill, then exactly N\n"
+		"bench/linux-6.17/iova-kernel-baseline.md (warm-up and fill, then exactly N\n"
 		"measured steps), or scenarios peng300k largechurn exhaust32 scaling.\n"
 		"See docs/iova.md and docs/performance.md.\n");
 }

@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	      "  max_seg   dma_parms max_segment_size (decimal, 32-bit; 0 = 64 KiB)\n"
 	      "  boundary  segment boundary mask, usually 2^k-1 (hex; 0 = none)\n"
 	      "  PHYS      page-aligned physical address of the entry's page (hex)\n"
-	      "  OFF, LEN  sg->offset (may exceed 4095) and sg->length >= 1 (decimal)\n"
+	      "  OFF, LEN  sg->offset (may exceed 4095) and sg->length, 0 allowed (decimal)\n"
 	      "  /bus=     a PCI P2PDMA page reached by bus address PHYS+OFF+BUSOFF;\n"
 	      "            equal offsets mean the same provider\n"
 	      "\n"

@@ -3,7 +3,7 @@
  * phyr-sim sg-build: builds scatterlist tables from page vectors, one case a
  * line, exactly as Linux v6.17's sg_alloc_table_from_pages_segment and
  * sg_alloc_append_table_from_pages do, and prints one result line per case.
- * Format: ../shared/formats/sg-vectors.md and docs/sg.md.
+ * Format: docs/formats.md and docs/sg.md.
  */
 #include <errno.h>
 #include <getopt.h>

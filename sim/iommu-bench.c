@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * phyr-sim iommu bench: the page-table workloads P1, P2a, P2b, P3, P4 and
- * P5 of ../shared/bench/iommu-kernel-baseline.md, driven exactly as
+ * P5 of bench/linux-6.17/iommu-kernel-baseline.md, driven exactly as
  * defined there (splitmix64, same draws in the same order, same address
  * formulas, same return checks, same warm-up), so instructions per step
  * can be compared with Linux's under callgrind. The warm-up and measured

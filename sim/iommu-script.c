@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * `phyr-sim iommu replay`: a scripted page-table session on one domain,
- * one output line per op, exactly as ../shared/formats/iommu-trace.md
+ * one output line per op, exactly as docs/formats.md
  * defines it for Linux's io-pgtable-arm and iommu core. The extra ops
  * (access, flush, tick) and options (--domain, --iotlb, --stats, --json)
  * drive the IOTLB and flush-queue model; they never change what the page

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The page-table script reader of `phyr-sim iommu replay`
- * (../shared/formats/iommu-trace.md, docs/formats.md). Kept apart from the
+ * (docs/formats.md, docs/iommu.md). Kept apart from the
  * command so the fuzz target can compile it.
  */
 #ifndef PHYR_SIM_IOMMU_SCRIPT_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * phyr-sim iova bench: the workloads of shared/bench/iova-kernel-baseline.md
+ * phyr-sim iova bench: the workloads of bench/linux-6.17/iova-kernel-baseline.md
  * (A1, A2, B, C: same PRNG, same sizes, same step definitions, so that
  * callgrind's instructions per step compare with Linux's own iova.c) and
  * the scenarios of issue 3 section 5 (peng300k, largechurn, exhaust32,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IOVA trace replay (format: ../shared/formats/iova-trace.md, docs/iova.md):
+ * IOVA trace replay (format: docs/formats.md, docs/iova.md):
  * reads ops, runs them on a libphyr IOVA domain, prints one line per op.
  * Separate from cmd-iova.c so that the fuzz target can compile it.
  */

@@ -69,8 +69,8 @@ static int parse_ent(char *t, struct mapsg_ent *e, char *err, size_t errlen)
 	if (parse_dec(plus + 1, &v) || v > UINT32_MAX)
 		return cli_fail(err, errlen, "bad OFF '%s' (decimal, 32-bit)", CLIP(plus + 1));
 	e->off = (uint32_t)v;
-	if (parse_dec(colon + 1, &v) || v > UINT32_MAX || v == 0)
-		return cli_fail(err, errlen, "bad LEN '%s' (decimal, 1 to 4294967295)", CLIP(colon + 1));
+	if (parse_dec(colon + 1, &v) || v > UINT32_MAX)
+		return cli_fail(err, errlen, "bad LEN '%s' (decimal, 32-bit)", CLIP(colon + 1));
 	e->len = (uint32_t)v;
 	if (slash) {
 		if (strncmp(slash + 1, "bus=", 4) != 0 || parse_hex(slash + 5, &e->busoff))

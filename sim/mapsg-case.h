@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * map_sg conformance cases (../shared/formats/mapsg.md): the parser of one
+ * map_sg conformance cases (docs/formats.md): the parser of one
  * "mapsg mask=BITS max_seg=BYTES boundary=0xMASK ents=..." line and its
  * replay through libphyr's dma-iommu map_sg on a fresh machine. Public API
  * only; shared by phyr-sim mapsg and the fuzz target.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Page vectors of `phyr-sim sg-build` (format: ../shared/formats/sg-vectors.md,
+ * Page vectors of `phyr-sim sg-build` (format: docs/formats.md,
  * docs/sg.md): parsing one line, running it through libphyr's scatterlist
  * builders and printing the result line. Uses only the public API, and no
  * other sim/ file, so the fuzz target can compile it alone.

@@ -104,8 +104,10 @@ static int op_map(struct replay *rp, char **tok)
 	    parse_mask(rp, "ALLOC_ALIGN_MASK", tok[4], &alloc_align) ||
 	    parse_mask(rp, "MIN_ALIGN_MASK", tok[5], &dev.min_align_mask))
 		return CLI_EXIT_BADINPUT;
-	if (size == 0) {
-		cli_error(rp->r, "map SIZE must be at least 1");
+	/* SIZE 0 is a legal call while the in-slot offset needs a slot; with
+	 * no slot Linux's slot search stops at BUG_ON(!nslots). */
+	if (size == 0 && !(orig & dev.min_align_mask & (alloc_align | (PHYR_SWIOTLB_SLOT_SIZE - 1)))) {
+		cli_error(rp->r, "map SIZE 0 with no in-slot offset takes no slot (Linux: BUG_ON)");
 		return CLI_EXIT_BADINPUT;
 	}
 	ret = phyr_swiotlb_tbl_map_single(rp->pool, &dev, (unsigned int)cpu, orig, size,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reader and replayer of swiotlb slot traces (../shared/formats/
- * swiotlb-trace.md): pool / map / unmap / used, one output line per
+ * Reader and replayer of swiotlb slot traces (docs/formats.md,
+ * docs/swiotlb.md): pool / map / unmap / used, one output line per
  * operation. Uses only the public libphyr API; shared by phyr-sim and the
  * fuzz target.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Differential test of the swiotlb pool against a brute-force model written
- * from ../shared/formats/swiotlb-trace.md alone: the model keeps one
+ * from docs/formats.md alone: the model keeps one
  * "allocated" flag per slot and recomputes free runs by scanning, instead of
  * Linux's incrementally renumbered free counts. Random traces (seeded; the
  * seed is printed on failure) compare every returned address, every `used`

@@ -534,6 +534,34 @@ static int mem_write(void *ctx, uint64_t phys, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * mapping_size 0: swiotlb_tbl_map_single() has no check against it; it
+ * maps ALIGN(0 + offset, alloc_align_mask + 1) bytes, one slot for an
+ * in-slot offset, and only a request of no slot at all stops at the
+ * BUG_ON(!nslots) of swiotlb_search_pool_area() (-EINVAL, nothing taken).
+ */
+static void test_swiotlb_map_size_zero(void **state)
+{
+	struct phyr_swiotlb *p = pool_new(128, 1);
+	struct phyr_swiotlb_dev dev = { .min_align_mask = 0xfff };
+	struct phyr_swiotlb_slot slot;
+	uint64_t tlb = 0;
+
+	(void)state;
+	assert_int_equal(phyr_swiotlb_tbl_map_single(p, &dev, 0, 0x1000, 0, 0,
+						     PHYR_SWIOTLB_BIDIRECTIONAL, 0, &tlb), -EINVAL);
+	assert_int_equal(phyr_swiotlb_used(p), 0);
+	assert_int_equal(map(p, 0, 0x1010, 0, 0, 0xfff), SLOT(0) + 0x10);
+	assert_int_equal(phyr_swiotlb_used(p), 1);
+	assert_int_equal(phyr_swiotlb_get_slot(p, 0, &slot), 0);
+	assert_int_equal(slot.alloc_size, 0);
+	assert_int_equal(slot.list, 0);
+	assert_int_equal(phyr_swiotlb_tbl_unmap_single(p, &dev, SLOT(0) + 0x10, 0,
+						       PHYR_SWIOTLB_BIDIRECTIONAL, 0), 0);
+	assert_int_equal(phyr_swiotlb_used(p), 0);
+	phyr_swiotlb_destroy(p);
+}
+
 static struct phyr_swiotlb *pool_with_mem(struct mem **out)
 {
 	struct mem *m = calloc(1, sizeof(*m));
@@ -1025,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_swiotlb_create_failnth),
 		cmocka_unit_test(test_swiotlb_copy_back_needs_no_allocation),
 		cmocka_unit_test(test_swiotlb_map_reserve_failnth),
+		cmocka_unit_test(test_swiotlb_map_size_zero),
 		cmocka_unit_test(test_swiotlb_set_memory_and_reset_stats),
 	};
 

@@ -156,7 +156,7 @@ struct phyr_iova_stats {
 	uint64_t ndepot_pops;      /* magazines popped from a depot */
 	uint64_t ndepot_trims;     /* magazines freed by the depot-trim tick */
 	uint64_t nflush_retries;   /* alloc_fast flush-all-and-retry runs */
-	uint64_t nwarnings;        /* cached pfns not found in the tree (Linux WARNs) */
+	uint64_t nwarnings;        /* Linux's WARN_ONs: cached pfns not in the tree, an inverted reserve at a taken pfn_lo */
 	uint64_t nmagazines;       /* magazines allocated now */
 };
 
@@ -207,9 +207,12 @@ PHYR_EXPORT int phyr_iova_find(struct phyr_iova_domain *dom, uint64_t pfn, uint6
  * phyr_iova_reserve() - reserve_iova(): keeps [@lo, @hi] from being handed
  * out. Existing ranges it overlaps are extended downward in place; *@rlo,
  * *@rhi (may be NULL) get the range Linux returns: the existing range that
- * covers the rest of the request, or the newly inserted remainder.
- * Return: 0, -EINVAL (@lo > @hi, or a bound above U64_MAX >> granule
- * shift: Linux's failure), -ENOMEM.
+ * covers the rest of the request, or the newly inserted remainder. As in
+ * Linux, @lo above @hi is a legal call: it returns the range holding both
+ * @hi and @lo if there is one, else it inserts the empty node [@lo, @hi]
+ * (under the buddy policy it fails with -EINVAL).
+ * Return: 0, -EINVAL (a bound above U64_MAX >> granule shift: Linux's
+ * failure), -ENOMEM.
  */
 PHYR_EXPORT int phyr_iova_reserve(struct phyr_iova_domain *dom, uint64_t lo, uint64_t hi,
 				  uint64_t *rlo, uint64_t *rhi);

@@ -210,7 +210,9 @@ PHYR_EXPORT void phyr_swiotlb_set_memory(struct phyr_swiotlb *pool,
  * @dev: device parameters (in); NULL = no masks, no boundary, identity.
  * @cpu: the calling CPU; the search starts in area cpu & (nareas - 1).
  * @orig: physical address of the original buffer.
- * @size: bytes to map (mapping_size), at least 1.
+ * @size: bytes to map (mapping_size); 0 is legal as in Linux when the
+ *	in-slot offset (@orig & min_align_mask & (@alloc_align_mask | 2047))
+ *	is not 0: one slot is taken and no byte copied.
  * @alloc_align_mask: required alignment of the allocation (dma-iommu passes
  *	granule - 1, dma-direct 0).
  * @dir: direction (the copy on map is original -> bounce in every case).
@@ -219,7 +221,8 @@ PHYR_EXPORT void phyr_swiotlb_set_memory(struct phyr_swiotlb *pool,
  *
  * Returns 0; -ENOSPC when no run of slots fits (Linux's DMA_MAPPING_ERROR:
  * pool full or request larger than a segment; nothing changes); -EINVAL for
- * a NULL argument, @size 0, a size that overflows, @dir out of range, or a
+ * a NULL argument, @size 0 with no in-slot offset (no slot at all: Linux's
+ * BUG_ON), a size that overflows, @dir out of range, or a
  * segment boundary mask not of the form 2^k - 1; or the memory hook's error (the slots are
  * released again).
  * For FROM_DEVICE and BIDIRECTIONAL, the original's @size bytes are first

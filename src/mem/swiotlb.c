@@ -435,7 +435,8 @@ int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotl
 	int ret;
 
 	(void)attrs;
-	if (!p || !tlb_addr || !mapping_size || dir < 0 || dir > PHYR_SWIOTLB_DIR_NONE || orig > UINT64_MAX - (mapping_size - 1) ||
+	if (!p || !tlb_addr || dir < 0 || dir > PHYR_SWIOTLB_DIR_NONE ||
+	    (mapping_size && orig > UINT64_MAX - (mapping_size - 1)) ||
 	    !is_pow2((dp.boundary_mask >> SLOT_SHIFT) + 1))
 		return -EINVAL;
 	if (alloc_align_mask > PAGE_MASK_LOW)
@@ -451,6 +452,10 @@ int phyr_swiotlb_tbl_map_single(struct phyr_swiotlb *p, const struct phyr_swiotl
 		return -EINVAL;
 	size = (mapping_size + offset + align - 1) & ~(align - 1);
 	nslots = nr_slots(size);
+	/* Size 0 is legal while the in-slot offset needs a slot; with no
+	 * slot at all Linux's search stops at BUG_ON(!nslots). */
+	if (!nslots)
+		return -EINVAL;
 	/*
 	 * A direction that copies back reserves what the copy-back needs, before
 	 * the search, so that a failure leaves the pool as it was (cursors too).

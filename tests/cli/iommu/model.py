@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Differential check of `phyr-sim iommu replay` (ARM LPAE stage-1 formats)
-against an independent model written from /work/shared/formats/iommu-trace.md
+against an independent model written from docs/formats.md
 and spec/kernel.md sections 4 and 5 (facts checked in the v6.17 sources:
 io-pgtable-arm.c map/unmap/walk, iommu.c iommu_pgsize / iommu_map_nosync /
 __iommu_unmap).

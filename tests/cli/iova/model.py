@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Differential check of `phyr-sim iova replay` against an independent model
 of Linux v6.17's drivers/iommu/iova.c, written from the behaviour of that file
-(shared/formats/iova-trace.md, spec/kernel.md section 2). The model keeps the
+(docs/formats.md, spec/kernel.md section 2). The model keeps the
 domain as a plain sorted list of [lo, hi] nodes ending with the anchor
 (pfn 2^64-1) instead of a red-black tree: in-order predecessor / successor
 are the list neighbours. Random traces from fixed seeds.

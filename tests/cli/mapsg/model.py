@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Differential check of `phyr-sim mapsg` against a brute-force model written
-from ../shared/formats/mapsg.md and spec/kernel.md 3.3, 3.6, 4.3 (widening,
+from docs/formats.md and spec/kernel.md 3.3, 3.6, 4.3 (widening,
 padding, iommu_map_sg runs, __finalise_sg in 32-bit arithmetic, the bus
 length quirk, the size-aligned top-down IOVA of a fresh domain with the
 32-bit-first rule). Random cases from a fixed seed.

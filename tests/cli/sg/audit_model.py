@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Audit model of `phyr-sim sg-build` (format: shared/formats/sg-vectors.md).
+"""Audit model of `phyr-sim sg-build` (format: docs/formats.md).
 
 An independent re-statement, in Python, of what Linux v6.17-rc4's
 lib/scatterlist.c does for sg_alloc_table_from_pages_segment and the
