@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * phyr-sim dma bench: the DMA-layer workloads W1, W2, W3, W4 and W4b of
- * ../shared/bench/dma-kernel-baseline.md, driven through the generic DMA
+ * bench/linux-6.17/dma-kernel-baseline.md, driven through the generic DMA
  * API (the dispatch of <phyr/dma-mapping.h>) exactly as the baseline's
  * driver drives Linux's dma-iommu: a trusted, coherent PCI device with a
  * 64-bit mask behind a strict DMA domain (ARM LPAE 4K, 48 bits, aperture
