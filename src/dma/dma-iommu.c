@@ -284,11 +284,6 @@ bool phyr_iommu_dma_pci_32bit_workaround(const struct phyr_device *dev)
 	return dev_cookie(dev) && __atomic_load_n(&dev->pci_32bit_workaround, __ATOMIC_RELAXED);
 }
 
-bool dmai_use_swiotlb(const struct phyr_device *dev)
-{
-	return phyr_device_pci(dev) && phyr_device_is_untrusted(dev);
-}
-
 /* The swiotlb device parameters of @dev. */
 static void dmai_swiotlb_dev(const struct phyr_device *dev, struct phyr_swiotlb *pool,
 			     struct phyr_swiotlb_dev *sd)

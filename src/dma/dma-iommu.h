@@ -62,7 +62,10 @@ static inline bool dma_dir_valid(enum phyr_dma_data_direction dir)
 }
 
 /* dev_use_swiotlb(): untrusted PCI devices (no kmalloc bounce in this model) */
-bool dmai_use_swiotlb(const struct phyr_device *dev);
+static inline bool dmai_use_swiotlb(const struct phyr_device *dev)
+{
+	return dev->cfg.pci && dev->cfg.untrusted;
+}
 
 /* iommu_dma_map_swiotlb(): bounce for dma-iommu; 0 or -ENOMEM. */
 int dmai_map_swiotlb(struct phyr_device *dev, uint64_t phys, uint64_t size, int dir,

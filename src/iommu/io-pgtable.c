@@ -565,6 +565,8 @@ int pgtable_budget_check(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t pad
 
 	if (pt->ops != &pgtable_radix_ops || !pt->pgsize_bitmap)
 		return 0;
+	if (size <= pt->budget_fits)
+		return 0;
 	/* the map stops with -ERANGE at the end of the input or output space */
 	if (pt->ias < 64) {
 		if (iova >> pt->ias)
@@ -581,14 +583,21 @@ int pgtable_budget_check(struct phyr_io_pgtable *pt, uint64_t iova, uint64_t pad
 	/* iova and paddr advance together: no page is larger than the lowest
 	 * set bit of their difference (any size when they are equal) */
 	cap = diff ? diff & -diff : UINT64_MAX;
-	for (unsigned b = 0; b < 64; b++) {
-		uint64_t p = UINT64_C(1) << b;
-
-		if ((pt->pgsize_bitmap & p) && p <= cap && p <= size)
-			pgsize = p;
-	}
-	if (!pgsize)
+	if (cap > size)
+		cap = size;
+	if (!cap)
 		return 0;
+	/* the largest supported size not above cap: the top bit of the
+	 * bitmap's sizes up to the top bit of cap */
+	{
+		unsigned int top = 63 - (unsigned int)__builtin_clzll(cap);
+		uint64_t sizes = pt->pgsize_bitmap &
+				 (top == 63 ? UINT64_MAX : (UINT64_C(2) << top) - 1);
+
+		if (!sizes)
+			return 0;
+		pgsize = UINT64_C(1) << (63 - __builtin_clzll(sizes));
+	}
 	/*
 	 * The pages of that size come after a prefix of smaller ones; a count
 	 * that Linux's min_t(int, ...) in map_pages truncates to zero or less
@@ -641,6 +650,23 @@ int pgtable_leaf_prot(const struct phyr_io_pgtable *pt, uint64_t pte)
 /* ------------------------------------------------------------------ */
 /* Public entry points                                                  */
 
+/*
+ * The largest request that can never pass the budget: even with the
+ * smallest pages it needs at most size / (smallest page * entries per
+ * table) tables, the most pgtable_budget_check() can estimate.
+ */
+static void budget_update(struct phyr_io_pgtable *pt)
+{
+	uint64_t cover, tables;
+
+	pt->budget_fits = 0;
+	if (pt->ops != &pgtable_radix_ops || !pt->pgsize_bitmap || pt->max_bytes < pt->pgd_kbytes)
+		return;
+	cover = (pt->pgsize_bitmap & -pt->pgsize_bitmap) * ppt(pt);
+	tables = (pt->max_bytes - pt->pgd_kbytes) / table_kbytes(pt);
+	pt->budget_fits = tables >= UINT64_MAX / cover ? UINT64_MAX : (tables + 1) * cover - 1;
+}
+
 int pgtable_create(enum phyr_iommu_fmt fmt, unsigned ias, unsigned oas,
 		   uint64_t record_bitmap, uint64_t max_bytes, const struct phyr_allocator *alloc,
 		   const struct pgtable_tlb_ops *tlb, void *cookie, struct phyr_io_pgtable **out)
@@ -666,6 +692,7 @@ int pgtable_create(enum phyr_iommu_fmt fmt, unsigned ias, unsigned oas,
 		alloc_free(a, pt, sizeof(*pt));
 		return ret;
 	}
+	budget_update(pt);
 	*out = pt;
 	return 0;
 }
@@ -682,6 +709,7 @@ PHYR_EXPORT int phyr_io_pgtable_set_max_bytes(struct phyr_io_pgtable *pt, uint64
 	if (!pt)
 		return -EINVAL;
 	pt->max_bytes = max_bytes ? max_bytes : PHYR_IOMMU_DEFAULT_MAX_TABLE_BYTES;
+	budget_update(pt);
 	return 0;
 }
 

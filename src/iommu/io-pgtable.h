@@ -96,6 +96,7 @@ struct phyr_io_pgtable {
 	/* memory budget: table bytes held now (the stats' nbytes measure) and
 	 * the limit; a table that would pass it is not allocated (-ENOMEM) */
 	uint64_t nbytes, max_bytes;
+	uint64_t budget_fits; /* requests up to this size never pass max_bytes */
 	uint64_t nbudget_refusals;
 	/* record format */
 	void *priv;

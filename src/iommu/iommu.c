@@ -539,9 +539,11 @@ static inline __attribute__((always_inline)) int __iommu_map_nosync(struct phyr_
 		goto out;
 	}
 	/* beyond Linux: the model's memory budget, before anything changes */
-	ret = pgtable_budget_check(d->pt, iova, paddr, size);
-	if (ret)
-		goto out;
+	if (size > d->pt->budget_fits) {
+		ret = pgtable_budget_check(d->pt, iova, paddr, size);
+		if (ret)
+			goto out;
+	}
 	while (size) {
 		uint64_t pgsize, count, mapped = 0;
 
