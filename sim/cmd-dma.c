@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <phyr/builder.h>
 #include <phyr/device.h>
 #include <phyr/dma-iommu.h>
 #include <phyr/dma-mapping.h>
@@ -32,9 +33,8 @@
 #define BASE 0x10000000ull
 
 struct bench {
-	struct phyr_machine *m;
+	struct phyr_system *sys;
 	struct phyr_device *dev;
-	struct phyr_iommu_dma_cookie *c;
 	const struct phyr_sg_layout *L;
 	struct phyr_scatterlist *sgl;
 	int nents;
@@ -48,33 +48,29 @@ static int fail(const char *what)
 	return -1;
 }
 
+/*
+ * The baseline's machine: RAM below 2 GiB, a PCI function under a host
+ * bridge (pci_device_add(): max_segment_size 64 KiB, boundary 0xffffffff),
+ * 64-bit masks, coherent, trusted, behind a strict DMA domain with the
+ * cookie's defaults (ARM LPAE 4K, 48 bits, aperture 0 .. 2^48 - 1).
+ */
+static const char bench_machine[] =
+	"ram start=0 size=2G\n"
+	"host-bridge hb domain=0 bus=0 id=8086:2030\n"
+	"endpoint fn parent=hb devfn=01.0 id=8086:0953\n"
+	"iommu-group grp type=dma\n"
+	"device dev pci=fn dma-mask=64bit group=grp\n";
+
 static int setup_device(struct bench *b)
 {
-	struct phyr_pci_host_bridge *h;
-	struct phyr_pci_dev_config pc;
-	struct phyr_device_config dc;
-	struct phyr_pci_dev *pci;
+	char err[256];
 
-	if (phyr_machine_create(NULL, NULL, &b->m) ||
-	    phyr_machine_add_ram(b->m, 0, 0x80000000ull) ||
-	    phyr_pci_host_bridge_add(b->m, 0, 0, &h))
-		return fail("machine set-up");
-	memset(&pc, 0, sizeof(pc));
-	pc.host = h;
-	pc.devfn = PHYR_PCI_DEVFN(1, 0);
-	pc.type = PHYR_PCI_ENDPOINT;
-	pc.vendor = 0x8086;
-	pc.device = 0x0953;
-	if (phyr_pci_dev_add(b->m, &pc, &pci))
-		return fail("PCI device");
-	/* pci_device_add(): max_segment_size 64 KiB, boundary 0xffffffff */
-	phyr_device_config_init_pci(&dc, pci);
-	dc.dma_mask = dc.coherent_dma_mask = PHYR_DMA_BIT_MASK(64);
-	if (phyr_device_create(b->m, &dc, NULL, &b->dev) ||
-	    phyr_iommu_dma_cookie_create(NULL, NULL, &b->c) ||
-	    phyr_iommu_setup_dma_ops(b->dev, b->c))
-		return fail("device and DMA domain");
-	return 0;
+	if (phyr_system_build_string(bench_machine, "dma-bench", NULL, &b->sys, err, sizeof(err))) {
+		fprintf(stderr, "phyr-sim dma bench: %s\n", err);
+		return -1;
+	}
+	b->dev = phyr_system_device(b->sys, "dev");
+	return b->dev ? 0 : fail("the device");
 }
 
 /* The list: @n entries of @len bytes, entry i at BASE + i * @stride. */
@@ -152,9 +148,7 @@ static NOINLINE int dma_bench_loop(struct bench *b, int (*op)(struct bench *), u
 static void teardown(struct bench *b)
 {
 	free(b->sgl);
-	phyr_iommu_dma_cookie_destroy(b->c);
-	phyr_device_destroy(b->dev);
-	phyr_machine_destroy(b->m);
+	phyr_system_destroy(b->sys);
 }
 
 static void bench_usage(FILE *f)
