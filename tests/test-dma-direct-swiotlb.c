@@ -153,6 +153,7 @@ static void test_dma_direct_swiotlb_full_unwinds(void **state)
 	int n;
 
 	(void)state;
+	assert_non_null(sgl);
 	/* through the dispatch: only it counts mapping calls in the device */
 	assert_int_equal(phyr_dma_map_sg(d, L, sgl, 3, PHYR_DMA_FROM_DEVICE, 0, &n), -EIO);
 	assert_int_equal(phyr_swiotlb_used(e->pool), 0);
@@ -161,6 +162,7 @@ static void test_dma_direct_swiotlb_full_unwinds(void **state)
 	free(sgl);
 	s[2].len = 0x1000;
 	sgl = sg_build(s, 3);
+	assert_non_null(sgl);
 	assert_int_equal(phyr_dma_map_sg(d, L, sgl, 3, PHYR_DMA_FROM_DEVICE, 0, &n), 0);
 	sg_read(sgl, s, 3);
 	assert_int_equal(n, 3);
