@@ -574,7 +574,18 @@ int iova_bench_main(int argc, char **argv)
 	bool json = false, have_steps = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: phyr-sim iova bench --workload W --steps N [--policy P] [--json]\n"
+			       "       phyr-sim iova bench --scenario S [--policy P|all] [--json]\n"
+			       "\n"
+			       "Workloads a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2 of\n"
+			       "bench/linux-6.17/iova-kernel-baseline.md: warm-up and fill, then exactly N\n"
+			       "measured steps (instructions per step: run callgrind at two step counts,\n"
+			       "docs/performance.md). Scenarios: peng300k largechurn exhaust32 scaling.\n"
+			       "Policies: linux (default), augmented, buddy; 'all' for scenarios.\n"
+			       "Example: phyr-sim iova bench --workload a1 --steps 100000 --policy augmented\n");
+			return 0;
+		} else if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
 			workload = argv[++i];
 		} else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
 			scenario = argv[++i];
@@ -589,7 +600,7 @@ int iova_bench_main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--json") == 0) {
 			json = true;
 		} else {
-			fprintf(stderr, "phyr-sim iova bench: unknown option '%s' (try phyr-sim iova --help)\n", argv[i]);
+			fprintf(stderr, "phyr-sim iova bench: unknown option '%s' (try --help)\n", argv[i]);
 			return 2;
 		}
 	}
