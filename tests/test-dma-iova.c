@@ -23,6 +23,7 @@
 #include "phyr/dma-iommu.h"
 #include "phyr/dma-mapping.h"
 #include "phyr/machine.h"
+#include "phyr/scatterlist.h"
 
 #define POOL 0x70000000ull
 #define G 0x1000ull
@@ -925,6 +926,107 @@ static void test_dma_iova_create_failnth(void **state)
 	fx_free(f);
 }
 
+static uint64_t dev_stat_nbounced(struct phyr_device *d)
+{
+	struct phyr_device_stats st;
+
+	phyr_device_get_stats(d, &st);
+	return st.nbounced;
+}
+
+static uint64_t dev_stat_nrefused(struct phyr_device *d)
+{
+	struct phyr_device_stats st;
+
+	phyr_device_get_stats(d, &st);
+	return st.nrefused;
+}
+
+/*
+ * dev_use_swiotlb() is dev_is_pci() && dev_is_untrusted(): an "untrusted"
+ * platform device maps an unaligned buffer in place, no bounce.
+ */
+static void test_dma_iova_untrusted_platform_device_does_not_bounce(void **state)
+{
+	struct phyr_iommu_dma_config cfg = { 0 };
+	struct phyr_device_config c;
+	struct fx *f = fx_new();
+	uint64_t dma = 0;
+
+	(void)state;
+	phyr_device_config_init(&c);
+	c.dma_mask = c.coherent_dma_mask = 0xffffffffull;
+	c.untrusted = true;
+	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
+	cfg.swiotlb = f->tlb;
+	fx_cookie(f, &cfg);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000200, 0x100, PHYR_DMA_TO_DEVICE, 0, &dma),
+			 0);
+	assert_int_equal(dma, 0xfffff200);
+	assert_int_equal(xlate(f, 0xfffff000), 0x10000000);
+	assert_int_equal(phyr_swiotlb_used(f->tlb), 0);
+	assert_int_equal(dev_stat_nbounced(f->dev), 0);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_TO_DEVICE, 0), 0);
+	fx_free(f);
+}
+
+/*
+ * A strict checker that refuses a mapping the path already made: the
+ * dispatch undoes it, so the refused call leaves no PTE (single: a second
+ * FROM_DEVICE mapping of one cacheline; map_sg: an entry longer than
+ * max_segment_size).
+ */
+static void test_dma_iova_strict_refusal_unmaps(void **state)
+{
+	struct phyr_dma_debug_config dcfg = { .strict = true };
+	struct phyr_iommu_dma_config cfg = { 0 };
+	struct phyr_device_config c;
+	struct phyr_sg_table *t;
+	const struct phyr_sg_layout *L;
+	struct phyr_dma_debug *dbg;
+	struct fx *f = fx_new();
+	uint64_t dma = 0, dma2 = 0;
+	int count = 0;
+
+	(void)state;
+	assert_int_equal(phyr_dma_debug_create(&dcfg, NULL, &dbg), 0);
+	phyr_device_config_init_pci(&c, f->ep);
+	c.max_segment_size = 0x1000;
+	assert_int_equal(phyr_device_create(f->m, &c, NULL, &f->dev), 0);
+	cfg.swiotlb = f->tlb;
+	fx_cookie(f, &cfg);
+	assert_int_equal(phyr_device_set_dma_debug(f->dev, dbg), 0);
+
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000000, 0x100, PHYR_DMA_FROM_DEVICE, 0,
+					   &dma),
+			 0);
+	assert_int_equal(dma, 0xfffff000);
+	assert_int_equal(phyr_dma_map_phys(f->dev, 0x10000000, 0x100, PHYR_DMA_FROM_DEVICE, 0,
+					   &dma2),
+			 -EINVAL);
+	assert_int_equal(dev_stat_nrefused(f->dev), 1);
+	assert_int_equal(xlate(f, 0xffffe000), 0); /* the refused mapping's IOVA */
+	assert_int_equal(xlate(f, 0xfffff000), 0x10000000);
+	assert_int_equal(phyr_dma_unmap_phys(f->dev, dma, 0x100, PHYR_DMA_FROM_DEVICE, 0), 0);
+
+	assert_int_equal(phyr_sg_table_create(PHYR_SG_LAYOUT_DEFAULT, NULL, &t), 0);
+	assert_int_equal(phyr_sg_alloc_table(t, 1), 0);
+	L = phyr_sg_table_layout(t);
+	assert_int_equal(phyr_sg_set_phys(L, phyr_sg_table_sgl(t), 0x20000000, 0, 0x2000), 0);
+	assert_int_equal(phyr_dma_map_sg(f->dev, L, phyr_sg_table_sgl(t), 1, PHYR_DMA_TO_DEVICE, 0,
+					 &count),
+			 -EINVAL);
+	assert_int_equal(dev_stat_nrefused(f->dev), 2);
+	/* two granules at 0xffffe000 (the single's IOVA came back to the cache) */
+	assert_int_equal(xlate(f, 0xffffe000), 0);
+	assert_int_equal(xlate(f, 0xfffff000), 0);
+	assert_int_equal(phyr_dma_debug_nentries(dbg, NULL), 0);
+	phyr_sg_table_destroy(t);
+	phyr_device_set_dma_debug(f->dev, NULL);
+	phyr_dma_debug_destroy(dbg);
+	fx_free(f);
+}
+
 /* spec B9's list through the two-step API: the caller must leave the gap */
 static void test_dma_iova_b9_list_needs_granule_offsets(void **state)
 {
@@ -1045,6 +1147,8 @@ int main(void)
 		cmocka_unit_test(test_dma_iova_debug_iova_range),
 		cmocka_unit_test(test_dma_iova_create_failnth),
 		cmocka_unit_test(test_dma_iova_b9_list_needs_granule_offsets),
+		cmocka_unit_test(test_dma_iova_untrusted_platform_device_does_not_bounce),
+		cmocka_unit_test(test_dma_iova_strict_refusal_unmaps),
 		cmocka_unit_test(test_dma_iova_error_paths_leave_nothing),
 	};
 
