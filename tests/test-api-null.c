@@ -37,12 +37,13 @@
 #include "phyr/pages.h"
 #include "phyr/scatterlist.h"
 #include "phyr/swiotlb.h"
+#include "phyr/dma-debug.h"
 
 /* Headers whose exported functions the table must cover. */
 static const char *const headers[] = {
 	"common.h", "list.h", "scatterlist.h", "account.h", "pages.h",
 	"iova.h", "iommu.h", "machine.h", "swiotlb.h",
-	"device.h", "dma-mapping.h", "dma-iommu.h", "builder.h",
+	"device.h", "dma-mapping.h", "dma-iommu.h", "builder.h", "dma-debug.h",
 };
 
 /* Exported functions that take no object: nothing to make NULL. */
@@ -57,6 +58,7 @@ static const char *const no_object[] = {
 	"phyr_iova_policy_linux", "phyr_iova_policy_augmented", "phyr_iova_policy_buddy",
 	"phyr_iommu_fmt_name", "phyr_swiotlb_max_mapping_size", "phyr_p2pdma_map_type_name",
 	"phyr_dma_info_to_prot",
+	"phyr_dma_debug_type_name", "phyr_dma_debug_dir_name", "phyr_dma_debug_kind_name",
 };
 
 /*
@@ -363,6 +365,30 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	  phyr_swiotlb_sync_single_for_cpu(NULL, &swdev, 0x1000, 64, PHYR_SWIOTLB_FROM_DEVICE)) \
 	X(phyr_swiotlb_contains, U64, 0, phyr_swiotlb_contains(NULL, 0x1000))                \
 	X(phyr_swiotlb_used, U64, 0, phyr_swiotlb_used(NULL))                                \
+	X(phyr_dma_debug_create, INT, -EINVAL, phyr_dma_debug_create(NULL, NULL, NULL))      \
+	X(phyr_dma_debug_destroy, VOID, 0, phyr_dma_debug_destroy(NULL))                     \
+	X(phyr_dma_debug_map, INT, -EINVAL, phyr_dma_debug_map(NULL, NULL))                   \
+	X(phyr_dma_debug_map_sg, INT, -EINVAL,                                                \
+	  phyr_dma_debug_map_sg(NULL, O1, NULL, NULL, 1, 1, 0, 0, 65536, 0xffffffff))          \
+	X(phyr_dma_debug_mapping_error, INT, -EINVAL, phyr_dma_debug_mapping_error(NULL, O1, 0)) \
+	X(phyr_dma_debug_unmap, INT, -EINVAL, phyr_dma_debug_unmap(NULL, NULL))               \
+	X(phyr_dma_debug_iova_range, INT, -EINVAL,                                            \
+	  phyr_dma_debug_iova_range(NULL, O1, 0x1000, 0x1000, 0, 0x1000))                     \
+	X(phyr_dma_debug_unmap_sg, INT, -EINVAL,                                              \
+	  phyr_dma_debug_unmap_sg(NULL, O1, NULL, NULL, 1, 0))                                \
+	X(phyr_dma_debug_unmap_range, INT, -EINVAL,                                           \
+	  phyr_dma_debug_unmap_range(NULL, O1, PHYR_DMA_DEBUG_IOVA, 0x1000, 0x1000, 0))       \
+	X(phyr_dma_debug_sync, INT, -EINVAL, phyr_dma_debug_sync(NULL, O1, 0x1000, 16, 0, true)) \
+	X(phyr_dma_debug_sync_sg, INT, -EINVAL,                                               \
+	  phyr_dma_debug_sync_sg(NULL, O1, NULL, NULL, 1, 0, true))                           \
+	X(phyr_dma_debug_teardown, INT, -EINVAL, phyr_dma_debug_teardown(NULL, O1, NULL))     \
+	X(phyr_dma_debug_nentries, U64, 0, phyr_dma_debug_nentries(NULL, NULL))               \
+	X(phyr_dma_debug_nreports, U64, 0, phyr_dma_debug_nreports(NULL))                     \
+	X(phyr_dma_debug_get_report, INT, -EINVAL, phyr_dma_debug_get_report(NULL, 0, O1))    \
+	X(phyr_dma_debug_clear_reports, VOID, 0, phyr_dma_debug_clear_reports(NULL))          \
+	X(phyr_dma_debug_format, INT, -EINVAL, phyr_dma_debug_format(NULL, NULL, NULL, 0))    \
+	X(phyr_dma_debug_get_stats, ZERO, 0, phyr_dma_debug_get_stats(NULL, O1))              \
+	X(phyr_dma_debug_dump, INT, -EINVAL, phyr_dma_debug_dump(NULL, NULL, NULL))           \
 	X(phyr_swiotlb_get_info, ZERO, 0, phyr_swiotlb_get_info(NULL, O1))                   \
 	X(phyr_swiotlb_get_slot, INT, -EINVAL, phyr_swiotlb_get_slot(NULL, 0, O1))           \
 	X(phyr_swiotlb_get_area, INT, -EINVAL, phyr_swiotlb_get_area(NULL, 0, O1, O2))       \
