@@ -193,15 +193,4 @@ static const struct phyr_sg_layout sg_layout_default = SG_LAYOUT_INIT_64_LEN_FLA
 /* Hot bodies written once and instantiated with the folded default layout. */
 #define SG_ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/*
- * In a hot loop, point @L at a local copy of the layout: the stores into
- * entries go through byte pointers, which may alias any object whose
- * address escaped, so with the caller's layout the compiler reloads every
- * offset after every store; a local copy whose address stays in inlined
- * code cannot be aliased and its offsets stay in registers.
- */
-#define SG_LAYOUT_LOCAL(L)                                  \
-	const struct phyr_sg_layout sg_layout_copy_ = *(L); \
-	(L) = &sg_layout_copy_
-
 #endif /* PHYR_SRC_SG_H */

@@ -312,7 +312,6 @@ int dma_direct_map_sg(struct phyr_device *dev, const struct phyr_sg_layout *L,
 	if (!dev || !L || !sgl || nents <= 0 || !nmapped || !dir_valid(dir) || !dev_is_dma_direct(dev) ||
 	    !sg_list_ok(L, sgl, nents))
 		return -EINVAL;
-	SG_LAYOUT_LOCAL(L);
 	quirk = dev->cfg.quirks & PHYR_DMA_QUIRK_V616_P2P;
 	for (i = 0; i < nents; i++, s = sg_next(L, s)) {
 		uint64_t phys = sg_phys(L, s), dma;

@@ -160,7 +160,6 @@ int phyr_iommu_dma_cookie_create(const struct phyr_iommu_dma_config *cfg,
 		ret = -EINVAL;
 		goto err_domain;
 	}
-	c->ncpus = o.ncpus ? o.ncpus : 1;
 	c->aperture_end = cfg->aperture_end ? cfg->aperture_end : table_aperture_end(c->domain);
 	c->force_aperture = c->aperture_end && !cfg->no_force_aperture &&
 			    (cfg->force_aperture || !cfg->aperture_end);
@@ -666,7 +665,6 @@ SG_ALWAYS_INLINE int sg_p2p(struct phyr_device *dev, struct phyr_p2pdma_map_stat
 SG_ALWAYS_INLINE void invalidate_sg(const struct phyr_sg_layout *L, struct phyr_scatterlist *sgl, int nents)
 {
 	struct phyr_scatterlist *s = sgl;
-	SG_LAYOUT_LOCAL(L);
 
 	for (int i = 0; i < nents && s; i++, s = sg_next(L, s)) {
 		if (sg_dma_is_bus_address(L, s)) {
@@ -708,7 +706,6 @@ SG_ALWAYS_INLINE int __finalise_sg(struct phyr_device *dev, const struct phyr_sg
 	struct phyr_scatterlist *s = sgl, *cur = sgl;
 	uint32_t cur_len = 0;
 	int count = 0;
-	SG_LAYOUT_LOCAL(L);
 
 	for (int i = 0; i < nents; i++, s = sg_next(L, s)) {
 		uint64_t s_dma_addr = sg_dma_address(L, s);
@@ -773,7 +770,6 @@ SG_ALWAYS_INLINE int sg_layout_iova(struct phyr_device *dev, const struct phyr_s
 	uint64_t mask = dma_get_seg_boundary(dev);
 	struct phyr_scatterlist *s = sgl, *prev = NULL;
 	struct phyr_p2pdma_map_state p2p = { 0 }; /* one per call, as Linux's */
-	SG_LAYOUT_LOCAL(L);
 
 	for (int i = 0; i < nents; i++, s = sg_next(L, s)) {
 		uint32_t off = sg_offset(L, s);
@@ -935,8 +931,6 @@ int phyr_iommu_dma_unmap_sg(struct phyr_device *dev, const struct phyr_sg_layout
 
 	if (!op_ok(dev, dir) || !L || !sgl || nents <= 0)
 		return -EINVAL;
-
-	SG_LAYOUT_LOCAL(L);
 
 	stat_inc(c->st.nunmap_sg);
 	if (sg_dma_flags(L, sgl) & PHYR_SG_DMA_SWIOTLB) {

@@ -23,7 +23,6 @@ struct phyr_iommu_dma_cookie {
 	void *p2p_ctx;
 	uint64_t granule;
 	unsigned int shift;
-	unsigned int ncpus;      /* IOVA range caches and flush-queue rings */
 	uint64_t aperture_end;
 	bool force_aperture;
 	bool forcedac;
