@@ -47,7 +47,9 @@ static void usage(FILE *f)
 		"or 0x hex):\n"
 		"  --workload NAME|all  one workload or all of them (default all)\n"
 		"  --size SIZE          bytes of the scalable workloads (rdma-*, gpu-dmabuf), 4K to\n"
-		"                       1T (default: each workload's size below); over 1T needs --force\n"
+		"                       1P (default: each workload's size below); a run predicted to\n"
+		"                       take over 20 s of CPU or 1 GiB of memory needs --force\n"
+		"                       (rdma-4k: about 10 s per TiB, so its limit is about 2T)\n"
 		"  --seed N             PRNG seed of the page patterns (default 1)\n"
 		"  --frag PERMILLE      fragmentation knob 0..1000 for every workload (default: each\n"
 		"                       workload's own)\n"
@@ -64,8 +66,8 @@ static void usage(FILE *f)
 		"                       place (default: on when stderr is a terminal and the run is\n"
 		"                       predicted to take over 2 s)\n"
 		"  --no-progress        never show progress\n"
-		"  --force              run a --size over the 1 TiB limit (rdma-4k: about 10 s of\n"
-		"                       CPU per TiB; 1P would take hours)\n"
+		"  --force              run a --size over the limits anyway (rdma-4k at 1P: about\n"
+		"                       3 hours)\n"
 		"  --plot FILE          bar chart of bytes per 4 KiB page through gnuplot; the\n"
 		"                       format follows the extension: .png, .svg or .pdf\n"
 		"  --plot-data DIR      keep the plot's data files and gnuplot script (mem.gp) in\n"
@@ -156,6 +158,7 @@ static int parse_value(struct mem_config *cfg, int c, const char *v)
 	case OPT_SIZE:
 		if (cli_opt_mem_size(v, &cfg->p.size))
 			return cli_bad_value(&mem_cmd, "size", v, "a size from 4K to 1P");
+		cfg->size_text = v;
 		break;
 	case OPT_SEED:
 		if (cli_opt_u64(v, &cfg->p.seed))
@@ -265,6 +268,7 @@ static int config_error(const struct mem_config *cfg, const char *fmt, ...)
 /* The checks across options; returns PARSE_GO or the exit status. */
 static int check_config(struct mem_config *cfg)
 {
+	const char *size_arg = cfg->size_text ? cfg->size_text : "default";
 	bool known = strcmp(cfg->workload, "all") == 0, scalable = false;
 	char b[32];
 
@@ -280,13 +284,20 @@ static int check_config(struct mem_config *cfg)
 		return config_error(cfg, "unknown workload '%s' (see --help for the list)",
 				    cli_clip(cfg->workload, clip, sizeof(clip)));
 	}
-	if (scalable && cfg->p.size > MEM_SIZE_LIMIT && !cfg->force) {
-		uint64_t us = mem_predict_us(cfg);
+	if (scalable && !cfg->force) {
+		uint64_t us, bytes;
 
-		cli_humanize(b, sizeof(b), cfg->p.size);
-		return config_error(cfg, "--size %s is over the limit of 1.0 TiB (predicted: about "
-				    "%llu s of CPU); --force runs it anyway", b,
-				    (unsigned long long)((us + 500000) / 1000000));
+		mem_predict(cfg, &us, &bytes);
+		if (us > MEM_LIMIT_US)
+			return config_error(cfg, "--size %s: predicted to take about %.1f s of CPU, "
+					    "over the limit of %.1f s; --force runs it anyway",
+					    size_arg, (double)us / 1e6, (double)MEM_LIMIT_US / 1e6);
+		if (bytes > MEM_LIMIT_BYTES) {
+			cli_humanize(b, sizeof(b), bytes);
+			return config_error(cfg, "--size %s: predicted to need about %s of memory, "
+					    "over the limit of 1.0 GiB; --force runs it anyway",
+					    size_arg, b);
+		}
 	}
 	if ((cfg->plot_side & MEM_PLOT_DMA) && !cfg->modes && (cfg->plot || cfg->plot_data))
 		return config_error(cfg, "--plot-side %s needs a DMA-side mode (--mode is none)",
@@ -333,9 +344,13 @@ static void progress_show(void *ctx, uint64_t done, uint64_t total)
 /* Whether this run shows progress: --progress, --no-progress, or auto. */
 static bool want_progress(const struct mem_config *cfg)
 {
+	uint64_t us, bytes;
+
 	if (cfg->progress >= 0)
 		return cfg->progress;
-	return isatty(STDERR_FILENO) && mem_predict_us(cfg) > MEM_PROGRESS_AUTO_US;
+
+	mem_predict(cfg, &us, &bytes);
+	return isatty(STDERR_FILENO) && us > MEM_PROGRESS_AUTO_US;
 }
 
 /* ---- run ---- */

@@ -352,7 +352,8 @@ static void json_config(json_object *c, const struct mem_config *cfg)
 	cli_json_str(c, "output", outs[cfg->out]);
 	cli_json_bool(c, "no_heap", cfg->no_heap);
 	cli_json_bool(c, "force", cfg->force);
-	cli_json_u64(c, "size_limit", MEM_SIZE_LIMIT);
+	cli_json_u64(c, "limit_cpu_us", MEM_LIMIT_US);
+	cli_json_u64(c, "limit_memory_bytes", MEM_LIMIT_BYTES);
 	cli_json_str(c, "plot", cfg->plot);
 	cli_json_str(c, "plot_data", cfg->plot_data);
 	cli_json_str(c, "plot_side", sides[cfg->plot_side & 3]);

@@ -158,19 +158,19 @@ static int feed_dmabuf(const struct mem_workload *w, const struct mem_params *p,
 
 const struct mem_workload mem_workloads[] = {
 	{ "rdma-thp", "RDMA memory registration backed by 2 MiB THP", PHYR_PAGES_THP, 100,
-	  100 * GiB, true, 100, feed_pattern },
+	  100 * GiB, true, 110, 0, feed_pattern },
 	{ "rdma-hugetlb", "RDMA memory registration backed by 1 GiB hugetlb pages",
-	  PHYR_PAGES_HUGETLB, 200, 100 * GiB, true, 70, feed_pattern },
+	  PHYR_PAGES_HUGETLB, 200, 100 * GiB, true, 70, 0, feed_pattern },
 	{ "rdma-4k", "RDMA memory registration backed by fragmented 4 KiB pages",
-	  PHYR_PAGES_FRAGMENTED, 900, 100 * GiB, true, 9700, feed_pattern },
+	  PHYR_PAGES_FRAGMENTED, 900, 100 * GiB, true, 9700, 0, feed_pattern },
 	{ "odirect-128k", "128 KiB O_DIRECT block I/O from a fragmented user buffer",
-	  PHYR_PAGES_FRAGMENTED, 900, 128 * KiB, false, 0, feed_pattern },
+	  PHYR_PAGES_FRAGMENTED, 900, 128 * KiB, false, 0, 0, feed_pattern },
 	{ "odirect-1m", "1 MiB O_DIRECT block I/O from a fragmented user buffer",
-	  PHYR_PAGES_FRAGMENTED, 900, MiB, false, 0, feed_pattern },
+	  PHYR_PAGES_FRAGMENTED, 900, MiB, false, 0, 0, feed_pattern },
 	{ "blk-512", "vectored block I/O, 8 iovecs 512-byte aligned but not page aligned",
-	  PHYR_PAGES_FRAGMENTED, 900, 0, false, 0, feed_blk512 },
+	  PHYR_PAGES_FRAGMENTED, 900, 0, false, 0, 0, feed_blk512 },
 	{ "gpu-dmabuf", "GPU dmabuf mixing device-BAR chunks (P2P) and system pages",
-	  PHYR_PAGES_BAR, 300, GiB, true, 280, feed_dmabuf },
+	  PHYR_PAGES_BAR, 300, GiB, true, 300, 36, feed_dmabuf },
 };
 
 const unsigned mem_nworkloads = sizeof(mem_workloads) / sizeof(mem_workloads[0]);
@@ -339,16 +339,24 @@ bool mem_selected(const struct mem_config *cfg, const struct mem_workload *w)
 	return strcmp(cfg->workload, "all") == 0 || strcmp(cfg->workload, w->name) == 0;
 }
 
-uint64_t mem_predict_us(const struct mem_config *cfg)
+static uint64_t clamp_u64(double v)
 {
-	double us = 0;
+	return v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+}
+
+void mem_predict(const struct mem_config *cfg, uint64_t *us, uint64_t *bytes)
+{
+	double t = 0, m = 0;
 
 	for (unsigned i = 0; i < mem_nworkloads; i++) {
 		const struct mem_workload *w = &mem_workloads[i];
-		uint64_t bytes = w->scalable && cfg->p.size ? cfg->p.size : w->default_bytes;
+		uint64_t b = w->scalable && cfg->p.size ? cfg->p.size : w->default_bytes;
 
-		if (mem_selected(cfg, w))
-			us += (double)bytes / (double)GiB * w->cpu_us_per_gib;
+		if (!mem_selected(cfg, w))
+			continue;
+		t += (double)b / (double)GiB * w->cpu_us_per_gib;
+		m += (double)b / (double)GiB * w->kib_per_gib * 1024;
 	}
-	return us >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)us;
+	*us = clamp_u64(t);
+	*bytes = clamp_u64(m);
 }

@@ -41,7 +41,8 @@ struct mem_workload {
 	uint32_t frag;                   /* its fragmentation knob */
 	uint64_t default_bytes;
 	bool scalable;                   /* --size applies */
-	uint32_t cpu_us_per_gib;         /* measured run time per GiB (docs/mem.md) */
+	uint32_t cpu_us_per_gib;         /* measured CPU time per GiB (docs/mem.md) */
+	uint32_t kib_per_gib;            /* measured memory growth per GiB */
 	int (*feed)(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
 		    struct mem_sink *s);
 };
@@ -183,11 +184,12 @@ enum mem_output { MEM_OUT_TABLE = 0, MEM_OUT_JSON, MEM_OUT_CSV };
 struct mem_config {
 	struct mem_params p;
 	const char *workload;     /* a workload's name or "all" */
+	const char *size_text;    /* --size as given, NULL: not given */
 	unsigned modes;           /* bit m: mode m's DMA-side column */
 	enum mem_output out;
 	bool no_heap;
 	bool stats;
-	bool force;               /* --size over MEM_SIZE_LIMIT allowed */
+	bool force;               /* runs over the MEM_LIMIT_* predictions allowed */
 	int progress;             /* 1 --progress, 0 --no-progress, -1 auto */
 	const char *plot;         /* --plot FILE or NULL */
 	int plot_format;          /* enum cli_plot_format of @plot */
@@ -200,14 +202,16 @@ bool mem_selected(const struct mem_config *cfg, const struct mem_workload *w);
 
 /* ---- limits (mem-workloads.c) ---- */
 
-/* --size above this needs --force (docs/mem.md, "Limits"). */
-#define MEM_SIZE_LIMIT (UINT64_C(1) << 40)
+/* A run predicted to take more CPU time or memory needs --force
+ * (docs/mem.md, "Limits"). */
+#define MEM_LIMIT_US UINT64_C(20000000)
+#define MEM_LIMIT_BYTES (UINT64_C(1) << 30)
 /* stderr on a terminal: progress when the run is predicted to take longer. */
 #define MEM_PROGRESS_AUTO_US UINT64_C(2000000)
 
-/* Predicted CPU time of the run in microseconds, from each selected
- * workload's cpu_us_per_gib and bytes. */
-uint64_t mem_predict_us(const struct mem_config *cfg);
+/* The predicted CPU time (microseconds) and memory growth (bytes) of the
+ * run, from each selected workload's bytes and measured rates. */
+void mem_predict(const struct mem_config *cfg, uint64_t *us, uint64_t *bytes);
 
 /* ---- report printers (mem-report.c) ---- */
 
