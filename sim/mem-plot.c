@@ -140,14 +140,56 @@ static int write_dma(const char *dir, int m, const struct mem_result *r, unsigne
 	return close_checked(f, dir, name);
 }
 
-static unsigned npanels(const struct mem_config *cfg)
+/* Whether workload @x has a bar in mode @m's chart (a failed mapping
+ * leaves every cell n/a, and gnuplot refuses a histogram column without
+ * one valid point). */
+static bool has_bar(const struct mem_result *x, int m)
+{
+	for (int i = 0; i < MEM_DREP_COUNT; i++)
+		if (!x->dma[m].cell[i].na)
+			return true;
+	return false;
+}
+
+/* Whether mode @m gets a DMA-side chart. */
+static bool dma_chart(const struct mem_config *cfg, int m, const struct mem_result *r, unsigned n)
+{
+	if (!(cfg->plot_side & MEM_PLOT_DMA) || !(cfg->modes & (1u << m)))
+		return false;
+	for (unsigned k = 0; k < n; k++)
+		if (has_bar(&r[k], m))
+			return true;
+	return false;
+}
+
+static unsigned npanels(const struct mem_config *cfg, const struct mem_result *r, unsigned n)
 {
 	unsigned p = cfg->plot_side & MEM_PLOT_CPU ? 1 : 0;
 
-	if (cfg->plot_side & MEM_PLOT_DMA)
-		for (int m = 0; m < MEM_MODE_COUNT; m++)
-			p += (cfg->modes >> m) & 1;
+	for (int m = 0; m < MEM_MODE_COUNT; m++)
+		p += dma_chart(cfg, m, r, n);
 	return p;
+}
+
+/* One chart of @file: a bar per workload (column k + 2), in the same
+ * colour in every chart; @m < 0: the CPU side, else only the workloads
+ * with a bar in mode @m. */
+static void plot_cmd(FILE *f, const char *file, int m, const struct mem_result *r, unsigned n)
+{
+	bool first = true;
+
+	fprintf(f, "plot");
+	for (unsigned k = 0; k < n; k++) {
+		if (m >= 0 && !has_bar(&r[k], m))
+			continue;
+		if (first)
+			fprintf(f, " '%s' using %u:xtic(1)", file, k + 2);
+		else
+			fprintf(f, ", \\\n     '' using %u", k + 2);
+		fprintf(f, " title columnheader(%u) linecolor %u", k + 2, k + 1);
+		first = false;
+	}
+	fprintf(f, "\n");
 }
 
 /* The terminal line for @fmt, sized for @rows rows of @cols charts. */
@@ -174,12 +216,18 @@ static void terminal(FILE *f, int fmt, unsigned rows, unsigned cols)
 
 /* The gnuplot script; @out is the plot's path as the script names it. */
 static int write_script(const char *dir, const struct mem_config *cfg, const char *out,
-			unsigned n)
+			const struct mem_result *r, unsigned n)
 {
-	unsigned panels = npanels(cfg), cols = panels > 1 ? 2 : 1;
+	unsigned panels = npanels(cfg, r, n), cols = panels > 1 ? 2 : 1;
 	unsigned rows = (panels + cols - 1) / cols;
-	FILE *f = open_in(dir, PLOT_SCRIPT);
+	FILE *f;
 
+	if (!panels) {
+		fprintf(stderr, "phyr-sim mem: --plot-side dma: the mapping fails in every mode "
+				"shown; nothing to plot\n");
+		return -1;
+	}
+	f = open_in(dir, PLOT_SCRIPT);
 	if (!f)
 		return -1;
 	fprintf(f, "# phyr-sim mem: bytes per 4 KiB page. Redraw: gnuplot " PLOT_SCRIPT
@@ -196,16 +244,17 @@ static int write_script(const char *dir, const struct mem_config *cfg, const cha
 	if (cfg->plot_side & MEM_PLOT_CPU) {
 		fprintf(f, "set title '%s'\n", panels > 1 ? "CPU side: the page list" :
 			"phyr-sim mem: bytes per 4 KiB page (log scale)");
-		fprintf(f, "plot for [i=2:%u] '" PLOT_CPU_DATA "' using i:xtic(1) "
-			   "title columnheader(i)\n", n + 1);
+		plot_cmd(f, PLOT_CPU_DATA, -1, r, n);
 	}
-	for (int m = 0; m < MEM_MODE_COUNT && (cfg->plot_side & MEM_PLOT_DMA); m++) {
-		if (!(cfg->modes & (1u << m)))
+	for (int m = 0; m < MEM_MODE_COUNT; m++) {
+		char name[64];
+
+		if (!dma_chart(cfg, m, r, n))
 			continue;
+		snprintf(name, sizeof(name), PLOT_DMA_DATA_FMT, mem_mode_names[m]);
 		fprintf(f, "set title 'DMA side, %s: mapped state, CPU list included%s'\n",
 			mem_mode_names[m], panels > 1 ? "" : " (log scale)");
-		fprintf(f, "plot for [i=2:%u] '" PLOT_DMA_DATA_FMT "' using i:xtic(1) "
-			   "title columnheader(i)\n", n + 1, mem_mode_names[m]);
+		plot_cmd(f, name, m, r, n);
 	}
 	if (panels > 1)
 		fprintf(f, "unset multiplot\n");
@@ -307,7 +356,7 @@ int mem_plot(const struct mem_config *cfg, const struct mem_result *r, unsigned 
 		if (cfg->modes & (1u << m))
 			ret = write_dma(dir, m, r, n);
 	if (ret == 0)
-		ret = write_script(dir, cfg, cfg->plot ? out : "mem.png", n);
+		ret = write_script(dir, cfg, cfg->plot ? out : "mem.png", r, n);
 	if (ret == 0 && cfg->plot) {
 		if (!in_path("gnuplot")) {
 			fprintf(stderr, "phyr-sim mem: --plot needs gnuplot, which is not installed "

@@ -27,7 +27,8 @@ rc=$?
 [ "$(ls "$tmp/nogp" | tr '\n' ' ')" = "mem-cpu.dat mem.gp " ] || fail "no gnuplot: --plot-data holds: $(ls "$tmp/nogp")"
 cmp "$cpu_dat" "$tmp/nogp/mem-cpu.dat" || fail "mem-cpu.dat differs from $cpu_dat"
 grep -qxF "set output '$tmp/none.png'" "$tmp/nogp/mem.gp" || fail "mem.gp does not name the plot"
-grep -qF "plot for [i=2:2] 'mem-cpu.dat' using i:xtic(1)" "$tmp/nogp/mem.gp" || fail "mem.gp does not plot mem-cpu.dat"
+grep -qxF "plot 'mem-cpu.dat' using 2:xtic(1) title columnheader(2) linecolor 1" "$tmp/nogp/mem.gp" ||
+	fail "mem.gp does not plot mem-cpu.dat"
 # --plot-data alone needs no gnuplot and exits 0
 PATH=/nonexistent run --plot-data "$tmp/nogp2" --plot-side both --mode iommu,swiotlb
 rc=$?
@@ -56,7 +57,7 @@ ls "$tmp" | grep -q '^phyr-mem-plot' && fail "temporary directory left behind"
 # both sides, data kept; the kept script redraws the plot in its directory
 run --plot "$tmp/both.svg" --plot-side both --plot-data "$tmp/keep" || fail "--plot-side both: $(cat "$tmp/err")"
 [ "$(magic "$tmp/both.svg")" = svg ] || fail "--plot-side both: not SVG"
-grep -c '^plot for' "$tmp/keep/mem.gp" | grep -qx 5 || fail "--plot-side both: not 5 charts"
+grep -c '^plot ' "$tmp/keep/mem.gp" | grep -qx 5 || fail "--plot-side both: not 5 charts"
 rm "$tmp/both.svg"
 (cd "$tmp/keep" && gnuplot mem.gp) || fail "the kept mem.gp does not run"
 [ "$(magic "$tmp/both.svg")" = svg ] || fail "the kept mem.gp did not redraw both.svg"
