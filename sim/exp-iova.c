@@ -357,10 +357,11 @@ int exp_eiovar(bool quick, struct exp_result *r)
 		   last, hi, last_on,
 		   last_aug);
 	exp_printf(r->reading,
-		   "The Tx ring's short-lived IOVAs sit below the long-lived Rx ring; each Tx "
-		   "free below the cached node lets the next allocation start above the whole Rx "
-		   "ring and walk it down to the hole, so the walk grows linearly with the live "
-		   "IOVAs (slope %.2f). A free-range cache serves every allocation of this pattern "
+		   "The Tx ring's short-lived IOVAs sit below the long-lived Rx ring. Each Rx "
+		   "refill frees a slot inside the ring and moves the cached node there; the next "
+		   "Tx allocation, whose hole lies below the whole ring, walks down from that slot "
+		   "through half the ring on average: about R/4 nodes per allocation over both "
+		   "rings, linear in the live ""IOVAs (slope %.2f). A free-range cache serves every allocation of this pattern "
 		   "from a magazine (%.2f nodes, no tree call once warm), the behaviour EiovaR "
 		   "reported for its freelist. The augmented tree (cache off) stays logarithmic "
 		   "(%.1f nodes at R = %u).",
@@ -578,7 +579,7 @@ int exp_optsize(bool quick, struct exp_result *r)
 
 	r->source = "John Garry, \"[PATCH v3 0/4] DMA mapping changes for SCSI core\" "
 		    "(dma_opt_mapping_size()), linux-iommu/linux-scsi, 2022-06-06 (reply of "
-		    "2022-06-08); the regression it answers: Zhen Lei, \"Revert iommu/iova: Retry "
+		    "2022-06-08); the regression it answers: Zhen Lei, \"[PATCH 1/1] Revert iommu/iova: Retry "
 		    "from last rb tree node if iova search fails\", iommu list, 2021-01-29 "
 		    "(<20210129092120.1482-1-thunder.leizhen@huawei.com>): fio bs=4k rw=read "
 		    "iodepth=128 cpus_allowed=0-127 on 12 SAS SSDs, 1655.6K -> 893.5K IOPS";
