@@ -133,7 +133,7 @@ int exp_strict(bool quick, struct exp_result *r)
 	for (int m = 0; m < 3 && !ret; m++) {
 		model_iops[m] = 1e9 / (base + ns[m]);
 		ret = exp_table_row(&r->t, labels[m], ns[m], inv[m], model_iops[m] / 1e3,
-				    pub_iops[m] / 1e3, model_iops[2] > 0 ? (base + ns[m]) / base : 0,
+				    pub_iops[m] / 1e3, (base + ns[m]) / base,
 				    STRICT_PUB_PT / pub_iops[m]);
 	}
 	if (ret)
