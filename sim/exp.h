@@ -17,13 +17,13 @@
 
 #define EXP_MAX_COLS 8
 #define EXP_LABEL 40
-#define EXP_TEXT 1536
+#define EXP_TEXT 2048
 
 /* One figure with its unit and what it is. */
 struct exp_figure {
 	double value;
 	const char *unit;
-	char what[160];
+	char what[EXP_TEXT];
 };
 
 /* The table of points: @ncols named columns of numbers, one label per row. */
