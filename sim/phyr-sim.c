@@ -23,6 +23,7 @@ static const struct {
 	{ "map", cmd_map, "device workloads under map_sg, map_phyr and two-step APIs" },
 	{ "dma", cmd_dma, "DMA-layer benchmarks against Linux's dma-iommu (w1 ... w4b)" },
 	{ "sweep", cmd_sweep, "parameter sweeps of any command, for GNU parallel and Slurm" },
+	{ "experiment", cmd_experiment, "published results re-derived in the model (--list)" },
 };
 
 static void usage(FILE *f)
