@@ -206,6 +206,31 @@ run_dry fprobe-6.12 6.12 "$work/expected-612" --swiotlb
 grep -q 'kprobe_event=' "$work/fprobe-6.12.stderr" &&
 	fail "fprobe-6.12: asks for boot probes the kernel already has"
 
+# The return-hook pool follows the possible CPUs (8 each) before 6.14; 7.x
+# takes plain f: only.
+d=$work/fprobe-8cpu
+make_tree "$d" 6.12
+mkdir -p "$d/sys/devices/system/cpu"
+echo 0-7 >"$d/sys/devices/system/cpu/possible"
+"$script" --dry-run --tracefs "$d/tracing" --proc "$d/proc" --sysfs "$d/sys" -o "$d/out.log" >"$d.stdout" 2>&1
+if grep -q '^write .*/dynamic_events <- f64:qt/iova_alloc alloc_iova_fast%return ' "$d.stdout" &&
+	grep -q '^write .*/dynamic_events <- f64:qt/iova_slow alloc_iova%return ' "$d.stdout"; then
+	pass "fprobe-8cpu: f64: return probes"
+else
+	fail "fprobe-8cpu: expected f64: return probes"
+fi
+grep -q '^wait for Ctrl-C$' "$d.stdout" || fail "fprobe-8cpu: no command, but no wait shown"
+d=$work/fprobe-7.2
+make_tree "$d" 6.12
+echo 'Linux version 7.2.13+deb14-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 7.2.13-1 (2026-10-28)' >"$d/proc/version"
+"$script" --dry-run --tracefs "$d/tracing" --proc "$d/proc" --sysfs "$d/sys" -o "$d/out.log" -- true >"$d.stdout" 2>&1
+if grep -q '^write .*/dynamic_events <- f:qt/iova_alloc alloc_iova_fast%return ' "$d.stdout" &&
+	! grep -q '<- f[0-9]' "$d.stdout"; then
+	pass "fprobe-7.2: f: return probes"
+else
+	fail "fprobe-7.2: expected f: return probes only"
+fi
+
 # (b) 6.1: kprobe form with the return offsets from a file; no depot work
 cat >"$work/offsets" <<'EOF'
 # alloc_iova_fast of 6.1.0-28-amd64: its returns, and after its call to alloc_iova
@@ -292,6 +317,44 @@ if ! grep -q '^write .*dynamic_events' "$d.stdout" && grep -q 'standard events o
 	pass "kprobe-nooffsets: events only, with the reason"
 else
 	fail "kprobe-nooffsets: expected an events-only capture and a warning"
+fi
+
+# (b'') the kprobe form with the offsets read from objdump -d of kcore (a
+# fake objdump prints alloc_iova_fast: a call to alloc_iova at +0xf0, a ret
+# at +0x1a3, a jump to the return thunk at +0x1f0)
+if [ "$(uname -m)" = x86_64 ]; then
+	d=$work/kprobe-kcore
+	make_tree "$d" 6.1
+	echo 'ffffffff82204bc0 T __x86_return_thunk' >>"$d/proc/kallsyms"
+	: >"$d/proc/kcore"
+	cat >"$work/bin/objdump" <<'EOF2'
+#!/bin/sh
+[ "$1 $2 $3" = "-d --start-address=0xffffffff81600400 --stop-address=0xffffffff81600700" ] || { echo "objdump: unexpected arguments: $*" >&2; exit 1; }
+printf '\n%s:     file format elf64-x86-64\n\n\nDisassembly of section load1:\n\n' "$4"
+printf 'ffffffff81600400 <load1+0x1600400>:\n'
+printf 'ffffffff81600400:\tf3 0f 1e fa          \tendbr64\n'
+printf 'ffffffff81600404:\t0f 1f 44 00 00       \tnopl   0x0(%%rax,%%rax,1)\n'
+printf 'ffffffff81600409:\t48 b8 00 00 00 00 00 \tmovabs $0x0,%%rax\n'
+printf 'ffffffff81600410:\t00 00 00 \n'
+printf 'ffffffff816004f0:\te8 0b fd ff ff       \tcall   0xffffffff81600200\n'
+printf 'ffffffff816004f5:\t48 85 c0             \ttest   %%rax,%%rax\n'
+printf 'ffffffff816005a2:\t5b                   \tpop    %%rbx\n'
+printf 'ffffffff816005a3:\tc3                   \tret    \n'
+printf 'ffffffff816005a4:\tcc                   \tint3   \n'
+printf 'ffffffff816005f0:\te9 cb 45 c0 00       \tjmp    0xffffffff82204bc0\n'
+printf 'ffffffff816005f5:\te9 06 fc ff ff       \tjmp    0xffffffff81600200\n'
+EOF2
+	chmod +x "$work/bin/objdump"
+	"$script" --dry-run --tracefs "$d/tracing" --proc "$d/proc" --sysfs "$d/sys" -o "$d/out.log" -- true \
+		>"$d.stdout" 2>"$d.stderr"
+	grep 'iova_.*_ret' "$d.stdout" | grep -v -- ' -:' | sed "s|$d/tracing|T|" >"$d.writes"
+	cat >"$d.expected" <<'EOF2'
+write T/dynamic_events <- p:qt/iova_alloc_ret alloc_iova_fast+0x1a3 pfn=%ax:x64
+write T/dynamic_events <- p:qt/iova_alloc_ret alloc_iova_fast+0x1f0 pfn=%ax:x64
+write T/dynamic_events <- p:qt/iova_slow_ret alloc_iova_fast+0xf5 pfn_lo=+32(%ax):x64 pfn_hi=+24(%ax):x64
+EOF2
+	if diff -u "$d.expected" "$d.writes"; then pass "kprobe-kcore: return offsets from objdump"; else fail "kprobe-kcore: $(cat "$d.stderr")"; fi
+	rm -f "$work/bin/objdump"
 fi
 
 # state of the files the script changes, as the kernel would show it
