@@ -442,6 +442,30 @@ else
 fi
 restored "$d" lost
 
+# The trace is copied verbatim after the header; a LOST line is a loss.
+d=$work/verbatim
+make_tree "$d" 6.12
+cat >"$work/trace-verbatim" <<'EOF'
+# tracer: nop
+#
+# entries-in-buffer/entries-written: 3/3   #P:2
+#
+    kworker/u4:1-29      [000] ...1.     6.686748: iova_alloc_entry: (alloc_iova_fast+0x4/0x2b0)
+    kworker/u4:1-29      [000] ...1.     6.687638: iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=0xffff8f1305cc4008 size=1 limit_pfn=0xfffff flush_rcache=0 pfn=0xfffff
+CPU:1 [LOST 7 EVENTS]
+    kworker/u4:1-29      [001] .....     6.687939: map: IOMMU: iova=0x00000000fffff000 - 0x0000000100000000 paddr=0x000000001c57f000 size=4096
+EOF
+"$script" --tracefs "$d/tracing" --proc "$d/proc" --sysfs "$d/sys" -o "$d/out.log" -- \
+	cp "$work/trace-verbatim" "$d/tracing/trace" 2>"$d.stderr"
+rc=$?
+if [ "$rc" = 3 ] && grep -q '1 LOST line(s) in the trace' "$d.stderr" &&
+	tail -n 8 "$d/out.log" | cmp -s - "$work/trace-verbatim" &&
+	grep -q '^# counts: attach_device_to_domain=1 init_iova_domain=1 reserve_iova=1 iova_alloc_entry=1 iova_alloc=1 map=1$' "$d/out.log"; then
+	pass "verbatim: the trace follows the header unchanged, the LOST line reported"
+else
+	fail "verbatim: exit $rc; $(cat "$d.stderr")"
+fi
+
 # An overrun in the per-CPU statistics is a loss too.
 d=$work/overrun
 make_tree "$d" 6.12
