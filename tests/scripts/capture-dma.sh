@@ -426,6 +426,29 @@ grep -q ' map: IOMMU' "$d/out.log" && fail "real: a line from before the capture
 grep -vq '^#' "$d/out.log" || fail "real: no event line"
 restored "$d" real
 
+# A real run on the 6.1 tree: kprobe form, the depot probe left out, the
+# multi-probe return event removed once.
+d=$work/real61
+make_tree "$d" 6.1
+state "$d/tracing" >"$d.state-before"
+cp "$d/tracing/dynamic_events" "$d.dynevents-before"
+if "$script" --tracefs "$d/tracing" --proc "$d/proc" --sysfs "$d/sys" -o "$d/out.log" \
+	--kprobe-offsets "$work/offsets" -- true 2>"$d.stderr"; then
+	pass "real61: exit 0"
+else
+	fail "real61: exit $? ($(cat "$d.stderr"))"
+fi
+for want in \
+	"^# probe form: kprobe; return offsets from $work/offsets\$" \
+	'^# probe left out: iova_depot_work_func (absent before 6\.7: fixed depot, no trim work)$' \
+	'^# boot probes: none ' \
+	'^#       p:qt/iova_alloc_ret alloc_iova_fast+0x1f0 pfn=%ax:x64$'; do
+	grep -q "$want" "$d/out.log" || fail "real61: no header line matching '$want'"
+done
+[ "$(grep -c '^-:qt/iova_alloc_ret$' "$d/tracing/dynamic_events")" = 1 ] ||
+	fail "real61: the two-probe event iova_alloc_ret is not removed exactly once"
+restored "$d" real61
+
 # Events lost: the buffer overflowed while the command ran.
 d=$work/lost
 make_tree "$d" 6.12
