@@ -27,6 +27,7 @@
 
 #include "phyr/account.h"
 #include "phyr/builder.h"
+#include "phyr/capture.h"
 #include "phyr/device.h"
 #include "phyr/dma-iommu.h"
 #include "phyr/dma-mapping.h"
@@ -350,6 +351,9 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	X(phyr_p2pdma_distance, INT, -EINVAL, phyr_p2pdma_distance(NULL, NULL, O1))          \
 	X(phyr_p2pdma_state, U64, PHYR_P2PDMA_MAP_NOT_SUPPORTED,                             \
 	  phyr_p2pdma_state(NULL, NULL, NULL, 0x1000))                                       \
+	/* capture.h: the bounce replay (no object: NULL path and stream) */                 \
+	X(phyr_capture_replay_bounces, INT, -EINVAL,                                         \
+	  phyr_capture_replay_bounces(NULL, NULL, NULL, NULL, O1, NULL, 0))                  \
 	/* swiotlb.h */                                                                      \
 	X(phyr_swiotlb_geometry, INT, -EINVAL, phyr_swiotlb_geometry(128, 1, NULL, NULL))    \
 	X(phyr_swiotlb_create, INT, -EINVAL, phyr_swiotlb_create(NULL, NULL, O1))            \

@@ -336,7 +336,7 @@ static void test_bounce_bad_captures(void **state)
 		     "mem.log:3: qs/pool: pool 0x79a00000-0x7da00000 (32768 slots, 2 areas) overlaps"
 		     " the different pool of line 2");
 	expect_error(HDR POOL_LINE("start=0x79900000 nslabs=32768 nareas=2 area_nslabs=16384"),
-		     -EINVAL, "mem.log:2: qs/pool: no end= field");
+		     -EINVAL, "mem.log:2: qs/pool: no field end=");
 	expect_error(HDR MAP_LINE("orig=0xb06b000 size=4096 alloc_align_mask=0x0 dir=2 attrs=0x0"
 				  " min_align_mask=0xfff tlb=0x7b900000"),
 		     -EINVAL,
@@ -345,15 +345,15 @@ static void test_bounce_bad_captures(void **state)
 	expect_error(HDR POOL_LINE(GOOD_GEOM)
 		     MAP_LINE("orig=0xb06b000 size=4096 alloc_align_mask=0x0 dir=2 attrs=0x0"
 			      " min_align_mask=0xfff"),
-		     -EINVAL, "mem.log:3: qs/map: no tlb= field");
+		     -EINVAL, "mem.log:3: qs/map: no field tlb=");
 	expect_error(HDR POOL_LINE(GOOD_GEOM)
 		     MAP_LINE("orig=0xb06b000 size=4k alloc_align_mask=0x0 dir=2 attrs=0x0"
 			      " min_align_mask=0xfff tlb=0x7b900000"),
-		     -EINVAL, "mem.log:3: qs/map: size=4k is not a number");
+		     -EINVAL, "mem.log:3: qs/map: field size= is not a number (4k)");
 	expect_error(HDR POOL_LINE("start=0x79900000 end=0x7d900000 nslabs=32768 nareas=0x100000000"
 				   " area_nslabs=16384"),
 		     -EINVAL,
-		     "mem.log:2: qs/pool: nareas=0x100000000 does not fit 32 bits");
+		     "mem.log:2: qs/pool: field nareas=0x100000000 does not fit 32 bits");
 }
 
 /* A field the probe could not read prints "(fault)": optional ones are absent. */

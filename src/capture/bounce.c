@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "phyr/capture.h"
 #include "bounce.h"
 #include "ftrace.h"
 #include "swiotlb.h"
@@ -749,7 +750,7 @@ static int field_u64(const struct ftrace_fields *fs, const char *event, const ch
 		return 0;
 	ret = ftrace_field_u64(fs, name, v);
 	if (ret) {
-		snprintf(msg, len, "%s: %s=%.*s is not a number", event, name,
+		snprintf(msg, len, "%s: field %s= is not a number (%.*s)", event, name,
 			 (int)(s->len > 40 ? 40 : s->len), s->p);
 		return -EINVAL;
 	}
@@ -767,7 +768,7 @@ static int need_u64(const struct ftrace_fields *fs, const char *event, const cha
 	if (ret)
 		return ret;
 	if (!present) {
-		snprintf(msg, len, "%s: no %s= field", event, name);
+		snprintf(msg, len, "%s: no field %s=", event, name);
 		return -EINVAL;
 	}
 	return 0;
@@ -790,7 +791,7 @@ static int need_u32(const struct ftrace_fields *fs, const char *event, const cha
 	if (ret)
 		return ret;
 	if (x > UINT32_MAX) {
-		snprintf(msg, len, "%s: %s=0x%" PRIx64 " does not fit 32 bits", event, name, x);
+		snprintf(msg, len, "%s: field %s=0x%" PRIx64 " does not fit 32 bits", event, name, x);
 		return -EINVAL;
 	}
 	*v = (uint32_t)x;
@@ -996,5 +997,75 @@ int bounce_replay_read(struct bounce_replay *r, struct ftrace_reader *fr)
 		else
 			ftrace_reader_error(fr, ftrace_reader_nlines(fr), "%s", msg);
 	}
+	return ret;
+}
+
+/* ---- the public entry point (phyr/capture.h) ---- */
+
+static void summarize(const struct bounce_replay *r, struct ftrace_reader *fr,
+		      struct phyr_capture_bounce_summary *s)
+{
+	size_t n;
+	const struct bounce_result *res = bounce_replay_results(r, &n);
+
+	s->nmaps = r->stats.nmaps;
+	s->nmatched = r->stats.nmatches;
+	s->nmodel_failures = r->stats.nmodel_failures;
+	s->nreleases = r->stats.nreleases;
+	s->nunknown_releases = r->stats.nunknown_releases;
+	s->nunpaired_entries = r->stats.nunpaired_entries;
+	s->nunpaired_returns = r->stats.nunpaired_returns;
+	s->npools = r->stats.npools;
+	s->nlines = ftrace_reader_nlines(fr);
+	s->truncated_line = ftrace_reader_truncated(fr);
+	for (size_t i = 0; i < n && !s->first_divergence; i++)
+		if (!res[i].model_found || res[i].model_tlb != res[i].linux_tlb)
+			s->first_divergence = res[i].line;
+}
+
+int phyr_capture_replay_bounces(const char *path, FILE *f,
+				void (*on_bounce)(void *ctx, const struct phyr_capture_bounce *b),
+				void *ctx, struct phyr_capture_bounce_summary *summary, char *err,
+				size_t errlen)
+{
+	struct phyr_capture_bounce_summary s = { 0 };
+	struct ftrace_reader *fr = NULL;
+	struct bounce_replay *r = NULL;
+	int ret;
+
+	if (summary)
+		memset(summary, 0, sizeof(*summary));
+	if (err && errlen)
+		err[0] = '\0';
+	if (!path && !f)
+		return -EINVAL;
+	ret = ftrace_reader_open(path, f, &fr, err, errlen);
+	if (ret)
+		return ret;
+	ret = bounce_replay_create(NULL, &r);
+	if (!ret)
+		ret = bounce_replay_read(r, fr);
+	if (!ret) {
+		size_t n;
+		const struct bounce_result *res = bounce_replay_results(r, &n);
+
+		summarize(r, fr, &s);
+		for (size_t i = 0; i < n && on_bounce; i++) {
+			struct phyr_capture_bounce b = { 0 };
+
+			b.line = res[i].line;
+			snprintf(b.device, sizeof(b.device), "%s", res[i].devname);
+			b.orig = res[i].orig;
+			b.size = res[i].size;
+			b.linux_tlb = res[i].linux_tlb;
+			b.model_tlb = res[i].model_tlb;
+			b.model_ok = res[i].model_found;
+			on_bounce(ctx, &b);
+		}
+		if (summary)
+			*summary = s;
+	}
+	bounce_replay_destroy(r);
+	ftrace_reader_close(fr);
 	return ret;
 }
