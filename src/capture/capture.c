@@ -120,7 +120,7 @@ struct frame {
 
 enum op_type {
 	OP_INIT, OP_RESERVE, OP_LOOKUP, OP_SLOW, OP_SLOW_DIRECT, OP_RETURN, OP_INSERT,
-	OP_REMOVE, OP_MAG_FREE, OP_CPU_FLUSH,
+	OP_REMOVE, OP_MAG_FREE, OP_CPU_FLUSH, OP_DEPOT_WORK,
 };
 
 struct op {
@@ -138,8 +138,16 @@ struct task_slot {
 	int top;
 };
 
+/* What a v6.7+ kernel is doing on a CPU when iova_mag_free fires. */
+enum mag_ctx {
+	MAG_NONE,       /* nothing that frees magazines */
+	MAG_DEPOT_WORK, /* iova_depot_work_func: trims one depot magazine */
+	MAG_FLUSH,      /* after free_cpu_cached_iovas: free_global_cached_iovas follows */
+};
+
 /* Per-CPU bookkeeping of magazines leaving the cache. */
 struct cpu_state {
+	enum mag_ctx ctx;
 	struct cdom *skip_dom;  /* iova_mag_free lines already applied (flush, overflow) */
 	uint64_t nskip;
 	struct cdom *drop_dom;  /* an iova_mag_free whose magazine the next rb_remove names */
@@ -192,6 +200,7 @@ struct phyr_capture {
 	struct pfn_map_slot *map;
 	size_t map_cap, map_used;
 
+	uint64_t nunexplained; /* iova_mag_free lines no kernel path of the profile explains */
 	char *err;
 	size_t errlen;
 	int error;
@@ -683,6 +692,8 @@ static int apply(struct phyr_capture *c, const struct op *o)
 	uint64_t pfn;
 	int ret;
 
+	if (o->type >= OP_LOOKUP && o->type <= OP_INSERT)
+		cs->ctx = MAG_NONE;
 	switch (o->type) {
 	case OP_INIT:
 		dm->granule = o->a;
@@ -733,11 +744,17 @@ static int apply(struct phyr_capture *c, const struct op *o)
 			apply_remove(c, o);
 		break;
 	case OP_MAG_FREE:
-		if (cs->skip_dom == dm && cs->nskip) {
+		/* v6.7+ frees magazines only from the depot work and the
+		 * flushes; before v6.7 a full depot or a global flush does */
+		if (cs->skip_dom == dm && cs->nskip)
 			cs->nskip--;
-		} else if (o->a) {
+		else if (o->a && (c->fixed_depot || cs->ctx != MAG_NONE))
 			cs->drop_dom = dm;
-		}
+		else if (o->a)
+			c->nunexplained++;
+		break;
+	case OP_DEPOT_WORK:
+		cs->ctx = MAG_DEPOT_WORK;
 		break;
 	case OP_CPU_FLUSH:
 		if (dm->d && o->a < c->model_cpus)
@@ -746,6 +763,7 @@ static int apply(struct phyr_capture *c, const struct op *o)
 			cs->nskip = 0;
 		cs->skip_dom = dm;
 		cs->nskip += 2 * (dm->d ? iova_nclasses(dm->d) : PHYR_IOVA_RCACHE_CLASSES);
+		cs->ctx = MAG_FLUSH;
 		break;
 	}
 	return 0;
@@ -1269,10 +1287,13 @@ static int on_allocator(struct ctx *x, enum ev_id id, struct pending_free *pf)
 		if (!c->kernel_forced && !c->depot_work_seen && c->kmajor < 0)
 			set_fixed_depot(c, false);
 		c->depot_work_seen = true;
-		if (c->whatif)
+		if (c->whatif) {
 			for (unsigned int i = 0; i < c->ndoms; i++)
 				phyr_iova_tick(c->doms[i]->d);
-		return 0;
+			return 0;
+		}
+		base_op(&o, x->l, OP_DEPOT_WORK);
+		return push_op(c, &o);
 	default:
 		return 0;
 	}
