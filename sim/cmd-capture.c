@@ -171,16 +171,44 @@ static int parse_opts(int argc, char **argv, const char *who, bool replay, struc
 	return 0;
 }
 
+/* Appends @v in decimal (or hex with 0x) at @p; returns the new end. */
+static char *put_u64(char *p, uint64_t v, bool hex)
+{
+	char tmp[24];
+	int n = 0;
+
+	if (hex) {
+		*p++ = '0';
+		*p++ = 'x';
+	}
+	do {
+		tmp[n++] = "0123456789abcdef"[hex ? v & 15 : v % 10];
+		v = hex ? v >> 4 : v / 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* One line of capture.md section 5: LINE IOVAD SIZE LINUX_PFN MODEL_PFN. */
 static void emit_alloc(void *ctx, const struct phyr_capture_alloc *a)
 {
-	FILE *out = ctx;
+	char buf[128], *p = buf;
 
+	p = put_u64(p, a->line, false);
+	*p++ = ' ';
+	p = put_u64(p, a->iovad, true);
+	*p++ = ' ';
+	p = put_u64(p, a->size, false);
+	*p++ = ' ';
+	p = put_u64(p, a->linux_pfn, true);
+	*p++ = ' ';
 	if (a->model_ok)
-		fprintf(out, "%" PRIu64 " 0x%" PRIx64 " %" PRIu64 " 0x%" PRIx64 " 0x%" PRIx64 "\n",
-			a->line, a->iovad, a->size, a->linux_pfn, a->model_pfn);
+		p = put_u64(p, a->model_pfn, true);
 	else
-		fprintf(out, "%" PRIu64 " 0x%" PRIx64 " %" PRIu64 " 0x%" PRIx64 " -\n", a->line,
-			a->iovad, a->size, a->linux_pfn);
+		*p++ = '-';
+	*p++ = '\n';
+	fwrite(buf, 1, (size_t)(p - buf), ctx);
 }
 
 static void emit_bounce(void *ctx, const struct phyr_capture_bounce *b)

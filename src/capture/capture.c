@@ -182,6 +182,8 @@ struct phyr_capture {
 	unsigned int ndevs;
 	struct phyr_capture_event evs[CAP_MAX_EVENTS];
 	unsigned int nevs;
+	size_t ev_len[CAP_MAX_EVENTS];
+	unsigned int ev_slot[EV_COUNT]; /* known event -> index in evs + 1 */
 	uint64_t ev_count[EV_COUNT];
 
 	struct frame *frames;
@@ -325,18 +327,23 @@ static enum ev_id event_id(struct ftrace_str n)
 		return EV_OTHER;
 	}
 	for (unsigned int i = 1; i < EV_COUNT; i++)
-		if (ev_names[i][0] == n.p[0] && strlen(ev_names[i]) == n.len &&
-		    memcmp(ev_names[i], n.p, n.len) == 0)
+		if (ev_names[i][0] == n.p[0] && strncmp(ev_names[i], n.p, n.len) == 0 &&
+		    ev_names[i][n.len] == '\0')
 			return (enum ev_id)i;
 	return EV_OTHER;
 }
 
-static void count_event(struct phyr_capture *c, struct ftrace_str n, bool used)
+static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id id)
 {
+	bool used = id != EV_OTHER;
 	unsigned int i;
 
+	if (used && c->ev_slot[id]) {
+		c->evs[c->ev_slot[id] - 1].count++;
+		return;
+	}
 	for (i = 0; i < c->nevs; i++)
-		if (strlen(c->evs[i].name) == n.len && memcmp(c->evs[i].name, n.p, n.len) == 0) {
+		if (c->ev_len[i] == n.len && memcmp(c->evs[i].name, n.p, n.len) == 0) {
 			c->evs[i].count++;
 			return;
 		}
@@ -345,6 +352,9 @@ static void count_event(struct phyr_capture *c, struct ftrace_str n, bool used)
 	snprintf(c->evs[i].name, sizeof(c->evs[i].name), "%.*s", (int)n.len, n.p);
 	c->evs[i].count = 1;
 	c->evs[i].used = used;
+	c->ev_len[i] = strlen(c->evs[i].name);
+	if (used)
+		c->ev_slot[id] = i + 1;
 	c->nevs++;
 }
 
@@ -1371,7 +1381,7 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	}
 	c->sum.nevents++;
 	id = event_id(l->event);
-	count_event(c, l->event, id != EV_OTHER);
+	count_event(c, l->event, id);
 	if (id == EV_OTHER) {
 		c->sum.nskipped++;
 		if (c->nopen)

@@ -175,7 +175,8 @@ int ftrace_parse_dec(struct ftrace_str s, uint64_t *v)
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned d = (unsigned)(s.p[i] - '0');
 
-		if (d > 9 || x > (UINT64_MAX - d) / 10)
+		/* only a 20-digit number can overflow */
+		if (d > 9 || (i == 19 && x > (UINT64_MAX - d) / 10))
 			return -EINVAL;
 		x = x * 10 + d;
 	}
@@ -228,8 +229,11 @@ void ftrace_fields(struct ftrace_str s, struct ftrace_fields *out)
 
 const struct ftrace_str *ftrace_field_find(const struct ftrace_fields *fs, const char *name)
 {
+	size_t n = strlen(name);
+
 	for (unsigned int i = 0; i < fs->n; i++)
-		if (ftrace_str_eq(fs->f[i].name, name))
+		if (fs->f[i].name.len == n && fs->f[i].name.p[0] == name[0] &&
+		    memcmp(fs->f[i].name.p, name, n) == 0)
 			return &fs->f[i].value;
 	return NULL;
 }
@@ -354,7 +358,15 @@ static void split_site(struct ftrace_line *l)
 		return;
 	l->site.p = p + 1;
 	l->site.len = (size_t)(c - p - 1);
-	l->retprobe = memfind(l->site.p, l->site.len, " <- ") != NULL;
+	for (const char *q = l->site.p + 1; q + 2 < c; q++) {
+		q = memchr(q, '<', (size_t)(c - 2 - q));
+		if (!q)
+			break;
+		if (q[1] == '-' && q[-1] == ' ' && q[2] == ' ') {
+			l->retprobe = true;
+			break;
+		}
+	}
 	p = c + 1;
 	while (p < e && *p == ' ')
 		p++;
@@ -367,13 +379,14 @@ static void split_site(struct ftrace_line *l)
  * first "[digits]" preceded by blanks and "-digits": a task name can hold
  * anything but not that.
  */
-static bool parse_event(const char *s, const char *e, struct ftrace_line *l)
-{
-	const char *p = s, *b = NULL, *q, *ts;
-	uint64_t v, frac = 0, scale = 1000000000u;
+static const uint64_t pow10_ns[10] = {
+	1000000000u, 100000000u, 10000000u, 1000000u, 100000u, 10000u, 1000u, 100u, 10u, 1u,
+};
 
-	while (p < e && *p == ' ')
-		p++;
+static bool parse_event(const char *p, const char *e, struct ftrace_line *l)
+{
+	const char *b = NULL, *q, *ts;
+	uint64_t v, frac = 0;
 	for (q = p; q < e; q++) {
 		const char *d, *k;
 
@@ -430,14 +443,13 @@ static bool parse_event(const char *s, const char *e, struct ftrace_line *l)
 		const char *f = ++p;
 
 		while (p < e && is_digit(*p)) {
-			if (scale > 1) {
-				scale /= 10;
-				frac += (uint64_t)(*p - '0') * scale;
-			}
+			if (p - f < 9)
+				frac = frac * 10 + (uint64_t)(*p - '0');
 			p++;
 		}
 		if (p == f)
 			return false;
+		frac *= pow10_ns[p - f < 9 ? p - f : 9];
 	}
 	if (p >= e || *p != ':')
 		return false;
@@ -445,10 +457,8 @@ static bool parse_event(const char *s, const char *e, struct ftrace_line *l)
 	p++;
 	while (p < e && *p == ' ')
 		p++;
-	q = p;
-	while (q < e && *q != ':' && *q != ' ')
-		q++;
-	if (q == p || q >= e || *q != ':')
+	q = memchr(p, ':', (size_t)(e - p) < 128 ? (size_t)(e - p) : 128);
+	if (!q || q == p || memchr(p, ' ', (size_t)(q - p)))
 		return false;
 	l->event.p = p;
 	l->event.len = (size_t)(q - p);
@@ -470,6 +480,15 @@ static int classify(struct ftrace_reader *r, const char *s, size_t len, struct f
 	l->lineno = r->lineno;
 	l->text.p = s;
 	l->text.len = len;
+	/* ftrace right-aligns the task column: blanks come eight at a time */
+	while (e - p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if (w != UINT64_C(0x2020202020202020))
+			break;
+		p += 8;
+	}
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p == e) {
@@ -486,7 +505,7 @@ static int classify(struct ftrace_reader *r, const char *s, size_t len, struct f
 		r->nlost_events += l->lost;
 		return 1;
 	}
-	if (parse_event(s, e, l))
+	if (parse_event(p, e, l))
 		return 1;
 	ftrace_reader_error(r, r->lineno, "not an ftrace line (TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: ...)");
 	return -EBADMSG;
