@@ -267,6 +267,7 @@ static int pool_add(struct bounce_replay *r, const struct bounce_rec *rec, size_
 		    uint64_t *err_line, char *msg, size_t len)
 {
 	struct pool *p;
+	uint64_t total;
 	int ret;
 
 	if (!rec->nslabs || !rec->nareas || (rec->nareas & (rec->nareas - 1)) ||
@@ -294,6 +295,14 @@ static int pool_add(struct bounce_replay *r, const struct bounce_rec *rec, size_
 				    " slots, %" PRIu32 " areas) overlaps the different pool of line %"
 				    PRIu64, rec->start, rec->end, rec->nslabs, rec->nareas, p->line);
 	}
+	/* Bound the model's memory whatever the capture says (32 GiB of pools). */
+	total = rec->nslabs;
+	for (size_t i = 0; i < r->npools; i++)
+		total += r->pools[i].nslabs;
+	if (total > PHYR_SWIOTLB_MAX_NSLABS)
+		return fail(msg, len, err_line, rec->line,
+			    "qs/pool: the capture's pools hold more than %" PRIu64 " slots in all",
+			    (uint64_t)PHYR_SWIOTLB_MAX_NSLABS);
 	ret = grow(r->alloc, (void **)&r->pools, &r->pools_cap, r->npools + 1, sizeof(*r->pools));
 	if (ret)
 		return ret;
@@ -321,61 +330,90 @@ static uint64_t task_key(const struct bounce_rec *rec)
 	return rec->pid ? rec->pid : UINT64_C(1) << 32 | rec->cpu;
 }
 
-/* Per-task memory of pass 1 (linear list: few tasks are ever in flight). */
+/* Per-task memory of pass 1, in a hash table keyed by task_key(). */
 struct task {
 	uint64_t key;
+	bool used;
 	size_t name;      /* last swiotlb_bounced/dma_map_phys record, or NO_INDEX */
-	size_t map;       /* last qs/map record */
+	size_t map;       /* last qs/map record, or NO_INDEX */
+	size_t top;       /* latest entry still waiting for its return, or NO_INDEX */
 };
+
+/* Entries deeper than this in one task's stack are not searched for a return. */
+#define PAIR_DEPTH 64
 
 struct pass1 {
 	size_t *entry_of;   /* per record: for a map, its paired entry, else NO_INDEX */
 	size_t *map_of;     /* per record: for an entry, its paired map, else NO_INDEX */
-	size_t *pending;    /* unpaired entries, oldest first */
-	size_t npending;
+	size_t *below;      /* per waiting entry: the one below it in its task's stack */
+	size_t npending;    /* entries waiting for their return */
 	struct task *tasks;
 	size_t ntasks, tasks_cap;
 };
+
+static size_t task_slot(const struct task *tab, size_t cap, uint64_t key)
+{
+	size_t i = (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 17) & (cap - 1);
+
+	while (tab[i].used && tab[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
 
 static int task_get(struct bounce_replay *r, struct pass1 *p1, const struct bounce_rec *rec,
 		    struct task **out)
 {
 	uint64_t key = task_key(rec);
-	int ret;
+	struct task *t;
+	size_t i;
 
-	for (size_t i = 0; i < p1->ntasks; i++)
-		if (p1->tasks[i].key == key) {
-			*out = &p1->tasks[i];
-			return 0;
-		}
-	ret = grow(r->alloc, (void **)&p1->tasks, &p1->tasks_cap, p1->ntasks + 1,
-		   sizeof(*p1->tasks));
-	if (ret)
-		return ret;
-	*out = &p1->tasks[p1->ntasks++];
-	(*out)->key = key;
-	(*out)->name = NO_INDEX;
-	(*out)->map = NO_INDEX;
+	if ((p1->ntasks + 1) * 2 > p1->tasks_cap) {
+		size_t ncap = p1->tasks_cap ? p1->tasks_cap * 2 : 64;
+		struct task *n = alloc_zeroed(r->alloc, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (i = 0; i < p1->tasks_cap; i++)
+			if (p1->tasks[i].used)
+				n[task_slot(n, ncap, p1->tasks[i].key)] = p1->tasks[i];
+		alloc_free(r->alloc, p1->tasks, p1->tasks_cap * sizeof(*p1->tasks));
+		p1->tasks = n;
+		p1->tasks_cap = ncap;
+	}
+	t = &p1->tasks[task_slot(p1->tasks, p1->tasks_cap, key)];
+	if (!t->used) {
+		t->used = true;
+		t->key = key;
+		t->name = NO_INDEX;
+		t->map = NO_INDEX;
+		t->top = NO_INDEX;
+		p1->ntasks++;
+	}
+	*out = t;
 	return 0;
 }
 
-/* The latest pending entry of the same task and call: the stack discipline. */
-static void pair_return(struct bounce_replay *r, struct pass1 *p1, size_t m)
+/*
+ * Pairs the return @m with the latest waiting entry of its task for the same
+ * call: the stack discipline (an interrupt's call nests inside the task's).
+ */
+static void pair_return(struct bounce_replay *r, struct pass1 *p1, struct task *t, size_t m)
 {
 	const struct bounce_rec *rm = &r->recs[m];
+	size_t *link = &t->top;
 
-	for (size_t k = p1->npending; k-- > 0;) {
-		const struct bounce_rec *re = &r->recs[p1->pending[k]];
+	for (unsigned depth = 0; *link != NO_INDEX && depth < PAIR_DEPTH; depth++) {
+		size_t e = *link;
+		const struct bounce_rec *re = &r->recs[e];
 
-		if (task_key(re) != task_key(rm) || re->dev != rm->dev ||
-		    re->orig != rm->orig || re->size != rm->size)
-			continue;
-		p1->entry_of[m] = p1->pending[k];
-		p1->map_of[p1->pending[k]] = m;
-		memmove(&p1->pending[k], &p1->pending[k + 1],
-			(p1->npending - k - 1) * sizeof(*p1->pending));
-		p1->npending--;
-		return;
+		if (re->dev == rm->dev && re->orig == rm->orig && re->size == rm->size) {
+			p1->entry_of[m] = e;
+			p1->map_of[e] = m;
+			*link = p1->below[e];
+			p1->npending--;
+			return;
+		}
+		link = &p1->below[e];
 	}
 }
 
@@ -387,6 +425,8 @@ static int name_from_events(struct bounce_replay *r, struct pass1 *p1, size_t i)
 	struct task *t;
 	int ret;
 
+	if (rec->kind != BOUNCE_NAME && rec->kind != BOUNCE_MAP && rec->kind != BOUNCE_MAP_ENTRY)
+		return 0;
 	ret = task_get(r, p1, rec, &t);
 	if (ret)
 		return ret;
@@ -423,6 +463,7 @@ static int pass1_run(struct bounce_replay *r, struct pass1 *p1, uint64_t *err_li
 {
 	size_t pool_index = 0;
 	struct device *d;
+	struct task *t;
 	int ret;
 
 	for (size_t i = 0; i < r->nrecs; i++) {
@@ -446,11 +487,19 @@ static int pass1_run(struct bounce_replay *r, struct pass1 *p1, uint64_t *err_li
 			}
 			break;
 		case BOUNCE_MAP_ENTRY:
-			p1->pending[p1->npending++] = i;
+			ret = task_get(r, p1, rec, &t);
+			if (ret)
+				return ret;
+			p1->below[i] = t->top;
+			t->top = i;
+			p1->npending++;
 			break;
 		case BOUNCE_MAP:
 			r->nresults++;
-			pair_return(r, p1, i);
+			ret = task_get(r, p1, rec, &t);
+			if (ret)
+				return ret;
+			pair_return(r, p1, t, i);
 			break;
 		default:
 			break;
@@ -671,8 +720,8 @@ int bounce_replay_run(struct bounce_replay *r, uint64_t *err_line, char *msg, si
 	bytes = (r->nrecs ? r->nrecs : 1) * sizeof(size_t);
 	p1.entry_of = alloc_mem(r->alloc, bytes);
 	p1.map_of = alloc_mem(r->alloc, bytes);
-	p1.pending = alloc_mem(r->alloc, bytes);
-	if (!p1.entry_of || !p1.map_of || !p1.pending)
+	p1.below = alloc_mem(r->alloc, bytes);
+	if (!p1.entry_of || !p1.map_of || !p1.below)
 		goto out;
 	ret = pass1_run(r, &p1, err_line, msg, msg_len);
 	if (ret)
@@ -685,7 +734,7 @@ int bounce_replay_run(struct bounce_replay *r, uint64_t *err_line, char *msg, si
 out:
 	alloc_free(r->alloc, p1.entry_of, bytes);
 	alloc_free(r->alloc, p1.map_of, bytes);
-	alloc_free(r->alloc, p1.pending, bytes);
+	alloc_free(r->alloc, p1.below, bytes);
 	alloc_free(r->alloc, p1.tasks, p1.tasks_cap * sizeof(*p1.tasks));
 	if (ret && r->results) {
 		alloc_free(r->alloc, r->results, (r->nresults ? r->nresults : 1) * sizeof(*r->results));
