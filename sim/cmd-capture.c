@@ -246,6 +246,9 @@ static int run_bounces(const struct capture_opts *o)
 		"), entries without return %" PRIu64 ", returns without entry %" PRIu64
 		", pools %" PRIu64 "\n", s.nmodel_failures, s.nreleases, s.nunknown_releases,
 		s.nunpaired_entries, s.nunpaired_returns, s.npools);
+	if (s.nlost_events)
+		fprintf(stderr, "lost: %" PRIu64 " events in %" PRIu64 " lines (mappings after a loss"
+			" can differ)\n", s.nlost_events, s.nlost_lines);
 	if (s.truncated_line)
 		fprintf(stderr, "truncated last line: %" PRIu64 " (ignored)\n", s.truncated_line);
 	return 0;

@@ -18,6 +18,7 @@
 
 #include "bounce.h"
 #include "ftrace.h"
+#include "phyr/capture.h"
 
 #ifndef CAPTURE_DATA_DIR
 #error "CAPTURE_DATA_DIR must name tests/data/capture"
@@ -170,6 +171,89 @@ static void test_bounce_synthetic_2cpu(void **state)
 	free(got);
 	free(want);
 	bounce_replay_destroy(r);
+}
+
+/* The public entry point: callbacks in line order, the summary. */
+struct seen {
+	unsigned n;
+	uint64_t lines[16];
+	bool ok[16];
+};
+
+static void on_bounce(void *ctx, const struct phyr_capture_bounce *b)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < 16);
+	s->lines[s->n] = b->line;
+	s->ok[s->n++] = b->model_ok;
+	if (b->line == 45) {
+		assert_string_equal(b->device, "0000:00:03.0");
+		assert_int_equal(b->orig, 0x100000);
+		assert_int_equal(b->size, 262144);
+		assert_int_equal(b->linux_tlb, 0x10c0000);
+		assert_int_equal(b->model_tlb, 0x10c0000);
+	}
+}
+
+static void test_bounce_public_entry(void **state)
+{
+	static const uint64_t want[] = { 31, 34, 36, 38, 45, 47, 51, 53, 55 };
+	struct phyr_capture_bounce_summary sum;
+	struct seen seen = { 0 };
+	char err[256] = "x";
+	char *text = slurp(CAPTURE_CLI_DIR "/bounce-2cpu.log"), *lost;
+	size_t len = strlen(text);
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(phyr_capture_replay_bounces(CAPTURE_CLI_DIR "/bounce-2cpu.log", NULL,
+						     on_bounce, &seen, &sum, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(seen.n, 9);
+	for (unsigned i = 0; i < 9; i++) {
+		assert_int_equal(seen.lines[i], want[i]);
+		assert_true(seen.ok[i]);
+	}
+	assert_int_equal(sum.nmaps, 9);
+	assert_int_equal(sum.nmatched, 8);
+	assert_int_equal(sum.nmodel_failures, 0);
+	assert_int_equal(sum.first_divergence, 53); /* Linux failed there */
+	assert_int_equal(sum.nreleases, 3);
+	assert_int_equal(sum.nunknown_releases, 1);
+	assert_int_equal(sum.nunpaired_entries, 1);
+	assert_int_equal(sum.nunpaired_returns, 0);
+	assert_int_equal(sum.npools, 1);
+	assert_int_equal(sum.nlines, 57);
+	assert_int_equal(sum.truncated_line, 0);
+	assert_int_equal(sum.nlost_events, 0);
+
+	/* A LOST line before the events, and the last line cut short. */
+	lost = malloc(len + 64);
+	assert_non_null(lost);
+	memcpy(lost, "CPU:1 [LOST 7 EVENTS]\n", 22);
+	memcpy(lost + 22, text, len - 1);
+	f = fmemopen(lost, len + 21, "r");
+	assert_non_null(f);
+	seen.n = 0;
+	assert_int_equal(phyr_capture_replay_bounces("cut.log", f, NULL, NULL, &sum, err,
+						     sizeof(err)), 0);
+	fclose(f);
+	assert_int_equal(sum.nmaps, 9);
+	assert_int_equal(sum.nlost_lines, 1);
+	assert_int_equal(sum.nlost_events, 7);
+	assert_int_equal(sum.truncated_line, 58);
+	assert_int_equal(sum.nunpaired_entries, 0); /* the cut entry is not read */
+	free(lost);
+
+	/* Errors carry FILE:LINE; a missing file its open error. */
+	assert_int_equal(phyr_capture_replay_bounces(CAPTURE_CLI_DIR "/no-such.log", NULL, NULL,
+						     NULL, &sum, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "no-such.log"));
+	assert_int_equal(sum.nmaps, 0);
+	assert_int_equal(phyr_capture_replay_bounces(NULL, NULL, NULL, NULL, &sum, err,
+						     sizeof(err)), -EINVAL);
+	free(text);
 }
 
 /* ---- record-level rules ---- */
@@ -455,6 +539,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bounce_linux72_excerpt),
 		cmocka_unit_test(test_bounce_synthetic_2cpu),
+		cmocka_unit_test(test_bounce_public_entry),
 		cmocka_unit_test(test_bounce_release_rules),
 		cmocka_unit_test(test_bounce_lost_release),
 		cmocka_unit_test(test_bounce_model_full),

@@ -243,6 +243,8 @@ struct phyr_capture_bounce {
  * @nunpaired_returns: qs/map lines without their entry (applied at the return).
  * @npools: distinct swiotlb pools (qs/pool geometries).
  * @nlines: lines read. @truncated_line: a last line cut short (0: none).
+ * @nlost_lines, @nlost_events: `[LOST M EVENTS]` lines and their sum (the
+ *   replay goes on; mappings after a loss can differ).
  */
 struct phyr_capture_bounce_summary {
 	uint64_t nmaps;
@@ -256,6 +258,8 @@ struct phyr_capture_bounce_summary {
 	uint64_t npools;
 	uint64_t nlines;
 	uint64_t truncated_line;
+	uint64_t nlost_lines;
+	uint64_t nlost_events;
 };
 
 /**

@@ -1067,6 +1067,7 @@ static void summarize(const struct bounce_replay *r, struct ftrace_reader *fr,
 	s->npools = r->stats.npools;
 	s->nlines = ftrace_reader_nlines(fr);
 	s->truncated_line = ftrace_reader_truncated(fr);
+	ftrace_reader_lost(fr, &s->nlost_lines, &s->nlost_events);
 	for (size_t i = 0; i < n && !s->first_divergence; i++)
 		if (!res[i].model_found || res[i].model_tlb != res[i].linux_tlb)
 			s->first_divergence = res[i].line;
