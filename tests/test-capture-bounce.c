@@ -260,9 +260,9 @@ static void test_bounce_public_entry(void **state)
 
 #define DEV UINT64_C(0xffff888001000000)
 
-static struct bounce_rec pool_rec(uint64_t line, uint64_t start, uint64_t nslabs, uint32_t nareas)
+static struct bounce_event pool_rec(uint64_t line, uint64_t start, uint64_t nslabs, uint32_t nareas)
 {
-	struct bounce_rec rec = { .kind = BOUNCE_POOL, .line = line, .dev = DEV };
+	struct bounce_event rec = { .kind = BOUNCE_POOL, .line = line, .dev = DEV };
 
 	snprintf(rec.devname, sizeof(rec.devname), "0000:00:01.0");
 	rec.start = start;
@@ -273,10 +273,10 @@ static struct bounce_rec pool_rec(uint64_t line, uint64_t start, uint64_t nslabs
 	return rec;
 }
 
-static struct bounce_rec map_rec(enum bounce_kind kind, uint64_t line, uint32_t cpu, uint32_t pid,
+static struct bounce_event map_rec(enum bounce_kind kind, uint64_t line, uint32_t cpu, uint32_t pid,
 				 uint64_t orig, uint64_t size, uint64_t tlb)
 {
-	struct bounce_rec rec = { .kind = kind, .line = line, .cpu = cpu, .pid = pid, .dev = DEV };
+	struct bounce_event rec = { .kind = kind, .line = line, .cpu = cpu, .pid = pid, .dev = DEV };
 
 	rec.orig = orig;
 	rec.size = size;
@@ -285,14 +285,14 @@ static struct bounce_rec map_rec(enum bounce_kind kind, uint64_t line, uint32_t 
 	return rec;
 }
 
-static struct bounce_rec free_rec(enum bounce_kind kind, uint64_t line, uint64_t tlb)
+static struct bounce_event free_rec(enum bounce_kind kind, uint64_t line, uint64_t tlb)
 {
-	struct bounce_rec rec = { .kind = kind, .line = line, .dev = DEV, .tlb = tlb, .size = 4096 };
+	struct bounce_event rec = { .kind = kind, .line = line, .dev = DEV, .tlb = tlb, .size = 4096 };
 
 	return rec;
 }
 
-static void add(struct bounce_replay *r, struct bounce_rec rec)
+static void add(struct bounce_replay *r, struct bounce_event rec)
 {
 	assert_int_equal(bounce_replay_add(r, &rec), 0);
 }
@@ -463,7 +463,7 @@ static void test_bounce_fault_fields(void **state)
 static void test_bounce_api_misuse(void **state)
 {
 	struct bounce_replay *r;
-	struct bounce_rec rec = pool_rec(5, 0x40000000, 128, 1);
+	struct bounce_event rec = pool_rec(5, 0x40000000, 128, 1);
 	struct bounce_stats st;
 	size_t n = 7;
 
@@ -503,7 +503,7 @@ static void test_bounce_failnth(void **state)
 		f.fail_at = n;
 		ret = bounce_replay_create(&a, &r);
 		if (!ret) {
-			struct bounce_rec rec = pool_rec(1, 0x40000000, 256, 2);
+			struct bounce_event rec = pool_rec(1, 0x40000000, 256, 2);
 
 			ret = bounce_replay_add(r, &rec);
 			for (uint64_t i = 0; i < 40 && !ret; i++) {

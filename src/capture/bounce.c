@@ -52,7 +52,7 @@ struct live {
 
 struct bounce_replay {
 	const struct phyr_allocator *alloc;
-	struct bounce_rec *recs;
+	struct bounce_event *recs;
 	size_t nrecs, recs_cap;
 	struct bounce_result *results;
 	size_t nresults;
@@ -124,7 +124,7 @@ void bounce_replay_destroy(struct bounce_replay *r)
 	alloc_free(a, r, sizeof(*r));
 }
 
-int bounce_replay_add(struct bounce_replay *r, const struct bounce_rec *rec)
+int bounce_replay_add(struct bounce_replay *r, const struct bounce_event *rec)
 {
 	int ret;
 
@@ -263,7 +263,7 @@ static int fail(char *msg, size_t len, uint64_t *err_line, uint64_t line, const 
 	return -EINVAL;
 }
 
-static int pool_add(struct bounce_replay *r, const struct bounce_rec *rec, size_t *index,
+static int pool_add(struct bounce_replay *r, const struct bounce_event *rec, size_t *index,
 		    uint64_t *err_line, char *msg, size_t len)
 {
 	struct pool *p;
@@ -325,7 +325,7 @@ static int pool_add(struct bounce_replay *r, const struct bounce_rec *rec, size_
 }
 
 /* Key of a task: the PID, or the CPU for the idle tasks (all PID 0). */
-static uint64_t task_key(const struct bounce_rec *rec)
+static uint64_t task_key(const struct bounce_event *rec)
 {
 	return rec->pid ? rec->pid : UINT64_C(1) << 32 | rec->cpu;
 }
@@ -360,7 +360,7 @@ static size_t task_slot(const struct task *tab, size_t cap, uint64_t key)
 	return i;
 }
 
-static int task_get(struct bounce_replay *r, struct pass1 *p1, const struct bounce_rec *rec,
+static int task_get(struct bounce_replay *r, struct pass1 *p1, const struct bounce_event *rec,
 		    struct task **out)
 {
 	uint64_t key = task_key(rec);
@@ -399,12 +399,12 @@ static int task_get(struct bounce_replay *r, struct pass1 *p1, const struct boun
  */
 static void pair_return(struct bounce_replay *r, struct pass1 *p1, struct task *t, size_t m)
 {
-	const struct bounce_rec *rm = &r->recs[m];
+	const struct bounce_event *rm = &r->recs[m];
 	size_t *link = &t->top;
 
 	for (unsigned depth = 0; *link != NO_INDEX && depth < PAIR_DEPTH; depth++) {
 		size_t e = *link;
-		const struct bounce_rec *re = &r->recs[e];
+		const struct bounce_event *re = &r->recs[e];
 
 		if (re->dev == rm->dev && re->orig == rm->orig && re->size == rm->size) {
 			p1->entry_of[m] = e;
@@ -420,7 +420,7 @@ static void pair_return(struct bounce_replay *r, struct pass1 *p1, struct task *
 /* Names the device of a map from the standard event around it, same task. */
 static int name_from_events(struct bounce_replay *r, struct pass1 *p1, size_t i)
 {
-	const struct bounce_rec *rec = &r->recs[i];
+	const struct bounce_event *rec = &r->recs[i];
 	struct device *d;
 	struct task *t;
 	int ret;
@@ -467,7 +467,7 @@ static int pass1_run(struct bounce_replay *r, struct pass1 *p1, uint64_t *err_li
 	int ret;
 
 	for (size_t i = 0; i < r->nrecs; i++) {
-		const struct bounce_rec *rec = &r->recs[i];
+		const struct bounce_event *rec = &r->recs[i];
 
 		p1->entry_of[i] = NO_INDEX;
 		p1->map_of[i] = NO_INDEX;
@@ -562,7 +562,7 @@ static bool is_pci_name(const char *s)
 	return s[sizeof(pat) - 1] == '\0';
 }
 
-static int do_map(struct bounce_replay *r, const struct bounce_rec *m, uint32_t cpu,
+static int do_map(struct bounce_replay *r, const struct bounce_event *m, uint32_t cpu,
 		  struct bounce_result *res)
 {
 	const struct device *d = dev_find(r, m->dev);
@@ -621,7 +621,7 @@ static int do_map(struct bounce_replay *r, const struct bounce_rec *m, uint32_t 
 	return live_insert(r, &l);
 }
 
-static void do_release(struct bounce_replay *r, const struct bounce_rec *rec)
+static void do_release(struct bounce_replay *r, const struct bounce_event *rec)
 {
 	struct live *l = live_find(r, rec->tlb);
 
@@ -634,7 +634,7 @@ static void do_release(struct bounce_replay *r, const struct bounce_rec *rec)
 }
 
 static void result_init(struct bounce_replay *r, struct bounce_result *res,
-			const struct bounce_rec *m)
+			const struct bounce_event *m)
 {
 	const struct device *d = dev_find(r, m->dev);
 
@@ -670,7 +670,7 @@ static int pass2_run(struct bounce_replay *r, const struct pass1 *p1)
 		}
 	}
 	for (size_t i = 0; i < r->nrecs && !ret; i++) {
-		const struct bounce_rec *rec = &r->recs[i];
+		const struct bounce_event *rec = &r->recs[i];
 		size_t m;
 
 		switch (rec->kind) {
@@ -875,7 +875,7 @@ static bool site_is(const struct ftrace_line *l, const char *func)
 	return p == e || *p == '+' || *p == ' ' || *p == '.';
 }
 
-static int read_pool(const struct ftrace_fields *fs, struct bounce_rec *rec, char *msg, size_t len)
+static int read_pool(const struct ftrace_fields *fs, struct bounce_event *rec, char *msg, size_t len)
 {
 	const struct ftrace_str *name = ftrace_field_find(fs, "devname");
 	uint64_t v;
@@ -904,7 +904,7 @@ static int read_pool(const struct ftrace_fields *fs, struct bounce_rec *rec, cha
 	return 0;
 }
 
-static int read_map(const struct ftrace_fields *fs, bool ret_probe, struct bounce_rec *rec,
+static int read_map(const struct ftrace_fields *fs, bool ret_probe, struct bounce_event *rec,
 		    char *msg, size_t len)
 {
 	const char *ev = ret_probe ? "qs/map" : "qs/map_entry";
@@ -938,7 +938,7 @@ static int read_map(const struct ftrace_fields *fs, bool ret_probe, struct bounc
 
 /* swiotlb_bounced ("dev_name: NAME ... dev_addr=HEX size=N") and
  * dma_map_phys/dma_map_page ("NAME dir=... dma_addr=HEX size=N phys_addr=HEX"). */
-static bool read_name(const struct ftrace_line *l, bool bounced, struct bounce_rec *rec)
+static bool read_name(const struct ftrace_line *l, bool bounced, struct bounce_event *rec)
 {
 	const char *p = l->payload.p, *e = p + l->payload.len, *t;
 	struct ftrace_fields fs;
@@ -972,7 +972,7 @@ static bool read_name(const struct ftrace_line *l, bool bounced, struct bounce_r
 int bounce_replay_line(struct bounce_replay *r, const struct ftrace_line *l, char *msg,
 		       size_t msg_len)
 {
-	struct bounce_rec rec;
+	struct bounce_event rec;
 	struct ftrace_fields fs;
 	int ret = 0;
 

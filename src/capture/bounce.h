@@ -3,7 +3,7 @@
  * Bounce replay: the swiotlb mappings of a Linux capture (qs/ probes of
  * formats/capture.md section 3) replayed on libphyr's swiotlb model.
  *
- * The reader turns capture lines into records (struct bounce_rec), in file
+ * The reader turns capture lines into records (struct bounce_event), in file
  * order; the replay then applies them to a model pool with the captured
  * machine's own geometry and physical addresses and gives, for every qs/map,
  * the slot Linux chose and the slot the model chose. Where each kernel
@@ -41,7 +41,7 @@ enum bounce_kind {
 };
 
 /*
- * struct bounce_rec - one capture line the replay uses. Which fields mean
+ * struct bounce_event - one capture line the replay uses. Which fields mean
  * something depends on @kind; the others are 0.
  * @line: 1-based line number in the capture.
  * @cpu: the line's CPU column. @pid: the task (pairs entry and return).
@@ -56,7 +56,7 @@ enum bounce_kind {
  * @tlb: map: Linux's slot (return value); unmap, release: the address
  *	freed; NAME: dma_map_phys dma_addr= (0 for swiotlb_bounced).
  */
-struct bounce_rec {
+struct bounce_event {
 	enum bounce_kind kind;
 	uint64_t line;
 	uint32_t cpu;
@@ -124,7 +124,7 @@ void bounce_replay_destroy(struct bounce_replay *r);
  * file order (strictly increasing @line). Returns 0, -EINVAL (NULL, line
  * out of order, unknown kind) or -ENOMEM.
  */
-int bounce_replay_add(struct bounce_replay *r, const struct bounce_rec *rec);
+int bounce_replay_add(struct bounce_replay *r, const struct bounce_event *rec);
 
 /*
  * bounce_replay_run - replays the records added so far (once). On a capture
