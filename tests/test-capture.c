@@ -273,6 +273,8 @@ static void test_replay_malformed_payload(void **state)
 static void test_replay_truncated_and_lost(void **state)
 {
 	static const char text[] = HDR INIT
+		"   dd-9 [000] .....  1.500001: iova_alloc_entry: (alloc_iova_fast+0x4/0x3e0)\n"
+		"   dd-9 [000] .....  1.500002: iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=" D " size=1 limit_pfn=0xfffff flush_rcache=0 pfn=0xfffff\n"
 		"CPU:0 [LOST 7 EVENTS]\n"
 		"   dd-9 [000] .....  2.000001: iova_alloc_entry: (alloc_iova_fast+0x4/0x3e0)\n"
 		"   dd-9 [000] .....  2.000002: iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=" D " size=1 limit_pfn=0xfffff flush_rc";
@@ -282,9 +284,11 @@ static void test_replay_truncated_and_lost(void **state)
 	char err[256];
 
 	assert_int_equal(replay(text, &s, &c, err), 0);
-	assert_int_equal(s.n, 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].line, 5);
+	assert_int_equal(s.a[0].model_pfn, 0xfffff);
 	assert_int_equal(phyr_capture_get_summary(c, &sum), 0);
-	assert_int_equal(sum.truncated_line, 6);
+	assert_int_equal(sum.truncated_line, 8);
 	assert_int_equal(sum.nlost_lines, 1);
 	assert_int_equal(sum.nlost_events, 7);
 	assert_int_equal(sum.nunpaired, 1); /* the entry never returned */

@@ -1488,10 +1488,13 @@ int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *er
 		ret = setup_model(c);
 	if (ret == 0 && c->model && !c->whatif)
 		ret = finish(c);
-	if (ret == 0 && c->cfg.mode == PHYR_CAPTURE_EXACT && !c->ev_count[EV_ALLOC] &&
+	if (ret == 0 && c->cfg.mode != PHYR_CAPTURE_INFO && !c->ev_count[EV_ALLOC] &&
 	    !c->ev_count[EV_ALLOC_RET] && c->sum.nevents) {
-		ftrace_reader_error(c->r, ftrace_reader_nlines(c->r),
-				    "no allocator probes (qt/iova_alloc): exact replay impossible");
+		/* auto would pick an events-only mode here: not built yet */
+		ftrace_reader_error(c->r, ftrace_reader_nlines(c->r), "%s",
+				    c->cfg.mode == PHYR_CAPTURE_EXACT ?
+				    "no allocator probes (qt/iova_alloc): exact replay impossible" :
+				    "no allocator probes (qt/iova_alloc): exact replay impossible, and there is no events-only mode yet");
 		ret = -ENOTSUP;
 	}
 	if (ret < 0 && err && errlen && !err[0])
