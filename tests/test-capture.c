@@ -141,6 +141,29 @@ static void test_reader_bad_line(void **state)
 	fclose(f);
 }
 
+/* Without ftrace's irq-info option the FLAGS column is absent. */
+static void test_reader_no_flags(void **state)
+{
+	static const char text[] = "   dd-93    [001]    7.250000: iova_free: (free_iova_fast+0x4/0x1c0) iovad=0x10 pfn=0x5 size=1\n";
+	struct ftrace_reader *r;
+	struct ftrace_line l;
+	char err[128];
+	FILE *f = mem(text);
+
+	assert_int_equal(ftrace_reader_open("n.log", f, &r, err, sizeof(err)), 0);
+	assert_int_equal(ftrace_reader_next(r, &l), 1);
+	assert_int_equal(l.kind, FTRACE_EVENT);
+	assert_int_equal(l.pid, 93);
+	assert_int_equal(l.cpu, 1);
+	assert_int_equal(l.flags.len, 0);
+	assert_int_equal(l.ts_ns, UINT64_C(7250000000));
+	assert_true(str_is(l.event, "iova_free"));
+	assert_int_equal(ftrace_reader_next(r, &l), 0);
+	assert_int_equal(ftrace_reader_truncated(r), 0);
+	ftrace_reader_close(r);
+	fclose(f);
+}
+
 static void test_reader_fields_quoted(void **state)
 {
 	static const char args[] = "dev=0xffff devname=\"0000:00:01.0 x\" dma_addrs={0x1, 0x2} attrs= nents=4/4 ok=1";
@@ -376,6 +399,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_event_line),
 		cmocka_unit_test(test_reader_bad_line),
+		cmocka_unit_test(test_reader_no_flags),
 		cmocka_unit_test(test_reader_fields_quoted),
 		cmocka_unit_test(test_replay_fprobe_and_unknown_events),
 		cmocka_unit_test(test_replay_malformed_payload),

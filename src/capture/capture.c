@@ -1037,11 +1037,13 @@ static int on_slow(struct ctx *x, bool kprobe_ret)
 		if (!x->l->retprobe)
 			return 0; /* kprobe form: the entry of alloc_iova */
 	}
-	/* a NULL result reads as a fault */
+	/* a NULL result reads as a fault (fprobe) or as zeros (kprobe) */
 	if (v && v->len && v->p[0] == '(')
 		ok = false;
 	else if ((ret = need_hex(x, "pfn_lo", &lo)) || (ret = need_hex(x, "pfn_hi", &hi)))
 		return ret;
+	else if (lo == 0 && hi == 0)
+		ok = false;
 	if (!kprobe_ret && (ret = dom_of(x, &dm)))
 		return ret;
 	if (c->whatif)
