@@ -112,6 +112,7 @@ struct frame {
 	bool flush;
 	bool have_args;
 	bool frozen;          /* an own line (rc_*, slow) fixed the lookup point */
+	bool rc_seen;         /* an rc_* line gave the lookup's moment and CPU */
 	bool open;            /* not yet returned: blocks the queue */
 	bool model_set;
 	uint64_t model_pfn;
@@ -954,7 +955,7 @@ static int call_return(struct ctx *x, int *out)
 	}
 	s->top = c->frames[fi].below;
 	c->frames[fi].below = -1;
-	if (c->frames[fi].cpu != x->l->cpu)
+	if (c->frames[fi].cpu != x->l->cpu && !c->frames[fi].rc_seen)
 		c->frames[fi].cpu = x->l->cpu; /* migrated inside the call */
 	*out = fi;
 	return 0;
@@ -1095,6 +1096,8 @@ static int on_rc_lookup(struct ctx *x)
 		f->dom = dm;
 	f->lookup_key = 2 * x->l->lineno + 1;
 	f->frozen = true;
+	f->rc_seen = true;
+	f->cpu = x->l->cpu;
 	return 0;
 }
 
