@@ -141,6 +141,29 @@ static void test_reader_bad_line(void **state)
 	fclose(f);
 }
 
+/* Without ftrace's irq-info option the FLAGS column is absent. */
+static void test_reader_no_flags(void **state)
+{
+	static const char text[] = "   dd-93    [001]    7.250000: iova_free: (free_iova_fast+0x4/0x1c0) iovad=0x10 pfn=0x5 size=1\n";
+	struct ftrace_reader *r;
+	struct ftrace_line l;
+	char err[128];
+	FILE *f = mem(text);
+
+	assert_int_equal(ftrace_reader_open("n.log", f, &r, err, sizeof(err)), 0);
+	assert_int_equal(ftrace_reader_next(r, &l), 1);
+	assert_int_equal(l.kind, FTRACE_EVENT);
+	assert_int_equal(l.pid, 93);
+	assert_int_equal(l.cpu, 1);
+	assert_int_equal(l.flags.len, 0);
+	assert_int_equal(l.ts_ns, UINT64_C(7250000000));
+	assert_true(str_is(l.event, "iova_free"));
+	assert_int_equal(ftrace_reader_next(r, &l), 0);
+	assert_int_equal(ftrace_reader_truncated(r), 0);
+	ftrace_reader_close(r);
+	fclose(f);
+}
+
 static void test_reader_fields_quoted(void **state)
 {
 	static const char args[] = "dev=0xffff devname=\"0000:00:01.0 x\" dma_addrs={0x1, 0x2} attrs= nents=4/4 ok=1";
@@ -273,6 +296,8 @@ static void test_replay_malformed_payload(void **state)
 static void test_replay_truncated_and_lost(void **state)
 {
 	static const char text[] = HDR INIT
+		"   dd-9 [000] .....  1.500001: iova_alloc_entry: (alloc_iova_fast+0x4/0x3e0)\n"
+		"   dd-9 [000] .....  1.500002: iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=" D " size=1 limit_pfn=0xfffff flush_rcache=0 pfn=0xfffff\n"
 		"CPU:0 [LOST 7 EVENTS]\n"
 		"   dd-9 [000] .....  2.000001: iova_alloc_entry: (alloc_iova_fast+0x4/0x3e0)\n"
 		"   dd-9 [000] .....  2.000002: iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=" D " size=1 limit_pfn=0xfffff flush_rc";
@@ -282,9 +307,11 @@ static void test_replay_truncated_and_lost(void **state)
 	char err[256];
 
 	assert_int_equal(replay(text, &s, &c, err), 0);
-	assert_int_equal(s.n, 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].line, 5);
+	assert_int_equal(s.a[0].model_pfn, 0xfffff);
 	assert_int_equal(phyr_capture_get_summary(c, &sum), 0);
-	assert_int_equal(sum.truncated_line, 6);
+	assert_int_equal(sum.truncated_line, 8);
 	assert_int_equal(sum.nlost_lines, 1);
 	assert_int_equal(sum.nlost_events, 7);
 	assert_int_equal(sum.nunpaired, 1); /* the entry never returned */
@@ -372,6 +399,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_event_line),
 		cmocka_unit_test(test_reader_bad_line),
+		cmocka_unit_test(test_reader_no_flags),
 		cmocka_unit_test(test_reader_fields_quoted),
 		cmocka_unit_test(test_replay_fprobe_and_unknown_events),
 		cmocka_unit_test(test_replay_malformed_payload),

@@ -35,7 +35,8 @@ struct phyr_capture;
 
 /** How a capture is replayed. */
 enum phyr_capture_mode {
-	PHYR_CAPTURE_AUTO = 0, /* exact when the capture has the allocator probes */
+	PHYR_CAPTURE_AUTO = 0, /* exact when the capture has the allocator probes (the
+				* only mode yet: an events-only mode will sit beside it) */
 	PHYR_CAPTURE_EXACT,    /* every state change at its own line (needs the probes) */
 	PHYR_CAPTURE_INFO,     /* read and count only, no model */
 };
@@ -182,11 +183,13 @@ PHYR_EXPORT void phyr_capture_destroy(struct phyr_capture *c);
  * @path: the file's name (opened unless @f is given; then only used in
  *   messages). @f: an open stream, or NULL.
  * @err: receives "FILE:LINE: message" on failure (may be NULL).
- * Return: 0, -EINVAL (NULL arguments, a second run, a malformed known
- * event, a line that is no ftrace line, a CPU beyond the model's; or
- * -EBADMSG for a line that is no ftrace line), -ENOENT/-EACCES (open),
- * -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP (mode EXACT and no
- * allocator probes). The summary and counts stay readable after an error.
+ * Return: 0, -EINVAL (NULL arguments, a second run, a malformed field of
+ * an event the replay uses, a line on a CPU beyond the model's), -EBADMSG
+ * (a line that is no ftrace line), the -errno of fopen() (-ENOENT,
+ * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP (a
+ * replay of a capture with events but no allocator probes: EXACT needs
+ * them, and AUTO has no events-only mode yet). The summary and counts
+ * stay readable after an error.
  */
 PHYR_EXPORT int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *err,
 				 size_t errlen);

@@ -112,6 +112,7 @@ struct frame {
 	bool flush;
 	bool have_args;
 	bool frozen;          /* an own line (rc_*, slow) fixed the lookup point */
+	bool rc_seen;         /* an rc_* line gave the lookup's moment and CPU */
 	bool open;            /* not yet returned: blocks the queue */
 	bool model_set;
 	uint64_t model_pfn;
@@ -954,7 +955,7 @@ static int call_return(struct ctx *x, int *out)
 	}
 	s->top = c->frames[fi].below;
 	c->frames[fi].below = -1;
-	if (c->frames[fi].cpu != x->l->cpu)
+	if (c->frames[fi].cpu != x->l->cpu && !c->frames[fi].rc_seen)
 		c->frames[fi].cpu = x->l->cpu; /* migrated inside the call */
 	*out = fi;
 	return 0;
@@ -1037,11 +1038,13 @@ static int on_slow(struct ctx *x, bool kprobe_ret)
 		if (!x->l->retprobe)
 			return 0; /* kprobe form: the entry of alloc_iova */
 	}
-	/* a NULL result reads as a fault */
+	/* a NULL result reads as a fault (fprobe) or as zeros (kprobe) */
 	if (v && v->len && v->p[0] == '(')
 		ok = false;
 	else if ((ret = need_hex(x, "pfn_lo", &lo)) || (ret = need_hex(x, "pfn_hi", &hi)))
 		return ret;
+	else if (lo == 0 && hi == 0)
+		ok = false;
 	if (!kprobe_ret && (ret = dom_of(x, &dm)))
 		return ret;
 	if (c->whatif)
@@ -1093,6 +1096,8 @@ static int on_rc_lookup(struct ctx *x)
 		f->dom = dm;
 	f->lookup_key = 2 * x->l->lineno + 1;
 	f->frozen = true;
+	f->rc_seen = true;
+	f->cpu = x->l->cpu;
 	return 0;
 }
 
@@ -1488,10 +1493,13 @@ int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *er
 		ret = setup_model(c);
 	if (ret == 0 && c->model && !c->whatif)
 		ret = finish(c);
-	if (ret == 0 && c->cfg.mode == PHYR_CAPTURE_EXACT && !c->ev_count[EV_ALLOC] &&
+	if (ret == 0 && c->cfg.mode != PHYR_CAPTURE_INFO && !c->ev_count[EV_ALLOC] &&
 	    !c->ev_count[EV_ALLOC_RET] && c->sum.nevents) {
-		ftrace_reader_error(c->r, ftrace_reader_nlines(c->r),
-				    "no allocator probes (qt/iova_alloc): exact replay impossible");
+		/* auto would pick an events-only mode here: not built yet */
+		ftrace_reader_error(c->r, ftrace_reader_nlines(c->r), "%s",
+				    c->cfg.mode == PHYR_CAPTURE_EXACT ?
+				    "no allocator probes (qt/iova_alloc): exact replay impossible" :
+				    "no allocator probes (qt/iova_alloc): exact replay impossible, and there is no events-only mode yet");
 		ret = -ENOTSUP;
 	}
 	if (ret < 0 && err && errlen && !err[0])

@@ -424,17 +424,23 @@ static bool parse_event(const char *p, const char *e, struct ftrace_line *l)
 	p = q + 1;
 	while (p < e && *p == ' ')
 		p++;
-	/* FLAGS: a token of 4 or 5 characters, then the timestamp */
+	/* FLAGS: a token of 4 or 5 characters, then the timestamp; without
+	 * the irq-info option there is none (the token is the timestamp) */
 	q = p;
 	while (q < e && *q != ' ')
 		q++;
-	if (q == p || q - p > 8)
+	if (q == p || (q - p > 8 && q[-1] != ':'))
 		return false;
-	l->flags.p = p;
-	l->flags.len = (size_t)(q - p);
-	p = q;
-	while (p < e && *p == ' ')
-		p++;
+	if (q[-1] == ':' && is_digit(*p)) {
+		l->flags.p = p;
+		l->flags.len = 0;
+	} else {
+		l->flags.p = p;
+		l->flags.len = (size_t)(q - p);
+		p = q;
+		while (p < e && *p == ' ')
+			p++;
+	}
 	ts = p;
 	p = scan_dec(p, e, &v);
 	if (p == ts || p >= e || v > 1000000000000ull)
