@@ -406,6 +406,9 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	ret = phyr_capture_run(c, o.file, NULL, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		if (ret == -ENOTSUP)
+			fprintf(stderr, "%s: a capture of swiotlb bounce buffering (qs/ probes) replays"
+				" with --emit bounces\n", who);
 		phyr_capture_destroy(c);
 		return 2;
 	}
