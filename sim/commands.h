@@ -14,5 +14,6 @@ int cmd_map(int argc, char **argv);
 int cmd_dma(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 #endif /* PHYR_SIM_COMMANDS_H */

@@ -24,6 +24,7 @@ static const struct {
 	{ "dma", cmd_dma, "DMA-layer benchmarks against Linux's dma-iommu (w1 ... w4b)" },
 	{ "sweep", cmd_sweep, "parameter sweeps of any command, for GNU parallel and Slurm" },
 	{ "experiment", cmd_experiment, "published results re-derived in the model (--list)" },
+	{ "capture", cmd_capture, "replay real Linux ftrace captures of the IOVA allocator" },
 };
 
 static void usage(FILE *f)

@@ -37,13 +37,14 @@
 #include "phyr/pages.h"
 #include "phyr/scatterlist.h"
 #include "phyr/swiotlb.h"
+#include "phyr/capture.h"
 #include "phyr/dma-debug.h"
 
 /* Headers whose exported functions the table must cover. */
 static const char *const headers[] = {
 	"common.h", "list.h", "scatterlist.h", "account.h", "pages.h",
 	"iova.h", "iommu.h", "machine.h", "swiotlb.h",
-	"device.h", "dma-mapping.h", "dma-iommu.h", "builder.h", "dma-debug.h",
+	"device.h", "dma-mapping.h", "dma-iommu.h", "builder.h", "dma-debug.h", "capture.h",
 };
 
 /* Exported functions that take no object: nothing to make NULL. */
@@ -350,6 +351,17 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	X(phyr_p2pdma_distance, INT, -EINVAL, phyr_p2pdma_distance(NULL, NULL, O1))          \
 	X(phyr_p2pdma_state, U64, PHYR_P2PDMA_MAP_NOT_SUPPORTED,                             \
 	  phyr_p2pdma_state(NULL, NULL, NULL, 0x1000))                                       \
+	/* capture.h */                                                                      \
+	X(phyr_capture_create, INT, -EINVAL, phyr_capture_create(NULL, NULL))                \
+	X(phyr_capture_destroy, VOID, 0, phyr_capture_destroy(NULL))                         \
+	X(phyr_capture_run, INT, -EINVAL, phyr_capture_run(NULL, "x", NULL, NULL, 0))        \
+	X(phyr_capture_get_summary, INT, -EINVAL, phyr_capture_get_summary(NULL, O1))        \
+	X(phyr_capture_get_domain, INT, -EINVAL, phyr_capture_get_domain(NULL, 0, O1))       \
+	X(phyr_capture_get_device, INT, -EINVAL, phyr_capture_get_device(NULL, 0, O1))       \
+	X(phyr_capture_get_event, INT, -EINVAL, phyr_capture_get_event(NULL, 0, O1))         \
+	/* capture.h: the bounce replay (NULL path and stream) */                            \
+	X(phyr_capture_replay_bounces, INT, -EINVAL,                                         \
+	  phyr_capture_replay_bounces(NULL, NULL, NULL, NULL, O1, NULL, 0))                  \
 	/* swiotlb.h */                                                                      \
 	X(phyr_swiotlb_geometry, INT, -EINVAL, phyr_swiotlb_geometry(128, 1, NULL, NULL))    \
 	X(phyr_swiotlb_create, INT, -EINVAL, phyr_swiotlb_create(NULL, NULL, O1))            \

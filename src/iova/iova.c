@@ -107,6 +107,7 @@ struct phyr_iova_domain {
 	unsigned int ncpus;
 	bool threaded;
 	unsigned int nonline;
+	unsigned int depot_max; /* 0: unbounded list (v6.7+); else a fixed array (pre-v6.7) */
 	size_t mag_bytes;
 	void *cpus_raw;
 	const struct phyr_allocator *a;
@@ -528,8 +529,13 @@ static uint64_t rcache_get(struct phyr_iova_domain *d, struct iova_cpu *c, unsig
 	return pfn;
 }
 
+/*
+ * Pushes @pfn on CPU @c's class @k. With a fixed-size depot (pre-v6.7) a
+ * full loaded magazine meeting a full depot is handed back in *@overflow
+ * (its pfns still in the tree) instead of being pushed.
+ */
 static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu *c, unsigned int k,
-			  uint64_t pfn)
+			  uint64_t pfn, struct iova_mag **overflow)
 {
 	struct iova_cpu_rcache *cr = &c->cls[k];
 	struct iova_mag *m;
@@ -550,8 +556,14 @@ static bool rcache_insert(struct phyr_iova_domain *d, struct iova_cpu *c, unsign
 				return false;
 			}
 			dom_lock(d, &rc->lock);
-			depot_push(rc, m);
-			rc->work_pending = true;
+			if (__builtin_expect(d->depot_max == 0, 1)) {
+				depot_push(rc, m);
+				rc->work_pending = true;
+			} else if (rc->depot_size < d->depot_max) {
+				depot_push(rc, m);
+			} else {
+				*overflow = m;
+			}
 			dom_unlock(d, &rc->lock);
 			m = cr->loaded = new_mag;
 		}
@@ -573,12 +585,30 @@ static void free_cpu_cached(struct phyr_iova_domain *d, unsigned int cpu)
 	}
 }
 
+/* The depot of @rc in reverse order: oldest push first (pre-v6.7 array order). */
+static void depot_reverse(struct iova_rcache *rc)
+{
+	struct iova_mag *m = rc->depot, *r = NULL;
+
+	while (m) {
+		struct iova_mag *next = m->next;
+
+		m->next = r;
+		r = m;
+		m = next;
+	}
+	rc->depot = r;
+}
+
 static void free_global_cached(struct phyr_iova_domain *d)
 {
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		struct iova_rcache *rc = &d->rcaches[k];
 
 		dom_lock(d, &rc->lock);
+		/* pre-v6.7 walks its depot array from index 0 */
+		if (d->depot_max)
+			depot_reverse(rc);
 		while (rc->depot) {
 			struct iova_mag *m = depot_pop(d, rc);
 
@@ -703,8 +733,14 @@ static __attribute__((noinline)) int free_fast_slow(struct phyr_iova_domain *d, 
 
 	c->nfast_slow_frees++;
 	if (k < d->nclasses) {
-		if (rcache_insert(d, c, k, pfn)) {
+		struct iova_mag *overflow = NULL;
+
+		if (rcache_insert(d, c, k, pfn, &overflow)) {
 			c->nrcache_inserts++;
+			if (overflow) {
+				mag_free_pfns(d, overflow);
+				mag_free(d, overflow);
+			}
 			return 0;
 		}
 		c->nrcache_rejects++;
@@ -946,4 +982,117 @@ void phyr_iova_cache_memory(struct phyr_iova_domain *d, uint64_t *per_cpu_bytes,
 uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *d)
 {
 	return d && d->nclasses ? PHYR_PAGE_SIZE << (d->cfg.rcache_classes - 1) : 0;
+}
+
+/* ---- step operations (exact replay of captures) ---- */
+
+void iova_set_depot_max(struct phyr_iova_domain *d, unsigned int max)
+{
+	d->depot_max = max;
+}
+
+unsigned int iova_nclasses(const struct phyr_iova_domain *d)
+{
+	return d->nclasses;
+}
+
+int iova_step_lookup(struct phyr_iova_domain *d, unsigned int cpu, uint64_t size,
+		     uint64_t limit_pfn, uint64_t *pfn)
+{
+	unsigned int k;
+	uint64_t p;
+
+	if (cpu >= d->ncpus || size == 0 || size - 1 >= (UINT64_C(1) << 63))
+		return -EINVAL;
+	k = order_base_2(size);
+	if (size < d->round_below)
+		size = UINT64_C(1) << k;
+	if (k >= d->nclasses || limit_pfn + 1 < size)
+		return -ENOENT;
+	p = rcache_get(d, &d->cpus[cpu], k, limit_pfn + 1 - size);
+	if (!p)
+		return -ENOENT;
+	d->cpus[cpu].nrcache_hits++;
+	*pfn = p;
+	return 0;
+}
+
+int iova_step_tree_alloc(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
+			 uint64_t *pfn)
+{
+	if (size == 0 || size - 1 >= (UINT64_C(1) << 63))
+		return -EINVAL;
+	if (size < d->round_below)
+		size = roundup_pow_of_two(size);
+	return tree_alloc_locked(d, size, limit_pfn, true, pfn);
+}
+
+int iova_step_insert(struct phyr_iova_domain *d, unsigned int cpu, uint64_t pfn, uint64_t size,
+		     bool *dropped)
+{
+	struct iova_mag *overflow = NULL;
+	unsigned int k;
+
+	*dropped = false;
+	if (cpu >= d->ncpus || size == 0)
+		return -EINVAL;
+	k = order_base_2(size);
+	if (k >= d->nclasses)
+		return -ENOENT;
+	if (!rcache_insert(d, &d->cpus[cpu], k, pfn, &overflow))
+		return -ENOMEM;
+	d->cpus[cpu].nrcache_inserts++;
+	if (overflow) {
+		overflow->size = 0;
+		mag_free(d, overflow);
+		*dropped = true;
+	}
+	return 0;
+}
+
+static bool mag_holds(const struct iova_mag *m, uint64_t n, uint64_t pfn)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (m->pfns[i] == pfn)
+			return true;
+	return false;
+}
+
+int iova_step_drop_depot_mag(struct phyr_iova_domain *d, uint64_t pfn, unsigned int k_hint)
+{
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		struct iova_rcache *rc = &d->rcaches[k];
+
+		for (struct iova_mag **pp = &rc->depot; *pp; pp = &(*pp)->next) {
+			struct iova_mag *m = *pp;
+
+			if (!mag_holds(m, d->mag_size, pfn))
+				continue;
+			*pp = m->next;
+			rc->depot_size--;
+			rc->npops++;
+			rc->ntrims++;
+			mag_free(d, m);
+			return 0;
+		}
+	}
+	if (k_hint < d->nclasses && d->rcaches[k_hint].depot) {
+		struct iova_rcache *rc = &d->rcaches[k_hint];
+
+		mag_free(d, depot_pop(d, rc));
+		rc->ntrims++;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int iova_step_cpu_drop(struct phyr_iova_domain *d, unsigned int cpu)
+{
+	if (cpu >= d->ncpus)
+		return -EINVAL;
+	for (unsigned int k = 0; k < d->nclasses; k++) {
+		d->cpus[cpu].cls[k].loaded->size = 0;
+		d->cpus[cpu].cls[k].prev->size = 0;
+	}
+	return 0;
 }

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ftrace text reader: see ftrace.h. Lines are cut out of a buffer that
+ * is refilled with fread(); nothing of a line outlives the next call.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftrace.h"
+
+#define FTRACE_CHUNK (64u * 1024u)
+
+struct ftrace_reader {
+	FILE *f;
+	bool own;
+	bool eof;
+	char *buf;
+	size_t cap, start, end;
+	char *name;
+	char *err;
+	size_t errlen;
+	uint64_t lineno;
+	uint64_t truncated;
+	uint64_t nlost_lines, nlost_events;
+	unsigned int ncpus;
+	uint64_t in_buffer, written;
+	char kernel[128];
+};
+
+int ftrace_reader_open(const char *path, FILE *f, struct ftrace_reader **out, char *err,
+		       size_t errlen)
+{
+	struct ftrace_reader *r;
+
+	if (!out || (!path && !f))
+		return -EINVAL;
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->err = err;
+	r->errlen = errlen;
+	r->name = strdup(path ? path : "-");
+	r->cap = FTRACE_CHUNK;
+	r->buf = malloc(r->cap);
+	if (!r->name || !r->buf) {
+		ftrace_reader_close(r);
+		return -ENOMEM;
+	}
+	if (f) {
+		r->f = f;
+	} else {
+		r->f = fopen(path, "r");
+		if (!r->f) {
+			int e = errno ? errno : EIO;
+
+			if (err && errlen)
+				snprintf(err, errlen, "%s: %s", path, strerror(e));
+			ftrace_reader_close(r);
+			return -e;
+		}
+		r->own = true;
+	}
+	*out = r;
+	return 0;
+}
+
+void ftrace_reader_close(struct ftrace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own && r->f)
+		fclose(r->f);
+	free(r->buf);
+	free(r->name);
+	free(r);
+}
+
+const char *ftrace_reader_name(const struct ftrace_reader *r)
+{
+	return r->name;
+}
+
+void ftrace_reader_error(struct ftrace_reader *r, uint64_t lineno, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!r->err || !r->errlen)
+		return;
+	n = snprintf(r->err, r->errlen, "%s:%llu: ", r->name, (unsigned long long)lineno);
+	if (n < 0 || (size_t)n >= r->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+unsigned int ftrace_reader_ncpus(const struct ftrace_reader *r)
+{
+	return r->ncpus;
+}
+
+const char *ftrace_reader_kernel(const struct ftrace_reader *r)
+{
+	return r->kernel[0] ? r->kernel : NULL;
+}
+
+void ftrace_reader_entries(const struct ftrace_reader *r, uint64_t *in_buffer, uint64_t *written)
+{
+	if (in_buffer)
+		*in_buffer = r->in_buffer;
+	if (written)
+		*written = r->written;
+}
+
+uint64_t ftrace_reader_truncated(const struct ftrace_reader *r)
+{
+	return r->truncated;
+}
+
+uint64_t ftrace_reader_nlines(const struct ftrace_reader *r)
+{
+	return r->lineno;
+}
+
+void ftrace_reader_lost(const struct ftrace_reader *r, uint64_t *nlines, uint64_t *nevents)
+{
+	if (nlines)
+		*nlines = r->nlost_lines;
+	if (nevents)
+		*nevents = r->nlost_events;
+}
+
+/* ---- numbers ---- */
+
+static inline int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int ftrace_parse_hex(struct ftrace_str s, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i = 0;
+
+	if (s.len >= 2 && s.p[0] == '0' && (s.p[1] | 0x20) == 'x')
+		i = 2;
+	if (i == s.len || s.len - i > 16)
+		return -EINVAL;
+	for (; i < s.len; i++) {
+		int d = hexval(s.p[i]);
+
+		if (d < 0)
+			return -EINVAL;
+		x = x << 4 | (uint64_t)d;
+	}
+	*v = x;
+	return 0;
+}
+
+int ftrace_parse_dec(struct ftrace_str s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (s.len == 0 || s.len > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned)(s.p[i] - '0');
+
+		/* only a 20-digit number can overflow */
+		if (d > 9 || (i == 19 && x > (UINT64_MAX - d) / 10))
+			return -EINVAL;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return 0;
+}
+
+/* ---- fields ---- */
+
+void ftrace_fields(struct ftrace_str s, struct ftrace_fields *out)
+{
+	const char *p = s.p, *e = s.p + s.len;
+
+	out->n = 0;
+	while (p < e && out->n < FTRACE_MAX_FIELDS) {
+		const char *tok, *eq = NULL;
+
+		while (p < e && *p == ' ')
+			p++;
+		tok = p;
+		while (p < e && *p != ' ' && *p != '=')
+			p++;
+		if (p < e && *p == '=' && p > tok) {
+			struct ftrace_field *f = &out->f[out->n++];
+			const char *v;
+
+			eq = p++;
+			v = p;
+			if (p < e && (*p == '"' || *p == '{')) {
+				char close = *p == '"' ? '"' : '}';
+
+				p++;
+				while (p < e && *p != close)
+					p++;
+				if (p < e)
+					p++;
+			}
+			while (p < e && *p != ' ')
+				p++;
+			f->name.p = tok;
+			f->name.len = (size_t)(eq - tok);
+			f->value.p = v;
+			f->value.len = (size_t)(p - v);
+		} else {
+			while (p < e && *p != ' ')
+				p++;
+		}
+	}
+}
+
+const struct ftrace_str *ftrace_field_find(const struct ftrace_fields *fs, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (unsigned int i = 0; i < fs->n; i++)
+		if (fs->f[i].name.len == n && fs->f[i].name.p[0] == name[0] &&
+		    memcmp(fs->f[i].name.p, name, n) == 0)
+			return &fs->f[i].value;
+	return NULL;
+}
+
+int ftrace_field_hex(const struct ftrace_fields *fs, const char *name, uint64_t *v)
+{
+	const struct ftrace_str *s = ftrace_field_find(fs, name);
+
+	return s ? ftrace_parse_hex(*s, v) : -ENOENT;
+}
+
+int ftrace_field_dec(const struct ftrace_fields *fs, const char *name, uint64_t *v)
+{
+	const struct ftrace_str *s = ftrace_field_find(fs, name);
+
+	return s ? ftrace_parse_dec(*s, v) : -ENOENT;
+}
+
+int ftrace_field_u64(const struct ftrace_fields *fs, const char *name, uint64_t *v)
+{
+	const struct ftrace_str *s = ftrace_field_find(fs, name);
+
+	if (!s)
+		return -ENOENT;
+	if (s->len > 2 && s->p[0] == '0' && (s->p[1] | 0x20) == 'x')
+		return ftrace_parse_hex(*s, v);
+	return ftrace_parse_dec(*s, v);
+}
+
+/* ---- header lines ---- */
+
+static const char *memfind(const char *p, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (n > len)
+		return NULL;
+	return memmem(p, len, lit, n);
+}
+
+/* Digits at @p (up to @e) into @v; returns the end of the digits. */
+static const char *scan_dec(const char *p, const char *e, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	while (p < e && *p >= '0' && *p <= '9' && x < UINT64_MAX / 10 - 10)
+		x = x * 10 + (uint64_t)(*p++ - '0');
+	*v = x;
+	return p;
+}
+
+static void comment_line(struct ftrace_reader *r, const char *p, size_t len)
+{
+	const char *e = p + len, *q;
+	uint64_t v;
+
+	if ((q = memfind(p, len, "#P:")) != NULL) {
+		const char *d = scan_dec(q + 3, e, &v);
+
+		if (d > q + 3 && v > 0 && v <= 65536)
+			r->ncpus = (unsigned int)v;
+	}
+	if ((q = memfind(p, len, "entries-in-buffer/entries-written:")) != NULL) {
+		q += strlen("entries-in-buffer/entries-written:");
+		while (q < e && *q == ' ')
+			q++;
+		q = scan_dec(q, e, &r->in_buffer);
+		if (q < e && *q == '/')
+			scan_dec(q + 1, e, &r->written);
+	}
+	if (!r->kernel[0] && (q = memfind(p, len, "kernel: Linux version ")) != NULL) {
+		size_t n = 0;
+
+		q += strlen("kernel: Linux version ");
+		while (q + n < e && q[n] != ' ' && n + 1 < sizeof(r->kernel))
+			n++;
+		memcpy(r->kernel, q, n);
+		r->kernel[n] = '\0';
+	}
+}
+
+/* ---- event lines ---- */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "CPU:N [LOST M EVENTS]" */
+static bool parse_lost(const char *p, const char *e, struct ftrace_line *l)
+{
+	uint64_t cpu, m;
+	const char *q;
+
+	if (e - p < 4 || memcmp(p, "CPU:", 4) != 0)
+		return false;
+	q = scan_dec(p + 4, e, &cpu);
+	if (q == p + 4 || e - q < 7 || memcmp(q, " [LOST ", 7) != 0)
+		return false;
+	p = q + 7;
+	q = scan_dec(p, e, &m);
+	if (q == p || !memfind(q, (size_t)(e - q), "EVENTS]"))
+		return false;
+	l->kind = FTRACE_LOST;
+	l->cpu = (uint32_t)cpu;
+	l->lost = m;
+	return true;
+}
+
+static void split_site(struct ftrace_line *l)
+{
+	const char *p = l->payload.p, *e = p + l->payload.len, *c;
+
+	l->site.p = p;
+	l->site.len = 0;
+	l->retprobe = false;
+	l->args = l->payload;
+	if (p == e || *p != '(')
+		return;
+	c = memchr(p, ')', (size_t)(e - p));
+	if (!c)
+		return;
+	l->site.p = p + 1;
+	l->site.len = (size_t)(c - p - 1);
+	for (const char *q = l->site.p + 1; q + 2 < c; q++) {
+		q = memchr(q, '<', (size_t)(c - 2 - q));
+		if (!q)
+			break;
+		if (q[1] == '-' && q[-1] == ' ' && q[2] == ' ') {
+			l->retprobe = true;
+			break;
+		}
+	}
+	p = c + 1;
+	while (p < e && *p == ' ')
+		p++;
+	l->args.p = p;
+	l->args.len = (size_t)(e - p);
+}
+
+/*
+ * TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: PAYLOAD. The CPU column is the
+ * first "[digits]" preceded by blanks and "-digits": a task name can hold
+ * anything but not that.
+ */
+static const uint64_t pow10_ns[10] = {
+	1000000000u, 100000000u, 10000000u, 1000000u, 100000u, 10000u, 1000u, 100u, 10u, 1u,
+};
+
+static bool parse_event(const char *p, const char *e, struct ftrace_line *l)
+{
+	const char *b = NULL, *q, *ts;
+	uint64_t v, frac = 0;
+	for (q = p; q < e; q++) {
+		const char *d, *k;
+
+		q = memchr(q, '[', (size_t)(e - q));
+		if (!q)
+			return false;
+		for (d = q + 1; d < e && is_digit(*d); d++)
+			;
+		if (d == q + 1 || d >= e || *d != ']')
+			continue;
+		k = q;
+		while (k > p && k[-1] == ' ')
+			k--;
+		if (k == q)
+			continue;
+		d = k;
+		while (d > p && is_digit(d[-1]))
+			d--;
+		if (d == k || d - 1 <= p || d[-1] != '-')
+			continue;
+		b = q;
+		l->task.p = p;
+		l->task.len = (size_t)(d - 1 - p);
+		if (ftrace_parse_dec((struct ftrace_str){ d, (size_t)(k - d) }, &v) || v > UINT32_MAX)
+			return false;
+		l->pid = (uint32_t)v;
+		break;
+	}
+	if (!b)
+		return false;
+	q = scan_dec(b + 1, e, &v);
+	if (v > UINT32_MAX)
+		return false;
+	l->cpu = (uint32_t)v;
+	p = q + 1;
+	while (p < e && *p == ' ')
+		p++;
+	/* FLAGS: a token of 4 or 5 characters, then the timestamp; without
+	 * the irq-info option there is none (the token is the timestamp) */
+	q = p;
+	while (q < e && *q != ' ')
+		q++;
+	if (q == p || (q - p > 8 && q[-1] != ':'))
+		return false;
+	if (q[-1] == ':' && is_digit(*p)) {
+		l->flags.p = p;
+		l->flags.len = 0;
+	} else {
+		l->flags.p = p;
+		l->flags.len = (size_t)(q - p);
+		p = q;
+		while (p < e && *p == ' ')
+			p++;
+	}
+	ts = p;
+	p = scan_dec(p, e, &v);
+	if (p == ts || p >= e || v > 1000000000000ull)
+		return false;
+	if (*p == '.') {
+		const char *f = ++p;
+
+		while (p < e && is_digit(*p)) {
+			if (p - f < 9)
+				frac = frac * 10 + (uint64_t)(*p - '0');
+			p++;
+		}
+		if (p == f)
+			return false;
+		frac *= pow10_ns[p - f < 9 ? p - f : 9];
+	}
+	if (p >= e || *p != ':')
+		return false;
+	l->ts_ns = v * 1000000000u + frac;
+	p++;
+	while (p < e && *p == ' ')
+		p++;
+	q = memchr(p, ':', (size_t)(e - p) < 128 ? (size_t)(e - p) : 128);
+	if (!q || q == p || memchr(p, ' ', (size_t)(q - p)))
+		return false;
+	l->event.p = p;
+	l->event.len = (size_t)(q - p);
+	p = q + 1;
+	if (p < e && *p == ' ')
+		p++;
+	l->payload.p = p;
+	l->payload.len = (size_t)(e - p);
+	split_site(l);
+	l->kind = FTRACE_EVENT;
+	return true;
+}
+
+static int classify(struct ftrace_reader *r, const char *s, size_t len, struct ftrace_line *l)
+{
+	const char *e = s + len, *p = s;
+
+	memset(l, 0, sizeof(*l));
+	l->lineno = r->lineno;
+	l->text.p = s;
+	l->text.len = len;
+	/* ftrace right-aligns the task column: blanks come eight at a time */
+	while (e - p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if (w != UINT64_C(0x2020202020202020))
+			break;
+		p += 8;
+	}
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == e) {
+		l->kind = FTRACE_BLANK;
+		return 1;
+	}
+	if (*p == '#') {
+		l->kind = FTRACE_COMMENT;
+		comment_line(r, s, len);
+		return 1;
+	}
+	if (parse_lost(p, e, l)) {
+		r->nlost_lines++;
+		r->nlost_events += l->lost;
+		return 1;
+	}
+	if (parse_event(p, e, l))
+		return 1;
+	ftrace_reader_error(r, r->lineno, "not an ftrace line (TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: ...)");
+	return -EBADMSG;
+}
+
+/* More bytes into the buffer. Return: 0, 1 at end of file, -EIO, -E2BIG, -ENOMEM. */
+static int refill(struct ftrace_reader *r)
+{
+	size_t n;
+
+	if (r->eof)
+		return 1;
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		size_t cap = r->cap * 2;
+		char *nb;
+
+		if (r->cap > FTRACE_MAX_LINE) {
+			ftrace_reader_error(r, r->lineno + 1, "line longer than %u bytes",
+					    FTRACE_MAX_LINE);
+			return -E2BIG;
+		}
+		nb = realloc(r->buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		r->buf = nb;
+		r->cap = cap;
+	}
+	n = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+	r->end += n;
+	if (n == 0) {
+		if (ferror(r->f)) {
+			ftrace_reader_error(r, r->lineno + 1, "read error");
+			return -EIO;
+		}
+		r->eof = true;
+		return 1;
+	}
+	return 0;
+}
+
+int ftrace_reader_next(struct ftrace_reader *r, struct ftrace_line *l)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *s = r->buf + r->start;
+		char *nl = memchr(s + scanned, '\n', r->end - r->start - scanned);
+		int ret;
+
+		if (nl) {
+			size_t len = (size_t)(nl - s);
+
+			r->start += len + 1;
+			r->lineno++;
+			while (len > 0 && s[len - 1] == '\r')
+				len--;
+			if (len > FTRACE_MAX_LINE) {
+				ftrace_reader_error(r, r->lineno, "line longer than %u bytes",
+						    FTRACE_MAX_LINE);
+				return -E2BIG;
+			}
+			return classify(r, s, len, l);
+		}
+		scanned = r->end - r->start;
+		ret = refill(r);
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			if (r->end > r->start) {
+				/* a last line without its newline: cut short */
+				r->lineno++;
+				r->truncated = r->lineno;
+				r->start = r->end;
+			}
+			return 0;
+		}
+	}
+}
