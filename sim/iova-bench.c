@@ -671,6 +671,42 @@ static json_object *bench_doc(const char *mode, const char *what, const char *pl
 	return doc;
 }
 
+/* The fixed parameters of workload @w (bench/linux-6.17/iova-kernel-baseline.md). */
+static void workload_config(json_object *cfg, const char *w)
+{
+	if (w[0] == 'a') {
+		cli_json_str(cfg, "seed", NULL); /* no PRNG */
+		cli_json_addr(cfg, "limit_pfn", LIM32);
+		cli_json_str(cfg, "sizes", w[1] == '1' ? "1 + i % 32 pages, fast path, CPU 0" :
+				   "1 page, 1024 held then freed, fast path, CPU 0");
+	} else if (w[0] == 'b') {
+		cli_json_u64(cfg, "seed", 12345);
+		cli_json_addr(cfg, "limit_pfn", LIM48);
+		cli_json_u64(cfg, "live", strncmp(w, "b100k", 5) == 0 ? 100000 : 10000);
+		cli_json_str(cfg, "sizes", strstr(w, "_fix") ? "8 pages, aligned, tree" :
+				   "1 to 256 pages, aligned, tree");
+	} else {
+		cli_json_u64(cfg, "seed", 777);
+		cli_json_addr(cfg, "limit_pfn", LIM48);
+		cli_json_str(cfg, "sizes", w[1] == '0' ? "1, 2, 4, 8, 16 or 32 pages, 4 CPUs" :
+				   w[1] == '1' ? "35% 33 to 256 pages, else 1 to 32 in powers of two, 4 CPUs" :
+				   "64 to 256 pages, 4 CPUs");
+	}
+}
+
+/* The fixed parameters of scenario @s (seed, start pfn, zone). */
+static void scenario_config(json_object *cfg, const char *s)
+{
+	bool e32 = strcmp(s, "exhaust32") == 0;
+
+	cli_json_u64(cfg, "seed", strcmp(s, "peng300k") == 0 ? 300 :
+				  strcmp(s, "largechurn") == 0 ? 4242 : e32 ? 32 : 8);
+	cli_json_addr(cfg, "start_pfn", e32 ? 0xf0000 : 1);
+	cli_json_addr(cfg, "limit_pfn", e32 ? LIM32 : LIM48);
+	if (strcmp(s, "scaling") == 0)
+		cli_json_str(cfg, "cpus_per_row", "1, 2, 4, 8");
+}
+
 static int bench_workload(const char *workload, uint64_t steps, uint64_t repeat,
 			  const struct phyr_iova_policy_ops *pol, const char *plugin, bool stats,
 			  enum fmt fmt)
@@ -707,6 +743,7 @@ static int bench_workload(const char *workload, uint64_t steps, uint64_t repeat,
 		cli_json_u64(cfg, "steps", steps);
 		cli_json_u64(cfg, "repeat", repeat);
 		cli_json_u64(cfg, "start_pfn", 1);
+		workload_config(cfg, workload);
 		r = json_object_new_object();
 		json_object_array_add(cli_json_arr(doc, "results"), r);
 		cli_json_str(r, "workload", workload);
@@ -785,6 +822,7 @@ static int bench_scenario(const char *scenario, const char *policy, const char *
 		json_object *p;
 
 		doc = bench_doc("scenario", scenario, plugin);
+		scenario_config(cli_doc_config(doc), scenario);
 		p = cli_json_arr(cli_doc_config(doc), "policies");
 		for (int i = 0; i < npol; i++)
 			json_object_array_add(p, json_object_new_string(pols[i]->name));
