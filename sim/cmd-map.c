@@ -123,7 +123,7 @@ static void print_json(const struct map_workload *w, const struct map_result *r,
 		cli_json_u64(api, "bounce_slots", x->bounce_slots);
 		cli_json_u64(api, "dma_segments", x->dma_segments);
 		cli_json_u64(api, "faults", x->faults);
-		cli_json_double(api, "sim_ns", x->sim_ns);
+		cli_json_u64(api, "sim_ns", (uint64_t)(x->sim_ns + 0.5)); /* whole ns, as the table */
 	}
 }
 
@@ -225,6 +225,8 @@ int cmd_map(int argc, char **argv)
 		cli_json_u64(cfg, "seed", seed);
 		cli_json_str(cfg, "policy", pol->name);
 		cli_json_str(cfg, "policy_plugin", plugin);
+		cli_json_str(cfg, "machine", "map.machine (the untrusted workload: map-untrusted.machine)");
+		cli_json_u64(cfg, "touch_bytes", 256);
 		apis = cli_json_arr(cfg, "apis");
 		for (int a = 0; a < MAP_NAPIS; a++)
 			json_object_array_add(apis, json_object_new_string(map_api_names[a]));
