@@ -44,7 +44,13 @@ struct map_workload {
 extern const struct map_workload map_workloads[];
 extern const unsigned map_nworkloads;
 
-/* Runs workload @w under @api from a fresh machine; fills @out. 0 or -errno (setup failed). */
-int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struct map_result *out);
+/*
+ * Runs workload @w under @api from a fresh machine whose DMA domain
+ * allocates IOVAs with @policy (NULL = linux); fills @out. 0 or -errno
+ * (setup failed).
+ */
+struct phyr_iova_policy_ops;
+int map_run(const struct map_workload *w, enum map_api api, uint64_t seed,
+	    const struct phyr_iova_policy_ops *policy, struct map_result *out);
 
 #endif /* PHYR_SIM_MAP_H */

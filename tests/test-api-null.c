@@ -579,6 +579,8 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	/* builder.h */                                                                \
 	X(phyr_system_build_string, INT, -EINVAL,                                      \
 	  phyr_system_build_string(NULL, NULL, NULL, O1, NULL, 0))                     \
+	X(phyr_system_build_string_opts, INT, -EINVAL,                                 \
+	  phyr_system_build_string_opts(NULL, NULL, NULL, NULL, O1, NULL, 0))          \
 	X(phyr_system_build_file, INT, -EINVAL,                                        \
 	  phyr_system_build_file(NULL, NULL, O1, NULL, 0))                             \
 	X(phyr_system_destroy, VOID, 0, phyr_system_destroy(NULL))                     \

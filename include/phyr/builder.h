@@ -50,6 +50,30 @@ PHYR_EXPORT int phyr_system_build_string(const char *text, const char *name,
 					 struct phyr_system **out, char *err, size_t errlen);
 
 /**
+ * struct phyr_system_opts - what a program sets on every described machine
+ * it builds, beyond the description's own text. A zeroed struct changes
+ * nothing.
+ * @iova_policy: the IOVA placement policy (<phyr/iova.h>) of every DMA and
+ *        DMA-FQ group's domain; NULL = linux. The ops table must outlive
+ *        the system.
+ */
+struct phyr_iova_policy_ops;
+struct phyr_system_opts {
+	const struct phyr_iova_policy_ops *iova_policy;
+};
+
+/**
+ * phyr_system_build_string_opts() - phyr_system_build_string() with @opts
+ * (NULL = a zeroed struct) applied to what the description builds.
+ * Return: as phyr_system_build_string(); -EINVAL also when a group's
+ *         domain cannot be created with @opts (explained in @err).
+ */
+PHYR_EXPORT int phyr_system_build_string_opts(const char *text, const char *name,
+					      const struct phyr_system_opts *opts,
+					      const struct phyr_allocator *a,
+					      struct phyr_system **out, char *err, size_t errlen);
+
+/**
  * phyr_system_build_file() - phyr_system_build_string() on the contents of
  * the file at @path (named @path in messages).
  * Return: as phyr_system_build_string(), plus -ENOENT (no such file) and
