@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <phyr/builder.h>
+
 #include "cli.h"
 #include "cli-opts.h"
 #include "commands.h"
@@ -23,7 +25,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: phyr-sim map [--workload NAME|all] [--seed N]\n"
-		"                    [--policy P | --policy-plugin FILE.so] [--json | --csv]\n"
+		"                    [--policy P | --policy-plugin FILE.so] [--cpus N]\n"
+		"                    [--rcache on|off] [--mag-size N] [--rcache-classes N]\n"
+		"                    [--domain strict|lazy] [--json | --csv]\n"
 		"\n"
 		"Runs each workload on a fresh simulated machine (device behind a strict DMA\n"
 		"IOMMU domain, ARM LPAE 4K; P2P providers by bus address and through the host\n"
@@ -49,6 +53,13 @@ static void usage(FILE *f)
 		"  --policy P            IOVA placement policy of the DMA domain: linux\n"
 		"                        (default), augmented or buddy\n"
 		"  --policy-plugin FILE  an IOVA policy plug-in (<phyr/iova-plugin.h>)\n"
+		"  --cpus N              CPUs of the machine, 1-4096 (default: the machine\n"
+		"                        file's, 4): IOVA range caches and flush queues\n"
+		"  --rcache on|off       the per-CPU IOVA range cache (default on)\n"
+		"  --mag-size N          pfns per IOVA magazine, 1-1024 (default 127)\n"
+		"  --rcache-classes N    cached IOVA size classes, 1-16 (default 6)\n"
+		"  --domain strict|lazy  IOTLB invalidation at unmap (strict, default) or\n"
+		"                        through a flush queue (lazy, iommu.strict=0)\n"
 		"  --json                one JSON document: command, version, config,\n"
 		"                        \"workloads\" (per workload, per API: the counters)\n"
 		"  --csv                 the table with one header line\n"
@@ -61,6 +72,8 @@ static void usage(FILE *f)
 	      "Example:\n"
 	      "  phyr-sim map --workload nic --seed 7 --policy buddy --csv\n"
 	      "  (one CSV row per API; compare iova_nodes_visited with --policy linux)\n"
+	      "  phyr-sim map --workload nvme --rcache off --cpus 8 --json\n"
+	      "  (the same I/O with every allocation searching the IOVA tree)\n"
 	      "\n"
 	      "Formats: docs/dma.md.\n",
 	      f);
@@ -148,7 +161,10 @@ static void print_csv(const struct map_workload *w, const struct map_result *r)
 	}
 }
 
-enum { OPT_WORKLOAD = 256, OPT_SEED, OPT_POLICY, OPT_PLUGIN, OPT_JSON, OPT_CSV };
+enum {
+	OPT_WORKLOAD = 256, OPT_SEED, OPT_POLICY, OPT_PLUGIN, OPT_JSON, OPT_CSV, OPT_CPUS,
+	OPT_RCACHE, OPT_MAG_SIZE, OPT_CLASSES, OPT_DOMAIN,
+};
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -158,6 +174,11 @@ static const struct option longopts[] = {
 	{ "policy-plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "rcache", required_argument, NULL, OPT_RCACHE },
+	{ "mag-size", required_argument, NULL, OPT_MAG_SIZE },
+	{ "rcache-classes", required_argument, NULL, OPT_CLASSES },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
 	{ 0 },
 };
 
@@ -170,7 +191,8 @@ int cmd_map(int argc, char **argv)
 	struct iova_plugin *pl = NULL;
 	json_object *doc = NULL, *workloads = NULL;
 	enum fmt fmt = FMT_TEXT;
-	uint64_t seed = 1;
+	struct phyr_system_opts sopts = { 0 };
+	uint64_t seed = 1, v;
 	bool any = false, first = true;
 	int c, ret;
 
@@ -192,6 +214,31 @@ int cmd_map(int argc, char **argv)
 			break;
 		case OPT_PLUGIN:
 			plugin = optarg;
+			break;
+		case OPT_CPUS:
+			if (cli_u64(optarg, &v) || v < 1 || v > 4096)
+				return cli_bad_value(&map_cmd, "cpus", optarg, "1 to 4096");
+			sopts.ncpus = (unsigned)v;
+			break;
+		case OPT_RCACHE:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				return cli_bad_value(&map_cmd, "rcache", optarg, "on or off");
+			sopts.no_rcache = strcmp(optarg, "off") == 0;
+			break;
+		case OPT_MAG_SIZE:
+			if (cli_u64(optarg, &v) || v < 1 || v > 1024)
+				return cli_bad_value(&map_cmd, "mag-size", optarg, "1 to 1024");
+			sopts.mag_size = (unsigned)v;
+			break;
+		case OPT_CLASSES:
+			if (cli_u64(optarg, &v) || v < 1 || v > 16)
+				return cli_bad_value(&map_cmd, "rcache-classes", optarg, "1 to 16");
+			sopts.rcache_classes = (unsigned)v;
+			break;
+		case OPT_DOMAIN:
+			if (strcmp(optarg, "strict") && strcmp(optarg, "lazy"))
+				return cli_bad_value(&map_cmd, "domain", optarg, "strict or lazy");
+			sopts.lazy = strcmp(optarg, "lazy") == 0;
 			break;
 		case OPT_JSON:
 		case OPT_CSV:
@@ -215,6 +262,7 @@ int cmd_map(int argc, char **argv)
 			cli_json_error_last(map_cmd.name);
 		return ret;
 	}
+	sopts.iova_policy = pol;
 
 	if (fmt == FMT_JSON) {
 		json_object *cfg, *apis;
@@ -225,6 +273,11 @@ int cmd_map(int argc, char **argv)
 		cli_json_u64(cfg, "seed", seed);
 		cli_json_str(cfg, "policy", pol->name);
 		cli_json_str(cfg, "policy_plugin", plugin);
+		cli_json_u64(cfg, "cpus", sopts.ncpus ? sopts.ncpus : 4);
+		cli_json_str(cfg, "rcache", sopts.no_rcache ? "off" : "on");
+		cli_json_u64(cfg, "mag_size", sopts.mag_size ? sopts.mag_size : 127);
+		cli_json_u64(cfg, "rcache_classes", sopts.rcache_classes ? sopts.rcache_classes : 6);
+		cli_json_str(cfg, "domain", sopts.lazy ? "lazy" : "strict");
 		cli_json_str(cfg, "machine", "map.machine (the untrusted workload: map-untrusted.machine)");
 		cli_json_u64(cfg, "touch_bytes", 256);
 		apis = cli_json_arr(cfg, "apis");
@@ -243,7 +296,7 @@ int cmd_map(int argc, char **argv)
 		if (strcmp(wname, "all") && strcmp(wname, w->name))
 			continue;
 		for (int a = 0; a < MAP_NAPIS; a++) {
-			ret = map_run(w, (enum map_api)a, seed, pol, &r[a]);
+			ret = map_run(w, (enum map_api)a, seed, &sopts, &r[a]);
 			if (ret) {
 				fprintf(stderr, "phyr-sim map: %s/%s: setup failed: %s\n", w->name,
 					map_api_names[a], strerror(-ret));

@@ -78,14 +78,13 @@ struct map_engine {
  * sets its segment size and alignment as a probe routine would.
  */
 static int setup(struct map_engine *e, const struct map_workload *w,
-		 const struct phyr_iova_policy_ops *policy)
+		 const struct phyr_system_opts *opts)
 {
 	const char *file = w->untrusted ? "map-untrusted.machine" : "map.machine";
-	struct phyr_system_opts opts = { .iova_policy = policy };
 	char err[256] = "";
 	int ret;
 
-	ret = phyr_system_build_string_opts(shipped_machine(file), file, &opts, NULL, &e->sys, err,
+	ret = phyr_system_build_string_opts(shipped_machine(file), file, opts, NULL, &e->sys, err,
 					    sizeof(err));
 	if (ret) {
 		fprintf(stderr, "phyr-sim map: %s\n", err);
@@ -357,7 +356,7 @@ int map_remap(struct map_engine *e, int slot, int idx, uint64_t phys)
 }
 
 int map_run(const struct map_workload *w, enum map_api api, uint64_t seed,
-	    const struct phyr_iova_policy_ops *policy, struct map_result *out)
+	    const struct phyr_system_opts *opts, struct map_result *out)
 {
 	struct map_engine *e;
 	struct phyr_iova_stats is;
@@ -373,7 +372,7 @@ int map_run(const struct map_workload *w, enum map_api api, uint64_t seed,
 		return -ENOMEM;
 	e->api = api;
 	e->res = out;
-	ret = setup(e, w, policy);
+	ret = setup(e, w, opts);
 	if (ret) {
 		teardown(e);
 		free(e);

@@ -2,7 +2,9 @@
 /*
  * phyr_system_build_string_opts() through the shared library: the IOVA
  * policy of struct phyr_system_opts reaches every DMA group's domain, with
- * and without a cpus= line, and a zeroed or NULL opts changes nothing.
+ * and without a cpus= line, and a zeroed or NULL opts changes nothing; the
+ * what-if knobs (CPUs, magazine size, size classes, no range cache, lazy)
+ * reach the domain too.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -71,10 +73,54 @@ static void test_api_builder_opts_policy(void **state)
 	assert_int_equal(iova, 0x1000);
 }
 
+/* The what-if knobs: what the NIC's domain was built with. */
+static void test_api_builder_opts_knobs(void **state)
+{
+	struct phyr_system_opts o = { .ncpus = 8, .mag_size = 32, .rcache_classes = 4,
+				      .no_rcache = true, .lazy = true };
+	struct phyr_system_opts bad = { .ncpus = 4097 };
+	struct phyr_system *s = NULL;
+	struct phyr_iommu_dma_cookie *c;
+	struct phyr_iova_config cfg;
+	char desc[1024], err[256] = "";
+
+	(void)state;
+	snprintf(desc, sizeof(desc), desc_fmt, "machine cpus=2\n");
+	assert_int_equal(phyr_system_build_string_opts(desc, "opts", &o, NULL, &s, err, sizeof(err)), 0);
+	assert_int_equal(phyr_system_ncpus(s), 8); /* the option beats the text's cpus=2 */
+	c = phyr_iommu_dma_get_cookie(phyr_system_device(s, "nic"));
+	assert_int_equal(phyr_iommu_domain_type(phyr_iommu_dma_cookie_domain(c)),
+			 PHYR_IOMMU_DOMAIN_DMA_FQ);
+	phyr_iova_domain_config(phyr_iommu_dma_cookie_iovad(c), &cfg);
+	assert_int_equal(cfg.ncpus, 8);
+	assert_int_equal(cfg.mag_size, 32);
+	assert_int_equal(cfg.rcache_classes, 4);
+	assert_true(cfg.no_rcache);
+	phyr_system_destroy(s);
+	s = NULL;
+	/* a zeroed struct: strict, the text's CPUs */
+	assert_int_equal(phyr_system_build_string_opts(desc, "opts", &(struct phyr_system_opts){ 0 },
+						       NULL, &s, err, sizeof(err)), 0);
+	c = phyr_iommu_dma_get_cookie(phyr_system_device(s, "nic"));
+	assert_int_equal(phyr_iommu_domain_type(phyr_iommu_dma_cookie_domain(c)),
+			 PHYR_IOMMU_DOMAIN_DMA);
+	phyr_iova_domain_config(phyr_iommu_dma_cookie_iovad(c), &cfg);
+	assert_int_equal(cfg.ncpus, 2);
+	assert_false(cfg.no_rcache);
+	phyr_system_destroy(s);
+	s = NULL;
+	/* impossible: nothing built, the message names the option */
+	assert_int_equal(phyr_system_build_string_opts(desc, "opts", &bad, NULL, &s, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err, "ncpus=4097"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_builder_opts_policy),
+		cmocka_unit_test(test_api_builder_opts_knobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

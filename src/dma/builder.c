@@ -1027,7 +1027,10 @@ static int build_attach_group(struct bld *b, struct sys_obj *g)
 
 	g->dom.alloc = &s->alloc;
 	g->dc.domain = &g->dom;
-	if (s->ncpus || s->opts.iova_policy) {
+	if (s->opts.lazy && g->dom.type == PHYR_IOMMU_DOMAIN_DMA)
+		g->dom.type = PHYR_IOMMU_DOMAIN_DMA_FQ;
+	if (s->ncpus || s->opts.iova_policy || s->opts.mag_size || s->opts.rcache_classes ||
+	    s->opts.no_rcache) {
 		/* without a cpus= the modules keep their own defaults */
 		phyr_iova_config_init(&g->iova);
 		if (s->ncpus) {
@@ -1035,6 +1038,11 @@ static int build_attach_group(struct bld *b, struct sys_obj *g)
 			g->iova.ncpus = s->ncpus;
 		}
 		g->iova.policy = s->opts.iova_policy;
+		if (s->opts.mag_size)
+			g->iova.mag_size = s->opts.mag_size;
+		if (s->opts.rcache_classes)
+			g->iova.rcache_classes = s->opts.rcache_classes;
+		g->iova.no_rcache = s->opts.no_rcache;
 		g->dc.iova = &g->iova;
 	}
 	g->dc.resv = g->resv;
@@ -1319,6 +1327,10 @@ int phyr_system_build_string_opts(const char *text, const char *name,
 	s->alloc = *a;
 	if (opts)
 		s->opts = *opts;
+	if (s->opts.ncpus > 4096) {
+		phyr_system_destroy(s);
+		return fail(&b, -EINVAL, "impossible option: ncpus=%u (1 to 4096)", opts->ncpus);
+	}
 	b.s = s;
 	for (p = text; *p && !ret;) {
 		size_t n = strcspn(p, "\n");
@@ -1339,6 +1351,8 @@ int phyr_system_build_string_opts(const char *text, const char *name,
 	}
 	if (!ret) {
 		b.lineno = b.lineno ? b.lineno : 1;
+		if (s->opts.ncpus)
+			s->ncpus = s->opts.ncpus; /* the option overrides the text's cpus= */
 		ret = finish(&b);
 	}
 	if (ret) {
