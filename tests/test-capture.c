@@ -164,6 +164,23 @@ static void test_reader_no_flags(void **state)
 	fclose(f);
 }
 
+static void test_reader_nul_byte(void **state)
+{
+	static const char text[] = "# x\n   dd-9 [000] ..... 1.0: ma\0p: IOMMU: iova=0x1000\n";
+	struct ftrace_reader *r;
+	struct ftrace_line l;
+	char err[128];
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	assert_non_null(f);
+	assert_int_equal(ftrace_reader_open("z.log", f, &r, err, sizeof(err)), 0);
+	assert_int_equal(ftrace_reader_next(r, &l), 1);
+	assert_int_equal(ftrace_reader_next(r, &l), -EBADMSG);
+	assert_string_equal(err, "z.log:2: NUL byte in the line");
+	ftrace_reader_close(r);
+	fclose(f);
+}
+
 static void test_reader_fields_quoted(void **state)
 {
 	static const char args[] = "dev=0xffff devname=\"0000:00:01.0 x\" dma_addrs={0x1, 0x2} attrs= nents=4/4 ok=1";
@@ -400,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_reader_event_line),
 		cmocka_unit_test(test_reader_bad_line),
 		cmocka_unit_test(test_reader_no_flags),
+		cmocka_unit_test(test_reader_nul_byte),
 		cmocka_unit_test(test_reader_fields_quoted),
 		cmocka_unit_test(test_replay_fprobe_and_unknown_events),
 		cmocka_unit_test(test_replay_malformed_payload),

@@ -328,8 +328,8 @@ static enum ev_id event_id(struct ftrace_str n)
 		return EV_OTHER;
 	}
 	for (unsigned int i = 1; i < EV_COUNT; i++)
-		if (ev_names[i][0] == n.p[0] && strncmp(ev_names[i], n.p, n.len) == 0 &&
-		    ev_names[i][n.len] == '\0')
+		if (ev_names[i][0] == n.p[0] && strlen(ev_names[i]) == n.len &&
+		    memcmp(ev_names[i], n.p, n.len) == 0)
 			return (enum ev_id)i;
 	return EV_OTHER;
 }
