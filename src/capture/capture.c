@@ -903,7 +903,7 @@ static void base_op(struct op *o, const struct ftrace_line *l, enum op_type t)
 /* Pushes a new open call for the line's task. */
 static int call_enter(struct ctx *x, int *out)
 {
-	bool blocking = !x->c->whatif;
+	bool blocking = !x->c->whatif && x->c->model;
 	struct phyr_capture *c = x->c;
 	struct task_slot *s = task_slot(c, task_id(x->l), true);
 	int fi;
@@ -1429,12 +1429,24 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 		if (!ret && (id == EV_ALLOC_RET || (id == EV_ALLOC && (l->retprobe ||
 						    ftrace_field_find(&x.fs, "pfn"))))) {
 			uint64_t pfn;
+			int fi;
 
 			ret = need_hex(&x, "pfn", &pfn);
+			/* the kprobe form names the domain at the entry */
+			if (!ret && id == EV_ALLOC_RET && !(ret = call_return(&x, &fi))) {
+				dm = c->frames[fi].dom;
+				frame_release(c, fi);
+			}
 			if (!ret && dm)
 				dm->nallocs++;
 			if (!ret)
 				c->sum.nallocs++;
+		} else if (!ret && id == EV_ALLOC) {
+			int fi;
+
+			ret = call_enter(&x, &fi);
+			if (!ret)
+				c->frames[fi].dom = dm;
 		}
 		if (id == EV_ALLOC_RET || id == EV_SLOW_RET ||
 		    (id == EV_ALLOC && !l->retprobe && !ftrace_field_find(&x.fs, "pfn")))
