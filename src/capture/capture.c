@@ -113,6 +113,7 @@ struct frame {
 	bool have_args;
 	bool frozen;          /* an own line (rc_*, slow) fixed the lookup point */
 	bool rc_seen;         /* an rc_* line gave the lookup's moment and CPU */
+	bool slow_done;       /* the slow path ran (the model tried its tree there) */
 	bool open;            /* not yet returned: blocks the queue */
 	bool model_set;
 	uint64_t model_pfn;
@@ -639,7 +640,8 @@ static void record_alloc(struct phyr_capture *c, struct cdom *dm, uint64_t line,
 
 	dm->nallocs++;
 	c->sum.nallocs++;
-	if (ok && model_pfn == linux_pfn) {
+	/* alloc_iova_fast returns 0 when it fails: both failing is a match */
+	if ((ok && model_pfn == linux_pfn) || (!ok && linux_pfn == 0)) {
 		dm->nmatched++;
 		c->sum.nmatched++;
 	} else {
@@ -722,8 +724,12 @@ static int apply(struct phyr_capture *c, const struct op *o)
 		apply_lookup(c, f);
 		break;
 	case OP_SLOW:
-		/* the lookup must have missed; if the model hit, it keeps its pfn */
-		if (!f->model_set && o->flag)
+		/* the lookup must have missed; if the model hit, it keeps its
+		 * pfn. The model tries its own tree even where Linux's failed
+		 * (it decides for itself); Linux's retry after the flush is the
+		 * next slow line. */
+		f->slow_done = true;
+		if (!f->model_set)
 			model_tree_alloc(f);
 		break;
 	case OP_SLOW_DIRECT:
@@ -735,7 +741,8 @@ static int apply(struct phyr_capture *c, const struct op *o)
 			frame_release(c, o->frame);
 			break;
 		}
-		if (!f->model_set)
+		/* Linux's cache hit where the model's missed: the model's own slow path */
+		if (!f->model_set && !f->slow_done)
 			model_tree_alloc(f);
 		record_alloc(c, f->dom, o->a, f->size, o->b, f->model_set, f->model_pfn);
 		frame_release(c, o->frame);
