@@ -335,14 +335,42 @@ static enum ev_id event_id(struct ftrace_str n)
 	return EV_OTHER;
 }
 
+/*
+ * A probe placed at several instructions needs one event name per place:
+ * iova_alloc_ret2, rc_hit_1 ... count as iova_alloc_ret, rc_hit.
+ */
+static enum ev_id event_id_numbered(struct ftrace_str n)
+{
+	static const enum ev_id multi[] = {
+		EV_ALLOC_RET, EV_SLOW_RET, EV_RC_HIT, EV_RC_MISS, EV_RC_EMPTY, EV_RC_INSERT,
+	};
+	size_t len = n.len;
+	enum ev_id id;
+
+	while (len > 0 && n.p[len - 1] >= '0' && n.p[len - 1] <= '9')
+		len--;
+	if (len == n.len)
+		return EV_OTHER;
+	if (len > 0 && n.p[len - 1] == '_')
+		len--;
+	id = event_id((struct ftrace_str){ n.p, len });
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+		if (multi[i] == id)
+			return id;
+	return EV_OTHER;
+}
+
 static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id id)
 {
 	bool used = id != EV_OTHER;
 	unsigned int i;
 
 	if (used && c->ev_slot[id]) {
-		c->evs[c->ev_slot[id] - 1].count++;
-		return;
+		i = c->ev_slot[id] - 1;
+		if (c->ev_len[i] == n.len && memcmp(c->evs[i].name, n.p, n.len) == 0) {
+			c->evs[i].count++;
+			return;
+		}
 	}
 	for (i = 0; i < c->nevs; i++)
 		if (c->ev_len[i] == n.len && memcmp(c->evs[i].name, n.p, n.len) == 0) {
@@ -355,7 +383,7 @@ static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id 
 	c->evs[i].count = 1;
 	c->evs[i].used = used;
 	c->ev_len[i] = strlen(c->evs[i].name);
-	if (used)
+	if (used && !c->ev_slot[id])
 		c->ev_slot[id] = i + 1;
 	c->nevs++;
 }
@@ -1393,6 +1421,8 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	}
 	c->sum.nevents++;
 	id = event_id(l->event);
+	if (id == EV_OTHER)
+		id = event_id_numbered(l->event);
 	count_event(c, l->event, id);
 	if (id == EV_OTHER) {
 		c->sum.nskipped++;
