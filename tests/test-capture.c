@@ -438,7 +438,7 @@ static void test_step_fixed_depot_overflow(void **state)
 		assert_int_equal(pfn, 0xfffff - i);
 	}
 	for (uint64_t i = 0; i < 8; i++) {
-		assert_int_equal(iova_step_insert(d, 0, 0xfffff - i, 1, &dropped), 0);
+		assert_int_equal(iova_step_insert(d, 0, 0xfffff - i, 1, false, &dropped), 0);
 		ndropped += dropped;
 	}
 	/* pushes at the 5th and 7th insert; the second meets the full depot */
@@ -454,7 +454,7 @@ static void test_step_fixed_depot_overflow(void **state)
 		assert_int_equal(iova_step_lookup(d, 0, 1, 0xfffff, &pfn), 0);
 		assert_int_equal(pfn, want[i]);
 	}
-	assert_int_equal(iova_step_cpu_drop(d, 0), 0);
+	assert_int_equal(iova_step_cpu_drop(d, 0, false), 0);
 	assert_int_equal(iova_step_lookup(d, 0, 1, 0xfffff, &pfn), -ENOENT);
 	assert_int_equal(iova_step_lookup(d, 0, 64, 0xfffff, &pfn), -ENOENT);
 	phyr_iova_domain_destroy(d);

@@ -122,7 +122,7 @@ struct frame {
 
 enum op_type {
 	OP_INIT, OP_RESERVE, OP_LOOKUP, OP_SLOW, OP_SLOW_DIRECT, OP_RETURN, OP_INSERT,
-	OP_REMOVE, OP_MAG_FREE, OP_CPU_FLUSH, OP_DEPOT_WORK,
+	OP_REMOVE, OP_MAG_FREE, OP_CPU_FLUSH, OP_DEPOT_WORK, OP_TREE_FREE,
 };
 
 struct op {
@@ -170,6 +170,9 @@ struct phyr_capture {
 	bool kernel_forced;
 	bool depot_work_seen;
 	bool header_depot_work;
+	/* the capture has rb_remove (else tree removals apply where the
+	 * kernel starts them: rb_free_iova, the magazine flushes) */
+	bool has_rb_remove;
 	bool fixed_depot;
 	char kernel[64];
 	unsigned int model_cpus;
@@ -777,7 +780,8 @@ static int apply(struct phyr_capture *c, const struct op *o)
 		break;
 	case OP_INSERT:
 		dm->nfrees++;
-		if (dm->d && iova_step_insert(dm->d, o->cpu, o->a, o->b, &dropped) == 0 && dropped) {
+		if (dm->d && iova_step_insert(dm->d, o->cpu, o->a, o->b, !c->has_rb_remove,
+					      &dropped) == 0 && dropped) {
 			/* pre-v6.7: the magazine's iova_mag_free line follows */
 			if (cs->skip_dom != dm)
 				cs->nskip = 0;
@@ -794,17 +798,24 @@ static int apply(struct phyr_capture *c, const struct op *o)
 		 * flushes; before v6.7 a full depot or a global flush does */
 		if (cs->skip_dom == dm && cs->nskip)
 			cs->nskip--;
+		else if (o->a && !c->has_rb_remove && dm->d &&
+			 (c->fixed_depot || cs->ctx == MAG_FLUSH))
+			iova_step_depot_flush(dm->d); /* no rb_remove to say which */
 		else if (o->a && (c->fixed_depot || cs->ctx != MAG_NONE))
 			cs->drop_dom = dm;
 		else if (o->a)
 			c->nunexplained++;
+		break;
+	case OP_TREE_FREE:
+		if (dm->d && !c->has_rb_remove)
+			(void)phyr_iova_free(dm->d, o->a, NULL, NULL);
 		break;
 	case OP_DEPOT_WORK:
 		cs->ctx = MAG_DEPOT_WORK;
 		break;
 	case OP_CPU_FLUSH:
 		if (dm->d && o->a < c->model_cpus)
-			(void)iova_step_cpu_drop(dm->d, (unsigned int)o->a);
+			(void)iova_step_cpu_drop(dm->d, (unsigned int)o->a, !c->has_rb_remove);
 		if (cs->skip_dom != dm)
 			cs->nskip = 0;
 		cs->skip_dom = dm;
@@ -1307,6 +1318,7 @@ static int on_allocator(struct ctx *x, enum ev_id id, struct pending_free *pf)
 	case EV_RC_INSERT:
 		return on_rc_insert(x, pf);
 	case EV_RB_REMOVE:
+		c->has_rb_remove = true;
 		if ((ret = dom_of(x, &dm)) || (ret = need_hex(x, "pfn_lo", &v)))
 			return ret;
 		base_op(&o, x->l, OP_REMOVE);
@@ -1318,7 +1330,12 @@ static int on_allocator(struct ctx *x, enum ev_id id, struct pending_free *pf)
 	case EV_RB_FREE:
 		if ((ret = dom_of(x, &dm)) || (ret = need_hex(x, "pfn", &v)))
 			return ret;
-		return 0;
+		if (c->whatif || c->has_rb_remove)
+			return 0;
+		base_op(&o, x->l, OP_TREE_FREE);
+		o.dom = dm;
+		o.a = v;
+		return push_op(c, &o);
 	case EV_MAG_FREE:
 		if ((ret = dom_of(x, &dm)) || (ret = need_u64(x, "mag_size", &v)))
 			return ret;
@@ -1368,6 +1385,8 @@ static void header_facts(struct phyr_capture *c, const struct ftrace_line *l)
 
 	if (memmem(l->text.p, l->text.len, "iova_depot_work", 15))
 		c->header_depot_work = true;
+	if (memmem(l->text.p, l->text.len, "qt/rb_remove", 12))
+		c->has_rb_remove = true;
 	if (memmem(l->text.p, l->text.len, "qt/rc_insert", 12) ||
 	    memmem(l->text.p, l->text.len, "qt/rc_hit", 9))
 		c->sum.rc_probes = true;
