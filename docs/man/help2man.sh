@@ -81,4 +81,8 @@ fi
 "$h2m" --no-info --section=1 --name="$name" --manual="User Commands" \
 	--source="libphyr $version" $inc --output="$tmp/page.1" "$tmp/$page" ||
 	die "help2man failed for $page"
-mv "$tmp/page.1" "$out"
+# A long comma-separated token (a CSV line, a list of values) may break
+# after a comma (\: is a break point that prints nothing), instead of
+# running past the right margin; text lines only, and not the escape \,
+# (perl comes with help2man).
+perl -pe 's/(?<!\\),(?=[^\s\\])/,\\:/g unless /^[.\x27]/' "$tmp/page.1" >"$out"
