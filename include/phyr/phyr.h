@@ -6,6 +6,7 @@
 #ifndef PHYR_PHYR_H
 #define PHYR_PHYR_H
 
+#include <phyr/version.h>
 #include <phyr/common.h>
 
 /* core: phyr lists, scatterlist, page patterns, memory accounting */
