@@ -27,7 +27,9 @@ static void usage(FILE *f)
 		"usage: phyr-sim map [--workload NAME|all] [--seed N]\n"
 		"                    [--policy P | --policy-plugin FILE.so] [--cpus N]\n"
 		"                    [--rcache on|off] [--mag-size N] [--rcache-classes N]\n"
-		"                    [--domain strict|lazy] [--json | --csv]\n"
+		"                    [--depot trimmed|fixed] [--domain strict|lazy]\n"
+		"                    [--iotlb ENTRIES,WAYS] [--fq-size N] [--fq-timeout-ms N]\n"
+		"                    [--json | --csv]\n"
 		"\n"
 		"Runs each workload on a fresh simulated machine (device behind a strict DMA\n"
 		"IOMMU domain, ARM LPAE 4K; P2P providers by bus address and through the host\n"
@@ -58,8 +60,13 @@ static void usage(FILE *f)
 		"  --rcache on|off       the per-CPU IOVA range cache (default on)\n"
 		"  --mag-size N          pfns per IOVA magazine, 1-1024 (default 127)\n"
 		"  --rcache-classes N    cached IOVA size classes, 1-16 (default 6)\n"
+		"  --depot trimmed|fixed the IOVA depot: v6.7+'s list trimmed by delayed\n"
+		"                        work (default), or the fixed 32 magazines before v6.7\n"
 		"  --domain strict|lazy  IOTLB invalidation at unmap (strict, default) or\n"
 		"                        through a flush queue (lazy, iommu.strict=0)\n"
+		"  --iotlb ENTRIES,WAYS  IOTLB geometry (default 64,4)\n"
+		"  --fq-size N           flush-queue slots, a power of two (lazy; default 256)\n"
+		"  --fq-timeout-ms N     flush-queue timer, 1-10000 ms (lazy; default 10)\n"
 		"  --json                one JSON document: command, version, config,\n"
 		"                        \"workloads\" (per workload, per API: the counters)\n"
 		"  --csv                 the table with one header line\n"
@@ -163,7 +170,8 @@ static void print_csv(const struct map_workload *w, const struct map_result *r)
 
 enum {
 	OPT_WORKLOAD = 256, OPT_SEED, OPT_POLICY, OPT_PLUGIN, OPT_JSON, OPT_CSV, OPT_CPUS,
-	OPT_RCACHE, OPT_MAG_SIZE, OPT_CLASSES, OPT_DOMAIN,
+	OPT_RCACHE, OPT_MAG_SIZE, OPT_CLASSES, OPT_DOMAIN, OPT_DEPOT, OPT_IOTLB, OPT_FQ_SIZE,
+	OPT_FQ_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -179,6 +187,10 @@ static const struct option longopts[] = {
 	{ "mag-size", required_argument, NULL, OPT_MAG_SIZE },
 	{ "rcache-classes", required_argument, NULL, OPT_CLASSES },
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "depot", required_argument, NULL, OPT_DEPOT },
+	{ "iotlb", required_argument, NULL, OPT_IOTLB },
+	{ "fq-size", required_argument, NULL, OPT_FQ_SIZE },
+	{ "fq-timeout-ms", required_argument, NULL, OPT_FQ_TIMEOUT },
 	{ 0 },
 };
 
@@ -240,6 +252,27 @@ int cmd_map(int argc, char **argv)
 				return cli_bad_value(&map_cmd, "domain", optarg, "strict or lazy");
 			sopts.lazy = strcmp(optarg, "lazy") == 0;
 			break;
+		case OPT_DEPOT:
+			if (strcmp(optarg, "trimmed") && strcmp(optarg, "fixed"))
+				return cli_bad_value(&map_cmd, "depot", optarg, "trimmed or fixed");
+			sopts.depot_max = strcmp(optarg, "fixed") == 0 ? 32 : 0;
+			break;
+		case OPT_IOTLB:
+			if (cli_opt_iotlb(optarg, &sopts.iotlb_entries, &sopts.iotlb_ways))
+				return cli_bad_value(&map_cmd, "iotlb", optarg,
+						     "ENTRIES,WAYS: ENTRIES a multiple of WAYS, at most 2^24");
+			break;
+		case OPT_FQ_SIZE:
+			if (cli_u64(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1)))
+				return cli_bad_value(&map_cmd, "fq-size", optarg,
+						     "a power of two from 1 to 65536");
+			sopts.fq_size = (unsigned)v;
+			break;
+		case OPT_FQ_TIMEOUT:
+			if (cli_u64(optarg, &v) || v < 1 || v > 10000)
+				return cli_bad_value(&map_cmd, "fq-timeout-ms", optarg, "1 to 10000");
+			sopts.fq_timeout_ns = v * 1000000;
+			break;
 		case OPT_JSON:
 		case OPT_CSV:
 			if (fmt != FMT_TEXT)
@@ -278,6 +311,12 @@ int cmd_map(int argc, char **argv)
 		cli_json_u64(cfg, "mag_size", sopts.mag_size ? sopts.mag_size : 127);
 		cli_json_u64(cfg, "rcache_classes", sopts.rcache_classes ? sopts.rcache_classes : 6);
 		cli_json_str(cfg, "domain", sopts.lazy ? "lazy" : "strict");
+		cli_json_str(cfg, "depot", sopts.depot_max ? "fixed" : "trimmed");
+		cli_json_u64(cfg, "iotlb_entries", sopts.iotlb_entries ? sopts.iotlb_entries : 64);
+		cli_json_u64(cfg, "iotlb_ways", sopts.iotlb_ways ? sopts.iotlb_ways : 4);
+		cli_json_u64(cfg, "fq_size", sopts.fq_size ? sopts.fq_size : 256);
+		cli_json_u64(cfg, "fq_timeout_ms",
+			     sopts.fq_timeout_ns ? sopts.fq_timeout_ns / 1000000 : 10);
 		cli_json_str(cfg, "machine", "map.machine (the untrusted workload: map-untrusted.machine)");
 		cli_json_u64(cfg, "touch_bytes", 256);
 		apis = cli_json_arr(cfg, "apis");

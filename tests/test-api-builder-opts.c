@@ -77,7 +77,10 @@ static void test_api_builder_opts_policy(void **state)
 static void test_api_builder_opts_knobs(void **state)
 {
 	struct phyr_system_opts o = { .ncpus = 8, .mag_size = 32, .rcache_classes = 4,
-				      .no_rcache = true, .lazy = true };
+				      .no_rcache = true, .lazy = true, .depot_max = 32,
+				      .iotlb_entries = 16, .iotlb_ways = 2, .fq_size = 64 };
+	struct phyr_system_opts bad_tlb = { .iotlb_entries = 16 };
+	struct phyr_system_opts bad_fq = { .fq_size = 48 };
 	struct phyr_system_opts bad = { .ncpus = 4097 };
 	struct phyr_system *s = NULL;
 	struct phyr_iommu_dma_cookie *c;
@@ -96,6 +99,7 @@ static void test_api_builder_opts_knobs(void **state)
 	assert_int_equal(cfg.mag_size, 32);
 	assert_int_equal(cfg.rcache_classes, 4);
 	assert_true(cfg.no_rcache);
+	assert_int_equal(cfg.depot_max, 32);
 	phyr_system_destroy(s);
 	s = NULL;
 	/* a zeroed struct: strict, the text's CPUs */
@@ -114,6 +118,13 @@ static void test_api_builder_opts_knobs(void **state)
 			 -EINVAL);
 	assert_null(s);
 	assert_non_null(strstr(err, "ncpus=4097"));
+	assert_int_equal(phyr_system_build_string_opts(desc, "opts", &bad_tlb, NULL, &s, err,
+						       sizeof(err)), -EINVAL);
+	assert_null(s);
+	assert_int_equal(phyr_system_build_string_opts(desc, "opts", &bad_fq, NULL, &s, err,
+						       sizeof(err)), -EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(err, "fq_size 48"));
 }
 
 int main(void)

@@ -63,6 +63,13 @@ PHYR_EXPORT int phyr_system_build_string(const char *text, const char *name,
  * @no_rcache: no per-CPU IOVA range cache in any domain.
  * @lazy: every `type=dma` group is built as `type=dma-fq` (lazy
  *        invalidation through a flush queue, iommu.strict=0).
+ * @depot_max: the IOVA depot (struct phyr_iova_config): 0 = v6.7+ trimmed
+ *        list, N = pre-v6.7 fixed array of N magazines per class.
+ * @iotlb_entries, @iotlb_ways: IOTLB geometry of every domain (0 = the
+ *        description's, else 64 entries, 4 ways); set both or neither.
+ * @fq_size, @fq_timeout_ns: flush-queue slots per ring (a power of two)
+ *        and timer of every DMA-FQ domain (0 = the description's, else
+ *        256 and 10 ms).
  */
 struct phyr_iova_policy_ops;
 struct phyr_system_opts {
@@ -72,6 +79,11 @@ struct phyr_system_opts {
 	unsigned int rcache_classes;
 	bool no_rcache;
 	bool lazy;
+	unsigned int depot_max;
+	unsigned int iotlb_entries;
+	unsigned int iotlb_ways;
+	unsigned int fq_size;
+	uint64_t fq_timeout_ns;
 };
 
 /**

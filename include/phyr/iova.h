@@ -117,6 +117,11 @@ PHYR_EXPORT const struct phyr_iova_policy_ops *phyr_iova_policy_find(const char 
  * @rcache_classes: number of size classes (class k caches 2^k granules;
  *	allocations below 2^(classes-1) are rounded up). 0 = 6.
  * @no_rcache: no per-CPU range cache: fast calls go to the tree.
+ * @depot_max: the depot of full magazines per size class. 0 = Linux v6.7
+ *	and later: an unbounded list, trimmed to the online CPUs by delayed
+ *	work (phyr_iova_tick). N = before v6.7: a fixed array of N
+ *	magazines (Linux: 32, MAX_GLOBAL_MAGS); a full magazine meeting a full
+ *	depot goes back to the tree at once, and nothing is trimmed.
  * @threaded: fast calls may come from several threads at once, each
  *	acting as one CPU (locks where Linux has them). Default: no locks.
  * @policy: placement policy; NULL = linux.
@@ -128,6 +133,7 @@ struct phyr_iova_config {
 	bool no_rcache;
 	bool threaded;
 	const struct phyr_iova_policy_ops *policy;
+	unsigned int depot_max;
 };
 
 /**

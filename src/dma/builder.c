@@ -1029,8 +1029,16 @@ static int build_attach_group(struct bld *b, struct sys_obj *g)
 	g->dc.domain = &g->dom;
 	if (s->opts.lazy && g->dom.type == PHYR_IOMMU_DOMAIN_DMA)
 		g->dom.type = PHYR_IOMMU_DOMAIN_DMA_FQ;
+	if (s->opts.iotlb_entries) {
+		g->dom.iotlb_entries = s->opts.iotlb_entries;
+		g->dom.iotlb_ways = s->opts.iotlb_ways;
+	}
+	if (s->opts.fq_size && g->dom.type == PHYR_IOMMU_DOMAIN_DMA_FQ)
+		g->dom.fq_size = s->opts.fq_size;
+	if (s->opts.fq_timeout_ns && g->dom.type == PHYR_IOMMU_DOMAIN_DMA_FQ)
+		g->dom.fq_timeout_ns = s->opts.fq_timeout_ns;
 	if (s->ncpus || s->opts.iova_policy || s->opts.mag_size || s->opts.rcache_classes ||
-	    s->opts.no_rcache) {
+	    s->opts.no_rcache || s->opts.depot_max) {
 		/* without a cpus= the modules keep their own defaults */
 		phyr_iova_config_init(&g->iova);
 		if (s->ncpus) {
@@ -1043,6 +1051,7 @@ static int build_attach_group(struct bld *b, struct sys_obj *g)
 		if (s->opts.rcache_classes)
 			g->iova.rcache_classes = s->opts.rcache_classes;
 		g->iova.no_rcache = s->opts.no_rcache;
+		g->iova.depot_max = s->opts.depot_max;
 		g->dc.iova = &g->iova;
 	}
 	g->dc.resv = g->resv;
@@ -1330,6 +1339,14 @@ int phyr_system_build_string_opts(const char *text, const char *name,
 	if (s->opts.ncpus > 4096) {
 		phyr_system_destroy(s);
 		return fail(&b, -EINVAL, "impossible option: ncpus=%u (1 to 4096)", opts->ncpus);
+	}
+	if (!s->opts.iotlb_entries != !s->opts.iotlb_ways ||
+	    (s->opts.iotlb_ways && s->opts.iotlb_entries % s->opts.iotlb_ways) ||
+	    (s->opts.fq_size & (s->opts.fq_size - 1))) {
+		phyr_system_destroy(s);
+		return fail(&b, -EINVAL, "impossible option: iotlb %u,%u or fq_size %u "
+			    "(entries a multiple of ways, both or neither; fq_size a power of two)",
+			    opts->iotlb_entries, opts->iotlb_ways, opts->fq_size);
 	}
 	b.s = s;
 	for (p = text; *p && !ret;) {

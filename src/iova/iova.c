@@ -266,10 +266,12 @@ static int iova_config_resolve(uint64_t granule, const struct phyr_iova_config *
 			c->policy = cfg->policy;
 		c->no_rcache = cfg->no_rcache;
 		c->threaded = cfg->threaded;
+		c->depot_max = cfg->depot_max;
 	}
 	if (granule == 0 || granule > PHYR_PAGE_SIZE || (granule & (granule - 1)) ||
 	    c->ncpus > PHYR_IOVA_MAX_CPUS || c->mag_size > (1u << 20) ||
-	    c->rcache_classes > PHYR_IOVA_MAX_RCACHE_CLASSES || !c->policy->alloc)
+	    c->rcache_classes > PHYR_IOVA_MAX_RCACHE_CLASSES || c->depot_max > (1u << 20) ||
+	    !c->policy->alloc)
 		return -EINVAL;
 	return 0;
 }
@@ -281,6 +283,7 @@ static void init_iova_domain(struct phyr_iova_domain *d, const struct phyr_alloc
 {
 	d->a = a;
 	d->cfg = *c;
+	d->depot_max = c->depot_max;
 	d->ops = c->policy;
 	d->granule = granule;
 	d->start_pfn = start_pfn;
@@ -989,6 +992,7 @@ uint64_t phyr_iova_rcache_range(struct phyr_iova_domain *d)
 void iova_set_depot_max(struct phyr_iova_domain *d, unsigned int max)
 {
 	d->depot_max = max;
+	d->cfg.depot_max = max;
 }
 
 unsigned int iova_nclasses(const struct phyr_iova_domain *d)
