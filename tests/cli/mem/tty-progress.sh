@@ -7,6 +7,8 @@
 set -u
 sim=$1 case=$2
 command -v script >/dev/null 2>&1 || { echo "script(1) not installed"; exit 77; }
+script -qec true /dev/null </dev/null >/dev/null 2>&1 ||
+	{ echo "SKIP: no pseudo-terminal here (script(1) cannot open one: /dev/pts not mounted?)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 on_tty() { script -qec "$*" /dev/null >"$tmp/tty" </dev/null; }
