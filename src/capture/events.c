@@ -1,0 +1,1472 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Events-only replay of Linux captures (see events.h and docs/capture.md,
+ * "Events mode").
+ *
+ * Without the allocator probes, the IOVA requests are rebuilt from what
+ * dma-iommu.c makes visible through the standard tracepoints:
+ *
+ * - one IOVA allocation per mapping call: its iommu:map lines (one per
+ *   physically contiguous chunk; a map_sg call maps its whole IOVA range
+ *   in several) form a group on their CPU, closed by the dma: event of the
+ *   same call (dma_map_page/_phys/_sg/_resource, dma_alloc), whose first
+ *   dma_addr is the group's start; the size is the group's mapped length
+ *   in granules (what __iommu_dma_map and iommu_dma_map_sg passed to the
+ *   allocator). Without map lines the size comes from the dma: event
+ *   (size plus the offset in the first page; for map_sg the span of its
+ *   dma_addrs/sizes, unless the arrays are truncated). Without dma:
+ *   events (6.1), a group ends at the next event of its CPU.
+ * - the allocation is applied where the kernel made it: before the
+ *   group's first map line. Ops wait in a queue sorted by that key while
+ *   a group is open.
+ * - limits as iommu_dma_alloc_iova computes them for a PCI device with a
+ *   64-bit mask: below 4 GiB first without flushing the caches, then up to
+ *   the IOMMU's aperture with the flush, and from then on the device
+ *   skips the 32-bit try (its pci_32bit_workaround is off).
+ * - strict domains free at iommu:unmap (free_iova_fast right after the
+ *   unmap on the same CPU); lazy (DMA-FQ) domains queue the IOVA on the
+ *   CPU's flush queue (256 entries) and free it when the queue is flushed:
+ *   the domain's timer (armed by the first queued entry, 10 ms by default,
+ *   fired at the first line whose timestamp reaches it, on the arming
+ *   CPU, for every CPU's queue) or a full queue (flushed and freed at
+ *   once on its CPU). This follows dma-iommu.c's queue_iova,
+ *   fq_ring_free_locked and fq_flush_timeout.
+ * - an iommu:unmap names no device: it frees the domain's allocation that
+ *   starts at its IOVA, the most recent one when several domains hold one
+ *   (a dma_unmap_* or dma_free line of the same CPU with that address
+ *   names the device when the capture has them).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "ftrace.h"
+#include "iova.h"
+
+#define EV_MAX_DEVS 256
+#define EV_MAX_DOMS 256
+#define EV_MAX_EVENTS 256
+#define EV_MAX_GROUPS 64
+#define EV_MAX_RESV 32
+#define EV_MAX_HDR 64
+#define EV_GROUP_STALE 64        /* lines of its CPU after which a group without dma: closes */
+#define EV_FQ_SIZE 256           /* IOVA_DEFAULT_FQ_SIZE */
+#define EV_FQ_TIMEOUT_US 10000   /* IOVA_DEFAULT_FQ_TIMEOUT, 10 ms */
+#define EV_DEPOT_DELAY_NS 100000000ull /* IOVA_DEPOT_DELAY, 100 ms */
+#define EV_DEFAULT_CPUS 64
+#define EV_FIXED_DEPOT 32
+#define EV_MSI_LO 0xfee00ull     /* x86 IOMMU_RESV_MSI: 0xfee00000-0xfeefffff */
+#define EV_MSI_HI 0xfeeffull
+#define EV_GRANULE 4096ull
+#define EV_SHIFT 12
+
+enum kind {
+	K_OTHER,
+	K_MAP,        /* iommu:map */
+	K_UNMAP,      /* iommu:unmap */
+	K_ADD_DEVICE, /* iommu:add_device_to_group */
+	K_MAP_PAGE,   /* dma_map_page, dma_map_phys, dma_map_resource */
+	K_MAP_SG,     /* dma_map_sg */
+	K_ALLOC,      /* dma_alloc */
+	K_UNMAP_HINT, /* dma_unmap_page/_phys/_sg/_resource, dma_free */
+	K_TRY_ALLOC,  /* qt/dma_iova_try_alloc */
+};
+
+struct resv {
+	uint64_t lo, hi;
+};
+
+struct hdr_dom {
+	char dev[64];
+	uint64_t start_pfn;
+	unsigned int nresv;
+	struct resv resv[EV_MAX_RESV];
+};
+
+struct edev {
+	char name[64];
+	int group; /* -1: none known */
+	int dom;   /* -1: not yet */
+	bool dac;  /* the 32-bit first try failed once: pci_32bit_workaround off */
+};
+
+struct fq {
+	uint32_t ent[EV_FQ_SIZE];
+	uint64_t cnt[EV_FQ_SIZE];
+	unsigned int head, tail;
+};
+
+struct edom {
+	char name[64];
+	int group;
+	struct phyr_iova_domain *d;
+	uint64_t start_pfn;
+	unsigned int nresv;
+	uint64_t nallocs, nmatched, nfrees;
+	uint64_t div_line, div_linux, div_model;
+	bool div_model_ok;
+	uint64_t live, live_pages, peak_live, peak_pages;
+	uint64_t span_lo, span_hi;
+	/* lazy */
+	struct fq *fqs;
+	uint64_t start_cnt, finish_cnt;
+	bool timer_on, timer_queued;
+	uint64_t expiry_ns;
+	unsigned int timer_cpu;
+	uint64_t nfq_flushes;
+	uint64_t next_tick_ns;
+};
+
+/* One allocation Linux made, live from its group's close to its free. */
+struct entry {
+	int dom, dev;
+	uint64_t lpfn, size;
+	uint64_t mpfn;
+	bool mok;
+	bool applied;
+	uint64_t seq;
+	int next; /* free list */
+};
+
+struct group {
+	bool used;
+	uint32_t cpu, pid;
+	uint64_t first_line, last_line;
+	uint64_t start, end; /* bytes */
+	uint64_t cpu_lines;  /* lines of its CPU seen when it opened */
+};
+
+enum op_type { OP_ALLOC, OP_FREE, OP_QUEUE, OP_TIMER, OP_TICK };
+
+struct eop {
+	uint64_t key;
+	enum op_type type;
+	uint32_t cpu;
+	int dom;
+	int entry;
+	uint64_t line;
+	uint64_t ts;
+	uint64_t pages;
+};
+
+struct hslot {
+	uint64_t key; /* lpfn + 1, 0: empty */
+	int dom;
+	int entry;
+};
+
+struct hint {
+	bool set;
+	uint64_t pfn;
+	int dev;
+};
+
+struct evrep {
+	struct phyr_capture_config cfg;
+	struct phyr_capture_summary *sum;
+	struct ftrace_reader *r;
+	struct phyr_iova_config icfg;
+	unsigned int ncpus;
+	bool lazy;
+	bool fixed_depot;
+	bool has_dma;
+	uint64_t aperture_pfn;
+	uint64_t fq_timeout_ns;
+	int error;
+
+	struct hdr_dom hdr[EV_MAX_HDR];
+	unsigned int nhdr;
+	struct resv windows[EV_MAX_RESV];
+	unsigned int nwindows;
+	int hdr_domain; /* 0 unknown, 1 strict, 2 lazy */
+
+	struct edev devs[EV_MAX_DEVS];
+	unsigned int ndevs;
+	unsigned int ngroup_devs; /* devices from add_device_to_group */
+	struct edom *doms[EV_MAX_DOMS];
+	unsigned int ndoms;
+
+	struct phyr_capture_event evs[EV_MAX_EVENTS];
+	unsigned int nevs;
+
+	struct entry *ents;
+	int nents, capents, free_ent;
+	uint64_t seq;
+
+	struct hslot *hash;
+	size_t hcap, hused;
+
+	struct group groups[EV_MAX_GROUPS];
+	unsigned int ngroups;
+	uint64_t *cpu_lines;
+	struct hint *hints;
+
+	struct eop *q;
+	size_t qhead, qlen, qcap;
+
+	/* last device a task mapped for: attributes dma:-less allocations */
+	uint32_t last_pid;
+	int last_pid_dev;
+};
+
+/* ---- errors ---- */
+
+static __attribute__((format(printf, 3, 4))) int efail(struct evrep *e, uint64_t line,
+						       const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!e->error) {
+		e->error = -EINVAL;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		ftrace_reader_error(e->r, line, "%s", msg);
+	}
+	return -EINVAL;
+}
+
+/* ---- names ---- */
+
+static enum kind kind_of(struct ftrace_str n, bool probe)
+{
+	static const struct {
+		const char *name;
+		enum kind k;
+	} names[] = {
+		{ "map", K_MAP }, { "unmap", K_UNMAP }, { "add_device_to_group", K_ADD_DEVICE },
+		{ "dma_map_page", K_MAP_PAGE }, { "dma_map_phys", K_MAP_PAGE },
+		{ "dma_map_resource", K_MAP_PAGE }, { "dma_map_sg", K_MAP_SG },
+		{ "dma_alloc", K_ALLOC }, { "dma_unmap_page", K_UNMAP_HINT },
+		{ "dma_unmap_phys", K_UNMAP_HINT }, { "dma_unmap_sg", K_UNMAP_HINT },
+		{ "dma_unmap_resource", K_UNMAP_HINT }, { "dma_free", K_UNMAP_HINT },
+		{ "dma_iova_try_alloc", K_TRY_ALLOC },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (ftrace_str_eq(n, names[i].name)) {
+			/* a dynamic probe named like a tracepoint (swiotlb's qs/map) is not it */
+			if (probe != (names[i].k == K_TRY_ALLOC))
+				return K_OTHER;
+			return names[i].k;
+		}
+	return K_OTHER;
+}
+
+static void count_event(struct evrep *e, struct ftrace_str n, bool used)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nevs; i++)
+		if (strlen(e->evs[i].name) == n.len && memcmp(e->evs[i].name, n.p, n.len) == 0) {
+			e->evs[i].count++;
+			e->evs[i].used |= used;
+			return;
+		}
+	if (e->nevs == EV_MAX_EVENTS)
+		return;
+	snprintf(e->evs[i].name, sizeof(e->evs[i].name), "%.*s", (int)n.len, n.p);
+	e->evs[i].count = 1;
+	e->evs[i].used = used;
+	e->nevs++;
+}
+
+/* ---- header facts ---- */
+
+static const char *find_in(const struct ftrace_str *t, const char *lit)
+{
+	return memmem(t->p, t->len, lit, strlen(lit));
+}
+
+static void parse_hdr_domain(struct evrep *e, const struct ftrace_str *t)
+{
+	const char *end = t->p + t->len, *p = find_in(t, "-> "), *q;
+	struct hdr_dom *h;
+	size_t n;
+
+	if (!p || e->nhdr == EV_MAX_HDR)
+		return;
+	p += 3;
+	for (q = p; q < end && *q != ' ' && *q != ';'; q++)
+		;
+	n = (size_t)(q - p);
+	if (!n || n >= sizeof(h->dev))
+		return;
+	h = &e->hdr[e->nhdr];
+	memset(h, 0, sizeof(*h));
+	memcpy(h->dev, p, n);
+	h->start_pfn = 1;
+	p = memmem(q, (size_t)(end - q), "start_pfn=", 10);
+	if (p)
+		h->start_pfn = strtoull(p + 10, NULL, 16);
+	for (p = q; p < end && (p = memchr(p, '[', (size_t)(end - p))); p++) {
+		char *x;
+		uint64_t lo = strtoull(p + 1, &x, 16), hi;
+
+		if (x == p + 1 || *x != '-')
+			continue;
+		hi = strtoull(x + 1, &x, 16);
+		if (*x != ']' || lo > hi || h->nresv == EV_MAX_RESV)
+			continue;
+		h->resv[h->nresv].lo = lo;
+		h->resv[h->nresv].hi = hi;
+		h->nresv++;
+	}
+	e->nhdr++;
+}
+
+/* dmesg: "root bus resource [mem 0x80000000-0xafffffff window]" */
+static void parse_window(struct evrep *e, const struct ftrace_str *t)
+{
+	const char *p = find_in(t, "[mem ");
+	char *x;
+	uint64_t lo, hi;
+
+	if (!p || e->nwindows == EV_MAX_RESV)
+		return;
+	lo = strtoull(p + 5, &x, 16);
+	if (*x != '-')
+		return;
+	hi = strtoull(x + 1, &x, 16);
+	if (lo > hi)
+		return;
+	e->windows[e->nwindows].lo = lo >> EV_SHIFT;
+	e->windows[e->nwindows].hi = hi >> EV_SHIFT;
+	e->nwindows++;
+}
+
+static void header_line(struct evrep *e, const struct ftrace_str *t)
+{
+	const char *p;
+
+	if (find_in(t, "iovad=") && find_in(t, "-> "))
+		parse_hdr_domain(e, t);
+	else if (find_in(t, "root bus resource [mem "))
+		parse_window(e, t);
+	if (find_in(t, "TLB invalidation policy: lazy"))
+		e->hdr_domain = 2;
+	else if (find_in(t, "TLB invalidation policy: strict"))
+		e->hdr_domain = 1;
+	else if (!e->hdr_domain && find_in(t, "iommu.strict=0"))
+		e->hdr_domain = 2;
+	p = find_in(t, "Host address width ");
+	if (p) {
+		unsigned long w = strtoul(p + 19, NULL, 10);
+
+		if (w >= 32 && w <= 64)
+			e->aperture_pfn = (w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1) >> EV_SHIFT;
+	}
+	if (find_in(t, "dma:") && (find_in(t, "trace_event=") || find_in(t, "tracepoints")))
+		e->has_dma = true;
+}
+
+/* ---- Linux-side live allocations: (domain, pfn) -> entry ---- */
+
+static size_t hidx(uint64_t key, int dom, size_t cap)
+{
+	return (size_t)(((key ^ ((uint64_t)dom << 48)) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+}
+
+static int hput(struct evrep *e, int dom, uint64_t lpfn, int ent)
+{
+	size_t i;
+
+	if ((e->hused + 1) * 2 > e->hcap) {
+		size_t n = e->hcap ? e->hcap * 2 : 1024;
+		struct hslot *nh = calloc(n, sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		for (size_t j = 0; j < e->hcap; j++) {
+			if (!e->hash[j].key)
+				continue;
+			for (i = hidx(e->hash[j].key, e->hash[j].dom, n); nh[i].key; i = (i + 1) & (n - 1))
+				;
+			nh[i] = e->hash[j];
+		}
+		free(e->hash);
+		e->hash = nh;
+		e->hcap = n;
+	}
+	for (i = hidx(lpfn + 1, dom, e->hcap); e->hash[i].key; i = (i + 1) & (e->hcap - 1))
+		if (e->hash[i].key == lpfn + 1 && e->hash[i].dom == dom) {
+			e->hash[i].entry = ent; /* Linux reused a pfn we thought live */
+			return 0;
+		}
+	e->hash[i].key = lpfn + 1;
+	e->hash[i].dom = dom;
+	e->hash[i].entry = ent;
+	e->hused++;
+	return 0;
+}
+
+static size_t hfind(const struct evrep *e, int dom, uint64_t lpfn)
+{
+	size_t i;
+
+	if (!e->hcap)
+		return SIZE_MAX;
+	for (i = hidx(lpfn + 1, dom, e->hcap); e->hash[i].key; i = (i + 1) & (e->hcap - 1))
+		if (e->hash[i].key == lpfn + 1 && e->hash[i].dom == dom)
+			return i;
+	return SIZE_MAX;
+}
+
+static void hdel(struct evrep *e, size_t i)
+{
+	size_t j, mask = e->hcap - 1;
+
+	for (j = (i + 1) & mask; e->hash[j].key; j = (j + 1) & mask) {
+		size_t h = hidx(e->hash[j].key, e->hash[j].dom, e->hcap);
+
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			e->hash[i] = e->hash[j];
+			i = j;
+		}
+	}
+	e->hash[i].key = 0;
+	e->hused--;
+}
+
+static int ent_new(struct evrep *e)
+{
+	int i;
+
+	if (e->free_ent >= 0) {
+		i = e->free_ent;
+		e->free_ent = e->ents[i].next;
+	} else {
+		if (e->nents == e->capents) {
+			int n = e->capents ? e->capents * 2 : 256;
+			struct entry *ne;
+
+			if (n > (1 << 26))
+				return -ENOMEM;
+			ne = realloc(e->ents, (size_t)n * sizeof(*ne));
+			if (!ne)
+				return -ENOMEM;
+			e->ents = ne;
+			e->capents = n;
+		}
+		i = e->nents++;
+	}
+	memset(&e->ents[i], 0, sizeof(e->ents[i]));
+	e->ents[i].next = -1;
+	return i;
+}
+
+static void ent_release(struct evrep *e, int i)
+{
+	e->ents[i].next = e->free_ent;
+	e->free_ent = i;
+}
+
+/* ---- devices and domains ---- */
+
+static int dev_find(struct evrep *e, struct ftrace_str name)
+{
+	for (unsigned int i = 0; i < e->ndevs; i++)
+		if (ftrace_str_eq(name, e->devs[i].name))
+			return (int)i;
+	return -1;
+}
+
+static int dev_get(struct evrep *e, struct ftrace_str name)
+{
+	int i = dev_find(e, name);
+
+	if (i >= 0)
+		return i;
+	if (e->ndevs == EV_MAX_DEVS || !name.len || name.len >= sizeof(e->devs[0].name))
+		return -1;
+	i = (int)e->ndevs++;
+	snprintf(e->devs[i].name, sizeof(e->devs[i].name), "%.*s", (int)name.len, name.p);
+	e->devs[i].group = -1;
+	e->devs[i].dom = -1;
+	return i;
+}
+
+static const struct hdr_dom *hdr_of_group(const struct evrep *e, const char *dev, int group)
+{
+	for (unsigned int i = 0; i < e->nhdr; i++) {
+		if (strcmp(e->hdr[i].dev, dev) == 0)
+			return &e->hdr[i];
+		if (group >= 0)
+			for (unsigned int j = 0; j < e->ndevs; j++)
+				if (e->devs[j].group == group && strcmp(e->devs[j].name, e->hdr[i].dev) == 0)
+					return &e->hdr[i];
+	}
+	return NULL;
+}
+
+static int dom_new(struct evrep *e, const char *name, int group)
+{
+	const struct hdr_dom *h = hdr_of_group(e, name, group);
+	struct edom *dm;
+	int ret;
+
+	if (e->ndoms == EV_MAX_DOMS)
+		return -ENOSPC;
+	dm = calloc(1, sizeof(*dm));
+	if (!dm)
+		return -ENOMEM;
+	snprintf(dm->name, sizeof(dm->name), "%s", name);
+	dm->group = group;
+	dm->start_pfn = h ? h->start_pfn : 1;
+	dm->span_lo = UINT64_MAX;
+	if (e->lazy) {
+		dm->fqs = calloc(e->ncpus, sizeof(*dm->fqs));
+		if (!dm->fqs) {
+			free(dm);
+			return -ENOMEM;
+		}
+	}
+	ret = phyr_iova_domain_create(EV_GRANULE, dm->start_pfn ? dm->start_pfn : 1, &e->icfg, NULL,
+				      &dm->d);
+	if (ret) {
+		free(dm->fqs);
+		free(dm);
+		return ret;
+	}
+	if (e->fixed_depot)
+		iova_set_depot_max(dm->d, EV_FIXED_DEPOT);
+	if (h) {
+		for (unsigned int i = 0; i < h->nresv; i++)
+			(void)phyr_iova_reserve(dm->d, h->resv[i].lo, h->resv[i].hi, NULL, NULL);
+		dm->nresv = h->nresv;
+	} else {
+		for (unsigned int i = 0; i < e->nwindows; i++)
+			(void)phyr_iova_reserve(dm->d, e->windows[i].lo, e->windows[i].hi, NULL, NULL);
+		(void)phyr_iova_reserve(dm->d, EV_MSI_LO, EV_MSI_HI, NULL, NULL);
+		dm->nresv = e->nwindows + 1;
+	}
+	e->doms[e->ndoms] = dm;
+	return (int)e->ndoms++;
+}
+
+/* The domain of device @di: its group's (made at first use). */
+static int dom_of_dev(struct evrep *e, int di)
+{
+	struct edev *d = &e->devs[di];
+
+	if (d->dom >= 0)
+		return d->dom;
+	if (d->group >= 0)
+		for (unsigned int j = 0; j < e->ndevs; j++)
+			if (e->devs[j].group == d->group && e->devs[j].dom >= 0)
+				return d->dom = e->devs[j].dom;
+	d->dom = dom_new(e, d->name, d->group);
+	return d->dom;
+}
+
+/* ---- the op queue ---- */
+
+static int apply(struct evrep *e, const struct eop *o);
+
+static uint64_t barrier(const struct evrep *e)
+{
+	uint64_t b = UINT64_MAX;
+
+	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
+		if (e->groups[i].used && 4 * e->groups[i].first_line - 2 < b)
+			b = 4 * e->groups[i].first_line - 2;
+	return b;
+}
+
+static int drain(struct evrep *e)
+{
+	uint64_t b = barrier(e);
+	int ret;
+
+	while (e->qlen && e->q[e->qhead].key < b) {
+		struct eop o = e->q[e->qhead];
+
+		e->qhead++;
+		e->qlen--;
+		ret = apply(e, &o);
+		if (ret)
+			return ret;
+	}
+	if (!e->qlen)
+		e->qhead = 0;
+	return 0;
+}
+
+static int push(struct evrep *e, const struct eop *o)
+{
+	size_t pos;
+
+	if (e->qhead + e->qlen == e->qcap) {
+		if (e->qhead > 0) {
+			memmove(e->q, e->q + e->qhead, e->qlen * sizeof(*e->q));
+			e->qhead = 0;
+		} else {
+			size_t n = e->qcap ? e->qcap * 2 : 256;
+			struct eop *nq = realloc(e->q, n * sizeof(*nq));
+
+			if (!nq)
+				return -ENOMEM;
+			e->q = nq;
+			e->qcap = n;
+		}
+	}
+	pos = e->qhead + e->qlen;
+	while (pos > e->qhead && e->q[pos - 1].key > o->key)
+		pos--;
+	memmove(e->q + pos + 1, e->q + pos, (e->qhead + e->qlen - pos) * sizeof(*e->q));
+	e->q[pos] = *o;
+	e->qlen++;
+	return drain(e);
+}
+
+/* ---- applying ---- */
+
+static void record(struct evrep *e, struct edom *dm, int di, const struct entry *en, uint64_t line)
+{
+	struct phyr_capture_alloc a = {
+		.line = line, .iovad = (uint64_t)di, .size = en->size, .linux_pfn = en->lpfn,
+		.model_pfn = en->mpfn, .model_ok = en->mok, .domain_name = dm->name,
+	};
+
+	dm->nallocs++;
+	e->sum->nallocs++;
+	if (en->mok && en->mpfn == en->lpfn) {
+		dm->nmatched++;
+		e->sum->nmatched++;
+	} else {
+		if (!dm->div_line) {
+			dm->div_line = line;
+			dm->div_linux = en->lpfn;
+			dm->div_model = en->mpfn;
+			dm->div_model_ok = en->mok;
+		}
+		if (!e->sum->first_divergence)
+			e->sum->first_divergence = line;
+	}
+	if (e->cfg.on_alloc)
+		e->cfg.on_alloc(e->cfg.ctx, &a);
+}
+
+/* iommu_dma_alloc_iova() for a PCI device with a 64-bit mask. */
+static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, uint64_t size,
+			unsigned int cpu, uint64_t *pfn)
+{
+	uint64_t limit = e->aperture_pfn;
+
+	if (!dev || !dev->dac) {
+		if (phyr_iova_alloc_fast(dm->d, size, 0xfffffull, cpu, false, pfn) == 0)
+			return true;
+		if (dev)
+			dev->dac = true;
+	}
+	return phyr_iova_alloc_fast(dm->d, size, limit, cpu, true, pfn) == 0;
+}
+
+static void model_free(struct evrep *e, struct edom *dm, int ei, uint64_t pages, unsigned int cpu)
+{
+	struct entry *en = &e->ents[ei];
+
+	if (en->mok)
+		(void)phyr_iova_free_fast(dm->d, en->mpfn, pages ? pages : en->size, cpu);
+	if (en->applied && dm->live) {
+		dm->live--;
+		dm->live_pages -= en->size;
+	}
+	dm->nfrees++;
+	ent_release(e, ei);
+}
+
+/* fq_ring_free_locked: entries queued before the last finished flush. */
+static void fq_ring_free(struct evrep *e, struct edom *dm, struct fq *q, unsigned int cpu)
+{
+	while (q->head != q->tail && q->cnt[q->head] < dm->finish_cnt) {
+		uint32_t ei = q->ent[q->head];
+
+		model_free(e, dm, (int)ei, e->ents[ei].size, cpu);
+		q->head = (q->head + 1) % EV_FQ_SIZE;
+	}
+}
+
+static void fq_flush_iotlb(struct edom *dm)
+{
+	dm->start_cnt++;
+	dm->finish_cnt++;
+	dm->nfq_flushes++;
+}
+
+static int apply(struct evrep *e, const struct eop *o)
+{
+	struct edom *dm = o->dom >= 0 ? e->doms[o->dom] : NULL;
+	struct entry *en = o->entry >= 0 ? &e->ents[o->entry] : NULL;
+
+	switch (o->type) {
+	case OP_ALLOC:
+		en->mok = model_alloc(e, dm, en->dev >= 0 ? &e->devs[en->dev] : NULL, en->size,
+				      o->cpu, &en->mpfn);
+		en->applied = true;
+		if (en->mok) {
+			if (en->mpfn < dm->span_lo)
+				dm->span_lo = en->mpfn;
+			if (en->mpfn + en->size - 1 > dm->span_hi)
+				dm->span_hi = en->mpfn + en->size - 1;
+		}
+		dm->live++;
+		dm->live_pages += en->size;
+		if (dm->live > dm->peak_live)
+			dm->peak_live = dm->live;
+		if (dm->live_pages > dm->peak_pages)
+			dm->peak_pages = dm->live_pages;
+		record(e, dm, en->dev, en, o->line);
+		break;
+	case OP_FREE:
+		model_free(e, dm, o->entry, o->pages, o->cpu);
+		break;
+	case OP_QUEUE: {
+		struct fq *q = &dm->fqs[o->cpu];
+
+		fq_ring_free(e, dm, q, o->cpu);
+		if ((q->tail + 1) % EV_FQ_SIZE == q->head) {
+			fq_flush_iotlb(dm);
+			fq_ring_free(e, dm, q, o->cpu);
+		}
+		q->ent[q->tail] = (uint32_t)o->entry;
+		q->cnt[q->tail] = dm->start_cnt;
+		en->size = o->pages ? o->pages : en->size;
+		q->tail = (q->tail + 1) % EV_FQ_SIZE;
+		if (!dm->timer_on) {
+			dm->timer_on = true;
+			dm->expiry_ns = o->ts + e->fq_timeout_ns;
+			dm->timer_cpu = o->cpu;
+		}
+		break;
+	}
+	case OP_TIMER:
+		dm->timer_on = false;
+		dm->timer_queued = false;
+		fq_flush_iotlb(dm);
+		for (unsigned int c = 0; c < e->ncpus; c++)
+			fq_ring_free(e, dm, &dm->fqs[c], dm->timer_cpu);
+		break;
+	case OP_TICK:
+		phyr_iova_tick(dm->d);
+		break;
+	}
+	return 0;
+}
+
+/* ---- lines ---- */
+
+struct lctx {
+	struct evrep *e;
+	const struct ftrace_line *l;
+	struct ftrace_fields fs;
+	char ev[64];
+	unsigned int cpu; /* model CPU */
+};
+
+static int need(struct lctx *x, const char *name, bool hex, uint64_t *v)
+{
+	int ret = hex ? ftrace_field_hex(&x->fs, name, v) : ftrace_field_u64(&x->fs, name, v);
+
+	if (ret == -ENOENT)
+		return efail(x->e, x->l->lineno, "%s: no field %s=", x->ev, name);
+	if (ret)
+		return efail(x->e, x->l->lineno, "%s: field %s= is not a %snumber", x->ev, name,
+			     hex ? "hex " : "");
+	return 0;
+}
+
+/* The first token of a dma: payload: the device. */
+static struct ftrace_str first_token(struct ftrace_str s)
+{
+	struct ftrace_str t = { s.p, 0 };
+
+	while (t.len < s.len && s.p[t.len] != ' ')
+		t.len++;
+	return t;
+}
+
+/* A new allocation of @size granules at Linux's @lpfn, its key at @first_line. */
+static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t size,
+		     uint64_t first_line, uint64_t line, unsigned int cpu)
+{
+	struct evrep *e = x->e;
+	struct eop o = { 0 };
+	int ei, ret;
+
+	if (!size)
+		return 0;
+	if (dom < 0)
+		return dom == -ENOMEM ? -ENOMEM : 0;
+	ei = ent_new(e);
+	if (ei < 0)
+		return ei;
+	e->ents[ei].dom = dom;
+	e->ents[ei].dev = dev;
+	e->ents[ei].lpfn = lpfn;
+	e->ents[ei].size = size;
+	e->ents[ei].seq = ++e->seq;
+	ret = hput(e, dom, lpfn, ei);
+	if (ret)
+		return ret;
+	o.key = 4 * first_line - 2;
+	o.type = OP_ALLOC;
+	o.cpu = cpu;
+	o.dom = dom;
+	o.entry = ei;
+	o.line = line;
+	o.ts = x->l->ts_ns;
+	return push(e, &o);
+}
+
+/* Device attribution of an allocation seen in iommu:map lines only. */
+static int guess_dev(struct evrep *e, uint32_t pid, uint64_t lpfn)
+{
+	if (e->last_pid_dev >= 0 && e->last_pid == pid)
+		return e->last_pid_dev;
+	for (unsigned int i = 0; i < e->ndevs; i++) {
+		int dom = e->devs[i].dom;
+
+		if (dom >= 0 && hfind(e, dom, lpfn) == SIZE_MAX)
+			return (int)i;
+	}
+	return e->last_pid_dev >= 0 ? e->last_pid_dev : (e->ndevs ? 0 : -1);
+}
+
+static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
+{
+	struct evrep *e = x->e;
+	struct group g = e->groups[gi];
+	uint64_t lpfn = g.start >> EV_SHIFT, size = (g.end - g.start + EV_GRANULE - 1) >> EV_SHIFT;
+	int dom;
+
+	e->groups[gi].used = false;
+	e->ngroups--;
+	if (dev < 0)
+		dev = guess_dev(e, g.pid, lpfn);
+	if (dev < 0) {
+		struct ftrace_str n = { "iommu", 5 };
+
+		dev = dev_get(e, n);
+		if (dev < 0)
+			return 0;
+	}
+	dom = dom_of_dev(e, dev);
+	if (dom < 0)
+		return dom == -ENOMEM ? -ENOMEM : 0;
+	/* the boot-time identity maps are no allocation */
+	if (lpfn < e->doms[dom]->start_pfn)
+		return drain(e);
+	return new_alloc(x, dev, dom, lpfn, size, g.first_line, line ? line : g.first_line,
+			 g.cpu % e->ncpus);
+}
+
+static int on_map(struct lctx *x)
+{
+	struct evrep *e = x->e;
+	uint64_t lo, hi, size;
+	unsigned int free_slot = EV_MAX_GROUPS;
+	int ret;
+
+	if ((ret = need(x, "iova", true, &lo)) || (ret = need(x, "size", false, &size)))
+		return ret;
+	hi = lo + size;
+	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
+		struct group *g = &e->groups[i];
+
+		if (!g->used) {
+			if (free_slot == EV_MAX_GROUPS)
+				free_slot = i;
+			continue;
+		}
+		if (g->cpu != x->l->cpu)
+			continue;
+		if (g->end == lo && g->pid == x->l->pid) {
+			g->end = hi;
+			g->last_line = x->l->lineno;
+			return 0;
+		}
+		if (g->pid == x->l->pid) {
+			/* the task's previous mapping ended without a dma: event */
+			ret = close_group(x, i, -1, 0);
+			if (ret)
+				return ret;
+			if (free_slot == EV_MAX_GROUPS || free_slot > i)
+				free_slot = i;
+		}
+	}
+	if (free_slot == EV_MAX_GROUPS) {
+		/* too many open: the oldest closes as it stands */
+		unsigned int old = 0;
+
+		for (unsigned int i = 1; i < EV_MAX_GROUPS; i++)
+			if (e->groups[i].first_line < e->groups[old].first_line)
+				old = i;
+		ret = close_group(x, old, -1, 0);
+		if (ret)
+			return ret;
+		free_slot = old;
+	}
+	e->groups[free_slot] = (struct group){
+		.used = true, .cpu = x->l->cpu, .pid = x->l->pid, .first_line = x->l->lineno,
+		.last_line = x->l->lineno, .start = lo, .end = hi,
+		.cpu_lines = e->cpu_lines[x->cpu],
+	};
+	e->ngroups++;
+	return 0;
+}
+
+/* The open group of this CPU starting at @start, or EV_MAX_GROUPS. */
+static unsigned int group_at(struct evrep *e, uint32_t cpu, uint64_t start)
+{
+	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
+		if (e->groups[i].used && e->groups[i].cpu == cpu && e->groups[i].start == start)
+			return i;
+	return EV_MAX_GROUPS;
+}
+
+/* dma_map_sg: Linux's IOVA and the span its mapped segments cover (0: unknown). */
+static int sg_span(struct lctx *x, uint64_t *addr, uint64_t *span)
+{
+	const struct ftrace_str *a = ftrace_field_find(&x->fs, "dma_addrs");
+	const struct ftrace_str *s = ftrace_field_find(&x->fs, "sizes");
+	const struct ftrace_str *t = ftrace_field_find(&x->fs, "truncated");
+	uint64_t first = UINT64_MAX, last = 0, lastsz = 0, v;
+	char buf[32];
+
+	*span = 0;
+	if (!a || !s || a->len < 2 || a->p[0] != '{')
+		return efail(x->e, x->l->lineno, "%s: no field %s=", x->ev, "dma_addrs");
+	for (int pass = 0; pass < 2; pass++) {
+		const struct ftrace_str *arr = pass ? s : a;
+		const char *p = arr->p + 1, *end = arr->p + arr->len - 1;
+		unsigned int n = 0;
+
+		while (p < end) {
+			const char *q = memchr(p, ',', (size_t)(end - p));
+			size_t len = (size_t)((q ? q : end) - p);
+			struct ftrace_str tok = { buf, len };
+
+			if (len == 0 || len >= sizeof(buf))
+				break;
+			memcpy(buf, p, len);
+			if (len > 2 && buf[0] == '0' && buf[1] == 'x') {
+				tok.p = buf + 2;
+				tok.len = len - 2;
+			}
+			if (ftrace_parse_hex(tok, &v))
+				return efail(x->e, x->l->lineno, "%s: field %s= is not a list of hex numbers",
+					     x->ev, pass ? "sizes" : "dma_addrs");
+			if (!pass) {
+				if (n == 0)
+					first = v;
+				last = v;
+			} else {
+				lastsz = v;
+			}
+			n++;
+			p = q ? q + 1 : end;
+		}
+	}
+	if (first == UINT64_MAX)
+		return 1; /* nothing mapped */
+	*addr = first;
+	if (!(t && t->len && !(t->len == 1 && t->p[0] == '0')) && last + lastsz > first)
+		*span = ((last + lastsz + EV_GRANULE - 1) & ~(EV_GRANULE - 1)) - (first & ~(EV_GRANULE - 1));
+	return 0;
+}
+
+static int on_dma_map(struct lctx *x, enum kind k)
+{
+	struct evrep *e = x->e;
+	struct ftrace_str dname = first_token(x->l->args);
+	uint64_t addr = 0, size = 0, phys = 0, pages = 0;
+	unsigned int gi;
+	int dev, dom, ret;
+
+	dev = dev_get(e, dname);
+	if (dev < 0)
+		return efail(e, x->l->lineno, "%s: no device name", x->ev);
+	if (k == K_MAP_SG) {
+		uint64_t span;
+
+		ret = sg_span(x, &addr, &span);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		pages = span >> EV_SHIFT;
+	} else {
+		if ((ret = need(x, "dma_addr", true, &addr)) || (ret = need(x, "size", false, &size)))
+			return ret;
+		if (k == K_MAP_PAGE) {
+			if (ftrace_field_hex(&x->fs, "phys_addr", &phys))
+				phys = addr;
+			pages = (size + (phys & (EV_GRANULE - 1)) + EV_GRANULE - 1) >> EV_SHIFT;
+		} else {
+			pages = (size + EV_GRANULE - 1) >> EV_SHIFT;
+		}
+	}
+	if (addr == UINT64_MAX)
+		return 0; /* DMA_MAPPING_ERROR */
+	e->last_pid = x->l->pid;
+	e->last_pid_dev = dev;
+	gi = group_at(e, x->l->cpu, addr & ~(EV_GRANULE - 1));
+	if (gi < EV_MAX_GROUPS)
+		return close_group(x, gi, dev, x->l->lineno);
+	/* no map lines (iommu:map off, or a dma-direct device) */
+	dom = dom_of_dev(e, dev);
+	if (dom < 0)
+		return dom == -ENOMEM ? -ENOMEM : 0;
+	if (hfind(e, dom, addr >> EV_SHIFT) != SIZE_MAX)
+		return 0; /* already known from its map lines */
+	return new_alloc(x, dev, dom, addr >> EV_SHIFT, pages, x->l->lineno, x->l->lineno, x->cpu);
+}
+
+static int on_unmap_hint(struct lctx *x)
+{
+	struct evrep *e = x->e;
+	int dev = dev_get(e, first_token(x->l->args));
+	uint64_t addr;
+
+	if (dev < 0 || ftrace_field_hex(&x->fs, "dma_addr", &addr))
+		return 0;
+	e->hints[x->cpu] = (struct hint){ .set = true, .pfn = addr >> EV_SHIFT, .dev = dev };
+	return 0;
+}
+
+static int on_unmap(struct lctx *x)
+{
+	struct evrep *e = x->e;
+	uint64_t lo, size, lpfn;
+	size_t best = SIZE_MAX;
+	struct eop o = { 0 };
+	int ei;
+
+	if (need(x, "iova", true, &lo) || need(x, "size", false, &size))
+		return -EINVAL;
+	lpfn = lo >> EV_SHIFT;
+	if (e->hints[x->cpu].set && e->hints[x->cpu].pfn == lpfn) {
+		int dom = e->devs[e->hints[x->cpu].dev].dom;
+
+		if (dom >= 0)
+			best = hfind(e, dom, lpfn);
+		e->hints[x->cpu].set = false;
+	}
+	if (best == SIZE_MAX) {
+		uint64_t best_seq = 0;
+
+		for (unsigned int d = 0; d < e->ndoms; d++) {
+			size_t i = hfind(e, (int)d, lpfn);
+
+			if (i != SIZE_MAX && e->ents[e->hash[i].entry].seq > best_seq) {
+				best_seq = e->ents[e->hash[i].entry].seq;
+				best = i;
+			}
+		}
+	}
+	if (best == SIZE_MAX) {
+		e->sum->nunknown_unmaps++;
+		return 0;
+	}
+	e->sum->nunmaps++;
+	ei = e->hash[best].entry;
+	hdel(e, best);
+	o.key = 4 * x->l->lineno + 1;
+	o.type = e->lazy ? OP_QUEUE : OP_FREE;
+	o.cpu = x->cpu;
+	o.dom = e->ents[ei].dom;
+	o.entry = ei;
+	o.line = x->l->lineno;
+	o.ts = x->l->ts_ns;
+	o.pages = (size + EV_GRANULE - 1) >> EV_SHIFT;
+	return push(e, &o);
+}
+
+static int on_add_device(struct lctx *x)
+{
+	struct evrep *e = x->e;
+	const struct ftrace_str *dev = ftrace_field_find(&x->fs, "device");
+	uint64_t g;
+	int di;
+
+	if (!dev || !dev->len)
+		return efail(e, x->l->lineno, "%s: no field %s=", x->ev, "device");
+	if (ftrace_field_dec(&x->fs, "groupID", &g) || g > INT32_MAX)
+		return efail(e, x->l->lineno, "%s: field %s= is not a number", x->ev, "groupID");
+	di = dev_get(e, *dev);
+	if (di >= 0 && e->devs[di].dom < 0) {
+		e->devs[di].group = (int)g;
+		e->ngroup_devs++;
+	}
+	return 0;
+}
+
+/* Timers and depot work due before this line. */
+static int timers(struct evrep *e, const struct ftrace_line *l)
+{
+	for (unsigned int d = 0; d < e->ndoms; d++) {
+		struct edom *dm = e->doms[d];
+		struct eop o = { 0 };
+		int ret;
+
+		o.key = 4 * l->lineno - 3;
+		o.dom = (int)d;
+		o.entry = -1;
+		o.ts = l->ts_ns;
+		if (e->lazy && dm->timer_on && !dm->timer_queued && l->ts_ns >= dm->expiry_ns) {
+			dm->timer_queued = true;
+			o.type = OP_TIMER;
+			o.cpu = dm->timer_cpu;
+			ret = push(e, &o);
+			if (ret)
+				return ret;
+		}
+		if (!dm->next_tick_ns)
+			dm->next_tick_ns = l->ts_ns + EV_DEPOT_DELAY_NS;
+		for (int n = 0; l->ts_ns >= dm->next_tick_ns; n++) {
+			dm->next_tick_ns += EV_DEPOT_DELAY_NS;
+			if (n >= 64) {
+				/* a long quiet gap: the trim work has long finished */
+				dm->next_tick_ns = l->ts_ns + EV_DEPOT_DELAY_NS;
+				break;
+			}
+			o.type = OP_TICK;
+			o.cpu = 0;
+			ret = push(e, &o);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Groups of this CPU that stayed open too long without their dma: event. */
+static int stale_groups(struct lctx *x)
+{
+	struct evrep *e = x->e;
+
+	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
+		struct group *g = &e->groups[i];
+
+		if (g->used && g->cpu == x->l->cpu &&
+		    (!e->has_dma || e->cpu_lines[x->cpu] - g->cpu_lines > EV_GROUP_STALE)) {
+			int ret = close_group(x, i, -1, 0);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int on_event(struct evrep *e, const struct ftrace_line *l)
+{
+	struct lctx x;
+	enum kind k = kind_of(l->event, l->site.len != 0);
+	int ret;
+
+	e->sum->nevents++;
+	count_event(e, l->event, k != K_OTHER);
+	x.e = e;
+	x.l = l;
+	x.cpu = l->cpu % e->ncpus;
+	e->cpu_lines[x.cpu]++;
+	ret = timers(e, l);
+	if (ret)
+		return ret;
+	if (k == K_OTHER) {
+		e->sum->nskipped++;
+		return 0;
+	}
+	snprintf(x.ev, sizeof(x.ev), "%.*s", (int)l->event.len, l->event.p);
+	ftrace_fields(l->args, &x.fs);
+	if (k >= K_MAP_PAGE && k <= K_UNMAP_HINT)
+		e->has_dma = true;
+	if (k != K_MAP && k != K_ADD_DEVICE) {
+		/* a group of this CPU without a dma: event, and a line of its own task */
+		for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
+			struct group *g = &e->groups[i];
+
+			if (g->used && g->cpu == l->cpu && k == K_UNMAP && g->pid == l->pid) {
+				ret = close_group(&x, i, -1, 0);
+				if (ret)
+					return ret;
+			}
+		}
+		if (k != K_MAP_PAGE && k != K_MAP_SG && k != K_ALLOC) {
+			ret = stale_groups(&x);
+			if (ret)
+				return ret;
+		}
+	}
+	switch (k) {
+	case K_MAP:
+		return on_map(&x);
+	case K_UNMAP:
+		return on_unmap(&x);
+	case K_ADD_DEVICE:
+		return on_add_device(&x);
+	case K_MAP_PAGE:
+	case K_MAP_SG:
+	case K_ALLOC:
+		return on_dma_map(&x, k);
+	case K_UNMAP_HINT:
+		return on_unmap_hint(&x);
+	case K_TRY_ALLOC:
+	default:
+		return 0;
+	}
+}
+
+/* ---- setup and run ---- */
+
+static int setup(struct evrep *e)
+{
+	unsigned int n = e->cfg.ncpus ? e->cfg.ncpus : ftrace_reader_ncpus(e->r);
+	const char *k = ftrace_reader_kernel(e->r);
+
+	if (!n)
+		n = EV_DEFAULT_CPUS;
+	if (n > PHYR_IOVA_MAX_CPUS)
+		n = PHYR_IOVA_MAX_CPUS;
+	e->ncpus = n;
+	e->cpu_lines = calloc(n, sizeof(*e->cpu_lines));
+	e->hints = calloc(n, sizeof(*e->hints));
+	if (!e->cpu_lines || !e->hints)
+		return -ENOMEM;
+	phyr_iova_config_init(&e->icfg);
+	e->icfg.ncpus = n;
+	e->icfg.policy = e->cfg.policy;
+	e->icfg.no_rcache = e->cfg.no_rcache;
+	e->icfg.mag_size = e->cfg.mag_size;
+	if (e->cfg.domain == PHYR_CAPTURE_DOMAIN_LAZY)
+		e->lazy = true;
+	else if (e->cfg.domain == PHYR_CAPTURE_DOMAIN_STRICT)
+		e->lazy = false;
+	else
+		e->lazy = e->hdr_domain == 2;
+	if (e->cfg.kernel)
+		k = e->cfg.kernel;
+	if (k) {
+		char *x;
+		long a = strtol(k, &x, 10), b = *x == '.' ? strtol(x + 1, NULL, 10) : 0;
+
+		e->fixed_depot = a > 1 && (a < 6 || (a == 6 && b < 7));
+		snprintf(e->sum->kernel, sizeof(e->sum->kernel), "%s", k);
+	}
+	e->sum->model_cpus = n;
+	e->sum->lazy = e->lazy;
+	e->sum->fixed_depot = e->fixed_depot;
+	return 0;
+}
+
+int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, char *err,
+	      size_t errlen, struct phyr_capture_summary *sum, struct evrep **out)
+{
+	struct ftrace_line l;
+	struct evrep *e;
+	int ret;
+
+	*out = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	*out = e;
+	e->cfg = *cfg;
+	e->sum = sum;
+	e->free_ent = -1;
+	e->last_pid_dev = -1;
+	e->aperture_pfn = ((UINT64_C(1) << 48) - 1) >> EV_SHIFT;
+	e->fq_timeout_ns = (cfg->fq_timeout_us ? cfg->fq_timeout_us : EV_FQ_TIMEOUT_US) * 1000;
+	sum->mode = PHYR_CAPTURE_EVENTS;
+	sum->whatif = (strcmp(cfg->policy->name, "linux") != 0 &&
+		       strcmp(cfg->policy->name, "augmented") != 0) || cfg->no_rcache || cfg->mag_size;
+	ret = ftrace_reader_open(path, f, &e->r, err, errlen);
+	if (ret)
+		return ret;
+	while ((ret = ftrace_reader_next(e->r, &l)) > 0) {
+		if (l.kind == FTRACE_COMMENT) {
+			if (!e->ncpus)
+				header_line(e, &l.text);
+			continue;
+		}
+		if (l.kind != FTRACE_EVENT)
+			continue;
+		if (!e->ncpus && (ret = setup(e)))
+			break;
+		ret = on_event(e, &l);
+		if (ret)
+			break;
+	}
+	if (ret == 0 && !e->ncpus)
+		ret = setup(e);
+	if (ret == 0) {
+		struct lctx x = { .e = e, .l = &l };
+
+		/* groups still open at the end close as they stand */
+		l.ts_ns = UINT64_MAX;
+		for (unsigned int i = 0; i < EV_MAX_GROUPS && !ret; i++)
+			if (e->groups[i].used)
+				ret = close_group(&x, i, -1, 0);
+		if (!ret)
+			ret = drain(e);
+	}
+	if (ret < 0 && err && errlen && !err[0])
+		ftrace_reader_error(e->r, ftrace_reader_nlines(e->r), "%s", strerror(-ret));
+	sum->nlines = ftrace_reader_nlines(e->r);
+	ftrace_reader_lost(e->r, &sum->nlost_lines, &sum->nlost_events);
+	ftrace_reader_entries(e->r, &sum->entries_in_buffer, &sum->entries_written);
+	sum->truncated_line = ftrace_reader_truncated(e->r);
+	sum->ncpus = ftrace_reader_ncpus(e->r);
+	if (!sum->kernel[0] && ftrace_reader_kernel(e->r))
+		snprintf(sum->kernel, sizeof(sum->kernel), "%s", ftrace_reader_kernel(e->r));
+	sum->ndomains = e->ndoms;
+	sum->ndevices = e->ngroup_devs;
+	ftrace_reader_close(e->r);
+	e->r = NULL;
+	return ret < 0 ? ret : 0;
+}
+
+void evrep_destroy(struct evrep *e)
+{
+	if (!e)
+		return;
+	for (unsigned int i = 0; i < e->ndoms; i++) {
+		phyr_iova_domain_destroy(e->doms[i]->d);
+		free(e->doms[i]->fqs);
+		free(e->doms[i]);
+	}
+	if (e->r)
+		ftrace_reader_close(e->r);
+	free(e->ents);
+	free(e->hash);
+	free(e->q);
+	free(e->cpu_lines);
+	free(e->hints);
+	free(e);
+}
+
+struct span_walk {
+	uint64_t lo, hi, prev, free, hole;
+};
+
+static int span_cb(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct span_walk *w = ctx;
+	uint64_t a = w->prev, b = lo < w->hi + 1 ? lo : w->hi + 1;
+
+	if (b > a) {
+		w->free += b - a;
+		if (b - a > w->hole)
+			w->hole = b - a;
+	}
+	if (hi + 1 > w->prev)
+		w->prev = hi + 1;
+	return lo > w->hi;
+}
+
+int evrep_get_domain(struct evrep *e, unsigned int i, struct phyr_capture_domain_info *d)
+{
+	const struct edom *dm;
+
+	if (i >= e->ndoms)
+		return -ENOENT;
+	dm = e->doms[i];
+	memset(d, 0, sizeof(*d));
+	d->iovad = i;
+	d->granule = EV_GRANULE;
+	d->start_pfn = dm->start_pfn;
+	d->nreserved = dm->nresv;
+	d->nallocs = dm->nallocs;
+	d->nmatched = dm->nmatched;
+	d->nfrees = dm->nfrees;
+	d->first_divergence = dm->div_line;
+	d->div_linux_pfn = dm->div_linux;
+	d->div_model_pfn = dm->div_model;
+	d->div_model_ok = dm->div_model_ok;
+	snprintf(d->name, sizeof(d->name), "%s", dm->name);
+	d->group = dm->group;
+	d->peak_live = dm->peak_live;
+	d->peak_pages = dm->peak_pages;
+	d->nfq_flushes = dm->nfq_flushes;
+	phyr_iova_get_stats(dm->d, &d->stats);
+	if (dm->span_lo <= dm->span_hi) {
+		struct span_walk w = { .lo = dm->span_lo, .hi = dm->span_hi, .prev = dm->span_lo };
+
+		d->span_lo = dm->span_lo;
+		d->span_hi = dm->span_hi;
+		(void)phyr_iova_walk(dm->d, span_cb, &w);
+		if (w.prev <= w.hi) {
+			w.free += w.hi + 1 - w.prev;
+			if (w.hi + 1 - w.prev > w.hole)
+				w.hole = w.hi + 1 - w.prev;
+		}
+		d->span_free = w.free;
+		d->span_largest_hole = w.hole;
+	}
+	return 0;
+}
+
+int evrep_get_device(struct evrep *e, unsigned int i, struct phyr_capture_device *d)
+{
+	unsigned int n = 0;
+
+	for (unsigned int j = 0; j < e->ndevs; j++) {
+		if (e->devs[j].group < 0)
+			continue;
+		if (n++ == i) {
+			snprintf(d->name, sizeof(d->name), "%s", e->devs[j].name);
+			d->group = e->devs[j].group;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int evrep_get_event(struct evrep *e, unsigned int i, struct phyr_capture_event *ev)
+{
+	if (i >= e->nevs)
+		return -ENOENT;
+	*ev = e->evs[i];
+	return 0;
+}
+
+int evrep_has_probes(const char *path, FILE *f, bool *has)
+{
+	struct ftrace_reader *r;
+	struct ftrace_line l;
+	long pos = 0;
+	int ret;
+
+	*has = false;
+	if (f) {
+		pos = ftell(f);
+		if (pos < 0)
+			return -ESPIPE;
+	}
+	ret = ftrace_reader_open(path, f, &r, NULL, 0);
+	if (ret)
+		return ret;
+	while ((ret = ftrace_reader_next(r, &l)) > 0) {
+		if (l.kind == FTRACE_COMMENT) {
+			if (memmem(l.text.p, l.text.len, "qt/iova_alloc ", 14)) {
+				*has = true;
+				break;
+			}
+			continue;
+		}
+		if (l.kind == FTRACE_EVENT && l.site.len &&
+		    (ftrace_str_eq(l.event, "iova_alloc") || ftrace_str_eq(l.event, "iova_alloc_ret") ||
+		     ftrace_str_eq(l.event, "iova_alloc_entry"))) {
+			*has = true;
+			break;
+		}
+	}
+	ftrace_reader_close(r);
+	if (f && fseek(f, pos, SEEK_SET))
+		return -errno;
+	/* a malformed line: let the replay itself report it */
+	return ret < 0 && ret != -EBADMSG && ret != -E2BIG ? ret : 0;
+}
