@@ -164,6 +164,23 @@ static void test_reader_no_flags(void **state)
 	fclose(f);
 }
 
+static void test_reader_nul_byte(void **state)
+{
+	static const char text[] = "# x\n   dd-9 [000] ..... 1.0: ma\0p: IOMMU: iova=0x1000\n";
+	struct ftrace_reader *r;
+	struct ftrace_line l;
+	char err[128];
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+
+	assert_non_null(f);
+	assert_int_equal(ftrace_reader_open("z.log", f, &r, err, sizeof(err)), 0);
+	assert_int_equal(ftrace_reader_next(r, &l), 1);
+	assert_int_equal(ftrace_reader_next(r, &l), -EBADMSG);
+	assert_string_equal(err, "z.log:2: NUL byte in the line");
+	ftrace_reader_close(r);
+	fclose(f);
+}
+
 static void test_reader_fields_quoted(void **state)
 {
 	static const char args[] = "dev=0xffff devname=\"0000:00:01.0 x\" dma_addrs={0x1, 0x2} attrs= nents=4/4 ok=1";
@@ -278,6 +295,55 @@ static void test_replay_fprobe_and_unknown_events(void **state)
 	phyr_capture_destroy(c);
 }
 
+/* alloc_iova_fast's flush-and-retry: a failed slow path, the CPU's caches
+ * flushed (12 iova_mag_free lines, rb_remove for the pfns), the retry. */
+#define E4 "0xffff888100004000"
+#define A(n, pfn) \
+	"   dd-9 [000] .....  2.00000" #n ": iova_alloc_entry: (alloc_iova_fast+0x4/0x3e0)\n" \
+	"   dd-9 [000] .....  2.00000" #n ": iova_slow: (alloc_iova_fast+0x1c6/0x3e0 <- alloc_iova) iovad=" E4 " size=1 limit_pfn=0xfffff size_aligned=1 pfn_lo=" pfn " pfn_hi=" pfn "\n" \
+	"   dd-9 [000] .....  2.00000" #n ": iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=" E4 " size=1 limit_pfn=0xfffff flush_rcache=1 pfn=" pfn "\n"
+#define F(pfn) "   dd-9 [000] .....  3.0: iova_free: (free_iova_fast+0x4/0x1c0) iovad=" E4 " pfn=" pfn " size=1\n"
+#define MF(n) "   dd-9 [000] d....  4.0: iova_mag_free: (iova_magazine_free_pfns+0x4/0x90) mag=0xffff1 iovad=" E4 " mag_size=" #n "\n"
+#define RM(pfn) "   dd-9 [000] d....  4.0: rb_remove: (remove_iova+0x0/0xa0) iovad=" E4 " pfn_lo=" pfn " pfn_hi=" pfn "\n"
+
+static void test_replay_flush_retry(void **state)
+{
+	/* pieces under C's 4095-character string limit, joined below */
+	static const char *const parts[] = { HDR
+		"        swapper/0-1     [000] .....     1.000001: init_iova_domain: (init_iova_domain+0x4/0x90) iovad=" E4 " granule=4096 start_pfn=0xffffc\n"
+		A(1, "0xfffff") A(2, "0xffffe"), A(3, "0xffffd") A(4, "0xffffc"),
+		F("0xfffff") F("0xffffe") F("0xffffd") F("0xffffc")
+		"   dd-9 [000] .....  3.5: iova_alloc_entry: (alloc_iova_fast+0x4/0x3e0)\n"
+		"   dd-9 [000] .....  3.5: iova_slow: (alloc_iova_fast+0x1c6/0x3e0 <- alloc_iova) iovad=" E4 " size=2 limit_pfn=0xfffff size_aligned=1 pfn_lo=(fault) pfn_hi=(fault)\n"
+		"   dd-9 [000] .....  3.6: free_cpu_cached_iovas: (free_cpu_cached_iovas+0x4/0x100) cpu=0 iovad=" E4 "\n"
+		MF(4) RM("0xfffff") RM("0xffffe") RM("0xffffd") RM("0xffffc"),
+		MF(0) MF(0) MF(0) MF(0) MF(0) MF(0) MF(0) MF(0) MF(0) MF(0) MF(0)
+		"   dd-9 [000] .....  3.7: iova_slow: (alloc_iova_fast+0x1c6/0x3e0 <- alloc_iova) iovad=" E4 " size=2 limit_pfn=0xfffff size_aligned=1 pfn_lo=0xffffe pfn_hi=0xfffff\n"
+		"   dd-9 [000] .....  3.8: iova_alloc: (iommu_dma_alloc_iova+0xd4/0x120 <- alloc_iova_fast) iovad=" E4 " size=2 limit_pfn=0xfffff flush_rcache=1 pfn=0xffffe\n",
+		/* the flushed cache hands out nothing: the tree's next pfn */
+		A(9, "0xffffd") };
+	static char text[8192];
+	struct phyr_capture_summary sum;
+	struct phyr_capture *c;
+	struct seen s = { 0 };
+	char err[256];
+
+	text[0] = '\0';
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		strcat(text, parts[i]);
+	assert_int_equal(replay(text, &s, &c, err), 0);
+	assert_int_equal(s.n, 6);
+	assert_int_equal(s.a[3].model_pfn, 0xffffc);
+	assert_int_equal(s.a[4].size, 2);
+	assert_int_equal(s.a[4].linux_pfn, 0xffffe);
+	assert_true(s.a[4].model_ok);
+	assert_int_equal(s.a[4].model_pfn, 0xffffe);
+	assert_int_equal(s.a[5].model_pfn, 0xffffd);
+	assert_int_equal(phyr_capture_get_summary(c, &sum), 0);
+	assert_int_equal(sum.nmatched, 6);
+	phyr_capture_destroy(c);
+}
+
 static void test_replay_malformed_payload(void **state)
 {
 	static const char text[] = HDR INIT
@@ -372,7 +438,7 @@ static void test_step_fixed_depot_overflow(void **state)
 		assert_int_equal(pfn, 0xfffff - i);
 	}
 	for (uint64_t i = 0; i < 8; i++) {
-		assert_int_equal(iova_step_insert(d, 0, 0xfffff - i, 1, &dropped), 0);
+		assert_int_equal(iova_step_insert(d, 0, 0xfffff - i, 1, false, &dropped), 0);
 		ndropped += dropped;
 	}
 	/* pushes at the 5th and 7th insert; the second meets the full depot */
@@ -388,7 +454,7 @@ static void test_step_fixed_depot_overflow(void **state)
 		assert_int_equal(iova_step_lookup(d, 0, 1, 0xfffff, &pfn), 0);
 		assert_int_equal(pfn, want[i]);
 	}
-	assert_int_equal(iova_step_cpu_drop(d, 0), 0);
+	assert_int_equal(iova_step_cpu_drop(d, 0, false), 0);
 	assert_int_equal(iova_step_lookup(d, 0, 1, 0xfffff, &pfn), -ENOENT);
 	assert_int_equal(iova_step_lookup(d, 0, 64, 0xfffff, &pfn), -ENOENT);
 	phyr_iova_domain_destroy(d);
@@ -400,8 +466,10 @@ int main(void)
 		cmocka_unit_test(test_reader_event_line),
 		cmocka_unit_test(test_reader_bad_line),
 		cmocka_unit_test(test_reader_no_flags),
+		cmocka_unit_test(test_reader_nul_byte),
 		cmocka_unit_test(test_reader_fields_quoted),
 		cmocka_unit_test(test_replay_fprobe_and_unknown_events),
+		cmocka_unit_test(test_replay_flush_retry),
 		cmocka_unit_test(test_replay_malformed_payload),
 		cmocka_unit_test(test_replay_truncated_and_lost),
 		cmocka_unit_test(test_replay_exact_needs_probes),

@@ -114,6 +114,7 @@ struct frame {
 	bool have_args;
 	bool frozen;          /* an own line (rc_*, slow) fixed the lookup point */
 	bool rc_seen;         /* an rc_* line gave the lookup's moment and CPU */
+	bool slow_done;       /* the slow path ran (the model tried its tree there) */
 	bool open;            /* not yet returned: blocks the queue */
 	bool model_set;
 	uint64_t model_pfn;
@@ -122,7 +123,7 @@ struct frame {
 
 enum op_type {
 	OP_INIT, OP_RESERVE, OP_LOOKUP, OP_SLOW, OP_SLOW_DIRECT, OP_RETURN, OP_INSERT,
-	OP_REMOVE, OP_MAG_FREE, OP_CPU_FLUSH, OP_DEPOT_WORK,
+	OP_REMOVE, OP_MAG_FREE, OP_CPU_FLUSH, OP_DEPOT_WORK, OP_TREE_FREE,
 };
 
 struct op {
@@ -170,6 +171,9 @@ struct phyr_capture {
 	bool kernel_forced;
 	bool depot_work_seen;
 	bool header_depot_work;
+	/* the capture has rb_remove (else tree removals apply where the
+	 * kernel starts them: rb_free_iova, the magazine flushes) */
+	bool has_rb_remove;
 	bool fixed_depot;
 	char kernel[64];
 	unsigned int model_cpus;
@@ -331,9 +335,34 @@ static enum ev_id event_id(struct ftrace_str n)
 		return EV_OTHER;
 	}
 	for (unsigned int i = 1; i < EV_COUNT; i++)
-		if (ev_names[i][0] == n.p[0] && strncmp(ev_names[i], n.p, n.len) == 0 &&
-		    ev_names[i][n.len] == '\0')
+		if (ev_names[i][0] == n.p[0] && strlen(ev_names[i]) == n.len &&
+		    memcmp(ev_names[i], n.p, n.len) == 0)
 			return (enum ev_id)i;
+	return EV_OTHER;
+}
+
+/*
+ * A probe placed at several instructions needs one event name per place:
+ * iova_alloc_ret2, rc_hit_1 ... count as iova_alloc_ret, rc_hit.
+ */
+static enum ev_id event_id_numbered(struct ftrace_str n)
+{
+	static const enum ev_id multi[] = {
+		EV_ALLOC_RET, EV_SLOW_RET, EV_RC_HIT, EV_RC_MISS, EV_RC_EMPTY, EV_RC_INSERT,
+	};
+	size_t len = n.len;
+	enum ev_id id;
+
+	while (len > 0 && n.p[len - 1] >= '0' && n.p[len - 1] <= '9')
+		len--;
+	if (len == n.len)
+		return EV_OTHER;
+	if (len > 0 && n.p[len - 1] == '_')
+		len--;
+	id = event_id((struct ftrace_str){ n.p, len });
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+		if (multi[i] == id)
+			return id;
 	return EV_OTHER;
 }
 
@@ -343,8 +372,11 @@ static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id 
 	unsigned int i;
 
 	if (used && c->ev_slot[id]) {
-		c->evs[c->ev_slot[id] - 1].count++;
-		return;
+		i = c->ev_slot[id] - 1;
+		if (c->ev_len[i] == n.len && memcmp(c->evs[i].name, n.p, n.len) == 0) {
+			c->evs[i].count++;
+			return;
+		}
 	}
 	for (i = 0; i < c->nevs; i++)
 		if (c->ev_len[i] == n.len && memcmp(c->evs[i].name, n.p, n.len) == 0) {
@@ -357,7 +389,7 @@ static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id 
 	c->evs[i].count = 1;
 	c->evs[i].used = used;
 	c->ev_len[i] = strlen(c->evs[i].name);
-	if (used)
+	if (used && !c->ev_slot[id])
 		c->ev_slot[id] = i + 1;
 	c->nevs++;
 }
@@ -642,7 +674,8 @@ static void record_alloc(struct phyr_capture *c, struct cdom *dm, uint64_t line,
 
 	dm->nallocs++;
 	c->sum.nallocs++;
-	if (ok && model_pfn == linux_pfn) {
+	/* alloc_iova_fast returns 0 when it fails: both failing is a match */
+	if ((ok && model_pfn == linux_pfn) || (!ok && linux_pfn == 0)) {
 		dm->nmatched++;
 		c->sum.nmatched++;
 	} else {
@@ -725,8 +758,12 @@ static int apply(struct phyr_capture *c, const struct op *o)
 		apply_lookup(c, f);
 		break;
 	case OP_SLOW:
-		/* the lookup must have missed; if the model hit, it keeps its pfn */
-		if (!f->model_set && o->flag)
+		/* the lookup must have missed; if the model hit, it keeps its
+		 * pfn. The model tries its own tree even where Linux's failed
+		 * (it decides for itself); Linux's retry after the flush is the
+		 * next slow line. */
+		f->slow_done = true;
+		if (!f->model_set)
 			model_tree_alloc(f);
 		break;
 	case OP_SLOW_DIRECT:
@@ -738,14 +775,16 @@ static int apply(struct phyr_capture *c, const struct op *o)
 			frame_release(c, o->frame);
 			break;
 		}
-		if (!f->model_set)
+		/* Linux's cache hit where the model's missed: the model's own slow path */
+		if (!f->model_set && !f->slow_done)
 			model_tree_alloc(f);
 		record_alloc(c, f->dom, o->a, f->size, o->b, f->model_set, f->model_pfn);
 		frame_release(c, o->frame);
 		break;
 	case OP_INSERT:
 		dm->nfrees++;
-		if (dm->d && iova_step_insert(dm->d, o->cpu, o->a, o->b, &dropped) == 0 && dropped) {
+		if (dm->d && iova_step_insert(dm->d, o->cpu, o->a, o->b, !c->has_rb_remove,
+					      &dropped) == 0 && dropped) {
 			/* pre-v6.7: the magazine's iova_mag_free line follows */
 			if (cs->skip_dom != dm)
 				cs->nskip = 0;
@@ -762,17 +801,24 @@ static int apply(struct phyr_capture *c, const struct op *o)
 		 * flushes; before v6.7 a full depot or a global flush does */
 		if (cs->skip_dom == dm && cs->nskip)
 			cs->nskip--;
+		else if (o->a && !c->has_rb_remove && dm->d &&
+			 (c->fixed_depot || cs->ctx == MAG_FLUSH))
+			iova_step_depot_flush(dm->d); /* no rb_remove to say which */
 		else if (o->a && (c->fixed_depot || cs->ctx != MAG_NONE))
 			cs->drop_dom = dm;
 		else if (o->a)
 			c->nunexplained++;
+		break;
+	case OP_TREE_FREE:
+		if (dm->d && !c->has_rb_remove)
+			(void)phyr_iova_free(dm->d, o->a, NULL, NULL);
 		break;
 	case OP_DEPOT_WORK:
 		cs->ctx = MAG_DEPOT_WORK;
 		break;
 	case OP_CPU_FLUSH:
 		if (dm->d && o->a < c->model_cpus)
-			(void)iova_step_cpu_drop(dm->d, (unsigned int)o->a);
+			(void)iova_step_cpu_drop(dm->d, (unsigned int)o->a, !c->has_rb_remove);
 		if (cs->skip_dom != dm)
 			cs->nskip = 0;
 		cs->skip_dom = dm;
@@ -906,7 +952,7 @@ static void base_op(struct op *o, const struct ftrace_line *l, enum op_type t)
 /* Pushes a new open call for the line's task. */
 static int call_enter(struct ctx *x, int *out)
 {
-	bool blocking = !x->c->whatif;
+	bool blocking = !x->c->whatif && x->c->model;
 	struct phyr_capture *c = x->c;
 	struct task_slot *s = task_slot(c, task_id(x->l), true);
 	int fi;
@@ -1275,6 +1321,7 @@ static int on_allocator(struct ctx *x, enum ev_id id, struct pending_free *pf)
 	case EV_RC_INSERT:
 		return on_rc_insert(x, pf);
 	case EV_RB_REMOVE:
+		c->has_rb_remove = true;
 		if ((ret = dom_of(x, &dm)) || (ret = need_hex(x, "pfn_lo", &v)))
 			return ret;
 		base_op(&o, x->l, OP_REMOVE);
@@ -1286,7 +1333,12 @@ static int on_allocator(struct ctx *x, enum ev_id id, struct pending_free *pf)
 	case EV_RB_FREE:
 		if ((ret = dom_of(x, &dm)) || (ret = need_hex(x, "pfn", &v)))
 			return ret;
-		return 0;
+		if (c->whatif || c->has_rb_remove)
+			return 0;
+		base_op(&o, x->l, OP_TREE_FREE);
+		o.dom = dm;
+		o.a = v;
+		return push_op(c, &o);
 	case EV_MAG_FREE:
 		if ((ret = dom_of(x, &dm)) || (ret = need_u64(x, "mag_size", &v)))
 			return ret;
@@ -1336,6 +1388,8 @@ static void header_facts(struct phyr_capture *c, const struct ftrace_line *l)
 
 	if (memmem(l->text.p, l->text.len, "iova_depot_work", 15))
 		c->header_depot_work = true;
+	if (memmem(l->text.p, l->text.len, "qt/rb_remove", 12))
+		c->has_rb_remove = true;
 	if (memmem(l->text.p, l->text.len, "qt/rc_insert", 12) ||
 	    memmem(l->text.p, l->text.len, "qt/rc_hit", 9))
 		c->sum.rc_probes = true;
@@ -1389,6 +1443,8 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	}
 	c->sum.nevents++;
 	id = event_id(l->event);
+	if (id == EV_OTHER)
+		id = event_id_numbered(l->event);
 	count_event(c, l->event, id);
 	if (id == EV_OTHER) {
 		c->sum.nskipped++;
@@ -1432,12 +1488,24 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 		if (!ret && (id == EV_ALLOC_RET || (id == EV_ALLOC && (l->retprobe ||
 						    ftrace_field_find(&x.fs, "pfn"))))) {
 			uint64_t pfn;
+			int fi;
 
 			ret = need_hex(&x, "pfn", &pfn);
+			/* the kprobe form names the domain at the entry */
+			if (!ret && id == EV_ALLOC_RET && !(ret = call_return(&x, &fi))) {
+				dm = c->frames[fi].dom;
+				frame_release(c, fi);
+			}
 			if (!ret && dm)
 				dm->nallocs++;
 			if (!ret)
 				c->sum.nallocs++;
+		} else if (!ret && id == EV_ALLOC) {
+			int fi;
+
+			ret = call_enter(&x, &fi);
+			if (!ret)
+				c->frames[fi].dom = dm;
 		}
 		if (id == EV_ALLOC_RET || id == EV_SLOW_RET ||
 		    (id == EV_ALLOC && !l->retprobe && !ftrace_field_find(&x.fs, "pfn")))

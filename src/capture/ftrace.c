@@ -18,6 +18,8 @@ struct ftrace_reader {
 	bool eof;
 	char *buf;
 	size_t cap, start, end;
+	uint64_t base;   /* file offset of buf[0] */
+	uint64_t nul_at; /* file offset of the first NUL byte read, UINT64_MAX: none */
 	char *name;
 	char *err;
 	size_t errlen;
@@ -44,6 +46,7 @@ int ftrace_reader_open(const char *path, FILE *f, struct ftrace_reader **out, ch
 	r->errlen = errlen;
 	r->name = strdup(path ? path : "-");
 	r->cap = FTRACE_CHUNK;
+	r->nul_at = UINT64_MAX;
 	r->buf = malloc(r->cap);
 	if (!r->name || !r->buf) {
 		ftrace_reader_close(r);
@@ -527,6 +530,7 @@ static int refill(struct ftrace_reader *r)
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
+		r->base += r->start;
 		r->start = 0;
 	}
 	if (r->end == r->cap) {
@@ -545,6 +549,13 @@ static int refill(struct ftrace_reader *r)
 		r->cap = cap;
 	}
 	n = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+	/* one look for NUL bytes per chunk, not per line */
+	if (n && r->nul_at == UINT64_MAX) {
+		const char *z = memchr(r->buf + r->end, '\0', n);
+
+		if (z)
+			r->nul_at = r->base + (uint64_t)(z - r->buf);
+	}
 	r->end += n;
 	if (n == 0) {
 		if (ferror(r->f)) {
@@ -577,6 +588,10 @@ int ftrace_reader_next(struct ftrace_reader *r, struct ftrace_line *l)
 				ftrace_reader_error(r, r->lineno, "line longer than %u bytes",
 						    FTRACE_MAX_LINE);
 				return -E2BIG;
+			}
+			if (r->nul_at != UINT64_MAX && r->nul_at < r->base + r->start) {
+				ftrace_reader_error(r, r->lineno, "NUL byte in the line");
+				return -EBADMSG;
 			}
 			return classify(r, s, len, l);
 		}

@@ -94,8 +94,8 @@ void ftrace_reader_close(struct ftrace_reader *r);
 /*
  * The next line into @l (slices valid until the next call).
  * Return: 1 a line, 0 end of file, -EIO read error, -E2BIG a line longer
- * than FTRACE_MAX_LINE, -EBADMSG a line that is none of the kinds (message
- * "FILE:LINE: ..." in the reader's error buffer).
+ * than FTRACE_MAX_LINE, -EBADMSG a line that is none of the kinds or holds
+ * a NUL byte (message "FILE:LINE: ..." in the reader's error buffer).
  */
 int ftrace_reader_next(struct ftrace_reader *r, struct ftrace_line *l);
 

@@ -1028,7 +1028,7 @@ int iova_step_tree_alloc(struct phyr_iova_domain *d, uint64_t size, uint64_t lim
 }
 
 int iova_step_insert(struct phyr_iova_domain *d, unsigned int cpu, uint64_t pfn, uint64_t size,
-		     bool *dropped)
+		     bool to_tree, bool *dropped)
 {
 	struct iova_mag *overflow = NULL;
 	unsigned int k;
@@ -1043,6 +1043,8 @@ int iova_step_insert(struct phyr_iova_domain *d, unsigned int cpu, uint64_t pfn,
 		return -ENOMEM;
 	d->cpus[cpu].nrcache_inserts++;
 	if (overflow) {
+		if (to_tree)
+			mag_free_pfns(d, overflow);
 		overflow->size = 0;
 		mag_free(d, overflow);
 		*dropped = true;
@@ -1086,13 +1088,22 @@ int iova_step_drop_depot_mag(struct phyr_iova_domain *d, uint64_t pfn, unsigned 
 	return -ENOENT;
 }
 
-int iova_step_cpu_drop(struct phyr_iova_domain *d, unsigned int cpu)
+int iova_step_cpu_drop(struct phyr_iova_domain *d, unsigned int cpu, bool to_tree)
 {
 	if (cpu >= d->ncpus)
 		return -EINVAL;
+	if (to_tree) {
+		free_cpu_cached(d, cpu);
+		return 0;
+	}
 	for (unsigned int k = 0; k < d->nclasses; k++) {
 		d->cpus[cpu].cls[k].loaded->size = 0;
 		d->cpus[cpu].cls[k].prev->size = 0;
 	}
 	return 0;
+}
+
+void iova_step_depot_flush(struct phyr_iova_domain *d)
+{
+	free_global_cached(d);
 }

@@ -34,16 +34,20 @@ int iova_step_lookup(struct phyr_iova_domain *d, unsigned int cpu, uint64_t size
  * Return: 0, -ENOSPC, -ENOMEM, -EINVAL. */
 int iova_step_tree_alloc(struct phyr_iova_domain *d, uint64_t size, uint64_t limit_pfn,
 			 uint64_t *pfn);
-/* free_fast's cache insertion alone: the tree is not touched. *@dropped:
- * a full magazine met a full fixed depot and left the cache (its ranges
- * stay in the tree until removed). Return: 0, -ENOENT (size not cached),
- * -ENOMEM, -EINVAL. */
+/* free_fast's cache insertion alone. *@dropped: a full magazine met a
+ * full fixed depot and left the cache; its ranges go back to the tree
+ * when @to_tree, else they stay there until removed. Return: 0, -ENOENT
+ * (size not cached), -ENOMEM, -EINVAL. */
 int iova_step_insert(struct phyr_iova_domain *d, unsigned int cpu, uint64_t pfn, uint64_t size,
-		     bool *dropped);
+		     bool to_tree, bool *dropped);
 /* Takes the depot magazine holding @pfn out of the cache (else the top
  * one of class @k_hint); the tree is not touched. Return: 0, -ENOENT. */
 int iova_step_drop_depot_mag(struct phyr_iova_domain *d, uint64_t pfn, unsigned int k_hint);
-/* Empties CPU @cpu's loaded and prev magazines, tree untouched. Return: 0, -EINVAL. */
-int iova_step_cpu_drop(struct phyr_iova_domain *d, unsigned int cpu);
+/* Empties CPU @cpu's loaded and prev magazines; their ranges go back to
+ * the tree when @to_tree (free_cpu_cached_iovas()), else the tree is
+ * untouched. Return: 0, -EINVAL. */
+int iova_step_cpu_drop(struct phyr_iova_domain *d, unsigned int cpu, bool to_tree);
+/* free_global_cached_iovas(): every depot magazine back to the tree. */
+void iova_step_depot_flush(struct phyr_iova_domain *d);
 
 #endif /* PHYR_SRC_IOVA_H */
