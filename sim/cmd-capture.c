@@ -351,8 +351,11 @@ static void print_text(struct phyr_capture *c, const struct phyr_capture_summary
 	fprintf(f, "cpus: %u (model %u)\n", s->ncpus, s->model_cpus);
 	fprintf(f, "lines: %" PRIu64 ", events: %" PRIu64 ", skipped: %" PRIu64 "\n", s->nlines,
 		s->nevents, s->nskipped);
-	fprintf(f, "probes: %s form%s\n", s->kprobe_form ? "kprobe" : "fprobe",
-		s->rc_probes ? ", rc_* cache probes" : "");
+	if (s->mode == PHYR_CAPTURE_EVENTS)
+		fprintf(f, "requests: from the dma:/iommu: events (events mode)\n");
+	else
+		fprintf(f, "probes: %s form%s\n", s->kprobe_form ? "kprobe" : "fprobe",
+			s->rc_probes ? ", rc_* cache probes" : "");
 	fprintf(f, "ftrace entries: %" PRIu64 "/%" PRIu64 ", lost: %" PRIu64 " events in %" PRIu64
 		" lines\n", s->entries_in_buffer, s->entries_written, s->nlost_events, s->nlost_lines);
 	if (s->truncated_line)
@@ -417,6 +420,9 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 	if (!info)
 		fprintf(f, ",\"matched\":%" PRIu64 ",\"first_divergence\":%" PRIu64, s->nmatched,
 			s->first_divergence);
+	if (s->mode == PHYR_CAPTURE_EVENTS)
+		fprintf(f, ",\"domain_type\":\"%s\",\"unmaps\":%" PRIu64 ",\"unknown_unmaps\":%" PRIu64,
+			s->lazy ? "lazy" : "strict", s->nunmaps, s->nunknown_unmaps);
 	fprintf(f, ",\"devices\":[");
 	for (unsigned int i = 0; phyr_capture_get_device(c, i, &dev) == 0; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
