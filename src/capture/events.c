@@ -159,6 +159,7 @@ struct hslot {
 
 struct hint {
 	bool set;
+	bool has_pfn; /* dma_unmap_sg gives no dma address */
 	uint64_t pfn;
 	int dev;
 };
@@ -845,6 +846,9 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 
 	e->groups[gi].used = false;
 	e->ngroups--;
+	/* a boot-time identity map at IOVA 0 (the ISA/floppy region) is no allocation */
+	if (lpfn == 0)
+		return drain(e);
 	if (dev < 0)
 		dev = guess_dev(e, g.pid, lpfn);
 	if (dev < 0) {
@@ -1030,9 +1034,13 @@ static int on_unmap_hint(struct lctx *x)
 	int dev = dev_get(e, first_token(x->l->args));
 	uint64_t addr;
 
-	if (dev < 0 || ftrace_field_hex(&x->fs, "dma_addr", &addr))
+	if (dev < 0)
 		return 0;
-	e->hints[x->cpu] = (struct hint){ .set = true, .pfn = addr >> EV_SHIFT, .dev = dev };
+	e->hints[x->cpu] = (struct hint){ .set = true, .dev = dev };
+	if (ftrace_field_hex(&x->fs, "dma_addr", &addr) == 0) {
+		e->hints[x->cpu].has_pfn = true;
+		e->hints[x->cpu].pfn = addr >> EV_SHIFT;
+	}
 	return 0;
 }
 
@@ -1047,7 +1055,7 @@ static int on_unmap(struct lctx *x)
 	if (need(x, "iova", true, &lo) || need(x, "size", false, &size))
 		return -EINVAL;
 	lpfn = lo >> EV_SHIFT;
-	if (e->hints[x->cpu].set && e->hints[x->cpu].pfn == lpfn) {
+	if (e->hints[x->cpu].set && (!e->hints[x->cpu].has_pfn || e->hints[x->cpu].pfn == lpfn)) {
 		int dom = e->devs[e->hints[x->cpu].dev].dom;
 
 		if (dom >= 0)
