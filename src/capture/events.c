@@ -90,6 +90,7 @@ struct edev {
 	int group; /* -1: none known */
 	int dom;   /* -1: not yet */
 	bool dac;  /* the 32-bit first try failed once: pci_32bit_workaround off */
+	bool no_driver; /* the header lists it with an empty driver= */
 };
 
 struct fq {
@@ -117,6 +118,18 @@ struct edom {
 	unsigned int timer_cpu;
 	uint64_t nfq_flushes;
 	uint64_t next_tick_ns;
+	/* Linux's side, for map lines without a device: the last pfn unmapped
+	 * per size class, the lowest pfn handed out */
+	uint64_t last_unmapped[8];
+	uint64_t low;
+	uint32_t last_pid; /* task of its last allocation + 1 */
+	uint32_t pids[8];  /* tasks of its recent allocations + 1 */
+	/* the pfns unmapped and not yet handed out again, per size class, in
+	 * unmap order: where the range cache takes its next pfn from */
+	struct shadow {
+		uint64_t *pfn;
+		size_t n, cap;
+	} sh[8];
 };
 
 /* One allocation Linux made, live from its group's close to its free. */
@@ -136,6 +149,18 @@ struct group {
 	uint64_t first_line, last_line;
 	uint64_t start, end; /* bytes */
 	uint64_t cpu_lines;  /* lines of its CPU seen when it opened */
+	uint64_t want_end;   /* the end its later iommu:unmap gives (0: unknown) */
+};
+
+/* The capture's iommu:unmap lines (pre-pass of a capture without dma:
+ * events): the extent of the allocation a group of map lines starts. */
+struct unmaps {
+	uint64_t *pfn, *line, *pages;
+	uint64_t *mapline; /* the last map line starting at pfn before it */
+	int64_t *next;
+	size_t n, cap;
+	struct { uint64_t key; int64_t head, tail; } *h; /* pfn + 1 -> first unconsumed */
+	size_t hcap;
 };
 
 enum op_type { OP_ALLOC, OP_FREE, OP_QUEUE, OP_TIMER, OP_TICK };
@@ -210,6 +235,7 @@ struct evrep {
 	/* last device a task mapped for: attributes dma:-less allocations */
 	uint32_t last_pid;
 	int last_pid_dev;
+	struct unmaps un;
 };
 
 /* ---- errors ---- */
@@ -339,12 +365,36 @@ static void parse_window(struct evrep *e, const struct ftrace_str *t)
 	e->nwindows++;
 }
 
+static int dev_get(struct evrep *e, struct ftrace_str name);
+
+/* "#   0000:00:1f.0 0x8086:0x2918 group=4 driver=": a device no driver uses */
+static void parse_hdr_device(struct evrep *e, const struct ftrace_str *t)
+{
+	const char *p = t->p, *end = t->p + t->len, *d = find_in(t, " driver=");
+	struct ftrace_str name;
+	int di;
+
+	while (p < end && (*p == '#' || *p == ' '))
+		p++;
+	name.p = p;
+	while (p < end && *p != ' ')
+		p++;
+	name.len = (size_t)(p - name.p);
+	if (name.len < 7 || name.p[4] != ':' || !(d + 8 == end || d[8] == ' '))
+		return;
+	di = dev_get(e, name);
+	if (di >= 0)
+		e->devs[di].no_driver = true;
+}
+
 static void header_line(struct evrep *e, const struct ftrace_str *t)
 {
 	const char *p;
 
 	if (find_in(t, "iovad=") && find_in(t, "-> "))
 		parse_hdr_domain(e, t);
+	else if (find_in(t, " group=") && find_in(t, " driver="))
+		parse_hdr_device(e, t);
 	else if (find_in(t, "root bus resource [mem "))
 		parse_window(e, t);
 	if (find_in(t, "TLB invalidation policy: lazy"))
@@ -465,6 +515,204 @@ static void ent_release(struct evrep *e, int i)
 	e->free_ent = i;
 }
 
+/* ---- the unmap pre-pass ---- */
+
+static size_t uidx(uint64_t key, size_t cap)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+}
+
+static int un_add(struct unmaps *u, uint64_t pfn, uint64_t line, uint64_t pages, uint64_t mapline)
+{
+	size_t i;
+
+	if (u->n == u->cap) {
+		size_t n = u->cap ? u->cap * 2 : 1024;
+		uint64_t *a = realloc(u->pfn, n * sizeof(*a)), *b, *c;
+		int64_t *d;
+
+		if (!a)
+			return -ENOMEM;
+		u->pfn = a;
+		if (!(b = realloc(u->line, n * sizeof(*b))))
+			return -ENOMEM;
+		u->line = b;
+		if (!(c = realloc(u->pages, n * sizeof(*c))))
+			return -ENOMEM;
+		u->pages = c;
+		if (!(d = realloc(u->next, n * sizeof(*d))))
+			return -ENOMEM;
+		u->next = d;
+		if (!(c = realloc(u->mapline, n * sizeof(*c))))
+			return -ENOMEM;
+		u->mapline = c;
+		u->cap = n;
+	}
+	if ((u->n + 1) * 2 > u->hcap) {
+		size_t n = u->hcap ? u->hcap * 2 : 1024;
+		__typeof__(u->h) nh = calloc(n, sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		for (size_t j = 0; j < u->hcap; j++) {
+			if (!u->h[j].key)
+				continue;
+			for (i = uidx(u->h[j].key, n); nh[i].key; i = (i + 1) & (n - 1))
+				;
+			nh[i] = u->h[j];
+		}
+		free(u->h);
+		u->h = nh;
+		u->hcap = n;
+	}
+	u->pfn[u->n] = pfn;
+	u->line[u->n] = line;
+	u->pages[u->n] = pages;
+	u->mapline[u->n] = mapline;
+	u->next[u->n] = -1;
+	for (i = uidx(pfn + 1, u->hcap); u->h[i].key && u->h[i].key != pfn + 1; i = (i + 1) & (u->hcap - 1))
+		;
+	if (!u->h[i].key) {
+		u->h[i].key = pfn + 1;
+		u->h[i].head = (int64_t)u->n;
+	} else {
+		u->next[u->h[i].tail] = (int64_t)u->n;
+	}
+	u->h[i].tail = (int64_t)u->n;
+	u->n++;
+	return 0;
+}
+
+/* Pages of the first unmap of @pfn after map line @line, if that unmap
+ * ends the allocation this line starts (0: none, or a later one's). */
+static uint64_t un_next(struct unmaps *u, uint64_t pfn, uint64_t line)
+{
+	size_t i;
+
+	if (!u->hcap)
+		return 0;
+	for (i = uidx(pfn + 1, u->hcap); u->h[i].key; i = (i + 1) & (u->hcap - 1)) {
+		if (u->h[i].key != pfn + 1)
+			continue;
+		while (u->h[i].head >= 0 && u->line[u->h[i].head] <= line)
+			u->h[i].head = u->next[u->h[i].head];
+		return u->h[i].head >= 0 && u->mapline[u->h[i].head] == line ?
+		       u->pages[u->h[i].head] : 0;
+	}
+	return 0;
+}
+
+/* A pfn -> line map kept in an unmaps table's hash (head holds the line). */
+static int un_set_last(struct unmaps *u, uint64_t pfn, uint64_t line)
+{
+	size_t i;
+
+	if ((u->n + 1) * 2 > u->hcap) {
+		size_t n = u->hcap ? u->hcap * 2 : 1024;
+		__typeof__(u->h) nh = calloc(n, sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		for (size_t j = 0; j < u->hcap; j++) {
+			if (!u->h[j].key)
+				continue;
+			for (i = uidx(u->h[j].key, n); nh[i].key; i = (i + 1) & (n - 1))
+				;
+			nh[i] = u->h[j];
+		}
+		free(u->h);
+		u->h = nh;
+		u->hcap = n;
+	}
+	for (i = uidx(pfn + 1, u->hcap); u->h[i].key && u->h[i].key != pfn + 1; i = (i + 1) & (u->hcap - 1))
+		;
+	if (!u->h[i].key) {
+		u->h[i].key = pfn + 1;
+		u->n++;
+	}
+	u->h[i].head = (int64_t)line;
+	return 0;
+}
+
+static uint64_t un_get_last(const struct unmaps *u, uint64_t pfn)
+{
+	if (!u->hcap)
+		return 0;
+	for (size_t i = uidx(pfn + 1, u->hcap); u->h[i].key; i = (i + 1) & (u->hcap - 1))
+		if (u->h[i].key == pfn + 1)
+			return (uint64_t)u->h[i].head;
+	return 0;
+}
+
+static void un_free(struct unmaps *u)
+{
+	free(u->pfn);
+	free(u->line);
+	free(u->pages);
+	free(u->next);
+	free(u->mapline);
+	free(u->h);
+	memset(u, 0, sizeof(*u));
+}
+
+/*
+ * Reads the capture once before the replay: whether it has dma: map
+ * events, and if not, every iommu:unmap (which gives the extent of the
+ * allocation a run of map lines starts). Streams that cannot be rewound
+ * are replayed without it.
+ */
+static int prepass(struct evrep *e, const char *path, FILE *f)
+{
+	struct ftrace_reader *r;
+	struct ftrace_line l;
+	struct ftrace_fields fs;
+	struct unmaps last = { 0 }; /* pfn -> its last map line (in .pages) */
+	long pos = 0;
+	bool dma = false;
+	int ret;
+
+	if (f && (pos = ftell(f)) < 0)
+		return 0;
+	if (ftrace_reader_open(path, f, &r, NULL, 0))
+		return 0;
+	while ((ret = ftrace_reader_next(r, &l)) > 0 && !dma) {
+		uint64_t lo, size;
+
+		if (l.kind != FTRACE_EVENT || l.site.len)
+			continue;
+		if (l.event.len > 8 && memcmp(l.event.p, "dma_map_", 8) == 0) {
+			dma = true;
+			break;
+		}
+		if (ftrace_str_eq(l.event, "map")) {
+			ftrace_fields(l.args, &fs);
+			if (ftrace_field_hex(&fs, "iova", &lo))
+				continue;
+			ret = un_set_last(&last, lo >> EV_SHIFT, l.lineno);
+		} else if (ftrace_str_eq(l.event, "unmap")) {
+			ftrace_fields(l.args, &fs);
+			if (ftrace_field_hex(&fs, "iova", &lo) || ftrace_field_u64(&fs, "size", &size))
+				continue;
+			ret = un_add(&e->un, lo >> EV_SHIFT, l.lineno, (size + EV_GRANULE - 1) >> EV_SHIFT,
+				     un_get_last(&last, lo >> EV_SHIFT));
+		} else {
+			continue;
+		}
+		if (ret) {
+			ftrace_reader_close(r);
+			un_free(&last);
+			return -ENOMEM;
+		}
+	}
+	ftrace_reader_close(r);
+	un_free(&last);
+	if (dma)
+		un_free(&e->un);
+	if (f && fseek(f, pos, SEEK_SET))
+		return -errno;
+	return 0;
+}
+
 /* ---- devices and domains ---- */
 
 static int dev_find(struct evrep *e, struct ftrace_str name)
@@ -518,6 +766,9 @@ static int dom_new(struct evrep *e, const char *name, int group)
 	dm->group = group;
 	dm->start_pfn = h ? h->start_pfn : 1;
 	dm->span_lo = UINT64_MAX;
+	dm->low = UINT64_MAX;
+	for (unsigned int i = 0; i < 8; i++)
+		dm->last_unmapped[i] = UINT64_MAX;
 	if (e->lazy) {
 		dm->fqs = calloc(e->ncpus, sizeof(*dm->fqs));
 		if (!dm->fqs) {
@@ -790,6 +1041,9 @@ static struct ftrace_str first_token(struct ftrace_str s)
 	return t;
 }
 
+static unsigned int size_class(uint64_t size);
+static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn);
+
 /* A new allocation of @size granules at Linux's @lpfn, its key at @first_line. */
 static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t size,
 		     uint64_t first_line, uint64_t line, unsigned int cpu)
@@ -810,6 +1064,20 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 	e->ents[ei].lpfn = lpfn;
 	e->ents[ei].size = size;
 	e->ents[ei].seq = ++e->seq;
+	if (lpfn < e->doms[dom]->low)
+		e->doms[dom]->low = lpfn;
+	e->doms[dom]->last_pid = x->l->pid + 1;
+	{
+		struct edom *dm = e->doms[dom];
+		unsigned int j;
+
+		for (j = 0; j < 7 && dm->pids[j] != x->l->pid + 1; j++)
+			;
+		memmove(dm->pids + 1, dm->pids, j * sizeof(dm->pids[0]));
+		dm->pids[0] = x->l->pid + 1;
+	}
+	if (!e->has_dma)
+		shadow_take(e->doms[dom], size_class(size), lpfn);
 	ret = hput(e, dom, lpfn, ei);
 	if (ret)
 		return ret;
@@ -823,18 +1091,131 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 	return push(e, &o);
 }
 
-/* Device attribution of an allocation seen in iommu:map lines only. */
-static int guess_dev(struct evrep *e, uint32_t pid, uint64_t lpfn)
+static unsigned int size_class(uint64_t size)
 {
-	if (e->last_pid_dev >= 0 && e->last_pid == pid)
-		return e->last_pid_dev;
-	for (unsigned int i = 0; i < e->ndevs; i++) {
-		int dom = e->devs[i].dom;
+	unsigned int k = 0;
 
-		if (dom >= 0 && hfind(e, dom, lpfn) == SIZE_MAX)
-			return (int)i;
+	while (k < 7 && (UINT64_C(1) << k) < size)
+		k++;
+	return k;
+}
+
+#define SHADOW_MAX 4096
+
+static void shadow_push(struct edom *dm, unsigned int k, uint64_t pfn)
+{
+	struct shadow *s = &dm->sh[k];
+
+	if (s->n == s->cap) {
+		size_t n = s->cap ? s->cap * 2 : 64;
+		uint64_t *np;
+
+		if (n > SHADOW_MAX) {
+			/* the oldest are long gone into the tree: drop half */
+			memmove(s->pfn, s->pfn + s->n / 2, (s->n - s->n / 2) * sizeof(*s->pfn));
+			s->n -= s->n / 2;
+		} else {
+			np = realloc(s->pfn, n * sizeof(*np));
+			if (!np)
+				return; /* a hint only */
+			s->pfn = np;
+			s->cap = n;
+		}
 	}
-	return e->last_pid_dev >= 0 ? e->last_pid_dev : (e->ndevs ? 0 : -1);
+	s->pfn[s->n++] = pfn;
+}
+
+#define SH_CPU_SHIFT 52
+
+/* Depth of @pfn among CPU @cpu's entries from the top of the shadow (1:
+ * the top), 0 if absent; *@any: the CPU has entries. */
+static size_t shadow_depth(const struct edom *dm, unsigned int k, uint64_t pfn, unsigned int cpu,
+			   bool *any)
+{
+	const struct shadow *s = &dm->sh[k];
+	size_t d = 0;
+
+	*any = false;
+	for (size_t i = s->n; i > 0; i--) {
+		if (s->pfn[i - 1] >> SH_CPU_SHIFT != cpu)
+			continue;
+		*any = true;
+		d++;
+		if ((s->pfn[i - 1] & ((UINT64_C(1) << SH_CPU_SHIFT) - 1)) == pfn)
+			return d;
+	}
+	return 0;
+}
+
+/* Linux handed @pfn out again: it leaves the shadow (whichever CPU held it). */
+static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn)
+{
+	struct shadow *s = &dm->sh[k];
+
+	for (size_t i = s->n; i > 0; i--)
+		if ((s->pfn[i - 1] & ((UINT64_C(1) << SH_CPU_SHIFT) - 1)) == pfn) {
+			memmove(s->pfn + i - 1, s->pfn + i, (s->n - i) * sizeof(*s->pfn));
+			s->n--;
+			return;
+		}
+}
+
+/*
+ * Device attribution of an allocation seen in iommu:map lines only (no
+ * dma: event names it): among the devices whose domain does not hold
+ * Linux's pfn, the one whose domain explains it best: the pfn its last
+ * unmap of that size class gave back (the range cache hands it out
+ * again), else one just below its lowest pfn (the tree, top down), else
+ * the first allocation of a domain not used yet (the top of the 32-bit
+ * space); ties go to the task's last device, then to the first.
+ */
+static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn, uint64_t size)
+{
+	uint64_t p2 = UINT64_C(1) << size_class(size);
+	int best = -1, best_score = -100;
+
+	for (unsigned int i = 0; i < e->ndevs; i++) {
+		const struct edev *d = &e->devs[i];
+		int score = 0;
+
+		if (d->no_driver || (d->group < 0 && d->dom < 0 && e->ngroup_devs))
+			continue;
+		if (d->dom >= 0) {
+			const struct edom *dm = e->doms[d->dom];
+
+			if (hfind(e, d->dom, lpfn) != SIZE_MAX)
+				continue;
+			bool any;
+			size_t depth = shadow_depth(dm, size_class(size), lpfn, cpu, &any);
+
+			if (depth == 1)
+				score = 6;
+			else if (depth)
+				score = 3;
+			else if (any)
+				score = -2; /* its cache would have given another pfn */
+			for (unsigned int j = 0; j < 8; j++)
+				if (dm->pids[j] == pid + 1) {
+					score += 8;
+					break;
+				}
+			if (lpfn < dm->low && dm->low - lpfn <= 2 * p2)
+				score += 2;
+		} else if (lpfn + p2 == 0x100000 || lpfn + size == 0x100000) {
+			bool group_used = false;
+
+			for (unsigned int j = 0; j < e->ndevs; j++)
+				group_used |= d->group >= 0 && e->devs[j].group == d->group && e->devs[j].dom >= 0;
+			if (group_used)
+				continue;
+			score = 7;
+		}
+		if (score > best_score) {
+			best_score = score;
+			best = (int)i;
+		}
+	}
+	return best;
 }
 
 static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
@@ -849,8 +1230,13 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	/* a boot-time identity map at IOVA 0 (the ISA/floppy region) is no allocation */
 	if (lpfn == 0)
 		return drain(e);
-	if (dev < 0)
-		dev = guess_dev(e, g.pid, lpfn);
+	if (dev < 0) {
+		dev = guess_dev(e, g.pid, g.cpu % e->ncpus, lpfn, size);
+		if (dev >= 0) {
+			e->last_pid = g.pid;
+			e->last_pid_dev = dev;
+		}
+	}
 	if (dev < 0) {
 		struct ftrace_str n = { "iommu", 5 };
 
@@ -888,9 +1274,11 @@ static int on_map(struct lctx *x)
 		}
 		if (g->cpu != x->l->cpu)
 			continue;
-		if (g->end == lo && g->pid == x->l->pid) {
+		if (g->end == lo && g->pid == x->l->pid && (!g->want_end || hi <= g->want_end)) {
 			g->end = hi;
 			g->last_line = x->l->lineno;
+			if (g->want_end && hi == g->want_end && !e->has_dma)
+				return close_group(x, i, -1, 0);
 			return 0;
 		}
 		if (g->pid == x->l->pid) {
@@ -920,6 +1308,15 @@ static int on_map(struct lctx *x)
 		.cpu_lines = e->cpu_lines[x->cpu],
 	};
 	e->ngroups++;
+	if (e->un.n) {
+		uint64_t pages = un_next(&e->un, lo >> EV_SHIFT, x->l->lineno);
+
+		if (pages) {
+			e->groups[free_slot].want_end = lo + (pages << EV_SHIFT);
+			if (hi >= e->groups[free_slot].want_end && !e->has_dma)
+				return close_group(x, free_slot, -1, 0);
+		}
+	}
 	return 0;
 }
 
@@ -1081,6 +1478,10 @@ static int on_unmap(struct lctx *x)
 	e->sum->nunmaps++;
 	ei = e->hash[best].entry;
 	hdel(e, best);
+	e->doms[e->ents[ei].dom]->last_unmapped[size_class(e->ents[ei].size)] = lpfn;
+	if (!e->has_dma)
+		shadow_push(e->doms[e->ents[ei].dom], size_class(e->ents[ei].size),
+			    lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
 	o.key = 4 * x->l->lineno + 1;
 	o.type = e->lazy ? OP_QUEUE : OP_FREE;
 	o.cpu = x->cpu;
@@ -1285,6 +1686,9 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 	e->cfg = *cfg;
 	e->sum = sum;
 	e->free_ent = -1;
+	ret = prepass(e, path, f);
+	if (ret)
+		return ret;
 	e->last_pid_dev = -1;
 	e->aperture_pfn = ((UINT64_C(1) << 48) - 1) >> EV_SHIFT;
 	e->fq_timeout_ns = (cfg->fq_timeout_us ? cfg->fq_timeout_us : EV_FQ_TIMEOUT_US) * 1000;
@@ -1344,6 +1748,8 @@ void evrep_destroy(struct evrep *e)
 	for (unsigned int i = 0; i < e->ndoms; i++) {
 		phyr_iova_domain_destroy(e->doms[i]->d);
 		free(e->doms[i]->fqs);
+		for (unsigned int k = 0; k < 8; k++)
+			free(e->doms[i]->sh[k].pfn);
 		free(e->doms[i]);
 	}
 	if (e->r)
@@ -1353,6 +1759,7 @@ void evrep_destroy(struct evrep *e)
 	free(e->q);
 	free(e->cpu_lines);
 	free(e->hints);
+	un_free(&e->un);
 	free(e);
 }
 
