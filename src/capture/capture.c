@@ -37,6 +37,7 @@
 #define CAP_MAX_DEVICES 256
 #define CAP_QUEUE_MAX 65536u /* ops waiting before the oldest open call is forced */
 #define CAP_FIXED_DEPOT 32   /* MAX_GLOBAL_MAGS before v6.7 */
+#define EV_HASH_SIZE 64u     /* slots of the known-name table */
 
 enum ev_id {
 	EV_OTHER = 0,
@@ -89,6 +90,12 @@ static const char *const ev_names[] = {
 	[EV_UNMAP] = "unmap",
 };
 #define EV_COUNT (sizeof(ev_names) / sizeof(ev_names[0]))
+
+/* The open-addressed table of the known event names. */
+struct ev_table {
+	unsigned char slot[EV_HASH_SIZE]; /* hash -> id, 0 empty */
+	unsigned char len[EV_COUNT];      /* length of each name */
+};
 
 struct cdom {
 	uint64_t iovad;
@@ -190,6 +197,7 @@ struct phyr_capture {
 	unsigned int nevs;
 	size_t ev_len[CAP_MAX_EVENTS];
 	unsigned int ev_slot[EV_COUNT]; /* known event -> index in evs + 1 */
+	struct ev_table ev_table;
 	uint64_t ev_count[EV_COUNT];
 
 	struct frame *frames;
@@ -216,6 +224,70 @@ struct phyr_capture {
 	struct phyr_iova_config icfg;
 	struct evrep *ev; /* events mode (events.c) */
 };
+
+/* ---- event names ---- */
+
+static unsigned int ev_hash(const char *p, size_t len)
+{
+	return ((unsigned int)len * 31u + (unsigned char)p[0] * 7u +
+		(unsigned char)p[len - 1] * 3u + (unsigned char)p[len / 2]) & (EV_HASH_SIZE - 1);
+}
+
+/* The known event names, built once per object. */
+static void ev_table_init(struct ev_table *t)
+{
+	for (unsigned int i = 1; i < EV_COUNT; i++) {
+		unsigned int h;
+
+		t->len[i] = (unsigned char)strlen(ev_names[i]);
+		h = ev_hash(ev_names[i], t->len[i]);
+		while (t->slot[h])
+			h = (h + 1) & (EV_HASH_SIZE - 1);
+		t->slot[h] = (unsigned char)i;
+	}
+}
+
+static enum ev_id event_id(const struct ev_table *t, struct ftrace_str n)
+{
+	unsigned int h;
+
+	if (n.len == 0)
+		return EV_OTHER;
+	for (h = ev_hash(n.p, n.len); t->slot[h]; h = (h + 1) & (EV_HASH_SIZE - 1)) {
+		unsigned int id = t->slot[h];
+
+		if (t->len[id] == n.len && memcmp(ev_names[id], n.p, n.len) == 0)
+			return (enum ev_id)id;
+	}
+	return EV_OTHER;
+}
+
+/*
+ * A probe placed at several instructions needs one event name per place:
+ * iova_alloc_ret2, rc_hit_1 ... count as iova_alloc_ret, rc_hit.
+ */
+static enum ev_id event_id_numbered(const struct ev_table *table, struct ftrace_str n)
+{
+	static const enum ev_id multi[] = {
+		EV_ALLOC_RET, EV_SLOW_RET, EV_RC_HIT, EV_RC_MISS, EV_RC_EMPTY, EV_RC_INSERT,
+	};
+	size_t len = n.len;
+	enum ev_id id;
+
+	while (len > 0 && n.p[len - 1] >= '0' && n.p[len - 1] <= '9')
+		len--;
+	if (len == n.len)
+		return EV_OTHER;
+	if (len > 0 && n.p[len - 1] == '_')
+		len--;
+	if (len == 0)
+		return EV_OTHER;
+	id = event_id(table, (struct ftrace_str){ n.p, len });
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
+		if (multi[i] == id)
+			return id;
+	return EV_OTHER;
+}
 
 /* ---- configuration ---- */
 
@@ -276,6 +348,7 @@ int phyr_capture_create(const struct phyr_capture_config *cfg, struct phyr_captu
 		    strcmp(c->cfg.policy->name, "augmented") != 0;
 	c->model = c->cfg.mode != PHYR_CAPTURE_INFO;
 	c->free_frame = -1;
+	ev_table_init(&c->ev_table);
 	*out = c;
 	return 0;
 }
@@ -315,55 +388,6 @@ static __attribute__((format(printf, 4, 5))) int fail(struct phyr_capture *c, ui
 		ftrace_reader_error(c->r, line, "%s", msg);
 	}
 	return err;
-}
-
-/* ---- event names ---- */
-
-static enum ev_id event_id(struct ftrace_str n)
-{
-	if (n.len < 3)
-		return EV_OTHER;
-	switch (n.p[0]) {
-	case 'i':
-	case 'r':
-	case 'f':
-	case 'a':
-	case 'm':
-	case 'u':
-		break;
-	default:
-		return EV_OTHER;
-	}
-	for (unsigned int i = 1; i < EV_COUNT; i++)
-		if (ev_names[i][0] == n.p[0] && strlen(ev_names[i]) == n.len &&
-		    memcmp(ev_names[i], n.p, n.len) == 0)
-			return (enum ev_id)i;
-	return EV_OTHER;
-}
-
-/*
- * A probe placed at several instructions needs one event name per place:
- * iova_alloc_ret2, rc_hit_1 ... count as iova_alloc_ret, rc_hit.
- */
-static enum ev_id event_id_numbered(struct ftrace_str n)
-{
-	static const enum ev_id multi[] = {
-		EV_ALLOC_RET, EV_SLOW_RET, EV_RC_HIT, EV_RC_MISS, EV_RC_EMPTY, EV_RC_INSERT,
-	};
-	size_t len = n.len;
-	enum ev_id id;
-
-	while (len > 0 && n.p[len - 1] >= '0' && n.p[len - 1] <= '9')
-		len--;
-	if (len == n.len)
-		return EV_OTHER;
-	if (len > 0 && n.p[len - 1] == '_')
-		len--;
-	id = event_id((struct ftrace_str){ n.p, len });
-	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++)
-		if (multi[i] == id)
-			return id;
-	return EV_OTHER;
 }
 
 static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id id)
@@ -1442,9 +1466,9 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 			return ret;
 	}
 	c->sum.nevents++;
-	id = event_id(l->event);
+	id = event_id(&c->ev_table, l->event);
 	if (id == EV_OTHER)
-		id = event_id_numbered(l->event);
+		id = event_id_numbered(&c->ev_table, l->event);
 	count_event(c, l->event, id);
 	if (id == EV_OTHER) {
 		c->sum.nskipped++;
