@@ -1254,6 +1254,17 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 			 g.cpu % e->ncpus);
 }
 
+/* Linux's ranges start aligned to their size rounded up to a power of
+ * two: a run of map lines that is not cannot be one allocation. */
+static bool aligned_run(uint64_t start, uint64_t end)
+{
+	uint64_t pages = (end - start) >> EV_SHIFT, p2 = 1;
+
+	while (p2 < pages && p2 < (UINT64_C(1) << 40))
+		p2 <<= 1;
+	return ((start >> EV_SHIFT) & (p2 - 1)) == 0;
+}
+
 static int on_map(struct lctx *x)
 {
 	struct evrep *e = x->e;
@@ -1274,7 +1285,8 @@ static int on_map(struct lctx *x)
 		}
 		if (g->cpu != x->l->cpu)
 			continue;
-		if (g->end == lo && g->pid == x->l->pid && (!g->want_end || hi <= g->want_end)) {
+		if (g->end == lo && g->pid == x->l->pid &&
+		    (g->want_end ? hi <= g->want_end : aligned_run(g->start, hi))) {
 			g->end = hi;
 			g->last_line = x->l->lineno;
 			if (g->want_end && hi == g->want_end && !e->has_dma)
