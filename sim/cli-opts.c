@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The value parsers of phyr-sim's command-line options (see cli-opts.h). */
 #include <string.h>
+#include <strings.h>
 
 #include <phyr/list.h>
 
@@ -123,4 +124,34 @@ int cli_opt_budget(const char *s, uint64_t *bytes)
 		return -1;
 	*bytes = v;
 	return 0;
+}
+
+int cli_opt_plot_file(const char *s, enum cli_plot_format *fmt)
+{
+	static const char *const ext[] = { [CLI_PLOT_PNG] = ".png", [CLI_PLOT_SVG] = ".svg",
+					   [CLI_PLOT_PDF] = ".pdf" };
+	size_t len = strlen(s);
+
+	if (len < 5 || strchr(s, '\'') || strchr(s, '\n') || s[len - 5] == '/')
+		return -1;
+	for (unsigned i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		if (strcasecmp(s + len - 4, ext[i]) == 0) {
+			*fmt = (enum cli_plot_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int cli_opt_plot_side(const char *s, unsigned *side)
+{
+	static const char *const names[] = { "cpu", "dma", "both" };
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*side = i + 1;
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -42,4 +42,21 @@ int cli_opt_u64(const char *s, uint64_t *v);
 /* --max-table-bytes SIZE: a size with an optional suffix, at least 4 KiB. */
 int cli_opt_budget(const char *s, uint64_t *bytes);
 
+/* The file formats of --plot, picked from the file name's extension. */
+enum cli_plot_format {
+	CLI_PLOT_PNG = 0,
+	CLI_PLOT_SVG,
+	CLI_PLOT_PDF,
+};
+
+/*
+ * --plot FILE: a name ending in .png, .svg or .pdf (any case) with at
+ * least one character before the dot and no quote (') or newline (it is
+ * written into a gnuplot script); *fmt is the format of the extension.
+ */
+int cli_opt_plot_file(const char *s, enum cli_plot_format *fmt);
+
+/* --plot-side SIDE: cpu (1), dma (2) or both (3). */
+int cli_opt_plot_side(const char *s, unsigned *side);
+
 #endif /* PHYR_SIM_CLI_OPTS_H */

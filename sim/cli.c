@@ -20,6 +20,7 @@ int cli_open(struct cli_reader *r, const char *path)
 	r->path = path;
 	r->f = fopen(path, "r");
 	if (!r->f) {
+		cli_record_error(path, 0, "%s", strerror(errno));
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
@@ -48,6 +49,8 @@ int cli_next(struct cli_reader *r, char **line, bool cut_arrow)
 			if (!ferror(r->f))
 				return 0;
 			/* the line that could not be read */
+			cli_record_error(r->path, r->line + 1, "read error: %s",
+					 strerror(err ? err : EIO));
 			fprintf(stderr, "%s:%lu: read error: %s\n", r->path, r->line + 1,
 				strerror(err ? err : EIO));
 			return -1;
@@ -103,15 +106,39 @@ int cli_split(char *line, char **tok, int max)
 	return n;
 }
 
+static struct cli_last_error last_error;
+
+static void record_v(const char *file, unsigned long line, const char *fmt, va_list ap)
+{
+	snprintf(last_error.file, sizeof(last_error.file), "%s", file ? file : "");
+	last_error.has_file = file != NULL;
+	last_error.line = line;
+	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+	last_error.set = true;
+}
+
+void cli_record_error(const char *file, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_v(file, line, fmt, ap);
+	va_end(ap);
+}
+
+const struct cli_last_error *cli_last_error(void)
+{
+	return last_error.set ? &last_error : NULL;
+}
+
 void cli_error(const struct cli_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s:%lu: ", r->path, r->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	record_v(r->path, r->line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s:%lu: %s\n", r->path, r->line, last_error.message);
 }
 
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -55,6 +55,23 @@ int cli_split(char *line, char **tok, int max);
 void cli_error(const struct cli_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The last error a reader reported (cli_error(), cli_open(), cli_next()) or
+ * a command recorded with cli_record_error(): what a --json run puts in its
+ * error document (out.h). NULL when none was.
+ */
+struct cli_last_error {
+	bool set;
+	bool has_file;
+	char file[256];
+	unsigned long line;  /* 0: not about one line */
+	char message[512];
+};
+const struct cli_last_error *cli_last_error(void);
+/* Records an error without printing it (@file may be NULL). */
+void cli_record_error(const char *file, unsigned long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Formats a parser's message into @err (@errlen bytes); returns -1. */
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

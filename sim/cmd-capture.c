@@ -23,6 +23,7 @@ struct capture_opts {
 	unsigned int ncpus;
 	const char *kernel;
 	bool emit_allocs;
+	bool emit_bounces;
 	bool json;
 	bool csv;
 	enum phyr_capture_domain_type domain;
@@ -37,7 +38,7 @@ static void usage_replay(FILE *f)
 		"usage: phyr-sim capture replay FILE [--mode exact|events|auto] [--policy linux|augmented|buddy]\n"
 		"                                [--cpus N] [--kernel VERSION] [--domain strict|lazy]\n"
 		"                                [--rcache on|off] [--mag-size N] [--fq-timeout US]\n"
-		"                                [--emit allocations] [--json | --csv]\n"
+		"                                [--emit allocations|bounces] [--json | --csv]\n"
 		"\n"
 		"Replays a Linux ftrace capture of the IOVA allocator (allocator probe set, fprobe or\n"
 		"kprobe form) through the IOVA model, every state change at the line where the kernel\n"
@@ -56,11 +57,17 @@ static void usage_replay(FILE *f)
 		"  --mag-size N      events mode: pfns per magazine (default 127)\n"
 		"  --fq-timeout US   events mode, lazy: flush-queue timeout in microseconds (default 10000)\n"
 		"  --emit allocations  print 'LINE IOVAD SIZE LINUX_PFN MODEL_PFN' per allocation, nothing else\n"
+		"  --emit bounces    replay the swiotlb bounce mappings instead (qs/ probes of a swiotlb=force\n"
+		"                    capture) through the swiotlb model, at the captured pool's own addresses;\n"
+		"                    print 'LINE DEVICE ORIG SIZE LINUX_TLB MODEL_TLB' per qs/map line (MODEL_TLB\n"
+		"                    '-' when the model found no slot), nothing else; summary on stderr. The\n"
+		"                    IOVA options (--mode, --policy, --cpus, --kernel) do not apply\n"
 		"  --json            summary as JSON; --csv: one line per domain (events mode figures)\n"
 		"\n"
 		"Example:\n"
 		"  phyr-sim capture replay tests/data/capture/linux6.12_strict_1cpu.log\n"
 		"  phyr-sim capture replay trace.log --emit allocations | awk '$4 != $5' | head\n"
+		"  phyr-sim capture replay tests/data/capture/linux7.2_swiotlb_2cpu.head.log --emit bounces\n"
 		"Exit status: 0 replayed (even with divergences), 2 bad usage or a malformed capture.\n");
 }
 
@@ -146,11 +153,15 @@ static int parse_opts(int argc, char **argv, const char *who, bool replay, struc
 			o->kernel = optarg;
 			break;
 		case 'e':
-			if (strcmp(optarg, "allocations") != 0) {
-				fprintf(stderr, "%s: --emit: '%s' is not allocations\n", who, optarg);
+			if (strcmp(optarg, "allocations") == 0) {
+				o->emit_allocs = true;
+			} else if (strcmp(optarg, "bounces") == 0) {
+				o->emit_bounces = true;
+			} else {
+				fprintf(stderr, "%s: --emit: '%s' is not allocations or bounces\n", who,
+					optarg);
 				return 2;
 			}
-			o->emit_allocs = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -202,7 +213,15 @@ static int parse_opts(int argc, char **argv, const char *who, bool replay, struc
 		fprintf(stderr, "%s: %s\n", who, optind == argc ? "missing FILE" : "more than one FILE");
 		return 2;
 	}
-	if ((o->emit_allocs && o->json) || (o->csv && (o->json || o->emit_allocs))) {
+	if (o->emit_allocs && o->emit_bounces) {
+		fprintf(stderr, "%s: --emit allocations and --emit bounces exclude each other\n", who);
+		return 2;
+	}
+	if ((o->emit_allocs || o->emit_bounces) && o->json) {
+		fprintf(stderr, "%s: --emit and --json exclude each other\n", who);
+		return 2;
+	}
+	if (o->csv && (o->json || o->emit_allocs || o->emit_bounces)) {
 		fprintf(stderr, "%s: --emit, --json and --csv exclude each other\n", who);
 		return 2;
 	}
@@ -261,6 +280,49 @@ static void emit_alloc(void *ctx, const struct phyr_capture_alloc *a)
 		*p++ = '-';
 	*p++ = '\n';
 	fwrite(buf, 1, (size_t)(p - buf), ctx);
+}
+
+static void emit_bounce(void *ctx, const struct phyr_capture_bounce *b)
+{
+	FILE *out = ctx;
+
+	if (b->model_ok)
+		fprintf(out, "%" PRIu64 " %s 0x%" PRIx64 " %" PRIu64 " 0x%" PRIx64 " 0x%" PRIx64 "\n",
+			b->line, b->device, b->orig, b->size, b->linux_tlb, b->model_tlb);
+	else
+		fprintf(out, "%" PRIu64 " %s 0x%" PRIx64 " %" PRIu64 " 0x%" PRIx64 " -\n", b->line,
+			b->device, b->orig, b->size, b->linux_tlb);
+}
+
+/* --emit bounces: the swiotlb replay; the lines on stdout, a summary on stderr. */
+static int run_bounces(const struct capture_opts *o)
+{
+	struct phyr_capture_bounce_summary s;
+	char err[512];
+	int ret;
+
+	ret = phyr_capture_replay_bounces(o->file, NULL, emit_bounce, stdout, &s, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		return 2;
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "phyr-sim capture replay: writing the output: %s\n", strerror(errno));
+		return 1;
+	}
+	fprintf(stderr, "bounces: matched %" PRIu64 "/%" PRIu64 " maps", s.nmatched, s.nmaps);
+	if (s.first_divergence)
+		fprintf(stderr, ", first divergence at line %" PRIu64, s.first_divergence);
+	fprintf(stderr, "; model found no slot %" PRIu64 ", releases %" PRIu64 " (unknown %" PRIu64
+		"), entries without return %" PRIu64 ", returns without entry %" PRIu64
+		", pools %" PRIu64 "\n", s.nmodel_failures, s.nreleases, s.nunknown_releases,
+		s.nunpaired_entries, s.nunpaired_returns, s.npools);
+	if (s.nlost_events)
+		fprintf(stderr, "lost: %" PRIu64 " events in %" PRIu64 " lines (mappings after a loss"
+			" can differ)\n", s.nlost_events, s.nlost_lines);
+	if (s.truncated_line)
+		fprintf(stderr, "truncated last line: %" PRIu64 " (ignored)\n", s.truncated_line);
+	return 0;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -473,6 +535,8 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	ret = parse_opts(argc, argv, who, replay, &o);
 	if (ret)
 		return ret == 1 ? 0 : ret;
+	if (o.emit_bounces)
+		return run_bounces(&o);
 	cfg.mode = replay ? o.mode : PHYR_CAPTURE_INFO;
 	cfg.policy = phyr_iova_policy_find(o.policy);
 	if (!cfg.policy) {
@@ -502,6 +566,9 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	ret = phyr_capture_run(c, o.file, NULL, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		if (ret == -ENOTSUP)
+			fprintf(stderr, "%s: a capture of swiotlb bounce buffering (qs/ probes) replays"
+				" with --emit bounces\n", who);
 		phyr_capture_destroy(c);
 		return 2;
 	}

@@ -27,6 +27,8 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "opt.h"
+#include "out.h"
 
 #define NPAGES 256
 #define PAGE 4096u
@@ -153,7 +155,8 @@ static void teardown(struct bench *b)
 
 static void bench_usage(FILE *f)
 {
-	fputs("usage: phyr-sim dma bench --workload w1|w2|w3|w4|w4b [--ops N]\n"
+	fputs("usage: phyr-sim dma bench --workload w1|w2|w3|w4|w4b [--ops N] [--repeat N]\n"
+	      "                          [--json|--csv] [--stats]\n"
 	      "\n"
 	      "The DMA-layer workloads of the Linux baseline (dma-kernel-baseline.md),\n"
 	      "through the generic DMA API on a trusted, coherent 64-bit PCI device behind\n"
@@ -166,96 +169,282 @@ static void bench_usage(FILE *f)
 	      "One warm-up op, then --ops N measured ops (default 1000) in dma_bench_loop.\n"
 	      "Prints name/value lines: workload, ops, ns_per_op (wall clock, for a quick\n"
 	      "look only). For instructions per op run callgrind at two op counts and take\n"
-	      "the difference (docs/performance.md).\n",
+	      "the difference (docs/performance.md).\n"
+	      "\n"
+	      "Options:\n"
+	      "  --workload=W   the workload (required)\n"
+	      "  --ops=N        measured ops (default 1000, at least 1)\n"
+	      "  --repeat=N     run the whole measurement N times, each on a fresh machine\n"
+	      "                 and device with its own warm-up op (1 to 10000, default 1);\n"
+	      "                 ns_per_op is then the median, with ns_per_op_min and\n"
+	      "                 ns_per_op_max beside it\n"
+	      "  --json         one JSON document on stdout: command, version, config,\n"
+	      "                 \"results\" (one object per run), the ns_per_op\n"
+	      "                 min/median/max, and \"stats\" (the device's counters)\n"
+	      "  --csv          one line per run, with a header line\n"
+	      "  --stats        the device's counters of the last run on stderr, one\n"
+	      "                 'NAME VALUE' line each (the same as the JSON \"stats\")\n"
+	      "  -h, --help\n"
+	      "\n"
+	      "Example:\n"
+	      "  phyr-sim dma bench --workload=w4 --ops=1000 --repeat=3\n"
+	      "  workload w4\n"
+	      "  ops 1000\n"
+	      "  repeat 3\n"
+	      "  ns_per_op 846.3        (wall time, ns: the median of the 3 runs)\n"
+	      "  ns_per_op_min 845.7\n"
+	      "  ns_per_op_max 12967.5  (a run that shared the CPU with other work)\n",
 	      f);
-}
-
-static int cmd_dma_bench(int argc, char **argv)
-{
-	struct bench b;
-	int (*op)(struct bench *) = NULL;
-	const char *w = NULL;
-	uint64_t ops = 1000;
-	struct timespec t0, t1;
-	int ret;
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			bench_usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
-			w = argv[++i];
-		} else if (strncmp(argv[i], "--workload=", 11) == 0) {
-			w = argv[i] + 11;
-		} else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
-			if (cli_u64(argv[++i], &ops) || !ops) {
-				fprintf(stderr, "phyr-sim dma bench: bad --ops '%s'\n", argv[i]);
-				return CLI_EXIT_BADINPUT;
-			}
-		} else {
-			fprintf(stderr, "phyr-sim dma bench: unknown argument '%s' (see --help)\n",
-				argv[i]);
-			return CLI_EXIT_BADINPUT;
-		}
-	}
-	if (!w) {
-		fprintf(stderr, "phyr-sim dma bench: --workload is required (see --help)\n");
-		return CLI_EXIT_BADINPUT;
-	}
-	memset(&b, 0, sizeof(b));
-	if (strcmp(w, "w1") == 0) {
-		op = op_sg;
-		b.want = 16;
-		ret = setup_device(&b) || setup_list(&b, NPAGES, 0x3000, PAGE);
-	} else if (strcmp(w, "w2") == 0) {
-		op = op_single;
-		ret = setup_device(&b);
-	} else if (strcmp(w, "w3") == 0) {
-		op = op_two_step;
-		ret = setup_device(&b);
-	} else if (strcmp(w, "w4") == 0) {
-		op = op_sg;
-		b.want = 1;
-		ret = setup_device(&b) || setup_list(&b, 1, 0, NPAGES * PAGE);
-	} else if (strcmp(w, "w4b") == 0) {
-		op = op_sg;
-		b.want = 16;
-		ret = setup_device(&b) || setup_list(&b, NPAGES, PAGE, PAGE);
-	} else {
-		fprintf(stderr, "phyr-sim dma bench: unknown workload '%s' (see --help)\n", w);
-		return CLI_EXIT_BADINPUT;
-	}
-	if (ret || op(&b)) {
-		teardown(&b);
-		return 1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = dma_bench_loop(&b, op, ops);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	teardown(&b);
-	if (ret)
-		return 1;
-	printf("workload %s\nops %" PRIu64 "\nns_per_op %.1f\n", w, ops,
-	       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
-		       (double)ops);
-	return 0;
 }
 
 static void usage(FILE *f)
 {
-	fputs("usage: phyr-sim dma bench --workload w1|w2|w3|w4|w4b [--ops N]\n"
-	      "       phyr-sim dma bench --help\n",
+	fputs("usage: phyr-sim dma bench --workload w1|w2|w3|w4|w4b [--ops N] [--repeat N]\n"
+	      "                          [--json|--csv] [--stats]\n"
+	      "\n"
+	      "  bench    the DMA-layer workloads w1 ... w4b of dma-kernel-baseline.md\n"
+	      "           ('phyr-sim dma bench --help' tells more)\n"
+	      "\n"
+	      "Example:\n"
+	      "  phyr-sim dma bench --workload=w1 --ops=100\n"
+	      "  workload w1\n"
+	      "  ops 100\n"
+	      "  ns_per_op 9308.7       (wall time, ns)\n",
 	      f);
+}
+
+enum { OPT_WORKLOAD = 256, OPT_OPS, OPT_REPEAT, OPT_JSON, OPT_CSV, OPT_STATS };
+
+static const struct option bench_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "ops", required_argument, NULL, OPT_OPS },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ 0 },
+};
+
+static const struct cli_cmd bench_cmd = { "dma bench", "h", bench_longopts, bench_usage };
+static const struct cli_cmd dma_cmd = { "dma", "h", NULL, usage };
+
+#define MAX_REPEAT 10000
+
+struct workload {
+	const char *name;
+	int (*op)(struct bench *);
+	int want;      /* map_sg's segment count (0: no map_sg) */
+	int nents;     /* list entries (0: no list) */
+	uint64_t stride;
+	uint32_t len;
+};
+
+static const struct workload workloads[] = {
+	{ "w1", op_sg, 16, NPAGES, 0x3000, PAGE },
+	{ "w2", op_single, 0, 0, 0, 0 },
+	{ "w3", op_two_step, 0, 0, 0, 0 },
+	{ "w4", op_sg, 1, 1, 0, NPAGES * PAGE },
+	{ "w4b", op_sg, 16, NPAGES, PAGE, PAGE },
+};
+
+/* One measurement: its wall time per op and the device's counters. */
+struct bench_run {
+	double ns_per_op;
+	struct phyr_device_stats st;
+};
+
+/* A fresh machine and device, the warm-up op, then @ops measured ops. */
+static int run_once(const struct workload *w, uint64_t ops, struct bench_run *out)
+{
+	struct timespec t0, t1;
+	struct bench b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.want = w->want;
+	ret = setup_device(&b);
+	if (!ret && w->nents)
+		ret = setup_list(&b, w->nents, w->stride, w->len);
+	if (ret || w->op(&b)) {
+		teardown(&b);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = dma_bench_loop(&b, w->op, ops);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	phyr_device_get_stats(b.dev, &out->st);
+	teardown(&b);
+	out->ns_per_op = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+			  (double)(t1.tv_nsec - t0.tv_nsec)) / (double)ops;
+	return ret;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The device's counters: the "stats" object and the --stats lines. */
+static json_object *stats_object(const struct phyr_device_stats *st)
+{
+	json_object *o = json_object_new_object();
+
+	cli_json_u64(o, "nmaps", st->nmaps);
+	cli_json_u64(o, "nunmaps", st->nunmaps);
+	cli_json_u64(o, "nmap_errors", st->nmap_errors);
+	cli_json_u64(o, "nbytes_mapped", st->nbytes_mapped);
+	cli_json_u64(o, "nbounced", st->nbounced);
+	cli_json_u64(o, "nsyncs", st->nsyncs);
+	cli_json_u64(o, "nrefused", st->nrefused);
+	return o;
+}
+
+static void print_json(const struct workload *w, uint64_t ops, uint64_t repeat,
+		       const struct bench_run *runs, const double *sorted, double median,
+		       json_object *stats)
+{
+	json_object *doc = cli_doc_new(bench_cmd.name);
+	json_object *cfg = cli_doc_config(doc), *arr, *o;
+
+	cli_json_str(cfg, "workload", w->name);
+	cli_json_u64(cfg, "ops", ops);
+	cli_json_u64(cfg, "warmup_ops", 1);
+	cli_json_u64(cfg, "repeat", repeat);
+	cli_json_str(cfg, "machine", bench_machine);
+	cli_json_str(cfg, "domain", "dma");
+	cli_json_str(cfg, "format", "arm-lpae-s1-4k");
+	cli_json_u64(cfg, "ias", 48);
+	cli_json_str(cfg, "dir", "to_device");
+	cli_json_u64(cfg, "npages", NPAGES);
+	cli_json_addr(cfg, "base", BASE);
+	if (w->nents) {
+		cli_json_u64(cfg, "nents", (uint64_t)w->nents);
+		cli_json_u64(cfg, "segments", (uint64_t)w->want);
+	}
+	arr = cli_json_arr(doc, "results");
+	for (uint64_t i = 0; i < repeat; i++) {
+		o = json_object_new_object();
+		cli_json_u64(o, "run", i + 1);
+		cli_json_double(o, "ns_per_op", runs[i].ns_per_op);
+		json_object_array_add(arr, o);
+	}
+	o = cli_json_obj(doc, "ns_per_op");
+	cli_json_double(o, "min", sorted[0]);
+	cli_json_double(o, "median", median);
+	cli_json_double(o, "max", sorted[repeat - 1]);
+	json_object_object_add(doc, "stats", json_object_get(stats));
+	if (cli_doc_print(doc, stdout))
+		fprintf(stderr, "phyr-sim dma bench: write error\n");
+}
+
+static int cmd_dma_bench(int argc, char **argv)
+{
+	const struct workload *w = NULL;
+	struct bench_run *runs;
+	uint64_t ops = 1000, repeat = 1;
+	bool json = false, csv = false, stats = false;
+	double *sorted, median;
+	json_object *stats_obj;
+	int c;
+
+	cli_opt_start();
+	while ((c = cli_getopt(&bench_cmd, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_help(&bench_cmd);
+		case OPT_WORKLOAD:
+			w = NULL;
+			for (size_t k = 0; k < sizeof(workloads) / sizeof(workloads[0]); k++)
+				if (strcmp(optarg, workloads[k].name) == 0)
+					w = &workloads[k];
+			if (!w)
+				return cli_bad_value(&bench_cmd, "workload", optarg,
+						     "w1, w2, w3, w4 or w4b");
+			break;
+		case OPT_OPS:
+			if (cli_u64(optarg, &ops) || !ops)
+				return cli_bad_value(&bench_cmd, "ops", optarg,
+						     "1 to 2^64-1, decimal or 0x hex");
+			break;
+		case OPT_REPEAT:
+			if (cli_u64(optarg, &repeat) || repeat < 1 || repeat > MAX_REPEAT)
+				return cli_bad_value(&bench_cmd, "repeat", optarg, "1 to 10000");
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_CSV:
+			csv = true;
+			break;
+		case OPT_STATS:
+			stats = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (cli_operands(&bench_cmd, argc, argv, 0, 0))
+		return CLI_EXIT_USAGE;
+	if (!w)
+		return cli_usage_error(&bench_cmd, "--workload is required");
+	if (json && csv)
+		return cli_usage_error(&bench_cmd, "--json and --csv exclude each other");
+	runs = calloc(repeat, sizeof(*runs));
+	sorted = calloc(repeat, sizeof(*sorted));
+	if (!runs || !sorted) {
+		fprintf(stderr, "phyr-sim dma bench: out of memory\n");
+		free(runs);
+		free(sorted);
+		return 1;
+	}
+	for (uint64_t i = 0; i < repeat; i++) {
+		if (run_once(w, ops, &runs[i])) {
+			free(runs);
+			free(sorted);
+			return 1;
+		}
+		sorted[i] = runs[i].ns_per_op;
+	}
+	qsort(sorted, repeat, sizeof(*sorted), cmp_double);
+	median = repeat % 2 ? sorted[repeat / 2]
+			    : (sorted[repeat / 2 - 1] + sorted[repeat / 2]) / 2;
+	/* every run is the same work on a fresh device: the last one's counters */
+	stats_obj = stats_object(&runs[repeat - 1].st);
+	if (json) {
+		print_json(w, ops, repeat, runs, sorted, median, stats_obj);
+	} else if (csv) {
+		printf("run,workload,ops,ns_per_op,nmaps,nunmaps,nbytes_mapped\n");
+		for (uint64_t i = 0; i < repeat; i++)
+			printf("%" PRIu64 ",%s,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			       i + 1, w->name, ops, runs[i].ns_per_op, runs[i].st.nmaps,
+			       runs[i].st.nunmaps, runs[i].st.nbytes_mapped);
+	} else {
+		printf("workload %s\nops %" PRIu64 "\n", w->name, ops);
+		if (repeat > 1)
+			printf("repeat %" PRIu64 "\n", repeat);
+		printf("ns_per_op %.1f\n", median);
+		if (repeat > 1)
+			printf("ns_per_op_min %.1f\nns_per_op_max %.1f\n", sorted[0],
+			       sorted[repeat - 1]);
+	}
+	if (stats)
+		cli_stats_print(stderr, stats_obj);
+	json_object_put(stats_obj);
+	free(runs);
+	free(sorted);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "phyr-sim dma bench: write error\n");
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_dma(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "bench") == 0)
-		return cmd_dma_bench(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return 0;
-	}
-	usage(stderr);
-	return CLI_EXIT_BADINPUT;
+	static const struct cli_sub subs[] = { { "bench", cmd_dma_bench } };
+
+	return cli_dispatch(&dma_cmd, subs, 1, argc, argv);
 }

@@ -12,6 +12,8 @@ int cmd_swiotlb(int argc, char **argv);
 int cmd_mapsg(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_dma(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 
 #endif /* PHYR_SIM_COMMANDS_H */

@@ -5,7 +5,8 @@
  * defines it for Linux's io-pgtable-arm and iommu core. The extra ops
  * (access, flush, tick) and options (--domain, --iotlb, --stats, --json)
  * drive the IOTLB and flush-queue model; they never change what the page
- * table ops print.
+ * table ops print. With --json each op gives one typed item instead of its
+ * line (docs/iommu.md).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,7 +22,7 @@
 struct script {
 	struct cli_reader *r;
 	FILE *out;
-	const struct iommu_script_opts *o;
+	struct iommu_script_opts *o;
 	struct phyr_iommu_domain *d;
 	uint64_t naccess, naccess_faults;
 };
@@ -66,18 +67,54 @@ static int parse_prot(const char *t, int *prot)
 	return 0;
 }
 
-static void print_ret(struct script *s, int ret)
+/* The JSON members of an op's result, or NULL when printing lines. */
+static json_object *res_new(struct script *s)
 {
+	return s->o->json ? json_object_new_object() : NULL;
+}
+
+/*
+ * One op's result: the line @text on s->out, or with --json the item
+ * { "line": N, "op": @op, members of @res } (@res is freed).
+ */
+static void emit(struct script *s, const char *op, const char *text, json_object *res)
+{
+	if (s->o->json) {
+		json_object *item = json_object_new_object();
+
+		cli_json_u64(item, "line", s->r->line);
+		cli_json_str(item, "op", op);
+		if (res) {
+			json_object_object_foreach(res, k, v)
+				json_object_object_add(item, k, json_object_get(v));
+			json_object_put(res);
+		}
+		cli_jstream_item(s->o->json, item);
+		return;
+	}
+	fputs(text, s->out);
+	fputc('\n', s->out);
+}
+
+/* "ok" for 0, else the negative errno, as the line and as "ret". */
+static void emit_ret(struct script *s, const char *op, int ret, json_object *res)
+{
+	char text[16];
+
+	if (res)
+		cli_json_i64(res, "ret", ret);
 	if (ret)
-		fprintf(s->out, "%d\n", ret);
+		snprintf(text, sizeof(text), "%d", ret);
 	else
-		fputs("ok\n", s->out);
+		snprintf(text, sizeof(text), "ok");
+	emit(s, op, text, res);
 }
 
 static int op_pgtable(struct script *s, char **tok, int ntok)
 {
 	enum phyr_iommu_fmt fmt;
 	uint64_t ias, oas;
+	json_object *res;
 	int ret;
 
 	if (want(s, ntok, 4, "pgtable FMT IAS OAS"))
@@ -98,6 +135,7 @@ static int op_pgtable(struct script *s, char **tok, int ntok)
 
 		ret = phyr_iommu_domain_create(&o, &s->d);
 		if (ret) {
+			cli_record_error(NULL, 0, "cannot create the domain: %s", strerror(-ret));
 			fprintf(stderr, "phyr-sim iommu: cannot create the domain: %s\n",
 				strerror(-ret));
 			return 1;
@@ -105,13 +143,20 @@ static int op_pgtable(struct script *s, char **tok, int ntok)
 	}
 	ret = phyr_iommu_domain_set_pgtable(s->d, fmt, ias > UINT_MAX ? UINT_MAX : (unsigned)ias,
 					    oas > UINT_MAX ? UINT_MAX : (unsigned)oas);
-	print_ret(s, ret);
+	res = res_new(s);
+	if (res) {
+		cli_json_str(res, "format", phyr_iommu_fmt_name(fmt));
+		cli_json_u64(res, "ias", ias);
+		cli_json_u64(res, "oas", oas);
+	}
+	emit_ret(s, "pgtable", ret, res);
 	return 0;
 }
 
 static int op_map(struct script *s, char **tok, int ntok)
 {
 	uint64_t iova, pa, size;
+	json_object *res;
 	int prot, ret;
 
 	if (want(s, ntok, 5, "map IOVA PADDR SIZE r|w|rw"))
@@ -136,13 +181,22 @@ static int op_map(struct script *s, char **tok, int ntok)
 			return 1;
 		}
 	}
-	print_ret(s, ret);
+	res = res_new(s);
+	if (res) {
+		cli_json_addr(res, "iova", iova);
+		cli_json_addr(res, "paddr", pa);
+		cli_json_u64(res, "size", size);
+		cli_json_str(res, "prot", tok[4]);
+	}
+	emit_ret(s, "map", ret, res);
 	return 0;
 }
 
 static int op_unmap(struct script *s, char **tok, int ntok)
 {
 	uint64_t iova, size, n = 0;
+	json_object *res;
+	char text[24];
 
 	if (want(s, ntok, 3, "unmap IOVA SIZE"))
 		return 2;
@@ -152,46 +206,86 @@ static int op_unmap(struct script *s, char **tok, int ntok)
 		phyr_iommu_dma_unmap(s->d, 0, iova, size, &n);
 	else
 		n = phyr_iommu_unmap(s->d, iova, size);
-	fprintf(s->out, "%" PRIu64 "\n", n);
+	res = res_new(s);
+	if (res) {
+		cli_json_addr(res, "iova", iova);
+		cli_json_u64(res, "size", size);
+		cli_json_u64(res, "unmapped", n);
+	}
+	snprintf(text, sizeof(text), "%" PRIu64, n);
+	emit(s, "unmap", text, res);
 	return 0;
 }
 
 static int op_phys(struct script *s, char **tok, int ntok)
 {
-	uint64_t iova;
+	uint64_t iova, pa;
+	json_object *res;
+	char text[24];
 
 	if (want(s, ntok, 2, "phys IOVA") || num(s, tok[1], "IOVA", &iova))
 		return 2;
-	fprintf(s->out, "0x%" PRIx64 "\n",
-		phyr_io_pgtable_iova_to_phys(phyr_iommu_domain_pgtable(s->d), iova));
+	pa = phyr_io_pgtable_iova_to_phys(phyr_iommu_domain_pgtable(s->d), iova);
+	res = res_new(s);
+	if (res) {
+		cli_json_addr(res, "iova", iova);
+		cli_json_addr(res, "paddr", pa);
+	}
+	snprintf(text, sizeof(text), "0x%" PRIx64, pa);
+	emit(s, "phys", text, res);
 	return 0;
 }
 
 static int op_pte(struct script *s, char **tok, int ntok)
 {
 	uint64_t iova, pte;
+	json_object *res;
+	char text[48];
+	bool leaf;
 	int lvl;
 
 	if (want(s, ntok, 2, "pte IOVA") || num(s, tok[1], "IOVA", &iova))
 		return 2;
-	if (phyr_io_pgtable_leaf(phyr_iommu_domain_pgtable(s->d), iova, &pte, &lvl))
-		fputs("none\n", s->out);
+	leaf = !phyr_io_pgtable_leaf(phyr_iommu_domain_pgtable(s->d), iova, &pte, &lvl);
+	res = res_new(s);
+	if (res) {
+		cli_json_addr(res, "iova", iova);
+		cli_json_bool(res, "leaf", leaf);
+		if (leaf) {
+			cli_json_addr(res, "pte", pte);
+			cli_json_i64(res, "level", lvl);
+		}
+	}
+	if (leaf)
+		snprintf(text, sizeof(text), "0x%" PRIx64 " level=%d", pte, lvl);
 	else
-		fprintf(s->out, "0x%" PRIx64 " level=%d\n", pte, lvl);
+		snprintf(text, sizeof(text), "none");
+	emit(s, "pte", text, res);
 	return 0;
 }
 
 static int op_stat(struct script *s, int ntok)
 {
 	struct phyr_io_pgtable_stats st;
+	json_object *res;
+	char text[160];
 
 	if (want(s, ntok, 1, "stat"))
 		return 2;
 	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(s->d), &st);
-	fprintf(s->out,
-		"tables=%" PRIu64 " leaf0=%" PRIu64 " leaf1=%" PRIu64 " leaf2=%" PRIu64
-		" leaf3=%" PRIu64 "\n",
-		st.ntables, st.nleaves[0], st.nleaves[1], st.nleaves[2], st.nleaves[3]);
+	res = res_new(s);
+	if (res) {
+		cli_json_u64(res, "tables", st.ntables);
+		cli_json_u64(res, "leaf0", st.nleaves[0]);
+		cli_json_u64(res, "leaf1", st.nleaves[1]);
+		cli_json_u64(res, "leaf2", st.nleaves[2]);
+		cli_json_u64(res, "leaf3", st.nleaves[3]);
+	}
+	snprintf(text, sizeof(text),
+		 "tables=%" PRIu64 " leaf0=%" PRIu64 " leaf1=%" PRIu64 " leaf2=%" PRIu64
+		 " leaf3=%" PRIu64,
+		 st.ntables, st.nleaves[0], st.nleaves[1], st.nleaves[2], st.nleaves[3]);
+	emit(s, "stat", text, res);
 	return 0;
 }
 
@@ -199,6 +293,9 @@ static int op_access(struct script *s, char **tok, int ntok)
 {
 	enum phyr_iommu_access acc;
 	uint64_t iova, pa;
+	json_object *res;
+	char text[24];
+	bool fault = false;
 
 	if (want(s, ntok, 3, "access IOVA r|w") || num(s, tok[1], "IOVA", &iova))
 		return 2;
@@ -210,20 +307,30 @@ static int op_access(struct script *s, char **tok, int ntok)
 		return bad(s, "bad access (r or w): '", tok[2]);
 	s->naccess++;
 	if (s->o->domain == IOMMU_SCRIPT_IDENTITY) {
-		fprintf(s->out, "0x%" PRIx64 "\n", iova);
-		return 0;
-	}
-	if (phyr_iommu_translate(s->d, iova, acc, &pa)) {
+		pa = iova;
+	} else if (phyr_iommu_translate(s->d, iova, acc, &pa)) {
 		s->naccess_faults++;
-		fputs("fault\n", s->out);
-	} else {
-		fprintf(s->out, "0x%" PRIx64 "\n", pa);
+		fault = true;
 	}
+	res = res_new(s);
+	if (res) {
+		cli_json_addr(res, "iova", iova);
+		cli_json_str(res, "access", tok[2]);
+		cli_json_bool(res, "fault", fault);
+		if (!fault)
+			cli_json_addr(res, "paddr", pa);
+	}
+	if (fault)
+		snprintf(text, sizeof(text), "fault");
+	else
+		snprintf(text, sizeof(text), "0x%" PRIx64, pa);
+	emit(s, "access", text, res);
 	return 0;
 }
 
 static int op_tick(struct script *s, char **tok, int ntok)
 {
+	json_object *res;
 	uint64_t ms;
 
 	if (want(s, ntok, 2, "tick MS") || num(s, tok[1], "MS", &ms))
@@ -231,80 +338,58 @@ static int op_tick(struct script *s, char **tok, int ntok)
 	if (ms > UINT64_MAX / 1000000)
 		return bad(s, "tick too large: '", tok[1]);
 	phyr_iommu_advance(s->d, ms * 1000000);
-	fputs("ok\n", s->out);
+	res = res_new(s);
+	if (res)
+		cli_json_u64(res, "ms", ms);
+	emit(s, "tick", "ok", res);
 	return 0;
 }
 
-static void print_stats(struct script *s)
+/* The "stats" object of docs/iommu.md: the domain's and its table's counters. */
+static json_object *stats_object(struct script *s)
 {
 	struct phyr_iommu_stats st;
 	struct phyr_io_pgtable_stats pst;
-	unsigned entries = 0, ways = 0;
-	FILE *f = s->o->stats_out ? s->o->stats_out : stderr;
+	json_object *o = json_object_new_object(), *pt;
 
-	if (!s->d)
-		return;
 	phyr_iommu_get_stats(s->d, &st);
 	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(s->d), &pst);
-	phyr_iommu_iotlb_geometry(s->d, &entries, &ways);
-	if (s->o->json) {
-		fprintf(f,
-			"{\"domain\":\"%s\",\"iotlb_entries\":%u,\"iotlb_ways\":%u,"
-			"\"maps\":%" PRIu64 ",\"map_errors\":%" PRIu64 ",\"unmaps\":%" PRIu64
-			",\"bytes_mapped\":%" PRIu64 ",\"bytes_unmapped\":%" PRIu64
-			",\"accesses\":%" PRIu64 ",\"translates\":%" PRIu64
-			",\"iotlb_hits\":%" PRIu64 ",\"iotlb_misses\":%" PRIu64
-			",\"walks\":%" PRIu64 ",\"walk_levels\":%" PRIu64 ",\"stale_hits\":%" PRIu64
-			",\"faults\":%" PRIu64 ",\"iotlb_evictions\":%" PRIu64
-			",\"iotlb_invalidated\":%" PRIu64 ",\"iotlb_syncs\":%" PRIu64
-			",\"inv_range\":%" PRIu64 ",\"inv_all\":%" PRIu64
-			",\"fq_queued\":%" PRIu64 ",\"fq_released\":%" PRIu64
-			",\"fq_pending\":%" PRIu64 ",\"fq_full_flushes\":%" PRIu64
-			",\"fq_timer_flushes\":%" PRIu64 ",\"tables\":%" PRIu64
-			",\"table_bytes\":%" PRIu64 ",\"table_allocs\":%" PRIu64
-			",\"table_frees\":%" PRIu64 ",\"pte_writes\":%" PRIu64
-			",\"now_ns\":%" PRIu64 ",\"sim_ns\":%.1f}\n",
-			s->o->domain == IOMMU_SCRIPT_DMA_FQ      ? "dma-fq"
-			: s->o->domain == IOMMU_SCRIPT_IDENTITY ? "identity"
-								 : "dma",
-			entries, ways, st.nmaps, st.nmap_errors, st.nunmaps, st.nbytes_mapped,
-			st.nbytes_unmapped, s->naccess, st.ntranslates, st.niotlb_hits,
-			st.niotlb_misses, st.nwalks, st.nwalk_levels, st.nstale_hits, st.nfaults,
-			st.niotlb_evictions, st.niotlb_invalidated, st.niotlb_syncs, st.ninv_range,
-			st.ninv_all, st.nfq_queued, st.nfq_released, st.nfq_pending,
-			st.nfq_full_flushes, st.nfq_timer_flushes, pst.ntables, pst.nbytes,
-			pst.ntable_allocs, pst.ntable_frees, pst.npte_writes, st.now_ns, st.sim_ns);
-		return;
-	}
-	fprintf(f, "domain          %s\n",
-		s->o->domain == IOMMU_SCRIPT_DMA_FQ      ? "dma-fq"
-		: s->o->domain == IOMMU_SCRIPT_IDENTITY ? "identity"
-							 : "dma");
-	fprintf(f, "iotlb           %u entries, %u ways\n", entries, ways);
-	fprintf(f, "maps            %" PRIu64 " (%" PRIu64 " failed), %" PRIu64 " bytes\n",
-		st.nmaps, st.nmap_errors, st.nbytes_mapped);
-	fprintf(f, "unmaps          %" PRIu64 ", %" PRIu64 " bytes\n", st.nunmaps,
-		st.nbytes_unmapped);
-	fprintf(f, "accesses        %" PRIu64 ": %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
-		" stale hits, %" PRIu64 " faults\n",
-		s->naccess, st.niotlb_hits, st.niotlb_misses, st.nstale_hits, st.nfaults);
-	fprintf(f, "walks           %" PRIu64 " (%" PRIu64 " levels read)\n", st.nwalks,
-		st.nwalk_levels);
-	fprintf(f, "invalidations   %" PRIu64 " range, %" PRIu64 " all, %" PRIu64
-		" entries dropped, %" PRIu64 " evictions\n",
-		st.ninv_range, st.ninv_all, st.niotlb_invalidated, st.niotlb_evictions);
-	fprintf(f, "flush queue     %" PRIu64 " queued, %" PRIu64 " released, %" PRIu64
-		" pending, %" PRIu64 " full flushes, %" PRIu64 " timer flushes\n",
-		st.nfq_queued, st.nfq_released, st.nfq_pending, st.nfq_full_flushes,
-		st.nfq_timer_flushes);
-	fprintf(f, "page table      %" PRIu64 " tables (%" PRIu64 " bytes), %" PRIu64
-		" allocated, %" PRIu64 " freed, %" PRIu64 " PTE writes\n",
-		pst.ntables, pst.nbytes, pst.ntable_allocs, pst.ntable_frees, pst.npte_writes);
-	fprintf(f, "time            clock %" PRIu64 " ns, modelled work %.1f ns\n", st.now_ns,
-		st.sim_ns);
+	cli_json_u64(o, "nmaps", st.nmaps);
+	cli_json_u64(o, "nmap_errors", st.nmap_errors);
+	cli_json_u64(o, "nunmaps", st.nunmaps);
+	cli_json_u64(o, "nbytes_mapped", st.nbytes_mapped);
+	cli_json_u64(o, "nbytes_unmapped", st.nbytes_unmapped);
+	cli_json_u64(o, "naccesses", s->naccess);
+	cli_json_u64(o, "ntranslates", st.ntranslates);
+	cli_json_u64(o, "niotlb_hits", st.niotlb_hits);
+	cli_json_u64(o, "niotlb_misses", st.niotlb_misses);
+	cli_json_u64(o, "nstale_hits", st.nstale_hits);
+	cli_json_u64(o, "nfaults", st.nfaults);
+	cli_json_u64(o, "nwalks", st.nwalks);
+	cli_json_u64(o, "nwalk_levels", st.nwalk_levels);
+	cli_json_u64(o, "niotlb_evictions", st.niotlb_evictions);
+	cli_json_u64(o, "niotlb_invalidated", st.niotlb_invalidated);
+	cli_json_u64(o, "niotlb_syncs", st.niotlb_syncs);
+	cli_json_u64(o, "ninv_range", st.ninv_range);
+	cli_json_u64(o, "ninv_all", st.ninv_all);
+	cli_json_u64(o, "nfq_queued", st.nfq_queued);
+	cli_json_u64(o, "nfq_released", st.nfq_released);
+	cli_json_u64(o, "nfq_pending", st.nfq_pending);
+	cli_json_u64(o, "nfq_full_flushes", st.nfq_full_flushes);
+	cli_json_u64(o, "nfq_timer_flushes", st.nfq_timer_flushes);
+	pt = cli_json_obj(o, "pgtable");
+	cli_json_u64(pt, "ntables", pst.ntables);
+	cli_json_u64(pt, "nbytes", pst.nbytes);
+	cli_json_u64(pt, "ntable_allocs", pst.ntable_allocs);
+	cli_json_u64(pt, "ntable_frees", pst.ntable_frees);
+	cli_json_u64(pt, "npte_writes", pst.npte_writes);
+	cli_json_u64(pt, "nbudget_refusals", pst.nbudget_refusals);
+	cli_json_u64(o, "now_ns", st.now_ns);
+	cli_json_double(o, "sim_ns", st.sim_ns);
+	return o;
 }
 
-int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_opts *o)
+int iommu_script_run(struct cli_reader *r, FILE *out, struct iommu_script_opts *o)
 {
 	struct script s = { .r = r, .out = out, .o = o };
 	char *line, *tok[MAX_TOK];
@@ -348,7 +433,7 @@ int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_
 			ret = want(&s, ntok, 1, "flush");
 			if (!ret) {
 				phyr_iommu_fq_flush(s.d);
-				fputs("ok\n", out);
+				emit(&s, "flush", "ok", NULL);
 			}
 		} else if (strcmp(op, "tick") == 0)
 			ret = op_tick(&s, tok, ntok);
@@ -359,8 +444,7 @@ int iommu_script_run(struct cli_reader *r, FILE *out, const struct iommu_script_
 	}
 	if (!ret && n < 0)
 		ret = CLI_EXIT_BADINPUT; /* cli_next printed why */
-	if (!ret && (o->stats || o->json))
-		print_stats(&s);
+	o->stats = !ret && s.d ? stats_object(&s) : NULL;
 	phyr_iommu_domain_destroy(s.d);
 	return ret;
 }

@@ -16,7 +16,12 @@
 #include <phyr/iova.h>
 
 #include "cli.h"
+#include "cli-opts.h"
 #include "iova-bench.h"
+#include "iova-plugin.h"
+#include "iova-trace.h"
+#include "opt.h"
+#include "out.h"
 
 #define LIM32 UINT64_C(0xfffff)
 #define LIM48 UINT64_C(0xfffffffff)
@@ -494,17 +499,37 @@ static void scen_scaling(const struct phyr_iova_policy_ops *pol, struct scen_res
 	phyr_iova_domain_destroy(d);
 }
 
-static void print_scen(const char *name, const struct scen_result *r, bool json, bool first)
+enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+static void print_scen(const char *name, const struct scen_result *r, enum fmt fmt,
+		       json_object *results)
 {
-	if (json) {
-		printf("%s    {\"scenario\": \"%s\", \"policy\": \"%s\", \"allocs\": %" PRIu64
-		       ", \"failures\": %" PRIu64 ", \"mean_nodes_visited\": %.2f, \"p99_nodes_visited\": %" PRIu64
-		       ", \"ns_per_op\": %.1f, \"largest_free_gap\": %" PRIu64 ", \"total_free\": %" PRIu64
-		       ", \"rcache_hit_rate\": %.4f, \"nodes\": %" PRIu64 ", \"node_bytes\": %" PRIu64
-		       ", \"magazine_bytes_per_cpu\": %" PRIu64 ", \"depot_bytes\": %" PRIu64 "}",
-		       first ? "" : ",\n", name, r->policy, r->allocs, r->failures, r->mean_visited, r->p99_visited,
-		       r->ns_per_op, r->largest_gap, r->total_free, r->rcache_hit_rate, r->nodes, r->node_bytes,
-		       r->mag_bytes_per_cpu, r->depot_bytes);
+	if (fmt == FMT_JSON) {
+		json_object *o = json_object_new_object();
+
+		cli_json_str(o, "scenario", name);
+		cli_json_str(o, "policy", r->policy);
+		cli_json_u64(o, "allocs", r->allocs);
+		cli_json_u64(o, "failures", r->failures);
+		cli_json_double(o, "mean_nodes_visited", r->mean_visited);
+		cli_json_u64(o, "p99_nodes_visited", r->p99_visited);
+		cli_json_double(o, "ns_per_op", r->ns_per_op);
+		cli_json_u64(o, "largest_free_gap", r->largest_gap);
+		cli_json_u64(o, "total_free", r->total_free);
+		cli_json_double(o, "rcache_hit_rate", r->rcache_hit_rate);
+		cli_json_u64(o, "nodes", r->nodes);
+		cli_json_u64(o, "node_bytes", r->node_bytes);
+		cli_json_u64(o, "magazine_bytes_per_cpu", r->mag_bytes_per_cpu);
+		cli_json_u64(o, "depot_bytes", r->depot_bytes);
+		json_object_array_add(results, o);
+		return;
+	}
+	if (fmt == FMT_CSV) {
+		printf("%s,%s,%" PRIu64 ",%" PRIu64 ",%.2f,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64
+		       ",%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+		       name, r->policy, r->allocs, r->failures, r->mean_visited, r->p99_visited,
+		       r->ns_per_op, r->largest_gap, r->total_free, r->rcache_hit_rate, r->nodes,
+		       r->node_bytes, r->mag_bytes_per_cpu, r->depot_bytes);
 		return;
 	}
 	printf("%-14s %-10s %9" PRIu64 " %8" PRIu64 " %10.1f %8" PRIu64 " %9.1f %14" PRIu64 " %14" PRIu64
@@ -513,31 +538,30 @@ static void print_scen(const char *name, const struct scen_result *r, bool json,
 	       r->total_free, r->rcache_hit_rate, r->nodes, r->mag_bytes_per_cpu, r->depot_bytes);
 }
 
-static int run_scenario(const char *s, const char *policy, bool json)
-{
-	const struct phyr_iova_policy_ops *pols[3];
-	int npol = 0;
-	bool first = true;
+static const char *const scenarios[] = { "peng300k", "largechurn", "exhaust32", "scaling" };
+static const char *const workloads[] = { "a1", "a2", "b10k", "b10k_fix", "b100k", "b100k_fix",
+					 "c0", "c1", "c2" };
 
-	if (!policy || strcmp(policy, "all") == 0) {
-		pols[npol++] = phyr_iova_policy_linux();
-		pols[npol++] = phyr_iova_policy_augmented();
-		if (phyr_iova_policy_buddy())
-			pols[npol++] = phyr_iova_policy_buddy();
-	} else if (!(pols[npol++] = phyr_iova_policy_find(policy))) {
-		fprintf(stderr, "phyr-sim iova bench: unknown policy '%s'\n", policy);
-		return 2;
-	}
-	if (strcmp(s, "peng300k") && strcmp(s, "largechurn") && strcmp(s, "exhaust32") && strcmp(s, "scaling")) {
-		fprintf(stderr, "phyr-sim iova bench: unknown scenario '%s' (peng300k largechurn exhaust32 scaling)\n", s);
-		return 2;
-	}
-	if (json)
-		printf("{\"results\": [\n");
-	else
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Runs scenario @s under each of @pols (@npol) and prints its rows in @fmt. */
+static void run_scenario(const char *s, const struct phyr_iova_policy_ops *const *pols, int npol,
+			 enum fmt fmt, json_object *results)
+{
+	if (fmt == FMT_TEXT)
 		printf("%-14s %-10s %9s %8s %10s %8s %9s %14s %14s %7s %9s %10s %8s\n", "scenario", "policy", "allocs",
 		       "failures", "visit_mean", "visit_p99", "ns/op", "largest_gap", "total_free", "hit", "nodes",
 		       "mag_B/cpu", "depot_B");
+	else if (fmt == FMT_CSV)
+		printf("scenario,policy,allocs,failures,mean_nodes_visited,p99_nodes_visited,ns_per_op,"
+		       "largest_free_gap,total_free,rcache_hit_rate,nodes,node_bytes,"
+		       "magazine_bytes_per_cpu,depot_bytes\n");
 	for (int i = 0; i < npol; i++) {
 		if (strcmp(s, "scaling") == 0) {
 			for (unsigned int c = 1; c <= 8; c *= 2) {
@@ -546,8 +570,7 @@ static int run_scenario(const char *s, const char *policy, bool json)
 
 				scen_scaling(pols[i], &r, c);
 				snprintf(name, sizeof(name), "scaling-%ucpu", c);
-				print_scen(name, &r, json, first);
-				first = false;
+				print_scen(name, &r, fmt, results);
 			}
 			continue;
 		}
@@ -559,82 +582,351 @@ static int run_scenario(const char *s, const char *policy, bool json)
 			scen_largechurn(pols[i], &r);
 		else
 			scen_exhaust32(pols[i], &r);
-		print_scen(s, &r, json, first);
-		first = false;
+		print_scen(s, &r, fmt, results);
 	}
-	if (json)
-		printf("\n]}\n");
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: phyr-sim iova bench --workload W --steps N [--repeat N]\n"
+	      "                           [--policy P | --policy-plugin FILE.so]\n"
+	      "                           [--stats] [--json | --csv]\n"
+	      "       phyr-sim iova bench --scenario S [--policy P|all | --policy-plugin FILE.so]\n"
+	      "                           [--json | --csv]\n"
+	      "\n"
+	      "Workloads (--workload): a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2 of\n"
+	      "bench/linux-6.17/iova-kernel-baseline.md, on a fresh 4-CPU domain (granule\n"
+	      "4096, start pfn 1): warm-up and fill, then exactly N measured steps (a2: a\n"
+	      "multiple of 1024). Prints the wall-clock nanoseconds per step and the\n"
+	      "domain's counters. For instructions per step, run callgrind at two step\n"
+	      "counts (docs/performance.md); `meson test --benchmark` runs bench/.\n"
+	      "\n"
+	      "Scenarios (--scenario): peng300k largechurn exhaust32 scaling, one row per\n"
+	      "policy: allocations, failures, tree nodes visited per allocation (mean,\n"
+	      "p99), ns per op, largest free gap and total free pfns, rcache hit rate,\n"
+	      "nodes, magazine bytes per CPU, depot bytes.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --workload W            a workload (above)\n"
+	      "  --steps N               measured steps of the workload\n"
+	      "  --repeat N              run the workload N times, each on a fresh domain\n"
+	      "                          (default 1); prints the min, median and max of\n"
+	      "                          the ns per step\n"
+	      "  --scenario S            a scenario (above)\n"
+	      "  --policy P              linux (default), augmented, buddy; 'all' (the\n"
+	      "                          default of --scenario) runs every built-in one\n"
+	      "  --policy-plugin FILE    a policy plug-in (<phyr/iova-plugin.h>)\n"
+	      "  --stats                 the workload domain's counters on stderr, one\n"
+	      "                          'NAME VALUE' line each (the last run's)\n"
+	      "  --json                  one JSON document (command, version, config,\n"
+	      "                          \"results\", \"stats\")\n"
+	      "  --csv                   the result table with one header line\n"
+	      "  -h, --help\n"
+	      "\n"
+	      "Example:\n"
+	      "  phyr-sim iova bench --workload a1 --steps 100000 --repeat 5 --policy augmented\n"
+	      "  workload a1 policy augmented steps 100000 repeat 5 ns_per_step_min 7.63\n"
+	      "  ns_per_step_median 7.90 ns_per_step_max 9.12 tree_allocs 6 nodes_visited 7\n"
+	      "  rcache_hits 100122 rcache_misses 6\n"
+	      "  (one line; the ns figures vary from machine to machine, the counters not)\n"
+	      "\n"
+	      "See docs/iova.md and docs/performance.md.\n",
+	      f);
+}
+
+enum { OPT_WORKLOAD = 256, OPT_STEPS, OPT_REPEAT, OPT_SCENARIO, OPT_POLICY, OPT_PLUGIN,
+       OPT_STATS, OPT_JSON, OPT_CSV };
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "steps", required_argument, NULL, OPT_STEPS },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "policy-plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ 0 },
+};
+
+static const struct cli_cmd bench_cmd = { "iova bench", "h", longopts, usage };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The head of the JSON document: command, version, config. */
+static json_object *bench_doc(const char *mode, const char *what, const char *plugin)
+{
+	json_object *doc = cli_doc_new(bench_cmd.name);
+	json_object *cfg = cli_doc_config(doc);
+
+	cli_json_str(cfg, mode, what);
+	cli_json_str(cfg, "policy_plugin", plugin);
+	cli_json_u64(cfg, "cpus", 4);
+	cli_json_u64(cfg, "granule", 4096);
+	return doc;
+}
+
+/* The fixed parameters of workload @w (bench/linux-6.17/iova-kernel-baseline.md). */
+static void workload_config(json_object *cfg, const char *w)
+{
+	if (w[0] == 'a') {
+		cli_json_str(cfg, "seed", NULL); /* no PRNG */
+		cli_json_addr(cfg, "limit_pfn", LIM32);
+		cli_json_str(cfg, "sizes", w[1] == '1' ? "1 + i % 32 pages, fast path, CPU 0" :
+				   "1 page, 1024 held then freed, fast path, CPU 0");
+	} else if (w[0] == 'b') {
+		cli_json_u64(cfg, "seed", 12345);
+		cli_json_addr(cfg, "limit_pfn", LIM48);
+		cli_json_u64(cfg, "live", strncmp(w, "b100k", 5) == 0 ? 100000 : 10000);
+		cli_json_str(cfg, "sizes", strstr(w, "_fix") ? "8 pages, aligned, tree" :
+				   "1 to 256 pages, aligned, tree");
+	} else {
+		cli_json_u64(cfg, "seed", 777);
+		cli_json_addr(cfg, "limit_pfn", LIM48);
+		cli_json_str(cfg, "sizes", w[1] == '0' ? "1, 2, 4, 8, 16 or 32 pages, 4 CPUs" :
+				   w[1] == '1' ? "35% 33 to 256 pages, else 1 to 32 in powers of two, 4 CPUs" :
+				   "64 to 256 pages, 4 CPUs");
+	}
+}
+
+/* The fixed parameters of scenario @s (seed, start pfn, zone). */
+static void scenario_config(json_object *cfg, const char *s)
+{
+	bool e32 = strcmp(s, "exhaust32") == 0;
+
+	cli_json_u64(cfg, "seed", strcmp(s, "peng300k") == 0 ? 300 :
+				  strcmp(s, "largechurn") == 0 ? 4242 : e32 ? 32 : 8);
+	cli_json_addr(cfg, "start_pfn", e32 ? 0xf0000 : 1);
+	cli_json_addr(cfg, "limit_pfn", e32 ? LIM32 : LIM48);
+	if (strcmp(s, "scaling") == 0)
+		cli_json_str(cfg, "cpus_per_row", "1, 2, 4, 8");
+}
+
+static int bench_workload(const char *workload, uint64_t steps, uint64_t repeat,
+			  const struct phyr_iova_policy_ops *pol, const char *plugin, bool stats,
+			  enum fmt fmt)
+{
+	struct workload_result res = { 0 };
+	struct phyr_iova_stats st = { 0 };
+	double *ns = calloc(repeat, sizeof(*ns)), min, med, max;
+	json_object *stats_obj = NULL;
+
+	if (!ns) {
+		fprintf(stderr, "phyr-sim iova bench: out of memory\n");
+		return 1;
+	}
+	for (uint64_t i = 0; i < repeat; i++) {
+		int ret = run_workload(workload, steps, pol, &res, &st);
+
+		if (ret) {
+			free(ns);
+			return ret;
+		}
+		ns[i] = res.ns;
+	}
+	qsort(ns, repeat, sizeof(*ns), cmp_double);
+	min = ns[0];
+	max = ns[repeat - 1];
+	med = repeat % 2 ? ns[repeat / 2] : (ns[repeat / 2 - 1] + ns[repeat / 2]) / 2;
+	if (stats || fmt == FMT_JSON)
+		stats_obj = iova_stats_json(&st);
+	if (fmt == FMT_JSON) {
+		json_object *doc = bench_doc("workload", workload, plugin);
+		json_object *cfg = cli_doc_config(doc), *r, *runs;
+
+		cli_json_str(cfg, "policy", pol->name);
+		cli_json_u64(cfg, "steps", steps);
+		cli_json_u64(cfg, "repeat", repeat);
+		cli_json_u64(cfg, "start_pfn", 1);
+		workload_config(cfg, workload);
+		r = json_object_new_object();
+		json_object_array_add(cli_json_arr(doc, "results"), r);
+		cli_json_str(r, "workload", workload);
+		cli_json_str(r, "policy", pol->name);
+		cli_json_u64(r, "steps", res.steps);
+		cli_json_u64(r, "repeat", repeat);
+		cli_json_double(r, "ns_per_step_min", min);
+		cli_json_double(r, "ns_per_step_median", med);
+		cli_json_double(r, "ns_per_step_max", max);
+		runs = cli_json_arr(r, "ns_per_step_sorted");
+		for (uint64_t i = 0; i < repeat; i++)
+			json_object_array_add(runs, json_object_new_double(ns[i]));
+		cli_json_u64(r, "tree_allocs", st.nallocs);
+		cli_json_u64(r, "nodes_visited", st.nnodes_visited);
+		cli_json_u64(r, "rcache_hits", st.nrcache_hits);
+		cli_json_u64(r, "rcache_misses", st.nrcache_misses);
+		if (stats)
+			cli_stats_print(stderr, stats_obj);
+		json_object_object_add(doc, "stats", stats_obj);
+		free(ns);
+		return cli_doc_print(doc, stdout) ? 1 : 0;
+	}
+	if (fmt == FMT_CSV) {
+		printf("workload,policy,steps,repeat,ns_per_step_min,ns_per_step_median,"
+		       "ns_per_step_max,tree_allocs,nodes_visited,rcache_hits,rcache_misses\n");
+		printf("%s,%s,%" PRIu64 ",%" PRIu64 ",%.2f,%.2f,%.2f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		       ",%" PRIu64 "\n", workload, pol->name, res.steps, repeat, min, med, max,
+		       st.nallocs, st.nnodes_visited, st.nrcache_hits, st.nrcache_misses);
+	} else if (repeat == 1) {
+		printf("workload %s policy %s steps %" PRIu64 " ns_per_step %.2f tree_allocs %" PRIu64
+		       " nodes_visited %" PRIu64 " rcache_hits %" PRIu64 " rcache_misses %" PRIu64 "\n",
+		       workload, pol->name, res.steps, res.ns, st.nallocs, st.nnodes_visited,
+		       st.nrcache_hits, st.nrcache_misses);
+	} else {
+		printf("workload %s policy %s steps %" PRIu64 " repeat %" PRIu64
+		       " ns_per_step_min %.2f ns_per_step_median %.2f ns_per_step_max %.2f"
+		       " tree_allocs %" PRIu64 " nodes_visited %" PRIu64 " rcache_hits %" PRIu64
+		       " rcache_misses %" PRIu64 "\n",
+		       workload, pol->name, res.steps, repeat, min, med, max, st.nallocs,
+		       st.nnodes_visited, st.nrcache_hits, st.nrcache_misses);
+	}
+	free(ns);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "phyr-sim iova bench: write error\n");
+		json_object_put(stats_obj);
+		return 1;
+	}
+	if (stats)
+		cli_stats_print(stderr, stats_obj);
+	json_object_put(stats_obj);
+	return 0;
+}
+
+static int bench_scenario(const char *scenario, const char *policy, const char *plugin,
+			  enum fmt fmt)
+{
+	const struct phyr_iova_policy_ops *pols[3];
+	struct iova_plugin *pl = NULL;
+	json_object *doc = NULL, *results = NULL;
+	int npol = 0, ret;
+
+	if (plugin || (policy && strcmp(policy, "all") != 0)) {
+		if ((ret = iova_policy_select(&bench_cmd, policy, plugin, &pols[0], &pl))) {
+			if (fmt == FMT_JSON && plugin && !policy)
+				cli_json_error_last(bench_cmd.name);
+			return ret;
+		}
+		npol = 1;
+	} else {
+		pols[npol++] = phyr_iova_policy_linux();
+		pols[npol++] = phyr_iova_policy_augmented();
+		if (phyr_iova_policy_buddy())
+			pols[npol++] = phyr_iova_policy_buddy();
+	}
+	if (fmt == FMT_JSON) {
+		json_object *p;
+
+		doc = bench_doc("scenario", scenario, plugin);
+		scenario_config(cli_doc_config(doc), scenario);
+		p = cli_json_arr(cli_doc_config(doc), "policies");
+		for (int i = 0; i < npol; i++)
+			json_object_array_add(p, json_object_new_string(pols[i]->name));
+		results = cli_json_arr(doc, "results");
+	}
+	run_scenario(scenario, pols, npol, fmt, results);
+	iova_plugin_close(pl);
+	if (doc)
+		return cli_doc_print(doc, stdout) ? 1 : 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "phyr-sim iova bench: write error\n");
+		return 1;
+	}
 	return 0;
 }
 
 int iova_bench_main(int argc, char **argv)
 {
-	const char *workload = NULL, *scenario = NULL, *policy = NULL;
-	uint64_t steps = 0;
-	bool json = false, have_steps = false;
+	const char *workload = NULL, *scenario = NULL, *policy = NULL, *plugin = NULL;
+	const char *steps_arg = NULL;
+	uint64_t steps = 0, repeat = 1;
+	bool have_steps = false, have_repeat = false, stats = false;
+	enum fmt fmt = FMT_TEXT;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: phyr-sim iova bench --workload W --steps N [--policy P] [--json]\n"
-			       "       phyr-sim iova bench --scenario S [--policy P|all] [--json]\n"
-			       "\n"
-			       "Workloads a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2 of\n"
-			       "bench/linux-6.17/iova-kernel-baseline.md: warm-up and fill, then exactly N\n"
-			       "measured steps (instructions per step: run callgrind at two step counts,\n"
-			       "docs/performance.md). Scenarios: peng300k largechurn exhaust32 scaling.\n"
-			       "Policies: linux (default), augmented, buddy; 'all' for scenarios.\n"
-			       "Example: phyr-sim iova bench --workload a1 --steps 100000 --policy augmented\n");
-			return 0;
-		} else if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
-			workload = argv[++i];
-		} else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
-			scenario = argv[++i];
-		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
-			policy = argv[++i];
-		} else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) {
-			if (cli_u64(argv[++i], &steps)) {
-				fprintf(stderr, "phyr-sim iova bench: bad --steps '%s'\n", argv[i]);
-				return 2;
-			}
+	cli_opt_start();
+	while ((c = cli_getopt(&bench_cmd, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_help(&bench_cmd);
+		case OPT_WORKLOAD:
+			if (!in_list(optarg, workloads, sizeof(workloads) / sizeof(workloads[0])))
+				return cli_bad_value(&bench_cmd, "workload", optarg,
+						     "a1 a2 b10k b10k_fix b100k b100k_fix c0 c1 c2");
+			workload = optarg;
+			break;
+		case OPT_SCENARIO:
+			if (!in_list(optarg, scenarios, sizeof(scenarios) / sizeof(scenarios[0])))
+				return cli_bad_value(&bench_cmd, "scenario", optarg,
+						     "peng300k largechurn exhaust32 scaling");
+			scenario = optarg;
+			break;
+		case OPT_STEPS:
+			if (cli_opt_u64(optarg, &steps))
+				return cli_bad_value(&bench_cmd, "steps", optarg,
+						     "an unsigned number, decimal or 0x hex");
 			have_steps = true;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else {
-			fprintf(stderr, "phyr-sim iova bench: unknown option '%s' (try --help)\n", argv[i]);
-			return 2;
+			steps_arg = optarg;
+			break;
+		case OPT_REPEAT:
+			if (cli_opt_u64(optarg, &repeat) || repeat == 0 || repeat > 1000)
+				return cli_bad_value(&bench_cmd, "repeat", optarg, "1 to 1000");
+			have_repeat = true;
+			break;
+		case OPT_POLICY:
+			policy = optarg;
+			break;
+		case OPT_PLUGIN:
+			plugin = optarg;
+			break;
+		case OPT_STATS:
+			stats = true;
+			break;
+		case OPT_JSON:
+		case OPT_CSV:
+			if (fmt != FMT_TEXT)
+				return cli_usage_error(&bench_cmd, "--json and --csv exclude each other");
+			fmt = c == OPT_JSON ? FMT_JSON : FMT_CSV;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
 		}
 	}
-	if (scenario && !workload)
-		return run_scenario(scenario, policy, json);
-	if (!workload || !have_steps || scenario) {
-		fprintf(stderr, "usage: phyr-sim iova bench --workload W --steps N [--policy P] [--json]\n"
-				"       phyr-sim iova bench --scenario S [--policy P|all] [--json]\n");
-		return 2;
+	if (cli_operands(&bench_cmd, argc, argv, 0, 0))
+		return CLI_EXIT_USAGE;
+	if (!workload == !scenario)
+		return cli_usage_error(&bench_cmd, "give one of --workload W or --scenario S");
+	if (scenario) {
+		if (have_steps || have_repeat || stats)
+			return cli_usage_error(&bench_cmd, "--%s applies to --workload only",
+					       have_steps ? "steps" : have_repeat ? "repeat" : "stats");
+		return bench_scenario(scenario, policy, plugin, fmt);
 	}
+	if (!have_steps)
+		return cli_usage_error(&bench_cmd, "--workload needs --steps N");
+	if (strcmp(workload, "a2") == 0 && steps % 1024)
+		return cli_bad_value(&bench_cmd, "steps", steps_arg, "a multiple of 1024 for a2");
 	{
-		const struct phyr_iova_policy_ops *pol = phyr_iova_policy_find(policy ? policy : "linux");
-		struct workload_result res;
-		struct phyr_iova_stats st;
+		const struct phyr_iova_policy_ops *pol;
+		struct iova_plugin *pl = NULL;
 		int ret;
 
-		if (!pol) {
-			fprintf(stderr, "phyr-sim iova bench: unknown policy '%s'\n", policy);
-			return 2;
-		}
-		ret = run_workload(workload, steps, pol, &res, &st);
-		if (ret)
+		if (policy && strcmp(policy, "all") == 0)
+			return cli_bad_value(&bench_cmd, "policy", policy,
+					     "linux, augmented or buddy ('all' is for --scenario)");
+		if ((ret = iova_policy_select(&bench_cmd, policy, plugin, &pol, &pl))) {
+			if (fmt == FMT_JSON && plugin && !policy)
+				cli_json_error_last(bench_cmd.name);
 			return ret;
-		if (json)
-			printf("{\"workload\": \"%s\", \"policy\": \"%s\", \"steps\": %" PRIu64
-			       ", \"ns_per_step\": %.2f, \"tree_allocs\": %" PRIu64 ", \"nodes_visited\": %" PRIu64
-			       ", \"rcache_hits\": %" PRIu64 ", \"rcache_misses\": %" PRIu64 "}\n",
-			       workload, pol->name, res.steps, res.ns, st.nallocs, st.nnodes_visited, st.nrcache_hits,
-			       st.nrcache_misses);
-		else
-			printf("workload %s policy %s steps %" PRIu64 " ns_per_step %.2f tree_allocs %" PRIu64
-			       " nodes_visited %" PRIu64 " rcache_hits %" PRIu64 " rcache_misses %" PRIu64 "\n",
-			       workload, pol->name, res.steps, res.ns, st.nallocs, st.nnodes_visited, st.nrcache_hits,
-			       st.nrcache_misses);
+		}
+		ret = bench_workload(workload, steps, repeat, pol, plugin, stats, fmt);
+		iova_plugin_close(pl);
+		return ret;
 	}
-	return 0;
 }

@@ -77,14 +77,15 @@ struct map_engine {
  * untrusted workload), embedded at build time; the workload's driver then
  * sets its segment size and alignment as a probe routine would.
  */
-static int setup(struct map_engine *e, const struct map_workload *w)
+static int setup(struct map_engine *e, const struct map_workload *w,
+		 const struct phyr_system_opts *opts)
 {
 	const char *file = w->untrusted ? "map-untrusted.machine" : "map.machine";
 	char err[256] = "";
 	int ret;
 
-	ret = phyr_system_build_string(shipped_machine(file), file, NULL, &e->sys, err,
-				       sizeof(err));
+	ret = phyr_system_build_string_opts(shipped_machine(file), file, opts, NULL, &e->sys, err,
+					    sizeof(err));
 	if (ret) {
 		fprintf(stderr, "phyr-sim map: %s\n", err);
 		return ret;
@@ -354,7 +355,8 @@ int map_remap(struct map_engine *e, int slot, int idx, uint64_t phys)
 	return map_map(e, slot, ents, n, s->dir);
 }
 
-int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struct map_result *out)
+int map_run(const struct map_workload *w, enum map_api api, uint64_t seed,
+	    const struct phyr_system_opts *opts, struct map_result *out)
 {
 	struct map_engine *e;
 	struct phyr_iova_stats is;
@@ -370,7 +372,7 @@ int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struc
 		return -ENOMEM;
 	e->api = api;
 	e->res = out;
-	ret = setup(e, w);
+	ret = setup(e, w, opts);
 	if (ret) {
 		teardown(e);
 		free(e);

@@ -44,7 +44,13 @@ struct map_workload {
 extern const struct map_workload map_workloads[];
 extern const unsigned map_nworkloads;
 
-/* Runs workload @w under @api from a fresh machine; fills @out. 0 or -errno (setup failed). */
-int map_run(const struct map_workload *w, enum map_api api, uint64_t seed, struct map_result *out);
+/*
+ * Runs workload @w under @api from a fresh machine built with @opts (the
+ * IOVA policy, CPUs, range-cache geometry, strict or lazy: NULL = the
+ * machine file as it is); fills @out. 0 or -errno (setup failed).
+ */
+struct phyr_system_opts;
+int map_run(const struct map_workload *w, enum map_api api, uint64_t seed,
+	    const struct phyr_system_opts *opts, struct map_result *out);
 
 #endif /* PHYR_SIM_MAP_H */

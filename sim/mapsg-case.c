@@ -161,15 +161,11 @@ void mapsg_case_free(struct mapsg_case *c)
 
 /* --- replay ----------------------------------------------------------- */
 
-struct map_rec {
-	uint64_t iova, paddr, size;
-};
-
 struct run {
 	const struct mapsg_case *c;
 	uint64_t pgmap_off[PHYR_SG_PGMAP_MAX + 1]; /* bus offset of each provider */
 	unsigned int npgmaps;
-	struct map_rec *maps;
+	struct mapsg_map *maps;
 	size_t nmaps, capmaps;
 	bool nomem;
 };
@@ -180,7 +176,7 @@ static void on_map(void *ctx, uint64_t iova, uint64_t paddr, uint64_t size)
 
 	if (r->nmaps == r->capmaps) {
 		size_t cap = r->capmaps ? 2 * r->capmaps : 16;
-		struct map_rec *m = realloc(r->maps, cap * sizeof(*m));
+		struct mapsg_map *m = realloc(r->maps, cap * sizeof(*m));
 
 		if (!m) {
 			r->nomem = true;
@@ -189,7 +185,7 @@ static void on_map(void *ctx, uint64_t iova, uint64_t paddr, uint64_t size)
 		r->maps = m;
 		r->capmaps = cap;
 	}
-	r->maps[r->nmaps++] = (struct map_rec){ iova, paddr, size };
+	r->maps[r->nmaps++] = (struct mapsg_map){ iova, paddr, size };
 }
 
 /* Pages of a provider (pgmap >= 1) are BUS_ADDR for this client. */
@@ -220,25 +216,46 @@ static int pgmap_of(struct run *r, uint64_t busoff, unsigned int *id)
 	return 0;
 }
 
-static void print_result(struct run *r, FILE *out, const struct phyr_sg_layout *L,
-			 struct phyr_scatterlist *sgl, int ret, uint64_t iova, uint64_t iova_len)
+void mapsg_result_print(const struct mapsg_result *res, FILE *out)
+{
+	if (res->ret < 0) {
+		fprintf(out, "ret=%d\n", res->ret);
+		return;
+	}
+	fprintf(out, "ret=%d iova=0x%" PRIx64 " len=%" PRIu64 " segs=", res->ret, res->iova,
+		res->iova_len);
+	for (int i = 0; i < res->ret; i++)
+		fprintf(out, "%s0x%" PRIx64 ":%" PRIu32 "%s", i ? "," : "", res->segs[i].dma,
+			res->segs[i].len, res->segs[i].bus ? "/bus" : "");
+	fputs(" maps=", out);
+	for (size_t i = 0; i < res->nmaps; i++)
+		fprintf(out, "%s0x%" PRIx64 ">0x%" PRIx64 ":%" PRIu64, i ? "," : "",
+			res->maps[i].iova, res->maps[i].paddr, res->maps[i].size);
+	fputc('\n', out);
+}
+
+void mapsg_result_free(struct mapsg_result *res)
+{
+	free(res->segs);
+	free(res->maps);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The DMA segments of a successful map_sg, @n of them, into @res. */
+static int collect_segs(struct mapsg_result *res, const struct phyr_sg_layout *L,
+			struct phyr_scatterlist *sgl, int n)
 {
 	struct phyr_scatterlist *s = sgl;
 
-	if (ret < 0) {
-		fprintf(out, "ret=%d\n", ret);
-		return;
+	res->segs = calloc(n > 0 ? (size_t)n : 1, sizeof(*res->segs));
+	if (!res->segs)
+		return -1;
+	for (int i = 0; i < n; i++, s = phyr_sg_next(L, s)) {
+		res->segs[i].dma = phyr_sg_dma_address(L, s);
+		res->segs[i].len = phyr_sg_dma_len(L, s);
+		res->segs[i].bus = phyr_sg_dma_is_bus_address(L, s);
 	}
-	fprintf(out, "ret=%d iova=0x%" PRIx64 " len=%" PRIu64 " segs=", ret, iova, iova_len);
-	for (int i = 0; i < ret; i++, s = phyr_sg_next(L, s))
-		fprintf(out, "%s0x%" PRIx64 ":%" PRIu32 "%s", i ? "," : "",
-			phyr_sg_dma_address(L, s), phyr_sg_dma_len(L, s),
-			phyr_sg_dma_is_bus_address(L, s) ? "/bus" : "");
-	fputs(" maps=", out);
-	for (size_t i = 0; i < r->nmaps; i++)
-		fprintf(out, "%s0x%" PRIx64 ">0x%" PRIx64 ":%" PRIu64, i ? "," : "",
-			r->maps[i].iova, r->maps[i].paddr, r->maps[i].size);
-	fputc('\n', out);
+	return 0;
 }
 
 /*
@@ -273,7 +290,8 @@ static int case_device(const struct mapsg_case *c, struct phyr_machine **m,
 	return phyr_device_create(*m, &dc, NULL, dev) ? -1 : 0;
 }
 
-int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errlen)
+int mapsg_case_eval(const struct mapsg_case *c, struct mapsg_result *res, char *err,
+		    size_t errlen)
 {
 	const struct phyr_sg_layout *L = phyr_sg_layout_get(PHYR_SG_LAYOUT_DEFAULT);
 	struct run r = { .c = c };
@@ -295,6 +313,7 @@ int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errl
 	struct phyr_scatterlist *sgl = NULL;
 	int ret = -1, mret, count = 0;
 
+	memset(res, 0, sizeof(*res));
 	if (c->nents > (size_t)INT32_MAX) {
 		snprintf(err, errlen, "too many entries");
 		return -1;
@@ -329,7 +348,18 @@ int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errl
 		goto out;
 	}
 	phyr_iommu_dma_get_stats(cookie, &st);
-	print_result(&r, out, L, sgl, mret ? mret : count, st.last_iova, st.last_iova_len);
+	res->ret = mret ? mret : count;
+	if (res->ret >= 0) {
+		res->iova = st.last_iova;
+		res->iova_len = st.last_iova_len;
+		if (collect_segs(res, L, sgl, res->ret)) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	res->maps = r.maps;
+	res->nmaps = r.nmaps;
+	r.maps = NULL;
 	ret = 0;
 out:
 	free(sgl);
@@ -337,5 +367,16 @@ out:
 	phyr_iommu_dma_cookie_destroy(cookie);
 	phyr_device_destroy(dev);
 	phyr_machine_destroy(m);
+	return ret;
+}
+
+int mapsg_case_run(const struct mapsg_case *c, FILE *out, char *err, size_t errlen)
+{
+	struct mapsg_result res;
+	int ret = mapsg_case_eval(c, &res, err, errlen);
+
+	if (!ret)
+		mapsg_result_print(&res, out);
+	mapsg_result_free(&res);
 	return ret;
 }

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * Report printers of `phyr-sim mem`: human table, JSON, CSV and a gnuplot
- * bar chart. The schemas are documented in docs/mem.md. Ratios are taken on
+ * Report printers of `phyr-sim mem`: human table, JSON (json-c, out.h) and
+ * CSV. The schemas are documented in docs/mem.md. Ratios are taken on
  * the exact layout bytes of the entry storage.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "mem.h"
+#include "out.h"
 
 static double per_page(const struct mem_result *r, int i)
 {
@@ -165,43 +165,6 @@ void mem_print_table(FILE *f, const struct mem_params *p, const struct mem_resul
 		   "Modes: docs/mem.md.\n");
 }
 
-static void json_double(FILE *f, const char *key, bool ok, double v, const char *sep)
-{
-	if (ok)
-		fprintf(f, "\"%s\": %.6f%s", key, v, sep);
-	else
-		fprintf(f, "\"%s\": null%s", key, sep);
-}
-
-static void json_cell(FILE *f, const struct mem_result *x, const struct mem_dma_cell *c)
-{
-	if (c->na) {
-		fprintf(f, "{\"na\": \"%s\"}", c->na);
-		return;
-	}
-	fprintf(f, "{\"bytes\": %llu, \"cpu_bytes\": %llu, \"dma_bytes\": %llu, "
-		   "\"dma_entries\": %llu, ",
-		(unsigned long long)(c->cpu_bytes + c->dma_bytes), (unsigned long long)c->cpu_bytes,
-		(unsigned long long)c->dma_bytes, (unsigned long long)c->entries);
-	json_double(f, "bytes_per_page", x->t.npages != 0, cell_per_page(x, c), "}");
-}
-
-/* The "dma" object of one DMA representation: one cell per selected mode. */
-static void json_dma_rep(FILE *f, const struct mem_result *x, int drep, unsigned modes)
-{
-	bool first = true;
-
-	fprintf(f, "{");
-	for (int m = 0; m < MEM_MODE_COUNT; m++) {
-		if (!(modes & (1u << m)))
-			continue;
-		fprintf(f, "%s\"%s\": ", first ? "" : ", ", mem_mode_names[m]);
-		json_cell(f, x, &x->dma[m].cell[drep]);
-		first = false;
-	}
-	fprintf(f, "}");
-}
-
 static int drep_of(enum phyr_repr i)
 {
 	switch (i) {
@@ -220,105 +183,215 @@ static int drep_of(enum phyr_repr i)
 	}
 }
 
-static void json_dma_workload(FILE *f, const struct mem_result *x, unsigned modes)
+/* A ratio or per-page figure: a JSON number printed with six decimals, as
+ * in the CSV; null when it does not exist. */
+static void json_fixed(json_object *o, const char *key, bool ok, double v)
 {
-	bool first = true;
+	char buf[64];
 
-	fprintf(f, "      \"dma\": {\"measured\": %s, \"modes\": {",
-		x->dma_measured ? "true" : "false");
-	for (int m = 0; m < MEM_MODE_COUNT; m++) {
-		const struct mem_dma_mode *d = &x->dma[m];
-
-		if (!(modes & (1u << m)))
-			continue;
-		fprintf(f, "%s\n        \"%s\": {", first ? "" : ",", mem_mode_names[m]);
-		first = false;
-		if (d->raw.err) {
-			fprintf(f, "\"error\": %d}", d->raw.err);
-			continue;
-		}
-		fprintf(f, "\"error\": null, \"dma_ranges\": %llu, \"bus_ranges\": %llu",
-			(unsigned long long)d->raw.ndma, (unsigned long long)d->raw.nbus);
-		if (m == MEM_MODE_IOMMU)
-			fprintf(f, ", \"iova\": %llu, \"iova_len\": %llu, \"iova_states\": %llu",
-				(unsigned long long)d->raw.iova, (unsigned long long)d->raw.iova_len,
-				(unsigned long long)d->raw.nstates);
-		if (m == MEM_MODE_IOMMU && d->raw.sg24_nents)
-			fprintf(f, ", \"sg32_dma_segments\": %llu, \"sg24_clobbered_lengths\": %llu",
-				(unsigned long long)d->raw.sg32_segs,
-				(unsigned long long)d->raw.sg24_clobbered);
-		else if (m == MEM_MODE_IOMMU)
-			fprintf(f, ", \"sg32_dma_segments\": null, \"sg24_clobbered_lengths\": null");
-		if (m == MEM_MODE_SWIOTLB)
-			fprintf(f, ", \"bounce_bytes\": %llu, \"over_default_pool\": %s",
-				(unsigned long long)d->bounce_bytes, d->over_pool ? "true" : "false");
-		fprintf(f, "}");
+	if (!ok) {
+		json_object_object_add(o, key, NULL);
+		return;
 	}
-	fprintf(f, "},\n        \"two_step\": [\n");
-	for (int i = MEM_DREP_TWO_STEP_PHYR; i < MEM_DREP_COUNT; i++) {
-		fprintf(f, "          {\"name\": \"%s\", \"dma\": ", mem_drep_names[i]);
-		json_dma_rep(f, x, i, modes);
-		fprintf(f, "}%s\n", i + 1 < MEM_DREP_COUNT ? "," : "");
-	}
-	fprintf(f, "        ]},\n");
+	snprintf(buf, sizeof(buf), "%.6f", v);
+	json_object_object_add(o, key, json_object_new_double_s(v, buf));
 }
 
-void mem_print_json(FILE *f, const struct mem_params *p, const struct mem_result *r, unsigned n,
-		    const char *backend, unsigned modes)
+static json_object *json_cell(const struct mem_result *x, const struct mem_dma_cell *c)
 {
-	fprintf(f, "{\n  \"command\": \"mem\",\n  \"version\": \"%s\",\n  \"seed\": %llu,\n",
-		phyr_version(), (unsigned long long)p->seed);
-	if (backend)
-		fprintf(f, "  \"heap_backend\": \"%s\",\n", backend);
-	else
-		fprintf(f, "  \"heap_backend\": null,\n");
-	fprintf(f, "  \"packed_chunk_bytes\": %u,\n  \"workloads\": [\n", p->chunk);
-	for (unsigned k = 0; k < n; k++) {
-		const struct mem_result *x = &r[k];
-		uint64_t sg32 = x->cost[PHYR_REPR_SG32].nbytes;
+	json_object *o = json_object_new_object();
 
-		fprintf(f, "    {\n      \"name\": \"%s\",\n      \"description\": \"%s\",\n",
-			x->w->name, x->w->desc);
-		fprintf(f, "      \"pattern\": \"%s\",\n      \"frag_permille\": %u,\n",
-			phyr_pages_pattern_name(x->w->pattern), x->frag);
-		fprintf(f, "      \"bytes\": %llu,\n      \"pages\": %llu,\n      \"runs\": %llu,\n",
-			(unsigned long long)x->bytes, (unsigned long long)x->t.npages,
-			(unsigned long long)x->t.nruns);
-		fprintf(f, "      \"floor_bits\": %llu,\n      \"floor_bytes\": %llu,\n",
-			(unsigned long long)x->t.nfloor_bits, (unsigned long long)x->t.nfloor_bytes);
-		json_dma_workload(f, x, modes);
-		fprintf(f, "      \"representations\": [\n");
-		for (int i = 0; i < PHYR_REPR_COUNT; i++) {
-			const struct phyr_mem_cost *c = &x->cost[i];
-			double v = 0;
-			bool ok;
-
-			fprintf(f, "        {\"name\": \"%s\", \"entries\": %llu, \"slots\": %llu, "
-				   "\"blocks\": %llu, \"bytes\": %llu, \"desc_bytes\": %llu, ",
-				phyr_repr_name((enum phyr_repr)i), (unsigned long long)c->nentries,
-				(unsigned long long)c->nslots, (unsigned long long)c->nblocks,
-				(unsigned long long)c->nbytes, (unsigned long long)c->ndesc_bytes);
-			json_double(f, "bytes_per_page", x->t.npages != 0, per_page(x, i), ", ");
-			fprintf(f, "\"kernel_bytes\": %llu, ", (unsigned long long)c->nkernel_bytes);
-			if (backend)
-				fprintf(f, "\"heap_bytes\": %llu, ", (unsigned long long)c->nheap_bytes);
-			else
-				fprintf(f, "\"heap_bytes\": null, ");
-			ok = ratio(c->nbytes, sg32, &v);
-			json_double(f, "ratio_sg32", ok, v, ", ");
-			ok = ratio(c->nbytes, x->t.nfloor_bytes, &v);
-			json_double(f, "floor_multiple", ok, v, ", ");
-			if (drep_of((enum phyr_repr)i) >= 0) {
-				fprintf(f, "\"dma\": ");
-				json_dma_rep(f, x, drep_of((enum phyr_repr)i), modes);
-			} else {
-				fprintf(f, "\"dma\": null");
-			}
-			fprintf(f, "}%s\n", i + 1 < PHYR_REPR_COUNT ? "," : "");
-		}
-		fprintf(f, "      ]\n    }%s\n", k + 1 < n ? "," : "");
+	if (c->na) {
+		cli_json_str(o, "na", c->na);
+		return o;
 	}
-	fprintf(f, "  ]\n}\n");
+	cli_json_u64(o, "bytes", c->cpu_bytes + c->dma_bytes);
+	cli_json_u64(o, "cpu_bytes", c->cpu_bytes);
+	cli_json_u64(o, "dma_bytes", c->dma_bytes);
+	cli_json_u64(o, "dma_entries", c->entries);
+	json_fixed(o, "bytes_per_page", x->t.npages != 0, cell_per_page(x, c));
+	return o;
+}
+
+/* The "dma" object of one DMA representation: one cell per selected mode. */
+static json_object *json_dma_rep(const struct mem_result *x, int drep, unsigned modes)
+{
+	json_object *o = json_object_new_object();
+
+	for (int m = 0; m < MEM_MODE_COUNT; m++)
+		if (modes & (1u << m))
+			json_object_object_add(o, mem_mode_names[m], json_cell(x, &x->dma[m].cell[drep]));
+	return o;
+}
+
+static json_object *json_mode(const struct mem_dma_mode *d, int m)
+{
+	json_object *o = json_object_new_object();
+
+	if (d->raw.err) {
+		cli_json_i64(o, "error", d->raw.err);
+		return o;
+	}
+	json_object_object_add(o, "error", NULL);
+	cli_json_u64(o, "dma_ranges", d->raw.ndma);
+	cli_json_u64(o, "bus_ranges", d->raw.nbus);
+	if (m == MEM_MODE_IOMMU) {
+		cli_json_u64(o, "iova", d->raw.iova);
+		cli_json_u64(o, "iova_len", d->raw.iova_len);
+		cli_json_u64(o, "iova_states", d->raw.nstates);
+		if (d->raw.sg24_nents) {
+			cli_json_u64(o, "sg32_dma_segments", d->raw.sg32_segs);
+			cli_json_u64(o, "sg24_clobbered_lengths", d->raw.sg24_clobbered);
+		} else {
+			json_object_object_add(o, "sg32_dma_segments", NULL);
+			json_object_object_add(o, "sg24_clobbered_lengths", NULL);
+		}
+	}
+	if (m == MEM_MODE_SWIOTLB) {
+		cli_json_u64(o, "bounce_bytes", d->bounce_bytes);
+		cli_json_bool(o, "over_default_pool", d->over_pool);
+	}
+	return o;
+}
+
+static json_object *json_dma_workload(const struct mem_result *x, unsigned modes)
+{
+	json_object *o = json_object_new_object(), *mo, *ts;
+
+	cli_json_bool(o, "measured", x->dma_measured);
+	mo = cli_json_obj(o, "modes");
+	for (int m = 0; m < MEM_MODE_COUNT; m++)
+		if (modes & (1u << m))
+			json_object_object_add(mo, mem_mode_names[m], json_mode(&x->dma[m], m));
+	ts = cli_json_arr(o, "two_step");
+	for (int i = MEM_DREP_TWO_STEP_PHYR; i < MEM_DREP_COUNT; i++) {
+		json_object *e = json_object_new_object();
+
+		cli_json_str(e, "name", mem_drep_names[i]);
+		json_object_object_add(e, "dma", json_dma_rep(x, i, modes));
+		json_object_array_add(ts, e);
+	}
+	return o;
+}
+
+static json_object *json_repr(const struct mem_result *x, int i, bool heap, unsigned modes)
+{
+	const struct phyr_mem_cost *c = &x->cost[i];
+	json_object *o = json_object_new_object();
+	double v = 0;
+	bool ok;
+
+	cli_json_str(o, "name", phyr_repr_name((enum phyr_repr)i));
+	cli_json_u64(o, "entries", c->nentries);
+	cli_json_u64(o, "slots", c->nslots);
+	cli_json_u64(o, "blocks", c->nblocks);
+	cli_json_u64(o, "bytes", c->nbytes);
+	cli_json_u64(o, "desc_bytes", c->ndesc_bytes);
+	json_fixed(o, "bytes_per_page", x->t.npages != 0, per_page(x, i));
+	cli_json_u64(o, "kernel_bytes", c->nkernel_bytes);
+	if (heap)
+		cli_json_u64(o, "heap_bytes", c->nheap_bytes);
+	else
+		json_object_object_add(o, "heap_bytes", NULL);
+	ok = ratio(c->nbytes, x->cost[PHYR_REPR_SG32].nbytes, &v);
+	json_fixed(o, "ratio_sg32", ok, v);
+	ok = ratio(c->nbytes, x->t.nfloor_bytes, &v);
+	json_fixed(o, "floor_multiple", ok, v);
+	if (drep_of((enum phyr_repr)i) >= 0)
+		json_object_object_add(o, "dma", json_dma_rep(x, drep_of((enum phyr_repr)i), modes));
+	else
+		json_object_object_add(o, "dma", NULL);
+	return o;
+}
+
+static json_object *json_workload(const struct mem_result *x, bool heap, unsigned modes)
+{
+	json_object *o = json_object_new_object(), *reps;
+
+	cli_json_str(o, "name", x->w->name);
+	cli_json_str(o, "description", x->w->desc);
+	cli_json_str(o, "pattern", phyr_pages_pattern_name(x->w->pattern));
+	cli_json_u64(o, "frag_permille", x->frag);
+	cli_json_u64(o, "bytes", x->bytes);
+	cli_json_u64(o, "pages", x->t.npages);
+	cli_json_u64(o, "runs", x->t.nruns);
+	cli_json_u64(o, "floor_bits", x->t.nfloor_bits);
+	cli_json_u64(o, "floor_bytes", x->t.nfloor_bytes);
+	json_object_object_add(o, "dma", json_dma_workload(x, modes));
+	reps = cli_json_arr(o, "representations");
+	for (int i = 0; i < PHYR_REPR_COUNT; i++)
+		json_object_array_add(reps, json_repr(x, i, heap, modes));
+	return o;
+}
+
+/* The effective configuration: every setting, defaults included. */
+static void json_config(json_object *c, const struct mem_config *cfg)
+{
+	static const char *const sides[] = { NULL, "cpu", "dma", "both" };
+	static const char *const outs[] = { "table", "json", "csv" };
+	json_object *a;
+
+	a = cli_json_arr(c, "workloads");
+	for (unsigned i = 0; i < mem_nworkloads; i++)
+		if (mem_selected(cfg, &mem_workloads[i]))
+			json_object_array_add(a, json_object_new_string(mem_workloads[i].name));
+	a = cli_json_arr(c, "modes");
+	for (int m = 0; m < MEM_MODE_COUNT; m++)
+		if (cfg->modes & (1u << m))
+			json_object_array_add(a, json_object_new_string(mem_mode_names[m]));
+	if (cfg->p.size)
+		cli_json_u64(c, "size", cfg->p.size);
+	else
+		json_object_object_add(c, "size", NULL);
+	cli_json_u64(c, "seed", cfg->p.seed);
+	if (cfg->p.frag == PHYR_PAGES_FRAG_DEFAULT)
+		json_object_object_add(c, "frag", NULL);
+	else
+		cli_json_u64(c, "frag", cfg->p.frag);
+	cli_json_u64(c, "chunk", cfg->p.chunk);
+	cli_json_str(c, "output", outs[cfg->out]);
+	cli_json_bool(c, "no_heap", cfg->no_heap);
+	cli_json_bool(c, "force", cfg->force);
+	cli_json_u64(c, "limit_cpu_us", MEM_LIMIT_US);
+	cli_json_u64(c, "limit_memory_bytes", MEM_LIMIT_BYTES);
+	cli_json_str(c, "plot", cfg->plot);
+	cli_json_str(c, "plot_data", cfg->plot_data);
+	cli_json_str(c, "plot_side", sides[cfg->plot_side & 3]);
+}
+
+json_object *mem_stats(const struct mem_result *r, unsigned n)
+{
+	json_object *o = json_object_new_object();
+	uint64_t nmeasured = 0, nranges = 0, nruns = 0, npages = 0, nbytes = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		nmeasured += r[k].dma_measured;
+		nranges += r[k].nranges;
+		nruns += r[k].t.nruns;
+		npages += r[k].t.npages;
+		nbytes += r[k].bytes;
+	}
+	cli_json_u64(o, "nworkloads", n);
+	cli_json_u64(o, "nmeasured", nmeasured);
+	cli_json_u64(o, "nranges", nranges);
+	cli_json_u64(o, "nruns", nruns);
+	cli_json_u64(o, "npages", npages);
+	cli_json_u64(o, "nbytes", nbytes);
+	return o;
+}
+
+json_object *mem_json(const struct mem_config *cfg, const struct mem_result *r, unsigned n,
+		      const char *backend)
+{
+	json_object *doc = cli_doc_new("mem"), *ws;
+
+	json_config(cli_doc_config(doc), cfg);
+	cli_json_str(doc, "heap_backend", backend);
+	ws = cli_json_arr(doc, "workloads");
+	for (unsigned k = 0; k < n; k++)
+		json_object_array_add(ws, json_workload(&r[k], backend != NULL, cfg->modes));
+	json_object_object_add(doc, "stats", mem_stats(r, n));
+	return doc;
 }
 
 static void csv_dma(FILE *f, const struct mem_result *x, int drep, unsigned modes)
@@ -369,83 +442,3 @@ void mem_print_csv(FILE *f, const struct mem_result *r, unsigned n, const char *
 	}
 }
 
-/* Looks for @prog in PATH. */
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-
-	if (!path)
-		return false;
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		if (n && n + strlen(prog) + 2 < sizeof(buf)) {
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
-			if (access(buf, X_OK) == 0)
-				return true;
-		}
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
-
-int mem_plot(const char *path, const struct mem_result *r, unsigned n)
-{
-	char data[] = "/tmp/phyr-mem-plot-XXXXXX";
-	FILE *d, *gp;
-	int fd, status;
-
-	if (!in_path("gnuplot")) {
-		fprintf(stderr, "phyr-sim mem: --plot needs gnuplot, which is not installed "
-				"(Debian: apt-get install gnuplot-nox); no plot written\n");
-		return -1;
-	}
-	if (strchr(path, '\'') || strchr(path, '\n')) {
-		fprintf(stderr, "phyr-sim mem: --plot: unusable file name '%s'\n", path);
-		return -1;
-	}
-	fd = mkstemp(data);
-	if (fd < 0 || !(d = fdopen(fd, "w"))) {
-		perror("phyr-sim mem: --plot: temporary file");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	fprintf(d, "representation");
-	for (unsigned k = 0; k < n; k++)
-		fprintf(d, " %s", r[k].w->name);
-	fprintf(d, "\n");
-	for (int i = 0; i < PHYR_REPR_COUNT; i++) {
-		fprintf(d, "%s", phyr_repr_name((enum phyr_repr)i));
-		for (unsigned k = 0; k < n; k++)
-			fprintf(d, " %.6f", per_page(&r[k], i) > 0 ? per_page(&r[k], i) : 1e-6);
-		fprintf(d, "\n");
-	}
-	fclose(d);
-	gp = popen("gnuplot", "w");
-	if (!gp) {
-		perror("phyr-sim mem: --plot: gnuplot");
-		unlink(data);
-		return -1;
-	}
-	fprintf(gp,
-		"set terminal pngcairo size 1400,700 noenhanced\n"
-		"set output '%s'\n"
-		"set title 'phyr-sim mem: bytes per 4 KiB page (log scale)'\n"
-		"set style data histograms\nset style histogram clustered gap 1\n"
-		"set style fill solid 0.8 border -1\nset logscale y\n"
-		"set ylabel 'bytes per 4 KiB page'\nset format y '%%g'\nset xtics rotate by -30\n"
-		"set key outside right top\nset grid ytics\n"
-		"plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n",
-		path, n + 1, data);
-	status = pclose(gp);
-	unlink(data);
-	if (status != 0) {
-		fprintf(stderr, "phyr-sim mem: --plot: gnuplot failed (status %d)\n", status);
-		return -1;
-	}
-	return 0;
-}

@@ -158,19 +158,19 @@ static int feed_dmabuf(const struct mem_workload *w, const struct mem_params *p,
 
 const struct mem_workload mem_workloads[] = {
 	{ "rdma-thp", "RDMA memory registration backed by 2 MiB THP", PHYR_PAGES_THP, 100,
-	  100 * GiB, true, feed_pattern },
+	  100 * GiB, true, 110, 0, feed_pattern },
 	{ "rdma-hugetlb", "RDMA memory registration backed by 1 GiB hugetlb pages",
-	  PHYR_PAGES_HUGETLB, 200, 100 * GiB, true, feed_pattern },
+	  PHYR_PAGES_HUGETLB, 200, 100 * GiB, true, 70, 0, feed_pattern },
 	{ "rdma-4k", "RDMA memory registration backed by fragmented 4 KiB pages",
-	  PHYR_PAGES_FRAGMENTED, 900, 100 * GiB, true, feed_pattern },
+	  PHYR_PAGES_FRAGMENTED, 900, 100 * GiB, true, 9700, 0, feed_pattern },
 	{ "odirect-128k", "128 KiB O_DIRECT block I/O from a fragmented user buffer",
-	  PHYR_PAGES_FRAGMENTED, 900, 128 * KiB, false, feed_pattern },
+	  PHYR_PAGES_FRAGMENTED, 900, 128 * KiB, false, 0, 0, feed_pattern },
 	{ "odirect-1m", "1 MiB O_DIRECT block I/O from a fragmented user buffer",
-	  PHYR_PAGES_FRAGMENTED, 900, MiB, false, feed_pattern },
+	  PHYR_PAGES_FRAGMENTED, 900, MiB, false, 0, 0, feed_pattern },
 	{ "blk-512", "vectored block I/O, 8 iovecs 512-byte aligned but not page aligned",
-	  PHYR_PAGES_FRAGMENTED, 900, 0, false, feed_blk512 },
+	  PHYR_PAGES_FRAGMENTED, 900, 0, false, 0, 0, feed_blk512 },
 	{ "gpu-dmabuf", "GPU dmabuf mixing device-BAR chunks (P2P) and system pages",
-	  PHYR_PAGES_BAR, 300, GiB, true, feed_dmabuf },
+	  PHYR_PAGES_BAR, 300, GiB, true, 300, 36, feed_dmabuf },
 };
 
 const unsigned mem_nworkloads = sizeof(mem_workloads) / sizeof(mem_workloads[0]);
@@ -178,6 +178,10 @@ const unsigned mem_nworkloads = sizeof(mem_workloads) / sizeof(mem_workloads[0])
 /* Where a workload's ranges go: the ledger (CPU side), the DMA-side
  * calculator and, for small workloads, a copy of the coalesced runs. */
 struct mem_sink {
+	const struct mem_params *p;
+	uint64_t fed, total;   /* bytes fed so far, of the workload's total */
+	uint64_t next_report;  /* call p->progress when fed reaches this */
+	uint64_t nranges;
 	struct phyr_ledger *g;
 	struct mem_dma_calc *c;
 	bool record;
@@ -186,12 +190,39 @@ struct mem_sink {
 	uint64_t bytes;
 };
 
+/* Reports the whole percentage fed and sets the next byte count to report at. */
+static void progress(struct mem_sink *s)
+{
+	uint64_t pct;
+
+	if (!s->p->progress || !s->total) {
+		s->next_report = UINT64_MAX;
+		if (s->p->progress && s->fed == 0)
+			s->p->progress(s->p->progress_ctx, 0, 0);
+		return;
+	}
+	pct = s->fed >= s->total ? 100 : (uint64_t)((double)s->fed * 100 / (double)s->total);
+	if (pct >= 100) {
+		s->next_report = UINT64_MAX;
+	} else {
+		/* the first byte count of the next percentage */
+		s->next_report = (uint64_t)((double)s->total * (double)(pct + 1) / 100);
+		if (s->next_report <= s->fed)
+			s->next_report = s->fed + 1;
+	}
+	s->p->progress(s->p->progress_ctx, s->fed < s->total ? s->fed : s->total, s->total);
+}
+
 int mem_sink_add(struct mem_sink *s, uint64_t addr, uint64_t len, bool p2p)
 {
 	int ret;
 
 	if (len == 0)
 		return 0;
+	s->nranges++;
+	s->fed += len;
+	if (s->fed >= s->next_report)
+		progress(s);
 	ret = phyr_ledger_add(s->g, addr, len);
 	if (ret)
 		return ret;
@@ -272,7 +303,7 @@ static int dma_side(const struct mem_params *p, struct mem_sink *s, struct mem_r
 
 int mem_run(const struct mem_workload *w, const struct mem_params *p, struct mem_result *r)
 {
-	struct mem_sink s = { .record = true };
+	struct mem_sink s = { .p = p, .record = true };
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -280,6 +311,8 @@ int mem_run(const struct mem_workload *w, const struct mem_params *p, struct mem
 	r->frag = frag_of(w, p);
 	r->bytes = w->scalable && p->size ? p->size : w->default_bytes;
 	r->bar_size = dmabuf_bar_size(r->bytes);
+	s.total = r->bytes;
+	progress(&s);
 	ret = phyr_ledger_create(p->chunk, NULL, &s.g);
 	if (ret)
 		return ret;
@@ -294,8 +327,36 @@ int mem_run(const struct mem_workload *w, const struct mem_params *p, struct mem
 	}
 	if (ret == 0)
 		ret = dma_side(p, &s, r);
+	r->nranges = s.nranges;
 	mem_dma_calc_destroy(s.c);
 	phyr_ledger_destroy(s.g);
 	free(s.runs);
 	return ret;
+}
+
+bool mem_selected(const struct mem_config *cfg, const struct mem_workload *w)
+{
+	return strcmp(cfg->workload, "all") == 0 || strcmp(cfg->workload, w->name) == 0;
+}
+
+static uint64_t clamp_u64(double v)
+{
+	return v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+}
+
+void mem_predict(const struct mem_config *cfg, uint64_t *us, uint64_t *bytes)
+{
+	double t = 0, m = 0;
+
+	for (unsigned i = 0; i < mem_nworkloads; i++) {
+		const struct mem_workload *w = &mem_workloads[i];
+		uint64_t b = w->scalable && cfg->p.size ? cfg->p.size : w->default_bytes;
+
+		if (!mem_selected(cfg, w))
+			continue;
+		t += (double)b / (double)GiB * w->cpu_us_per_gib;
+		m += (double)b / (double)GiB * w->kib_per_gib * 1024;
+	}
+	*us = clamp_u64(t);
+	*bytes = clamp_u64(m);
 }

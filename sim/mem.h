@@ -10,7 +10,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include <phyr/phyr.h>
+
+/*
+ * Called while a workload is fed: @done of @total bytes (@total 0: not
+ * known before the end). Called with @done 0 first, then each time the
+ * whole percentage grows.
+ */
+typedef void mem_progress_fn(void *ctx, uint64_t done, uint64_t total);
 
 /* Knobs shared by every workload of one run. */
 struct mem_params {
@@ -19,6 +28,8 @@ struct mem_params {
 	uint32_t frag;      /* PHYR_PAGES_FRAG_DEFAULT = each workload's own */
 	uint32_t chunk;     /* packed chunk bytes */
 	bool no_measure;    /* DMA side: computed only */
+	mem_progress_fn *progress; /* NULL: none */
+	void *progress_ctx;
 };
 
 struct mem_sink;
@@ -30,6 +41,8 @@ struct mem_workload {
 	uint32_t frag;                   /* its fragmentation knob */
 	uint64_t default_bytes;
 	bool scalable;                   /* --size applies */
+	uint32_t cpu_us_per_gib;         /* measured CPU time per GiB (docs/mem.md) */
+	uint32_t kib_per_gib;            /* measured memory growth per GiB */
 	int (*feed)(const struct mem_workload *w, const struct mem_params *p, uint64_t bytes,
 		    struct mem_sink *s);
 };
@@ -144,6 +157,7 @@ int mem_sink_add(struct mem_sink *s, uint64_t addr, uint64_t len, bool p2p);
 struct mem_result {
 	const struct mem_workload *w;
 	uint64_t bytes;
+	uint64_t nranges;                       /* ranges the page model fed */
 	uint32_t frag;
 	struct phyr_ledger_totals t;
 	struct phyr_mem_cost cost[PHYR_REPR_COUNT];
@@ -158,18 +172,70 @@ void mem_dma_fill(const struct mem_result *r, struct mem_dma_mode *d, enum mem_m
 /* Runs workload @w into @r. Returns 0 or a negative errno. */
 int mem_run(const struct mem_workload *w, const struct mem_params *p, struct mem_result *r);
 
-/* Report printers. @backend is the heap backend's name or NULL. */
+/* ---- the command's configuration (cmd-mem.c) ---- */
+
+enum mem_output { MEM_OUT_TABLE = 0, MEM_OUT_JSON, MEM_OUT_CSV };
+
+/* What the --plot-side values select (bits). */
+#define MEM_PLOT_CPU 1u
+#define MEM_PLOT_DMA 2u
+
+/* Every effective setting of one `phyr-sim mem` run. */
+struct mem_config {
+	struct mem_params p;
+	const char *workload;     /* a workload's name or "all" */
+	const char *size_text;    /* --size as given, NULL: not given */
+	unsigned modes;           /* bit m: mode m's DMA-side column */
+	enum mem_output out;
+	bool no_heap;
+	bool stats;
+	bool force;               /* runs over the MEM_LIMIT_* predictions allowed */
+	int progress;             /* 1 --progress, 0 --no-progress, -1 auto */
+	const char *plot;         /* --plot FILE or NULL */
+	int plot_format;          /* enum cli_plot_format of @plot */
+	const char *plot_data;    /* --plot-data DIR or NULL */
+	unsigned plot_side;       /* MEM_PLOT_* bits */
+};
+
+/* Whether workload @w is selected by @cfg. */
+bool mem_selected(const struct mem_config *cfg, const struct mem_workload *w);
+
+/* ---- limits (mem-workloads.c) ---- */
+
+/* A run predicted to take more CPU time or memory needs --force
+ * (docs/mem.md, "Limits"). */
+#define MEM_LIMIT_US UINT64_C(20000000)
+#define MEM_LIMIT_BYTES (UINT64_C(1) << 30)
+/* stderr on a terminal: progress when the run is predicted to take longer. */
+#define MEM_PROGRESS_AUTO_US UINT64_C(2000000)
+
+/* The predicted CPU time (microseconds) and memory growth (bytes) of the
+ * run, from each selected workload's bytes and measured rates. */
+void mem_predict(const struct mem_config *cfg, uint64_t *us, uint64_t *bytes);
+
+/* ---- report printers (mem-report.c) ---- */
+
+/* @backend is the heap backend's name or NULL. */
 void mem_print_table(FILE *f, const struct mem_params *p, const struct mem_result *r, unsigned n,
 		     const char *backend, unsigned modes);
-void mem_print_json(FILE *f, const struct mem_params *p, const struct mem_result *r, unsigned n,
-		    const char *backend, unsigned modes);
 void mem_print_csv(FILE *f, const struct mem_result *r, unsigned n, const char *backend,
 		   unsigned modes);
-/* Renders a bar chart of bytes per 4 KiB page through gnuplot. Returns 0,
- * or -1 after printing why it could not. */
-int mem_plot(const char *path, const struct mem_result *r, unsigned n);
+/* The --json document (out.h): command, version, config, heap_backend,
+ * workloads, stats. The caller prints and frees it. */
+json_object *mem_json(const struct mem_config *cfg, const struct mem_result *r, unsigned n,
+		      const char *backend);
+/* The run's counters: the JSON "stats" object and the --stats lines. */
+json_object *mem_stats(const struct mem_result *r, unsigned n);
 
-/* "512 B", "4.1 KiB", "200.0 MiB": IEC units, one decimal. */
+/* ---- plots (mem-plot.c) ---- */
+
+/*
+ * Writes the plot data and the gnuplot script (into cfg->plot_data, or a
+ * temporary directory removed afterwards) and, with cfg->plot, runs
+ * gnuplot on them. Returns 0, or -1 after printing why not (no gnuplot,
+ * a write error, gnuplot failed).
+ */
+int mem_plot(const struct mem_config *cfg, const struct mem_result *r, unsigned n);
 
 /* Installs the jemalloc backend when phyr-sim was built with it; writes
  * its name ("jemalloc 5.3.0") to @name and returns true, else false. */

@@ -22,6 +22,8 @@ static const struct {
 	{ "mapsg", cmd_mapsg, "dma-iommu map_sg cases (Linux-exact)" },
 	{ "map", cmd_map, "device workloads under map_sg, map_phyr and two-step APIs" },
 	{ "dma", cmd_dma, "DMA-layer benchmarks against Linux's dma-iommu (w1 ... w4b)" },
+	{ "sweep", cmd_sweep, "parameter sweeps of any command, for GNU parallel and Slurm" },
+	{ "experiment", cmd_experiment, "published results re-derived in the model (--list)" },
 	{ "capture", cmd_capture, "replay real Linux ftrace captures of the IOVA allocator" },
 };
 

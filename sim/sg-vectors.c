@@ -194,32 +194,51 @@ static void print_table(const struct phyr_sg_table *t, FILE *out)
 	fprintf(out, " bytes=%llu\n", (unsigned long long)bytes);
 }
 
-int sg_vector_run(const struct sg_vector *v, enum phyr_sg_layout_id layout, FILE *out)
+void sg_vector_print(const struct phyr_sg_table *t, int result, FILE *out)
 {
-	struct phyr_sg_table *t;
+	if (result)
+		fprintf(out, "ret=%d\n", result);
+	else
+		print_table(t, out);
+}
+
+int sg_vector_build(const struct sg_vector *v, enum phyr_sg_layout_id layout,
+		    struct phyr_sg_table **t, int *result)
+{
 	int ret;
 
-	ret = phyr_sg_table_create(layout, NULL, &t);
+	*t = NULL;
+	ret = phyr_sg_table_create(layout, NULL, t);
 	if (ret)
 		return ret;
 	if (!v->app) {
-		ret = phyr_sg_alloc_table_from_pages_segment(t, v->pages, NULL, v->npages, v->offset,
+		ret = phyr_sg_alloc_table_from_pages_segment(*t, v->pages, NULL, v->npages, v->offset,
 							     v->size, v->max_seg);
 	} else {
-		ret = phyr_sg_alloc_append_table_from_pages(t, v->pages, NULL, v->npages, v->offset,
+		ret = phyr_sg_alloc_append_table_from_pages(*t, v->pages, NULL, v->npages, v->offset,
 							    v->size, v->max_seg, v->napp);
 		if (!ret)
-			ret = phyr_sg_alloc_append_table_from_pages(t, v->app, NULL, v->napp, 0,
+			ret = phyr_sg_alloc_append_table_from_pages(*t, v->app, NULL, v->napp, 0,
 								    v->size, v->max_seg, 0);
 	}
 	if (ret == -ENOMEM) {
-		phyr_sg_table_destroy(t);
+		phyr_sg_table_destroy(*t);
+		*t = NULL;
 		return ret;
 	}
+	*result = ret;
+	return 0;
+}
+
+int sg_vector_run(const struct sg_vector *v, enum phyr_sg_layout_id layout, FILE *out)
+{
+	struct phyr_sg_table *t;
+	int ret, result;
+
+	ret = sg_vector_build(v, layout, &t, &result);
 	if (ret)
-		fprintf(out, "ret=%d\n", ret);
-	else
-		print_table(t, out);
+		return ret;
+	sg_vector_print(t, result, out);
 	phyr_sg_table_destroy(t);
 	return 0;
 }

@@ -35,6 +35,18 @@ int sg_vector_parse(const char *line, struct sg_vector *v, char *err, size_t err
 void sg_vector_free(struct sg_vector *v);
 
 /*
+ * Runs @v with entries of @layout: *@t is the table built (the caller
+ * destroys it), *@result the builders' return value (0 or a negative
+ * errno; the table is then not to be read). Returns 0, or -ENOMEM when the
+ * run could not be done at all (*@t NULL).
+ */
+int sg_vector_build(const struct sg_vector *v, enum phyr_sg_layout_id layout,
+		    struct phyr_sg_table **t, int *result);
+
+/* Prints the result line of sg_vector_build()'s @t and @result to @out. */
+void sg_vector_print(const struct phyr_sg_table *t, int result, FILE *out);
+
+/*
  * Runs @v with entries of @layout and prints one result line to @out:
  * "ret=0 nents=... bytes=B" or "ret=-ERRNO". Returns 0, or -ENOMEM when the
  * run could not be done at all (nothing printed).

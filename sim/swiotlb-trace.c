@@ -26,6 +26,30 @@ struct replay {
 	struct live_map *live;
 };
 
+/*
+ * One operation's result: the Linux line on opts->out, or with --json an
+ * item { "line": N, "op": NAME, typed result members } (@res may be NULL).
+ */
+static void emit(struct replay *rp, const char *op, const char *text, json_object *res)
+{
+	if (rp->opts->json) {
+		json_object *item = json_object_new_object();
+
+		cli_json_u64(item, "line", rp->r->line);
+		cli_json_str(item, "op", op);
+		if (res) {
+			json_object_object_foreach(res, k, v)
+				json_object_object_add(item, k, json_object_get(v));
+			json_object_put(res);
+		}
+		cli_jstream_item(rp->opts->json, item);
+		return;
+	}
+	json_object_put(res);
+	fputs(text, rp->opts->out);
+	fputc('\n', rp->opts->out);
+}
+
 static void replay_drop_pool(struct replay *rp)
 {
 	if (rp->pool) {
@@ -88,7 +112,15 @@ static int op_pool(struct replay *rp, char **tok)
 		cli_error(rp->r, "out of memory");
 		return 1;
 	}
-	fputs("ok\n", rp->opts->out);
+	{
+		json_object *res = json_object_new_object();
+
+		cli_json_addr(res, "start", rp->info.start);
+		cli_json_u64(res, "nslabs", rp->info.nslabs);
+		cli_json_u64(res, "nareas", rp->info.nareas);
+		cli_json_u64(res, "area_nslabs", rp->info.area_nslabs);
+		emit(rp, "pool", "ok", res);
+	}
 	return 0;
 }
 
@@ -114,7 +146,10 @@ static int op_map(struct replay *rp, char **tok)
 					  alloc_align, PHYR_SWIOTLB_BIDIRECTIONAL,
 					  PHYR_SWIOTLB_ATTR_NO_WARN, &tlb);
 	if (ret == -ENOSPC) {
-		fputs("fail\n", rp->opts->out);
+		json_object *res = json_object_new_object();
+
+		cli_json_bool(res, "fail", true);
+		emit(rp, "map", "fail", res);
 		return 0;
 	}
 	if (ret) {
@@ -129,7 +164,14 @@ static int op_map(struct replay *rp, char **tok)
 		l->min_align_mask = dev.min_align_mask;
 		l->live = true;
 	}
-	fprintf(rp->opts->out, "0x%" PRIx64 "\n", tlb);
+	{
+		json_object *res = json_object_new_object();
+		char text[24];
+
+		snprintf(text, sizeof(text), "0x%" PRIx64, tlb);
+		cli_json_addr(res, "tlb", tlb);
+		emit(rp, "map", text, res);
+	}
 	return 0;
 }
 
@@ -155,7 +197,7 @@ static int op_unmap(struct replay *rp, char **tok)
 		return 1;
 	}
 	l->live = false;
-	fputs("ok\n", rp->opts->out);
+	emit(rp, "unmap", "ok", NULL);
 	return 0;
 }
 
@@ -189,7 +231,13 @@ static int replay_line(struct replay *rp, char *line)
 			return CLI_EXIT_BADINPUT;
 		}
 		if (!ops[i].run) {
-			fprintf(rp->opts->out, "used=%" PRIu64 "\n", phyr_swiotlb_used(rp->pool));
+			json_object *res = json_object_new_object();
+			uint64_t used = phyr_swiotlb_used(rp->pool);
+			char text[40];
+
+			snprintf(text, sizeof(text), "used=%" PRIu64, used);
+			cli_json_u64(res, "used", used);
+			emit(rp, "used", text, res);
 			return 0;
 		}
 		return ops[i].run(rp, tok);

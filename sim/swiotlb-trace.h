@@ -14,6 +14,7 @@
 #include <phyr/swiotlb.h>
 
 #include "cli.h"
+#include "out.h"
 
 /* Physical (and DMA) address of the modelled bounce buffer. */
 #define SWIOTLB_TRACE_POOL_START UINT64_C(0x80000000)
@@ -21,6 +22,8 @@
 struct swiotlb_trace_opts {
 	uint64_t max_nslabs;   /* largest pool a `pool` op may build */
 	FILE *out;             /* one line per operation */
+	/* with --json: one item per operation instead of the lines (or NULL) */
+	struct cli_jstream *json;
 	/* out: the last pool's counters (valid if have_stats) */
 	struct phyr_swiotlb_stats stats;
 	int have_stats;

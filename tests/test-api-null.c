@@ -359,6 +359,9 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	X(phyr_capture_get_domain, INT, -EINVAL, phyr_capture_get_domain(NULL, 0, O1))       \
 	X(phyr_capture_get_device, INT, -EINVAL, phyr_capture_get_device(NULL, 0, O1))       \
 	X(phyr_capture_get_event, INT, -EINVAL, phyr_capture_get_event(NULL, 0, O1))         \
+	/* capture.h: the bounce replay (NULL path and stream) */                            \
+	X(phyr_capture_replay_bounces, INT, -EINVAL,                                         \
+	  phyr_capture_replay_bounces(NULL, NULL, NULL, NULL, O1, NULL, 0))                  \
 	/* swiotlb.h */                                                                      \
 	X(phyr_swiotlb_geometry, INT, -EINVAL, phyr_swiotlb_geometry(128, 1, NULL, NULL))    \
 	X(phyr_swiotlb_create, INT, -EINVAL, phyr_swiotlb_create(NULL, NULL, O1))            \
@@ -576,6 +579,8 @@ static const struct phyr_swiotlb_dev swdev = { 0 };
 	/* builder.h */                                                                \
 	X(phyr_system_build_string, INT, -EINVAL,                                      \
 	  phyr_system_build_string(NULL, NULL, NULL, O1, NULL, 0))                     \
+	X(phyr_system_build_string_opts, INT, -EINVAL,                                 \
+	  phyr_system_build_string_opts(NULL, NULL, NULL, NULL, O1, NULL, 0))          \
 	X(phyr_system_build_file, INT, -EINVAL,                                        \
 	  phyr_system_build_file(NULL, NULL, O1, NULL, 0))                             \
 	X(phyr_system_destroy, VOID, 0, phyr_system_destroy(NULL))                     \

@@ -266,7 +266,9 @@ static void test_events_auto(void **state)
 #define MAP_LINE T "1.000001: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=fffff000 size=4096 phys_addr=1000 attrs=\n"
 	static const char probes[] =
 		"#       f16:qt/iova_alloc alloc_iova_fast%return iovad=$arg1:x64 size=$arg2:u64\n" MAP_LINE;
-	static const char events[] = MAP_LINE;
+	static const char events[] =
+		T "1.000000: map: IOMMU: iova=0x00000000fffff000 - 0x0000000100000000 paddr=0x0000000000001000 size=4096\n"
+		MAP_LINE;
 	struct phyr_capture_summary sum;
 	struct phyr_capture *c;
 	struct seen s;
@@ -285,6 +287,11 @@ static void test_events_auto(void **state)
 	/* a device without a group: a domain of its own */
 	assert_int_equal(sum.ndomains, 1);
 	assert_int_equal(sum.ndevices, 0);
+	phyr_capture_destroy(c);
+	/* neither iommu:map lines nor IOMMU groups: dma-direct or swiotlb, no IOVA */
+	assert_int_equal(run(MAP_LINE, PHYR_CAPTURE_AUTO, PHYR_CAPTURE_DOMAIN_AUTO, &s, &c, err,
+			     sizeof(err)), -ENOTSUP);
+	assert_string_equal(err, "t.log:1: no iommu:map lines and no allocator probes: no IOVA to replay");
 	phyr_capture_destroy(c);
 }
 

@@ -477,6 +477,37 @@ static void test_dma_iova_resource_and_prot(void **state)
 /* ------------------------------------------------------------------ */
 /* Two-step API                                                        */
 
+/* The device's counters balance after a two-step transaction: each link is
+ * a map; a destroy counts one unmap per link it tears down, an unlink one. */
+static void test_dma_iova_counters_balance(void **state)
+{
+	struct fx *f = fx_new();
+	struct phyr_dma_iova_state s;
+	struct phyr_device_stats st;
+
+	(void)state;
+	fx_attach(f, ~0ull, false, 0, NULL);
+	assert_int_equal(phyr_dma_iova_try_alloc(f->dev, &s, 0x10000000, 0x4000), 0);
+	assert_int_equal(s.nlinks, 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(phyr_dma_iova_link(f->dev, &s, 0x10000000 + i * 0x1000, i * 0x1000,
+						    0x1000, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(s.nlinks, 4);
+	/* one unlink of the last link, then a destroy of the three left */
+	assert_int_equal(phyr_dma_iova_unlink(f->dev, &s, 0x3000, 0x1000, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(s.nlinks, 3);
+	phyr_device_get_stats(f->dev, &st);
+	assert_int_equal(st.nmaps, 4);
+	assert_int_equal(st.nunmaps, 1);
+	assert_int_equal(phyr_dma_iova_destroy(f->dev, &s, 0x3000, PHYR_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(s.nlinks, 0);
+	phyr_device_get_stats(f->dev, &st);
+	assert_int_equal(st.nmaps, 4);
+	assert_int_equal(st.nunmaps, 4);
+	assert_int_equal(st.nbytes_mapped, 0x4000);
+	fx_free(f);
+}
+
 static void test_dma_iova_b16_destroy_frees_mapped_length(void **state)
 {
 	struct fx *f = fx_new();
@@ -610,7 +641,7 @@ static void test_dma_iova_try_alloc_refusals(void **state)
 {
 	struct phyr_iommu_domain_opts o = { .type = PHYR_IOMMU_DOMAIN_IDENTITY };
 	struct phyr_iommu_dma_config cfg = { .domain = &o };
-	struct phyr_dma_iova_state s = { 1, 1 };
+	struct phyr_dma_iova_state s = { .addr = 1, .size = 1 };
 	struct fx *f = fx_new();
 	uint64_t dma;
 
@@ -1154,6 +1185,7 @@ int main(void)
 		cmocka_unit_test(test_dma_iova_untrusted_platform_device_does_not_bounce),
 		cmocka_unit_test(test_dma_iova_strict_refusal_unmaps),
 		cmocka_unit_test(test_dma_iova_error_paths_leave_nothing),
+		cmocka_unit_test(test_dma_iova_counters_balance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

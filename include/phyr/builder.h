@@ -50,6 +50,42 @@ PHYR_EXPORT int phyr_system_build_string(const char *text, const char *name,
 					 struct phyr_system **out, char *err, size_t errlen);
 
 /**
+ * struct phyr_system_opts - what a program sets on every described machine
+ * it builds, beyond the description's own text (the what-if knobs of a
+ * sweep). A zeroed struct changes nothing.
+ * @iova_policy: the IOVA placement policy (<phyr/iova.h>) of every DMA and
+ *        DMA-FQ group's domain; NULL = linux. The ops table must outlive
+ *        the system.
+ * @ncpus: CPUs of the machine (its `cpus=`) when non-zero: the IOVA range
+ *        caches and flush queues of every domain, 1..4096.
+ * @mag_size: pfns per IOVA magazine (struct phyr_iova_config); 0 = 127.
+ * @rcache_classes: cached IOVA size classes; 0 = 6.
+ * @no_rcache: no per-CPU IOVA range cache in any domain.
+ * @lazy: every `type=dma` group is built as `type=dma-fq` (lazy
+ *        invalidation through a flush queue, iommu.strict=0).
+ */
+struct phyr_iova_policy_ops;
+struct phyr_system_opts {
+	const struct phyr_iova_policy_ops *iova_policy;
+	unsigned int ncpus;
+	unsigned int mag_size;
+	unsigned int rcache_classes;
+	bool no_rcache;
+	bool lazy;
+};
+
+/**
+ * phyr_system_build_string_opts() - phyr_system_build_string() with @opts
+ * (NULL = a zeroed struct) applied to what the description builds.
+ * Return: as phyr_system_build_string(); -EINVAL also when a group's
+ *         domain cannot be created with @opts (explained in @err).
+ */
+PHYR_EXPORT int phyr_system_build_string_opts(const char *text, const char *name,
+					      const struct phyr_system_opts *opts,
+					      const struct phyr_allocator *a,
+					      struct phyr_system **out, char *err, size_t errlen);
+
+/**
  * phyr_system_build_file() - phyr_system_build_string() on the contents of
  * the file at @path (named @path in messages).
  * Return: as phyr_system_build_string(), plus -ENOENT (no such file) and

@@ -251,6 +251,86 @@ PHYR_EXPORT int phyr_capture_get_device(struct phyr_capture *c, unsigned int i,
 PHYR_EXPORT int phyr_capture_get_event(struct phyr_capture *c, unsigned int i,
 				       struct phyr_capture_event *e);
 
+/* ---- Bounce replay: swiotlb slots of a swiotlb=force capture ---- */
+
+/**
+ * struct phyr_capture_bounce - one swiotlb bounce mapping the capture
+ * records (a qs/map line, the return of swiotlb_tbl_map_single).
+ * @line: 1-based line of the qs/map event.
+ * @device: the device's name (PCI name), or its dev= pointer as "0x..."
+ *   when no line of the capture names it.
+ * @orig: physical address of the original buffer. @size: bytes mapped.
+ * @linux_tlb: the bounce address Linux returned (all ones: Linux failed).
+ * @model_tlb: the model's bounce address (valid when @model_ok).
+ * @model_ok: the model found a slot.
+ */
+struct phyr_capture_bounce {
+	uint64_t line;
+	char device[64];
+	uint64_t orig;
+	uint64_t size;
+	uint64_t linux_tlb;
+	uint64_t model_tlb;
+	bool model_ok;
+};
+
+/**
+ * struct phyr_capture_bounce_summary - what a bounce replay found.
+ * @nmaps: qs/map lines. @nmatched: of which the model chose Linux's slot.
+ * @nmodel_failures: maps for which the model found no slot.
+ * @first_divergence: line of the first map that differs (0: none).
+ * @nreleases: releases applied (qs/release; qs/unmap when the capture has
+ *   no qs/release line).
+ * @nunknown_releases: releases of an address no replayed map holds, and
+ *   slots Linux reused whose release the capture lacks.
+ * @nunpaired_entries: qs/map_entry lines without their return.
+ * @nunpaired_returns: qs/map lines without their entry (applied at the return).
+ * @npools: distinct swiotlb pools (qs/pool geometries).
+ * @nlines: lines read. @truncated_line: a last line cut short (0: none).
+ * @nlost_lines, @nlost_events: `[LOST M EVENTS]` lines and their sum (the
+ *   replay goes on; mappings after a loss can differ).
+ */
+struct phyr_capture_bounce_summary {
+	uint64_t nmaps;
+	uint64_t nmatched;
+	uint64_t nmodel_failures;
+	uint64_t first_divergence;
+	uint64_t nreleases;
+	uint64_t nunknown_releases;
+	uint64_t nunpaired_entries;
+	uint64_t nunpaired_returns;
+	uint64_t npools;
+	uint64_t nlines;
+	uint64_t truncated_line;
+	uint64_t nlost_lines;
+	uint64_t nlost_events;
+};
+
+/**
+ * phyr_capture_replay_bounces() - replays the swiotlb bounce mappings of a
+ * Linux capture (the qs/ probe set of swiotlb_tbl_map_single, its return,
+ * __swiotlb_tbl_unmap_single, swiotlb_release_slots and
+ * swiotlb_max_mapping_size) through the swiotlb model, with the pool's
+ * geometry and physical addresses as the qs/pool lines report them; each
+ * map's slot search is applied at its entry on the entry's CPU, each
+ * release at its qs/release line.
+ * @path: the file's name (opened unless @f is given; then only used in
+ *   messages). @f: an open stream, or NULL.
+ * @on_bounce: called once per qs/map line, in line order, after the replay
+ *   (may be NULL). @ctx: passed to it.
+ * @summary: out (may be NULL): totals; zeroed first.
+ * @err: receives "FILE:LINE: message" on failure (may be NULL).
+ * Return: 0, -EINVAL (@path and @f NULL, a malformed qs/ probe line, an
+ * impossible or conflicting pool geometry, maps but no qs/pool line),
+ * -EBADMSG (a line that is no ftrace line), -ENOENT/-EACCES (open), -EIO,
+ * -E2BIG (a line over 1 MiB), -ENOMEM.
+ */
+PHYR_EXPORT int phyr_capture_replay_bounces(const char *path, FILE *f,
+					    void (*on_bounce)(void *ctx,
+							      const struct phyr_capture_bounce *b),
+					    void *ctx, struct phyr_capture_bounce_summary *summary,
+					    char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -125,8 +125,10 @@ struct phyr_device_config {
 
 /**
  * struct phyr_device_stats - per-device counters.
- * @nmaps: successful single mappings and mapped list entries.
- * @nunmaps: unmapped single mappings and list entries (bus entries included).
+ * @nmaps: successful single mappings and mapped list entries (two-step:
+ *         one per link).
+ * @nunmaps: unmapped single mappings and list entries (bus entries included);
+ *           two-step: one per unlink, and per link a destroy tears down.
  * @nmap_errors: mapping calls that failed.
  * @nbytes_mapped: bytes of successful mappings.
  * @nbounced: mappings (and list entries, two-step links) that bounced

@@ -132,11 +132,16 @@ PHYR_EXPORT int phyr_dma_sync_sg_for_device(struct phyr_device *dev,
 /**
  * struct phyr_dma_iova_state - struct dma_iova_state: @addr the IOVA of
  * byte 0 (with the sub-granule offset of try_alloc's @phys), @size the
- * size asked for with PHYR_DMA_IOVA_USE_SWIOTLB in bit 63. 16 bytes.
+ * size asked for with PHYR_DMA_IOVA_USE_SWIOTLB in bit 63. @nlinks is the
+ * model's own bookkeeping (Linux's struct has only the first two): the
+ * links made and not yet unlinked, so that a destroy counts one unmap per
+ * link it tears down and the device's nmaps and nunmaps balance after a
+ * transaction (struct phyr_device_stats). Zeroed by try_alloc.
  */
 struct phyr_dma_iova_state {
 	uint64_t addr;
 	uint64_t size;
+	uint64_t nlinks;
 };
 
 /** dma_use_iova(): the state holds an IOVA allocation. */

@@ -236,6 +236,7 @@ struct evrep {
 	uint32_t last_pid;
 	int last_pid_dev;
 	struct unmaps un;
+	bool pre_done, pre_map; /* the pre-pass ran; it saw an iommu:map line */
 };
 
 /* ---- errors ---- */
@@ -675,15 +676,20 @@ static int prepass(struct evrep *e, const char *path, FILE *f)
 		return 0;
 	if (ftrace_reader_open(path, f, &r, NULL, 0))
 		return 0;
-	while ((ret = ftrace_reader_next(r, &l)) > 0 && !dma) {
+	while ((ret = ftrace_reader_next(r, &l)) > 0 && !(dma && e->pre_map)) {
 		uint64_t lo, size;
 
 		if (l.kind != FTRACE_EVENT || l.site.len)
 			continue;
 		if (l.event.len > 8 && memcmp(l.event.p, "dma_map_", 8) == 0) {
 			dma = true;
-			break;
+			un_free(&e->un);
+			continue;
 		}
+		if (ftrace_str_eq(l.event, "map"))
+			e->pre_map = true;
+		if (dma)
+			continue;
 		if (ftrace_str_eq(l.event, "map")) {
 			ftrace_fields(l.args, &fs);
 			if (ftrace_field_hex(&fs, "iova", &lo))
@@ -706,8 +712,7 @@ static int prepass(struct evrep *e, const char *path, FILE *f)
 	}
 	ftrace_reader_close(r);
 	un_free(&last);
-	if (dma)
-		un_free(&e->un);
+	e->pre_done = true;
 	if (f && fseek(f, pos, SEEK_SET))
 		return -errno;
 	return 0;
@@ -1403,6 +1408,9 @@ static int on_dma_map(struct lctx *x, enum kind k)
 	dev = dev_get(e, dname);
 	if (dev < 0)
 		return efail(e, x->l->lineno, "%s: no device name", x->ev);
+	/* a device in no IOMMU group while others are: dma-direct, no IOVA */
+	if (e->ngroup_devs && e->devs[dev].group < 0)
+		return 0;
 	if (k == K_MAP_SG) {
 		uint64_t span;
 
@@ -1726,6 +1734,12 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 	}
 	if (ret == 0 && !e->ncpus)
 		ret = setup(e);
+	if (ret == 0 && e->pre_done && !e->pre_map && !e->ngroup_devs) {
+		/* dma: events of devices behind no IOMMU (dma-direct, swiotlb) */
+		ftrace_reader_error(e->r, ftrace_reader_nlines(e->r), "%s",
+				    "no iommu:map lines and no allocator probes: no IOVA to replay");
+		ret = -ENOTSUP;
+	}
 	if (ret == 0) {
 		struct lctx x = { .e = e, .l = &l };
 

@@ -67,6 +67,7 @@ enum debug_mode { DEBUG_OFF, DEBUG_ON, DEBUG_STRICT };
 
 struct phyr_system {
 	struct phyr_allocator alloc;
+	struct phyr_system_opts opts;
 	struct phyr_machine *m;
 	struct phyr_machine_config mcfg;
 	unsigned int ncpus;
@@ -1026,11 +1027,22 @@ static int build_attach_group(struct bld *b, struct sys_obj *g)
 
 	g->dom.alloc = &s->alloc;
 	g->dc.domain = &g->dom;
-	if (s->ncpus) {
+	if (s->opts.lazy && g->dom.type == PHYR_IOMMU_DOMAIN_DMA)
+		g->dom.type = PHYR_IOMMU_DOMAIN_DMA_FQ;
+	if (s->ncpus || s->opts.iova_policy || s->opts.mag_size || s->opts.rcache_classes ||
+	    s->opts.no_rcache) {
 		/* without a cpus= the modules keep their own defaults */
-		g->dom.ncpus = s->ncpus;
 		phyr_iova_config_init(&g->iova);
-		g->iova.ncpus = s->ncpus;
+		if (s->ncpus) {
+			g->dom.ncpus = s->ncpus;
+			g->iova.ncpus = s->ncpus;
+		}
+		g->iova.policy = s->opts.iova_policy;
+		if (s->opts.mag_size)
+			g->iova.mag_size = s->opts.mag_size;
+		if (s->opts.rcache_classes)
+			g->iova.rcache_classes = s->opts.rcache_classes;
+		g->iova.no_rcache = s->opts.no_rcache;
 		g->dc.iova = &g->iova;
 	}
 	g->dc.resv = g->resv;
@@ -1288,6 +1300,14 @@ void phyr_system_destroy(struct phyr_system *s)
 int phyr_system_build_string(const char *text, const char *name, const struct phyr_allocator *a,
 			     struct phyr_system **out, char *err, size_t errlen)
 {
+	return phyr_system_build_string_opts(text, name, NULL, a, out, err, errlen);
+}
+
+int phyr_system_build_string_opts(const char *text, const char *name,
+				  const struct phyr_system_opts *opts,
+				  const struct phyr_allocator *a, struct phyr_system **out,
+				  char *err, size_t errlen)
+{
 	struct bld b = { 0 };
 	struct phyr_system *s;
 	const char *p;
@@ -1305,6 +1325,12 @@ int phyr_system_build_string(const char *text, const char *name, const struct ph
 	if (!s)
 		return fail(&b, -ENOMEM, "out of memory");
 	s->alloc = *a;
+	if (opts)
+		s->opts = *opts;
+	if (s->opts.ncpus > 4096) {
+		phyr_system_destroy(s);
+		return fail(&b, -EINVAL, "impossible option: ncpus=%u (1 to 4096)", opts->ncpus);
+	}
 	b.s = s;
 	for (p = text; *p && !ret;) {
 		size_t n = strcspn(p, "\n");
@@ -1325,6 +1351,8 @@ int phyr_system_build_string(const char *text, const char *name, const struct ph
 	}
 	if (!ret) {
 		b.lineno = b.lineno ? b.lineno : 1;
+		if (s->opts.ncpus)
+			s->ncpus = s->opts.ncpus; /* the option overrides the text's cpus= */
 		ret = finish(&b);
 	}
 	if (ret) {

@@ -371,6 +371,8 @@ int phyr_dma_iova_link(struct phyr_device *dev, struct phyr_dma_iova_state *stat
 		}
 	}
 	dma_count_map(dev, ret, 1, size);
+	if (!ret)
+		state->nlinks++;
 	return ret;
 }
 
@@ -410,7 +412,11 @@ int phyr_dma_iova_unlink(struct phyr_device *dev, struct phyr_dma_iova_state *st
 		return -EINVAL;
 	stat_inc(dev->dma_iommu->st.nunlinks);
 	iommu_dma_iova_unlink(dev, state, offset, size, dir, attrs, false);
+	/* one unlink is one unmap; it may cover several links (the count of
+	 * live links then only drops by one: a destroy counts what is left) */
 	dma_count_unmap(dev, 1);
+	if (state->nlinks)
+		state->nlinks--;
 	return 0;
 }
 
@@ -435,7 +441,7 @@ int phyr_dma_iova_destroy(struct phyr_device *dev, struct phyr_dma_iova_state *s
 		return -EINVAL;
 	stat_inc(dev->dma_iommu->st.ndestroys);
 	iommu_dma_iova_unlink(dev, state, 0, mapped_len, dir, attrs, true);
-	dma_count_unmap(dev, 1);
+	dma_count_unmap(dev, state->nlinks); /* every link still mapped */
 	memset(state, 0, sizeof(*state));
 	return 0;
 }

@@ -107,21 +107,17 @@ static void slot_reset(struct swiotlb_slot *s)
 	s->data_start = false;
 }
 
-int phyr_swiotlb_create(const struct phyr_swiotlb_config *cfg,
-			const struct phyr_allocator *alloc, struct phyr_swiotlb **out)
+/*
+ * Allocates and initialises a pool of @nslabs slots in @nareas areas at
+ * @start, the geometry already final: every slot free, every cursor at 0,
+ * free counts to the end of each 128-slot segment (swiotlb_init_io_tlb_pool).
+ */
+static int pool_create(uint64_t start, uint64_t nslabs, uint32_t nareas, bool force_bounce,
+		       const struct phyr_swiotlb_memory *memory,
+		       const struct phyr_allocator *alloc, struct phyr_swiotlb **out)
 {
 	struct phyr_swiotlb *p;
-	uint64_t nslabs;
-	uint32_t nareas, i;
-	int ret;
-
-	if (!cfg || !out || (cfg->start & PAGE_MASK_LOW))
-		return -EINVAL;
-	ret = phyr_swiotlb_geometry(cfg->nslabs, cfg->nareas, &nslabs, &nareas);
-	if (ret)
-		return ret;
-	if (cfg->start > UINT64_MAX - (nslabs << SLOT_SHIFT))
-		return -EINVAL;
+	uint32_t i;
 
 	alloc = alloc_or_default(alloc);
 	p = alloc_zeroed(alloc, sizeof(*p));
@@ -135,13 +131,13 @@ int phyr_swiotlb_create(const struct phyr_swiotlb_config *cfg,
 	if (!p->slots)
 		goto err_free_areas;
 
-	p->start = cfg->start;
-	p->end = cfg->start + (nslabs << SLOT_SHIFT);
+	p->start = start;
+	p->end = start + (nslabs << SLOT_SHIFT);
 	p->nslabs = nslabs;
 	p->nareas = nareas;
 	p->area_nslabs = (uint32_t)(nslabs / nareas);
-	p->force_bounce = cfg->force_bounce;
-	phyr_swiotlb_set_memory(p, cfg->memory);
+	p->force_bounce = force_bounce;
+	phyr_swiotlb_set_memory(p, memory);
 	for (i = 0; i < nareas; i++)
 		pthread_mutex_init(&p->areas[i].lock, NULL);
 	for (uint64_t s = 0; s < nslabs; s++) {
@@ -158,6 +154,32 @@ err_free_areas:
 err_free_pool:
 	alloc_free(alloc, p, sizeof(*p));
 	return -ENOMEM;
+}
+
+int phyr_swiotlb_create(const struct phyr_swiotlb_config *cfg,
+			const struct phyr_allocator *alloc, struct phyr_swiotlb **out)
+{
+	uint64_t nslabs;
+	uint32_t nareas;
+	int ret;
+
+	if (!cfg || !out || (cfg->start & PAGE_MASK_LOW))
+		return -EINVAL;
+	ret = phyr_swiotlb_geometry(cfg->nslabs, cfg->nareas, &nslabs, &nareas);
+	if (ret)
+		return ret;
+	if (cfg->start > UINT64_MAX - (nslabs << SLOT_SHIFT))
+		return -EINVAL;
+	return pool_create(cfg->start, nslabs, nareas, cfg->force_bounce, cfg->memory, alloc, out);
+}
+
+int swiotlb_create_exact(uint64_t start, uint64_t nslabs, uint32_t nareas, bool force_bounce,
+			 const struct phyr_allocator *alloc, struct phyr_swiotlb **out)
+{
+	if (!out || !nslabs || nslabs > PHYR_SWIOTLB_MAX_NSLABS || !is_pow2(nareas) ||
+	    nslabs % nareas || start > UINT64_MAX - (nslabs << SLOT_SHIFT))
+		return -EINVAL;
+	return pool_create(start, nslabs, nareas, force_bounce, NULL, alloc, out);
 }
 
 void phyr_swiotlb_destroy(struct phyr_swiotlb *p)

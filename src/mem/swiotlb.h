@@ -59,4 +59,17 @@ struct phyr_swiotlb {
 	atomic_uint_least64_t nused_hiwater;
 };
 
+/*
+ * swiotlb_create_exact - a pool with the geometry a running kernel reports
+ * (its io_tlb_pool: start, nslabs, nareas), taken as is instead of derived
+ * from boot parameters: a capture's pool may have been shrunk at boot, and
+ * its physical start is wherever memblock put it (any address, not only a
+ * page boundary). area_nslabs is nslabs / nareas, as in Linux.
+ * @nareas must be a power of two dividing @nslabs; @nslabs at most
+ * PHYR_SWIOTLB_MAX_NSLABS and the pool must end inside the 64-bit space.
+ * No memory hook (copies are counted only). Returns 0, -EINVAL or -ENOMEM.
+ */
+int swiotlb_create_exact(uint64_t start, uint64_t nslabs, uint32_t nareas, bool force_bounce,
+			 const struct phyr_allocator *alloc, struct phyr_swiotlb **out);
+
 #endif /* PHYR_SRC_SWIOTLB_H */

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: the value parsers of phyr-sim's options (sim/cli-opts.c:
  * --iotlb, --cpus, --policy, --mode, --size, --chunk, --frag, --seed,
- * --max-table-bytes) and the shared number and size parsers of sim/cli.c.
+ * --max-table-bytes, --plot, --plot-side) and the shared number and size parsers of sim/cli.c.
  * The input, cut at the first NUL, is given to every parser. A parser must
  * refuse without writing its output, or accept a value inside the
  * option's documented range that prints back to a string the parser reads
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <phyr/list.h>
 
@@ -133,6 +134,28 @@ static void check_sizes(const char *s)
 		CHECK(f == 1001);
 }
 
+static void check_plot(const char *s)
+{
+	enum cli_plot_format fmt = (enum cli_plot_format)99;
+	static const char *const ext[] = { "png", "svg", "pdf" };
+	unsigned side = 99;
+	size_t len = strlen(s);
+
+	if (cli_opt_plot_file(s, &fmt)) {
+		CHECK(fmt == (enum cli_plot_format)99);
+	} else {
+		CHECK((unsigned)fmt < 3 && len >= 5 && s[len - 4] == '.');
+		CHECK(strcasecmp(s + len - 3, ext[fmt]) == 0);
+		CHECK(!strchr(s, '\'') && !strchr(s, '\n') && s[len - 5] != '/');
+	}
+	if (cli_opt_plot_side(s, &side)) {
+		CHECK(side == 99);
+	} else {
+		CHECK(side >= 1 && side <= 3);
+		CHECK(strcmp(s, side == 1 ? "cpu" : side == 2 ? "dma" : "both") == 0);
+	}
+}
+
 static void check_humanize(const char *s)
 {
 	uint64_t v;
@@ -161,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_policy(s);
 	check_modes(s);
 	check_sizes(s);
+	check_plot(s);
 	check_humanize(s);
 	free(s);
 	return 0;
