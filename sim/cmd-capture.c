@@ -15,6 +15,7 @@
 #include <phyr/capture.h>
 
 #include "commands.h"
+#include "iova-plugin.h"
 
 struct capture_opts {
 	const char *file;
@@ -26,6 +27,8 @@ struct capture_opts {
 	bool emit_bounces;
 	bool json;
 	bool csv;
+	bool policy_set;
+	const char *plugin;
 	enum phyr_capture_domain_type domain;
 	bool no_rcache;
 	unsigned int mag_size;
@@ -46,6 +49,7 @@ static void usage_replay(FILE *f)
 		"\n"
 		"  --mode M          exact (needs the allocator probes), events (requests rebuilt from the\n"
 		"                    dma:/iommu: events only) or auto (default: exact when the probes are there)\n"
+		"  --policy-plugin FILE  a policy plug-in (<phyr/iova-plugin.h>): a what-if replay through it\n"
 		"  --policy P        linux (default) or augmented: exact replay; buddy: what-if replay of\n"
 		"                    the same requests through the policy's own alloc/free, in log order\n"
 		"  --cpus N          CPUs of the model (default: the capture's #P:)\n"
@@ -97,6 +101,7 @@ static int parse_opts(int argc, char **argv, const char *who, bool replay, struc
 		{ "emit", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'v' },
+		{ "policy-plugin", required_argument, NULL, 'P' },
 		{ "domain", required_argument, NULL, 'd' },
 		{ "rcache", required_argument, NULL, 'r' },
 		{ "mag-size", required_argument, NULL, 'g' },
@@ -138,6 +143,10 @@ static int parse_opts(int argc, char **argv, const char *who, bool replay, struc
 			break;
 		case 'p':
 			o->policy = optarg;
+			o->policy_set = true;
+			break;
+		case 'P':
+			o->plugin = optarg;
 			break;
 		case 'c':
 			errno = 0;
@@ -219,6 +228,10 @@ static int parse_opts(int argc, char **argv, const char *who, bool replay, struc
 	}
 	if ((o->emit_allocs || o->emit_bounces) && o->json) {
 		fprintf(stderr, "%s: --emit and --json exclude each other\n", who);
+		return 2;
+	}
+	if (o->policy_set && o->plugin) {
+		fprintf(stderr, "%s: --policy and --policy-plugin exclude each other\n", who);
 		return 2;
 	}
 	if (o->csv && (o->json || o->emit_allocs || o->emit_bounces)) {
@@ -528,6 +541,7 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	struct phyr_capture_config cfg = { 0 };
 	struct phyr_capture_summary s;
 	struct capture_opts o;
+	struct iova_plugin *pl = NULL;
 	struct phyr_capture *c;
 	char err[512];
 	int ret;
@@ -538,7 +552,15 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	if (o.emit_bounces)
 		return run_bounces(&o);
 	cfg.mode = replay ? o.mode : PHYR_CAPTURE_INFO;
-	cfg.policy = phyr_iova_policy_find(o.policy);
+	if (o.plugin) {
+		if (iova_plugin_open(o.plugin, &pl, err, sizeof(err))) {
+			fprintf(stderr, "%s: --policy-plugin %s\n", who, err);
+			return 2;
+		}
+		cfg.policy = iova_plugin_ops(pl);
+	} else {
+		cfg.policy = phyr_iova_policy_find(o.policy);
+	}
 	if (!cfg.policy) {
 		fprintf(stderr, "%s: --policy: '%s' is not linux, augmented or buddy\n", who, o.policy);
 		return 2;
@@ -557,10 +579,12 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	if (ret == -EINVAL) {
 		fprintf(stderr, "%s: --kernel: '%s' is not a version like 6.1 or 6.12.95\n", who,
 			o.kernel ? o.kernel : "");
+		iova_plugin_close(pl);
 		return 2;
 	}
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", who, strerror(-ret));
+		iova_plugin_close(pl);
 		return 1;
 	}
 	ret = phyr_capture_run(c, o.file, NULL, err, sizeof(err));
@@ -570,6 +594,7 @@ static int run(int argc, char **argv, const char *who, bool replay)
 			fprintf(stderr, "%s: a capture of swiotlb bounce buffering (qs/ probes) replays"
 				" with --emit bounces\n", who);
 		phyr_capture_destroy(c);
+		iova_plugin_close(pl);
 		return 2;
 	}
 	phyr_capture_get_summary(c, &s);
@@ -580,6 +605,7 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	else
 		print_text(c, &s, !replay, o.emit_allocs ? stderr : stdout);
 	phyr_capture_destroy(c);
+	iova_plugin_close(pl);
 	return 0;
 }
 
