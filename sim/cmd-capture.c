@@ -389,7 +389,9 @@ static void print_events_text(struct phyr_capture *c, const struct phyr_capture_
 				d.span_free ? 100.0 - pct(d.span_largest_hole, d.span_free) : 0.0);
 		if (s->lazy)
 			fprintf(f, ", flush-queue flushes %" PRIu64, d.nfq_flushes);
-		fputc('\n', f);
+		fprintf(f, "\n  page-table pages %" PRIu64 " (peak %" PRIu64 "), PTE writes %" PRIu64
+			", IOTLB invalidations %" PRIu64 "\n", d.pt_pages, d.pt_pages_peak, d.npte_writes,
+			d.ninvalidations);
 	}
 	fprintf(f, "events%s: matched %" PRIu64 "/%" PRIu64 " allocations (%.2f%%)",
 		s->whatif ? " (what-if)" : "", s->nmatched, s->nallocs, pct(s->nmatched, s->nallocs));
@@ -404,14 +406,16 @@ static void print_csv(struct phyr_capture *c, FILE *f)
 
 	fprintf(f, "domain,group,allocations,matched,frees,nodes_visited,rcache_hits,rcache_misses,"
 		"depot_trims,peak_live,peak_pages,span_lo,span_hi,span_free,span_largest_hole,"
-		"fq_flushes\n");
+		"fq_flushes,pt_pages,pt_pages_peak,pte_writes,iotlb_invalidations\n");
 	for (unsigned int i = 0; phyr_capture_get_domain(c, i, &d) == 0; i++)
 		fprintf(f, "%s,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 "\n", d.name[0] ? d.name : "-", d.group, d.nallocs, d.nmatched, d.nfrees,
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			d.name[0] ? d.name : "-", d.group, d.nallocs, d.nmatched, d.nfrees,
 			d.stats.nnodes_visited, d.stats.nrcache_hits, d.stats.nrcache_misses,
 			d.stats.ndepot_trims, d.peak_live, d.peak_pages, d.span_lo, d.span_hi, d.span_free,
-			d.span_largest_hole, d.nfq_flushes);
+			d.span_largest_hole, d.nfq_flushes, d.pt_pages, d.pt_pages_peak, d.npte_writes,
+			d.ninvalidations);
 }
 
 static void print_text(struct phyr_capture *c, const struct phyr_capture_summary *s, bool info,
@@ -520,10 +524,13 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 				",\"rcache_misses\":%" PRIu64 ",\"depot_trims\":%" PRIu64 ",\"peak_live\":%"
 				PRIu64 ",\"peak_pages\":%" PRIu64 ",\"span_lo\":%" PRIu64 ",\"span_hi\":%"
 				PRIu64 ",\"span_free\":%" PRIu64 ",\"span_largest_hole\":%" PRIu64
-				",\"fq_flushes\":%" PRIu64, d.group, d.stats.nnodes_visited,
+				",\"fq_flushes\":%" PRIu64 ",\"pt_pages\":%" PRIu64 ",\"pt_pages_peak\":%"
+				PRIu64 ",\"pte_writes\":%" PRIu64 ",\"iotlb_invalidations\":%" PRIu64,
+				d.group, d.stats.nnodes_visited,
 				d.stats.nrcache_hits, d.stats.nrcache_misses, d.stats.ndepot_trims,
 				d.peak_live, d.peak_pages, d.span_lo, d.span_hi, d.span_free,
-				d.span_largest_hole, d.nfq_flushes);
+				d.span_largest_hole, d.nfq_flushes, d.pt_pages, d.pt_pages_peak,
+				d.npte_writes, d.ninvalidations);
 		}
 		fputc('}', f);
 	}

@@ -152,6 +152,12 @@ static void test_events_groups_and_unmaps(void **state)
 	assert_int_equal(d.span_free, 1);
 	assert_int_equal(d.span_largest_hole, 1);
 	assert_int_equal(d.stats.nrcache_hits, 1);
+	/* x86-64 4-level table: the root and one table per lower level; three
+	 * table entries, 1 + 2 + 2 leaves written, 2 cleared; one strict unmap */
+	assert_int_equal(d.pt_pages, 4);
+	assert_int_equal(d.pt_pages_peak, 4);
+	assert_int_equal(d.npte_writes, 10);
+	assert_int_equal(d.ninvalidations, 1);
 	assert_int_equal(phyr_capture_get_domain(c, 1, &d), 0);
 	assert_string_equal(d.name, "0000:00:02.0");
 	assert_int_equal(d.group, 2);

@@ -170,7 +170,11 @@ struct phyr_capture_summary {
  * pfn the model handed out; @span_free, @span_largest_hole: at the end,
  * free pfns inside that span and the largest free run among them
  * (fragmentation = 1 - hole / free); @nfq_flushes: lazy flush-queue
- * flushes (timer and full queue); @stats: the model domain's counters.
+ * flushes (timer and full queue); @stats: the model domain's counters;
+ * @pt_pages, @pt_pages_peak: page-table pages of an x86-64 4-level table
+ * mapping the model's IOVAs with 4 KiB pages, at the end and at most;
+ * @npte_writes: its descriptor stores; @ninvalidations: IOTLB
+ * invalidation commands (one per strict unmap, one per lazy flush).
  */
 struct phyr_capture_domain_info {
 	uint64_t iovad;
@@ -192,6 +196,9 @@ struct phyr_capture_domain_info {
 	uint64_t span_free, span_largest_hole;
 	uint64_t nfq_flushes;
 	struct phyr_iova_stats stats;
+	uint64_t pt_pages, pt_pages_peak;
+	uint64_t npte_writes;
+	uint64_t ninvalidations;
 };
 
 /** struct phyr_capture_device - a device of iommu:add_device_to_group. */

@@ -44,6 +44,7 @@
 #include "events.h"
 #include "ftrace.h"
 #include "iova.h"
+#include "phyr/iommu.h"
 
 #define EV_MAX_DEVS 256
 #define EV_MAX_DOMS 256
@@ -103,6 +104,9 @@ struct edom {
 	char name[64];
 	int group;
 	struct phyr_iova_domain *d;
+	struct phyr_iommu_domain *mmu; /* page table and IOTLB of the model's IOVAs */
+	uint64_t pt_peak;               /* most table pages held at once */
+	uint64_t inv_base;              /* invalidations of the domain's creation */
 	uint64_t start_pfn;
 	unsigned int nresv;
 	uint64_t nallocs, nmatched, nfrees;
@@ -790,6 +794,23 @@ static int dom_new(struct evrep *e, const char *name, int group)
 	}
 	if (e->fixed_depot)
 		iova_set_depot_max(dm->d, EV_FIXED_DEPOT);
+	{
+		struct phyr_iommu_domain_opts mo = { 0 };
+		struct phyr_iommu_stats mst;
+
+		mo.type = e->lazy ? PHYR_IOMMU_DOMAIN_DMA_FQ : PHYR_IOMMU_DOMAIN_DMA;
+		mo.fmt = PHYR_IOMMU_FMT_X86_64_4L;
+		mo.max_table_bytes = UINT64_MAX;
+		ret = phyr_iommu_domain_create(&mo, &dm->mmu);
+		if (ret) {
+			phyr_iova_domain_destroy(dm->d);
+			free(dm->fqs);
+			free(dm);
+			return ret;
+		}
+		phyr_iommu_get_stats(dm->mmu, &mst);
+		dm->inv_base = mst.ninv_range + mst.ninv_all;
+	}
 	if (h) {
 		for (unsigned int i = 0; i < h->nresv; i++)
 			(void)phyr_iova_reserve(dm->d, h->resv[i].lo, h->resv[i].hi, NULL, NULL);
@@ -922,6 +943,36 @@ static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, uint
 	return phyr_iova_alloc_fast(dm->d, size, limit, cpu, true, pfn) == 0;
 }
 
+/* The model's IOVA range mapped as iommu_map would: 4 KiB pages (the
+ * physical side is offset by a page so that no larger page fits). */
+static void mmu_map(struct edom *dm, const struct entry *en)
+{
+	struct phyr_io_pgtable_stats st;
+
+	if (phyr_iommu_map(dm->mmu, en->mpfn << EV_SHIFT, (en->mpfn + 1) << EV_SHIFT,
+			   en->size << EV_SHIFT, PHYR_IOMMU_READ | PHYR_IOMMU_WRITE))
+		return;
+	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(dm->mmu), &st);
+	if (st.ntables > dm->pt_peak)
+		dm->pt_peak = st.ntables;
+}
+
+/* Strict: unmap and invalidate the range; lazy: unmap now, the flush
+ * queue's flush invalidates everything later. */
+static void mmu_unmap(struct edom *dm, const struct entry *en, bool lazy)
+{
+	struct phyr_iommu_iotlb_gather g;
+
+	if (!en->mok)
+		return;
+	if (!lazy) {
+		(void)phyr_iommu_unmap(dm->mmu, en->mpfn << EV_SHIFT, en->size << EV_SHIFT);
+		return;
+	}
+	phyr_iommu_iotlb_gather_init(&g);
+	(void)phyr_iommu_unmap_fast(dm->mmu, en->mpfn << EV_SHIFT, en->size << EV_SHIFT, &g);
+}
+
 static void model_free(struct evrep *e, struct edom *dm, int ei, uint64_t pages, unsigned int cpu)
 {
 	struct entry *en = &e->ents[ei];
@@ -949,6 +1000,7 @@ static void fq_ring_free(struct evrep *e, struct edom *dm, struct fq *q, unsigne
 
 static void fq_flush_iotlb(struct edom *dm)
 {
+	phyr_iommu_flush_iotlb_all(dm->mmu);
 	dm->start_cnt++;
 	dm->finish_cnt++;
 	dm->nfq_flushes++;
@@ -964,6 +1016,8 @@ static int apply(struct evrep *e, const struct eop *o)
 		en->mok = model_alloc(e, dm, en->dev >= 0 ? &e->devs[en->dev] : NULL, en->size,
 				      o->cpu, &en->mpfn);
 		en->applied = true;
+		if (en->mok)
+			mmu_map(dm, en);
 		if (en->mok) {
 			if (en->mpfn < dm->span_lo)
 				dm->span_lo = en->mpfn;
@@ -979,11 +1033,14 @@ static int apply(struct evrep *e, const struct eop *o)
 		record(e, dm, en->dev, en, o->line);
 		break;
 	case OP_FREE:
+		mmu_unmap(dm, en, false);
 		model_free(e, dm, o->entry, o->pages, o->cpu);
 		break;
 	case OP_QUEUE: {
 		struct fq *q = &dm->fqs[o->cpu];
 
+		if (en->applied)
+			mmu_unmap(dm, en, true);
 		fq_ring_free(e, dm, q, o->cpu);
 		if ((q->tail + 1) % EV_FQ_SIZE == q->head) {
 			fq_flush_iotlb(dm);
@@ -1773,6 +1830,7 @@ void evrep_destroy(struct evrep *e)
 		return;
 	for (unsigned int i = 0; i < e->ndoms; i++) {
 		phyr_iova_domain_destroy(e->doms[i]->d);
+		phyr_iommu_domain_destroy(e->doms[i]->mmu);
 		free(e->doms[i]->fqs);
 		for (unsigned int k = 0; k < 8; k++)
 			free(e->doms[i]->sh[k].pfn);
@@ -1833,6 +1891,17 @@ int evrep_get_domain(struct evrep *e, unsigned int i, struct phyr_capture_domain
 	d->peak_pages = dm->peak_pages;
 	d->nfq_flushes = dm->nfq_flushes;
 	phyr_iova_get_stats(dm->d, &d->stats);
+	{
+		struct phyr_io_pgtable_stats pst;
+		struct phyr_iommu_stats mst;
+
+		phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(dm->mmu), &pst);
+		phyr_iommu_get_stats(dm->mmu, &mst);
+		d->pt_pages = pst.ntables;
+		d->pt_pages_peak = dm->pt_peak;
+		d->npte_writes = pst.npte_writes;
+		d->ninvalidations = mst.ninv_range + mst.ninv_all - dm->inv_base;
+	}
 	if (dm->span_lo <= dm->span_hi) {
 		struct span_walk w = { .lo = dm->span_lo, .hi = dm->span_hi, .prev = dm->span_lo };
 
