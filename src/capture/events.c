@@ -43,6 +43,7 @@
 
 #include "events.h"
 #include "ftrace.h"
+#include "io-pgtable.h"
 #include "iova.h"
 #include "phyr/iommu.h"
 
@@ -947,14 +948,17 @@ static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, uint
  * physical side is offset by a page so that no larger page fits). */
 static void mmu_map(struct edom *dm, const struct entry *en)
 {
-	struct phyr_io_pgtable_stats st;
+	const struct phyr_io_pgtable *pt;
+	uint64_t n;
 
 	if (phyr_iommu_map(dm->mmu, en->mpfn << EV_SHIFT, (en->mpfn + 1) << EV_SHIFT,
 			   en->size << EV_SHIFT, PHYR_IOMMU_READ | PHYR_IOMMU_WRITE))
 		return;
-	phyr_io_pgtable_get_stats(phyr_iommu_domain_pgtable(dm->mmu), &st);
-	if (st.ntables > dm->pt_peak)
-		dm->pt_peak = st.ntables;
+	/* the table's own counters: the full stats walk the tree */
+	pt = phyr_iommu_domain_pgtable(dm->mmu);
+	n = pt->ntable_allocs - pt->ntable_frees;
+	if (n > dm->pt_peak)
+		dm->pt_peak = n;
 }
 
 /* Strict: unmap and invalidate the range; lazy: unmap now, the flush
