@@ -53,6 +53,7 @@
 #define EV_MAX_GROUPS 64
 #define EV_MAX_RESV 32
 #define EV_MAX_HDR 64
+#define EV_QUEUE_MAX 65536u     /* state changes held back before the oldest group closes */
 #define EV_GROUP_STALE 64        /* lines of its CPU after which a group without dma: closes */
 #define EV_FQ_SIZE 256           /* IOVA_DEFAULT_FQ_SIZE */
 #define EV_FQ_TIMEOUT_US 10000   /* IOVA_DEFAULT_FQ_TIMEOUT, 10 ms */
@@ -1651,7 +1652,31 @@ static int stale_groups(struct lctx *x)
 	return 0;
 }
 
+static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lctx *xp);
+
+/*
+ * One event line; then, if a group that never gets its dma: event (its
+ * CPU went quiet) holds too many state changes back, the oldest group
+ * closes as it stands: memory stays bounded.
+ */
 static int on_event(struct evrep *e, const struct ftrace_line *l)
+{
+	struct lctx x;
+	int ret = on_event_line(e, l, &x);
+
+	while (!ret && e->qlen > EV_QUEUE_MAX && e->ngroups) {
+		unsigned int old = EV_MAX_GROUPS;
+
+		for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
+			if (e->groups[i].used &&
+			    (old == EV_MAX_GROUPS || e->groups[i].first_line < e->groups[old].first_line))
+				old = i;
+		ret = close_group(&x, old, -1, 0);
+	}
+	return ret;
+}
+
+static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lctx *xp)
 {
 	struct lctx x;
 	enum kind k = kind_of(l->event, l->site.len != 0);
@@ -1662,6 +1687,10 @@ static int on_event(struct evrep *e, const struct ftrace_line *l)
 	x.e = e;
 	x.l = l;
 	x.cpu = l->cpu % e->ncpus;
+	x.ev[0] = '\0';
+	xp->e = e;
+	xp->l = l;
+	xp->cpu = x.cpu;
 	e->cpu_lines[x.cpu]++;
 	ret = timers(e, l);
 	if (ret)
