@@ -226,6 +226,34 @@ static void test_events_sg_without_map(void **state)
 	phyr_capture_destroy(c);
 }
 
+/* The 7.x two-step API: dma_iova_try_alloc's size is the allocation,
+ * linked piecewise (map lines); its devname names the device. */
+static void test_events_two_step(void **state)
+{
+	static const char text[] =
+		T "1.000000: add_device_to_group: IOMMU: groupID=1 device=0000:00:01.0\n"
+		T "1.100000: dma_iova_try_alloc: (nvme_map_data+0x5c/0x290 <- dma_iova_try_alloc) dev=0xffff888100001000 phys=0x1200 size=8192 ok=1 devname=\"0000:00:01.0\"\n"
+		T "1.100001: map: IOMMU: iova=0x00000000ffffc000 - 0x00000000ffffd000 paddr=0x0000000000001000 size=4096\n"
+		T "1.100002: map: IOMMU: iova=0x00000000ffffd000 - 0x00000000ffffe000 paddr=0x0000000000009000 size=4096\n"
+		T "1.100003: unmap: IOMMU: iova=0x00000000ffffc000 - 0x00000000ffffe000 size=8192 unmapped_size=8192\n"
+		T "1.100004: dma_iova_try_alloc: (nvme_map_data+0x5c/0x290 <- dma_iova_try_alloc) dev=0xffff888100001000 phys=0x3000 size=4096 ok=0\n"
+		T "1.100005: dma_iova_try_alloc: (nvme_map_data+0x5c/0x290 <- dma_iova_try_alloc) dev=0xffff888100001000 phys=0x3000 size=4096 ok=1 devname=\"0000:00:01.0\"\n"
+		T "1.100006: map: IOMMU: iova=0x00000000ffffb000 - 0x00000000ffffc000 paddr=0x0000000000003000 size=4096\n";
+	struct phyr_capture *c;
+	struct seen s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(run(text, PHYR_CAPTURE_EVENTS, PHYR_CAPTURE_DOMAIN_AUTO, &s, &c, err,
+			     sizeof(err)), 0);
+	assert_int_equal(s.n, 2);
+	/* 3 pages (0x200 + 8 KiB), of which 2 linked; a size-4 range at 0xffffc */
+	expect(&s, 0, 3, "0000:00:01.0", 3, 0xffffc, 0xffffc);
+	/* it went to the range cache: the next page comes from the tree below */
+	expect(&s, 1, 8, "0000:00:01.0", 1, 0xffffb, 0xffffb);
+	phyr_capture_destroy(c);
+}
+
 /* Lazy: the unmapped range waits for the 10 ms timer. */
 static void test_events_lazy(void **state)
 {
@@ -357,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_events_groups_and_unmaps),
 		cmocka_unit_test(test_events_dac),
 		cmocka_unit_test(test_events_sg_without_map),
+		cmocka_unit_test(test_events_two_step),
 		cmocka_unit_test(test_events_lazy),
 		cmocka_unit_test(test_events_auto),
 		cmocka_unit_test(test_events_errors),

@@ -156,6 +156,8 @@ struct group {
 	uint64_t start, end; /* bytes */
 	uint64_t cpu_lines;  /* lines of its CPU seen when it opened */
 	uint64_t want_end;   /* the end its later iommu:unmap gives (0: unknown) */
+	uint64_t alloc_pages; /* dma_iova_try_alloc's size: the allocation (0: unknown) */
+	int dev;              /* its device when a probe named it, else -1 */
 };
 
 /* The capture's iommu:unmap lines (pre-pass of a capture without dma:
@@ -186,6 +188,14 @@ struct hslot {
 	uint64_t key; /* lpfn + 1, 0: empty */
 	int dom;
 	int entry;
+};
+
+/* A dma_iova_try_alloc whose links (iommu:map lines) have not started. */
+struct try_alloc {
+	bool set;
+	uint32_t pid;
+	uint64_t pages;
+	int dev;
 };
 
 struct hint {
@@ -234,6 +244,7 @@ struct evrep {
 	unsigned int ngroups;
 	uint64_t *cpu_lines;
 	struct hint *hints;
+	struct try_alloc *tries; /* per CPU */
 
 	struct eop *q;
 	size_t qhead, qlen, qcap;
@@ -1292,6 +1303,11 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	uint64_t lpfn = g.start >> EV_SHIFT, size = (g.end - g.start + EV_GRANULE - 1) >> EV_SHIFT;
 	int dom;
 
+	if (g.alloc_pages > size)
+		size = g.alloc_pages; /* the two-step API linked part of its range */
+	if (dev < 0)
+		dev = g.dev;
+
 	e->groups[gi].used = false;
 	e->ngroups--;
 	/* a boot-time identity map at IOVA 0 (the ISA/floppy region) is no allocation */
@@ -1384,9 +1400,15 @@ static int on_map(struct lctx *x)
 	e->groups[free_slot] = (struct group){
 		.used = true, .cpu = x->l->cpu, .pid = x->l->pid, .first_line = x->l->lineno,
 		.last_line = x->l->lineno, .start = lo, .end = hi,
-		.cpu_lines = e->cpu_lines[x->cpu],
+		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1,
 	};
 	e->ngroups++;
+	if (e->tries[x->cpu].set && e->tries[x->cpu].pid == x->l->pid) {
+		e->groups[free_slot].alloc_pages = e->tries[x->cpu].pages;
+		e->groups[free_slot].dev = e->tries[x->cpu].dev;
+		e->groups[free_slot].want_end = lo + (e->tries[x->cpu].pages << EV_SHIFT);
+		e->tries[x->cpu].set = false;
+	}
 	if (e->un.n) {
 		uint64_t pages = un_next(&e->un, lo >> EV_SHIFT, x->l->lineno);
 
@@ -1575,6 +1597,36 @@ static int on_unmap(struct lctx *x)
 	return push(e, &o);
 }
 
+/*
+ * qt/dma_iova_try_alloc (7.x two-step API): its size (plus the offset of
+ * phys in its page) is the allocation the following dma_iova_link calls
+ * map piecewise (their iommu:map lines); devname= names the device.
+ */
+static int on_try_alloc(struct lctx *x)
+{
+	struct evrep *e = x->e;
+	const struct ftrace_str *dn = ftrace_field_find(&x->fs, "devname");
+	uint64_t ok = 1, size, phys = 0;
+	int ret;
+
+	(void)ftrace_field_u64(&x->fs, "ok", &ok);
+	if (!ok)
+		return 0;
+	if ((ret = need(x, "size", false, &size)))
+		return ret;
+	(void)ftrace_field_hex(&x->fs, "phys", &phys);
+	e->tries[x->cpu] = (struct try_alloc){
+		.set = true, .pid = x->l->pid, .dev = -1,
+		.pages = (size + (phys & (EV_GRANULE - 1)) + EV_GRANULE - 1) >> EV_SHIFT,
+	};
+	if (dn && dn->len > 2 && dn->p[0] == '"') {
+		struct ftrace_str n = { dn->p + 1, dn->len - 2 };
+
+		e->tries[x->cpu].dev = dev_get(e, n);
+	}
+	return 0;
+}
+
 static int on_add_device(struct lctx *x)
 {
 	struct evrep *e = x->e;
@@ -1734,6 +1786,7 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 	case K_UNMAP_HINT:
 		return on_unmap_hint(&x);
 	case K_TRY_ALLOC:
+		return on_try_alloc(&x);
 	default:
 		return 0;
 	}
@@ -1753,7 +1806,8 @@ static int setup(struct evrep *e)
 	e->ncpus = n;
 	e->cpu_lines = calloc(n, sizeof(*e->cpu_lines));
 	e->hints = calloc(n, sizeof(*e->hints));
-	if (!e->cpu_lines || !e->hints)
+	e->tries = calloc(n, sizeof(*e->tries));
+	if (!e->cpu_lines || !e->hints || !e->tries)
 		return -ENOMEM;
 	phyr_iova_config_init(&e->icfg);
 	e->icfg.ncpus = n;
@@ -1876,6 +1930,7 @@ void evrep_destroy(struct evrep *e)
 	free(e->q);
 	free(e->cpu_lines);
 	free(e->hints);
+	free(e->tries);
 	un_free(&e->un);
 	free(e);
 }
