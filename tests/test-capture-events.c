@@ -294,6 +294,42 @@ static void test_events_lazy(void **state)
 	phyr_capture_destroy(c);
 }
 
+/* Lazy on two CPUs: the timer armed by CPU 1's unmap frees every CPU's
+ * queue (CPU 0's first) into CPU 1's range cache. */
+#define T0 "          dd-10      [000] .....     "
+#define T1 "          dd-11      [001] .....     "
+static void test_events_lazy_2cpu(void **state)
+{
+	static const char text[] =
+		"# entries-in-buffer/entries-written: 9/9   #P:2\n"
+		T0 "1.000000: add_device_to_group: IOMMU: groupID=1 device=0000:00:01.0\n"
+		T1 "1.000001: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=fffff000 size=4096 phys_addr=1000 attrs=\n"
+		T1 "1.000100: unmap: IOMMU: iova=0x00000000fffff000 - 0x0000000100000000 size=4096 unmapped_size=4096\n"
+		T0 "1.000200: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffe000 size=4096 phys_addr=2000 attrs=\n"
+		T0 "1.000300: unmap: IOMMU: iova=0x00000000ffffe000 - 0x00000000fffff000 size=4096 unmapped_size=4096\n"
+		/* the timer (CPU 1's) has run: CPU 0's cache is still empty */
+		T0 "1.020000: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffd000 size=4096 phys_addr=3000 attrs=\n"
+		/* CPU 1's cache got 0xffffe then 0xfffff: the newest first */
+		T1 "1.020100: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=fffff000 size=4096 phys_addr=4000 attrs=\n"
+		T1 "1.020200: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffe000 size=4096 phys_addr=5000 attrs=\n"
+		/* an iommu:map line makes this an IOMMU capture */
+		T0 "1.030000: map: IOMMU: iova=0x00000000ffffc000 - 0x00000000ffffd000 paddr=0x0000000000006000 size=4096\n";
+	struct phyr_capture_summary sum;
+	struct phyr_capture *c;
+	struct seen s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(run(text, PHYR_CAPTURE_EVENTS, PHYR_CAPTURE_DOMAIN_LAZY, &s, &c, err,
+			     sizeof(err)), 0);
+	assert_int_equal(phyr_capture_get_summary(c, &sum), 0);
+	assert_int_equal(sum.model_cpus, 2);
+	expect(&s, 2, 7, "0000:00:01.0", 1, 0xffffd, 0xffffd);
+	expect(&s, 3, 8, "0000:00:01.0", 1, 0xfffff, 0xfffff);
+	expect(&s, 4, 9, "0000:00:01.0", 1, 0xffffe, 0xffffe);
+	phyr_capture_destroy(c);
+}
+
 /* auto: exact with the allocator probes, events without. */
 static void test_events_auto(void **state)
 {
@@ -387,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_events_sg_without_map),
 		cmocka_unit_test(test_events_two_step),
 		cmocka_unit_test(test_events_lazy),
+		cmocka_unit_test(test_events_lazy_2cpu),
 		cmocka_unit_test(test_events_auto),
 		cmocka_unit_test(test_events_errors),
 		cmocka_unit_test(test_events_config),
