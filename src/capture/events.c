@@ -35,6 +35,14 @@
  *   starts at its IOVA, the most recent one when several domains hold one
  *   (a dma_unmap_* or dma_free line of the same CPU with that address
  *   names the device when the capture has them).
+ * - captures without dma: events (6.1): a pre-pass reads the unmaps, whose
+ *   sizes say where each allocation's map lines end; devices are guessed
+ *   (guess_dev()).
+ * - qt/dma_iova_try_alloc, when present, gives the size of a two-step
+ *   allocation (7.x) whose dma_iova_link calls map it piecewise.
+ * - each domain's model IOVAs are mapped in an IOMMU model domain (x86-64
+ *   4-level table, 4 KiB pages) for the page-table and invalidation
+ *   figures of what-if runs.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -124,12 +132,9 @@ struct edom {
 	unsigned int timer_cpu;
 	uint64_t nfq_flushes;
 	uint64_t next_tick_ns;
-	/* Linux's side, for map lines without a device: the last pfn unmapped
-	 * per size class, the lowest pfn handed out */
-	uint64_t last_unmapped[8];
+	/* Linux's side, for map lines without a device: the lowest pfn handed out */
 	uint64_t low;
-	uint32_t last_pid; /* task of its last allocation + 1 */
-	uint32_t pids[8];  /* tasks of its recent allocations + 1 */
+	uint32_t pids[8];  /* tasks of its recent allocations + 1, newest first */
 	/* the pfns unmapped and not yet handed out again, per size class, in
 	 * unmap order: where the range cache takes its next pfn from */
 	struct shadow {
@@ -249,9 +254,6 @@ struct evrep {
 	struct eop *q;
 	size_t qhead, qlen, qcap;
 
-	/* last device a task mapped for: attributes dma:-less allocations */
-	uint32_t last_pid;
-	int last_pid_dev;
 	struct unmaps un;
 	bool pre_done, pre_map; /* the pre-pass ran; it saw an iommu:map line */
 };
@@ -789,8 +791,6 @@ static int dom_new(struct evrep *e, const char *name, int group)
 	dm->start_pfn = h ? h->start_pfn : 1;
 	dm->span_lo = UINT64_MAX;
 	dm->low = UINT64_MAX;
-	for (unsigned int i = 0; i < 8; i++)
-		dm->last_unmapped[i] = UINT64_MAX;
 	if (e->lazy) {
 		dm->fqs = calloc(e->ncpus, sizeof(*dm->fqs));
 		if (!dm->fqs) {
@@ -1144,7 +1144,6 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 	e->ents[ei].seq = ++e->seq;
 	if (lpfn < e->doms[dom]->low)
 		e->doms[dom]->low = lpfn;
-	e->doms[dom]->last_pid = x->l->pid + 1;
 	{
 		struct edom *dm = e->doms[dom];
 		unsigned int j;
@@ -1241,11 +1240,13 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn)
 /*
  * Device attribution of an allocation seen in iommu:map lines only (no
  * dma: event names it): among the devices whose domain does not hold
- * Linux's pfn, the one whose domain explains it best: the pfn its last
- * unmap of that size class gave back (the range cache hands it out
- * again), else one just below its lowest pfn (the tree, top down), else
- * the first allocation of a domain not used yet (the top of the 32-bit
- * space); ties go to the task's last device, then to the first.
+ * Linux's pfn, the one whose domain explains it best. Scores: the domain
+ * recently allocated for the same task (+8); the pfn is the newest one
+ * unmapped on this CPU in that size class and not handed out again (+6:
+ * the range cache gives it back first; deeper: +3; the CPU holds others:
+ * -2); a group without a domain yet and the top of the 32-bit space (+7:
+ * a fresh tree's first range); just below the domain's lowest pfn (+2:
+ * the tree, top down). Ties go to the first device.
  */
 static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn, uint64_t size)
 {
@@ -1313,13 +1314,8 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	/* a boot-time identity map at IOVA 0 (the ISA/floppy region) is no allocation */
 	if (lpfn == 0)
 		return drain(e);
-	if (dev < 0) {
+	if (dev < 0)
 		dev = guess_dev(e, g.pid, g.cpu % e->ncpus, lpfn, size);
-		if (dev >= 0) {
-			e->last_pid = g.pid;
-			e->last_pid_dev = dev;
-		}
-	}
 	if (dev < 0) {
 		struct ftrace_str n = { "iommu", 5 };
 
@@ -1515,8 +1511,6 @@ static int on_dma_map(struct lctx *x, enum kind k)
 	}
 	if (addr == UINT64_MAX)
 		return 0; /* DMA_MAPPING_ERROR */
-	e->last_pid = x->l->pid;
-	e->last_pid_dev = dev;
 	gi = group_at(e, x->l->cpu, addr & ~(EV_GRANULE - 1));
 	if (gi < EV_MAX_GROUPS)
 		return close_group(x, gi, dev, x->l->lineno);
@@ -1582,7 +1576,6 @@ static int on_unmap(struct lctx *x)
 	e->sum->nunmaps++;
 	ei = e->hash[best].entry;
 	hdel(e, best);
-	e->doms[e->ents[ei].dom]->last_unmapped[size_class(e->ents[ei].size)] = lpfn;
 	if (!e->has_dma)
 		shadow_push(e->doms[e->ents[ei].dom], size_class(e->ents[ei].size),
 			    lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
@@ -1853,7 +1846,6 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 	ret = prepass(e, path, f);
 	if (ret)
 		return ret;
-	e->last_pid_dev = -1;
 	e->aperture_pfn = ((UINT64_C(1) << 48) - 1) >> EV_SHIFT;
 	e->fq_timeout_ns = (cfg->fq_timeout_us ? cfg->fq_timeout_us : EV_FQ_TIMEOUT_US) * 1000;
 	sum->mode = PHYR_CAPTURE_EVENTS;
