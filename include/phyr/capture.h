@@ -35,8 +35,8 @@ struct phyr_capture;
 
 /** How a capture is replayed. */
 enum phyr_capture_mode {
-	PHYR_CAPTURE_AUTO = 0, /* exact when the capture has the allocator probes (the
-				* only mode yet: an events-only mode will sit beside it) */
+	PHYR_CAPTURE_AUTO = 0, /* exact when the capture has the allocator probes, else
+				* EVENTS (a stream that cannot be rewound: exact) */
 	PHYR_CAPTURE_EXACT,    /* every state change at its own line (needs the probes) */
 	PHYR_CAPTURE_INFO,     /* read and count only, no model */
 	PHYR_CAPTURE_EVENTS,   /* requests rebuilt from the dma:/iommu: events only, in log
@@ -234,10 +234,10 @@ PHYR_EXPORT void phyr_capture_destroy(struct phyr_capture *c);
  * Return: 0, -EINVAL (NULL arguments, a second run, a malformed field of
  * an event the replay uses, a line on a CPU beyond the model's), -EBADMSG
  * (a line that is no ftrace line), the -errno of fopen() (-ENOENT,
- * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP (a
- * replay of a capture with events but no allocator probes: EXACT needs
- * them, and AUTO has no events-only mode yet). The summary and counts
- * stay readable after an error.
+ * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP (EXACT on a capture without allocator probes;
+ * EVENTS, or AUTO without probes, on a capture with neither iommu:map
+ * lines nor IOMMU groups: no IOVA to replay). The summary and counts stay
+ * readable after an error.
  */
 PHYR_EXPORT int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *err,
 				 size_t errlen);
