@@ -234,10 +234,10 @@ PHYR_EXPORT void phyr_capture_destroy(struct phyr_capture *c);
  * Return: 0, -EINVAL (NULL arguments, a second run, a malformed field of
  * an event the replay uses, a line on a CPU beyond the model's), -EBADMSG
  * (a line that is no ftrace line), the -errno of fopen() (-ENOENT,
- * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP (EXACT on a capture without allocator probes;
- * EVENTS, or AUTO without probes, on a capture with neither iommu:map
- * lines nor IOMMU groups: no IOVA to replay). The summary and counts stay
- * readable after an error.
+ * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP
+ * (EXACT on a capture without allocator probes; EVENTS, or AUTO without
+ * probes, on a capture with neither iommu:map lines nor IOMMU groups: no
+ * IOVA to replay). The summary and counts stay readable after an error.
  */
 PHYR_EXPORT int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *err,
 				 size_t errlen);
