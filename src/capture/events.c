@@ -48,6 +48,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "events.h"
 #include "ftrace.h"
@@ -537,6 +538,17 @@ static void ent_release(struct evrep *e, int i)
 
 /* ---- the unmap pre-pass ---- */
 
+/* A file that can be read twice: a regular file (a pipe or a FIFO would be
+ * consumed by the first read). */
+static bool rereadable(const char *path, FILE *f)
+{
+	struct stat st;
+
+	if (f)
+		return ftell(f) >= 0;
+	return path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static size_t uidx(uint64_t key, size_t cap)
 {
 	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
@@ -691,6 +703,8 @@ static int prepass(struct evrep *e, const char *path, FILE *f)
 	bool dma = false;
 	int ret;
 
+	if (!rereadable(path, f))
+		return 0;
 	if (f && (pos = ftell(f)) < 0)
 		return 0;
 	if (ftrace_reader_open(path, f, &r, NULL, 0))
@@ -2031,11 +2045,10 @@ int evrep_has_probes(const char *path, FILE *f, bool *has)
 	int ret;
 
 	*has = false;
-	if (f) {
+	if (!rereadable(path, f))
+		return -ESPIPE;
+	if (f)
 		pos = ftell(f);
-		if (pos < 0)
-			return -ESPIPE;
-	}
 	ret = ftrace_reader_open(path, f, &r, NULL, 0);
 	if (ret)
 		return ret;
