@@ -63,7 +63,9 @@
 #define EV_MAX_RESV 32
 #define EV_MAX_HDR 64
 #define EV_QUEUE_MAX 65536u     /* state changes held back before the oldest group closes */
-#define EV_GROUP_STALE 64        /* lines of its CPU after which a group without dma: closes */
+#define EV_GROUP_STALE 64
+#define EV_MAX_TABLE_BYTES (UINT64_C(64) << 20) /* page-table memory per domain */
+#define EV_MAX_MAP_PAGES (UINT64_C(1) << 18)    /* larger ranges (1 GiB) are not mapped */        /* lines of its CPU after which a group without dma: closes */
 #define EV_FQ_SIZE 256           /* IOVA_DEFAULT_FQ_SIZE */
 #define EV_FQ_TIMEOUT_US 10000   /* IOVA_DEFAULT_FQ_TIMEOUT, 10 ms */
 #define EV_DEPOT_DELAY_NS 100000000ull /* IOVA_DEPOT_DELAY, 100 ms */
@@ -827,7 +829,7 @@ static int dom_new(struct evrep *e, const char *name, int group)
 
 		mo.type = e->lazy ? PHYR_IOMMU_DOMAIN_DMA_FQ : PHYR_IOMMU_DOMAIN_DMA;
 		mo.fmt = PHYR_IOMMU_FMT_X86_64_4L;
-		mo.max_table_bytes = UINT64_MAX;
+		mo.max_table_bytes = EV_MAX_TABLE_BYTES;
 		ret = phyr_iommu_domain_create(&mo, &dm->mmu);
 		if (ret) {
 			phyr_iova_domain_destroy(dm->d);
@@ -977,7 +979,8 @@ static void mmu_map(struct edom *dm, const struct entry *en)
 	const struct phyr_io_pgtable *pt;
 	uint64_t n;
 
-	if (phyr_iommu_map(dm->mmu, en->mpfn << EV_SHIFT, (en->mpfn + 1) << EV_SHIFT,
+	if (en->size > EV_MAX_MAP_PAGES ||
+	    phyr_iommu_map(dm->mmu, en->mpfn << EV_SHIFT, (en->mpfn + 1) << EV_SHIFT,
 			   en->size << EV_SHIFT, PHYR_IOMMU_READ | PHYR_IOMMU_WRITE))
 		return;
 	/* the table's own counters: the full stats walk the tree */
@@ -993,7 +996,7 @@ static void mmu_unmap(struct edom *dm, const struct entry *en, bool lazy)
 {
 	struct phyr_iommu_iotlb_gather g;
 
-	if (!en->mok)
+	if (!en->mok || en->size > EV_MAX_MAP_PAGES)
 		return;
 	if (!lazy) {
 		(void)phyr_iommu_unmap(dm->mmu, en->mpfn << EV_SHIFT, en->size << EV_SHIFT);
