@@ -63,9 +63,9 @@
 #define EV_MAX_RESV 32
 #define EV_MAX_HDR 64
 #define EV_QUEUE_MAX 65536u     /* state changes held back before the oldest group closes */
-#define EV_GROUP_STALE 64
+#define EV_GROUP_STALE 64        /* lines of its CPU after which a group without dma: closes */
 #define EV_MAX_TABLE_BYTES (UINT64_C(64) << 20) /* page-table memory per domain */
-#define EV_MAX_MAP_PAGES (UINT64_C(1) << 18)    /* larger ranges (1 GiB) are not mapped */        /* lines of its CPU after which a group without dma: closes */
+#define EV_MAX_MAP_PAGES (UINT64_C(1) << 18)    /* larger ranges (1 GiB) are not mapped */
 #define EV_FQ_SIZE 256           /* IOVA_DEFAULT_FQ_SIZE */
 #define EV_FQ_TIMEOUT_US 10000   /* IOVA_DEFAULT_FQ_TIMEOUT, 10 ms */
 #define EV_DEPOT_DELAY_NS 100000000ull /* IOVA_DEPOT_DELAY, 100 ms */
@@ -604,7 +604,8 @@ static int un_add(struct unmaps *u, uint64_t pfn, uint64_t line, uint64_t pages,
 	u->pages[u->n] = pages;
 	u->mapline[u->n] = mapline;
 	u->next[u->n] = -1;
-	for (i = uidx(pfn + 1, u->hcap); u->h[i].key && u->h[i].key != pfn + 1; i = (i + 1) & (u->hcap - 1))
+	for (i = uidx(pfn + 1, u->hcap); u->h[i].key && u->h[i].key != pfn + 1;
+	     i = (i + 1) & (u->hcap - 1))
 		;
 	if (!u->h[i].key) {
 		u->h[i].key = pfn + 1;
@@ -658,7 +659,8 @@ static int un_set_last(struct unmaps *u, uint64_t pfn, uint64_t line)
 		u->h = nh;
 		u->hcap = n;
 	}
-	for (i = uidx(pfn + 1, u->hcap); u->h[i].key && u->h[i].key != pfn + 1; i = (i + 1) & (u->hcap - 1))
+	for (i = uidx(pfn + 1, u->hcap); u->h[i].key && u->h[i].key != pfn + 1;
+	     i = (i + 1) & (u->hcap - 1))
 		;
 	if (!u->h[i].key) {
 		u->h[i].key = pfn + 1;
