@@ -35,10 +35,19 @@ struct phyr_capture;
 
 /** How a capture is replayed. */
 enum phyr_capture_mode {
-	PHYR_CAPTURE_AUTO = 0, /* exact when the capture has the allocator probes (the
-				* only mode yet: an events-only mode will sit beside it) */
+	PHYR_CAPTURE_AUTO = 0, /* exact when the capture has the allocator probes, else
+				* EVENTS (a stream that cannot be rewound: exact) */
 	PHYR_CAPTURE_EXACT,    /* every state change at its own line (needs the probes) */
 	PHYR_CAPTURE_INFO,     /* read and count only, no model */
+	PHYR_CAPTURE_EVENTS,   /* requests rebuilt from the dma:/iommu: events only, in log
+				* order (AUTO picks it when the allocator probes are absent) */
+};
+
+/** How the domains of an events replay free their IOVAs. */
+enum phyr_capture_domain_type {
+	PHYR_CAPTURE_DOMAIN_AUTO = 0, /* the header's "TLB invalidation policy" or iommu.strict= */
+	PHYR_CAPTURE_DOMAIN_STRICT,   /* freed at iommu:unmap */
+	PHYR_CAPTURE_DOMAIN_LAZY,     /* DMA-FQ: through the per-CPU flush queue */
 };
 
 /**
@@ -49,6 +58,8 @@ enum phyr_capture_mode {
  * @linux_pfn: the pfn Linux returned.
  * @model_pfn: the pfn the model chose (valid when @model_ok).
  * @model_ok: the model allocated something.
+ * @domain_name: events mode: the domain's device name (@iovad is then its
+ *   index); NULL in exact mode. Valid during the callback only.
  */
 struct phyr_capture_alloc {
 	uint64_t line;
@@ -57,6 +68,7 @@ struct phyr_capture_alloc {
 	uint64_t linux_pfn;
 	uint64_t model_pfn;
 	bool model_ok;
+	const char *domain_name;
 };
 
 /**
@@ -72,6 +84,10 @@ struct phyr_capture_alloc {
  *   Before 6.7 the depot is a fixed array of 32 magazines per class.
  * @on_alloc: called for each allocation, in line order (may be NULL).
  * @ctx: passed to @on_alloc.
+ * @domain: events mode: strict or lazy domains (AUTO: from the header).
+ * @no_rcache: events mode: the model domains have no per-CPU range cache.
+ * @mag_size: events mode: pfns per magazine (0: Linux's 127).
+ * @fq_timeout_us: events mode, lazy: flush-queue timeout (0: 10,000 us).
  */
 struct phyr_capture_config {
 	enum phyr_capture_mode mode;
@@ -80,6 +96,10 @@ struct phyr_capture_config {
 	const char *kernel;
 	void (*on_alloc)(void *ctx, const struct phyr_capture_alloc *a);
 	void *ctx;
+	enum phyr_capture_domain_type domain;
+	bool no_rcache;
+	unsigned int mag_size;
+	uint64_t fq_timeout_us;
 };
 
 /**
@@ -102,6 +122,9 @@ struct phyr_capture_config {
  *   returned the same pfn.
  * @first_divergence: line of the first allocation that differs (0: none).
  * @nunpaired: returns without an entry, entries without a return.
+ * @lazy: events mode: the domains were lazy (flush queue).
+ * @nunmaps: events mode: iommu:unmap lines of an allocation the replay
+ *   knew. @nunknown_unmaps: of no known allocation (boot maps, lost lines).
  */
 struct phyr_capture_summary {
 	char kernel[64];
@@ -126,6 +149,9 @@ struct phyr_capture_summary {
 	uint64_t nmatched;
 	uint64_t first_divergence;
 	uint64_t nunpaired;
+	bool lazy;
+	uint64_t nunmaps;
+	uint64_t nunknown_unmaps;
 };
 
 /**
@@ -137,6 +163,18 @@ struct phyr_capture_summary {
  * @first_divergence: line of its first differing allocation (0: none),
  *   with Linux's and the model's pfn there (@div_model_ok false: the
  *   model allocated nothing).
+ * Events mode only (zero otherwise): @name, the device that names the
+ * domain (the first of its IOMMU group); @group, its group (-1: unknown);
+ * @peak_live, @peak_pages: most IOVAs and pages live at once (allocated,
+ * not yet back in the allocator); @span_lo, @span_hi: lowest and highest
+ * pfn the model handed out; @span_free, @span_largest_hole: at the end,
+ * free pfns inside that span and the largest free run among them
+ * (fragmentation = 1 - hole / free); @nfq_flushes: lazy flush-queue
+ * flushes (timer and full queue); @stats: the model domain's counters;
+ * @pt_pages, @pt_pages_peak: page-table pages of an x86-64 4-level table
+ * mapping the model's IOVAs with 4 KiB pages, at the end and at most;
+ * @npte_writes: its descriptor stores; @ninvalidations: IOTLB
+ * invalidation commands (one per strict unmap, one per lazy flush).
  */
 struct phyr_capture_domain_info {
 	uint64_t iovad;
@@ -151,6 +189,16 @@ struct phyr_capture_domain_info {
 	uint64_t div_linux_pfn;
 	uint64_t div_model_pfn;
 	bool div_model_ok;
+	char name[64];
+	int group;
+	uint64_t peak_live, peak_pages;
+	uint64_t span_lo, span_hi;
+	uint64_t span_free, span_largest_hole;
+	uint64_t nfq_flushes;
+	struct phyr_iova_stats stats;
+	uint64_t pt_pages, pt_pages_peak;
+	uint64_t npte_writes;
+	uint64_t ninvalidations;
 };
 
 /** struct phyr_capture_device - a device of iommu:add_device_to_group. */
@@ -186,10 +234,10 @@ PHYR_EXPORT void phyr_capture_destroy(struct phyr_capture *c);
  * Return: 0, -EINVAL (NULL arguments, a second run, a malformed field of
  * an event the replay uses, a line on a CPU beyond the model's), -EBADMSG
  * (a line that is no ftrace line), the -errno of fopen() (-ENOENT,
- * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP (a
- * replay of a capture with events but no allocator probes: EXACT needs
- * them, and AUTO has no events-only mode yet). The summary and counts
- * stay readable after an error.
+ * -EACCES, ...), -EIO, -E2BIG (a line over 1 MiB), -ENOMEM, -ENOTSUP
+ * (EXACT on a capture without allocator probes; EVENTS, or AUTO without
+ * probes, on a capture with neither iommu:map lines nor IOMMU groups: no
+ * IOVA to replay). The summary and counts stay readable after an error.
  */
 PHYR_EXPORT int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *err,
 				 size_t errlen);

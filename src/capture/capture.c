@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "phyr/capture.h"
+#include "events.h"
 #include "ftrace.h"
 #include "iova.h"
 #include "log2.h"
@@ -221,6 +222,7 @@ struct phyr_capture {
 	int error;
 	uint64_t error_line;
 	struct phyr_iova_config icfg;
+	struct evrep *ev; /* events mode (events.c) */
 };
 
 /* ---- event names ---- */
@@ -326,7 +328,7 @@ int phyr_capture_create(const struct phyr_capture_config *cfg, struct phyr_captu
 			return -EINVAL;
 		if (cfg->kernel && parse_kernel(cfg->kernel, &major, &minor))
 			return -EINVAL;
-		if (cfg->mode > PHYR_CAPTURE_INFO)
+		if (cfg->mode > PHYR_CAPTURE_EVENTS || cfg->domain > PHYR_CAPTURE_DOMAIN_LAZY)
 			return -EINVAL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -355,6 +357,7 @@ void phyr_capture_destroy(struct phyr_capture *c)
 {
 	if (!c)
 		return;
+	evrep_destroy(c->ev);
 	for (unsigned int i = 0; i < c->ndoms; i++) {
 		phyr_iova_domain_destroy(c->doms[i]->d);
 		free(c->doms[i]);
@@ -1573,6 +1576,16 @@ int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *er
 	c->errlen = errlen;
 	if (err && errlen)
 		err[0] = '\0';
+	if (c->cfg.mode == PHYR_CAPTURE_AUTO || c->cfg.mode == PHYR_CAPTURE_EVENTS) {
+		bool probes = c->cfg.mode == PHYR_CAPTURE_AUTO;
+
+		/* auto: events mode when the capture has no allocator probes (a
+		 * stream that cannot be rewound stays with exact) */
+		if (probes && evrep_has_probes(path, f, &probes))
+			probes = true;
+		if (!probes)
+			return evrep_run(&c->cfg, path, f, err, errlen, &c->sum, &c->ev);
+	}
 	ret = ftrace_reader_open(path, f, &c->r, err, errlen);
 	if (ret)
 		return ret;
@@ -1591,7 +1604,7 @@ int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *er
 		ftrace_reader_error(c->r, ftrace_reader_nlines(c->r), "%s",
 				    c->cfg.mode == PHYR_CAPTURE_EXACT ?
 				    "no allocator probes (qt/iova_alloc): exact replay impossible" :
-				    "no allocator probes (qt/iova_alloc): exact replay impossible, and there is no events-only mode yet");
+				    "no allocator probes (qt/iova_alloc): exact replay impossible (see --mode events)");
 		ret = -ENOTSUP;
 	}
 	if (ret < 0 && err && errlen && !err[0])
@@ -1613,6 +1626,8 @@ int phyr_capture_get_summary(struct phyr_capture *c, struct phyr_capture_summary
 	if (!c || !s)
 		return -EINVAL;
 	*s = c->sum;
+	if (c->ev)
+		return 0;
 	snprintf(s->kernel, sizeof(s->kernel), "%s", c->kernel);
 	s->fixed_depot = c->fixed_depot;
 	s->mode = c->cfg.mode == PHYR_CAPTURE_INFO ? PHYR_CAPTURE_INFO : PHYR_CAPTURE_EXACT;
@@ -1630,6 +1645,8 @@ int phyr_capture_get_domain(struct phyr_capture *c, unsigned int i,
 
 	if (!c || !d)
 		return -EINVAL;
+	if (c->ev)
+		return evrep_get_domain(c->ev, i, d);
 	if (i >= c->ndoms)
 		return -ENOENT;
 	dm = c->doms[i];
@@ -1653,6 +1670,8 @@ int phyr_capture_get_device(struct phyr_capture *c, unsigned int i, struct phyr_
 {
 	if (!c || !d)
 		return -EINVAL;
+	if (c->ev)
+		return evrep_get_device(c->ev, i, d);
 	if (i >= c->ndevs)
 		return -ENOENT;
 	*d = c->devs[i];
@@ -1663,6 +1682,8 @@ int phyr_capture_get_event(struct phyr_capture *c, unsigned int i, struct phyr_c
 {
 	if (!c || !e)
 		return -EINVAL;
+	if (c->ev)
+		return evrep_get_event(c->ev, i, e);
 	if (i >= c->nevs)
 		return -ENOENT;
 	*e = c->evs[i];

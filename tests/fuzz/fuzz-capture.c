@@ -3,7 +3,9 @@
  * libFuzzer target: the capture reader and the exact replay
  * (src/capture/, phyr/capture.h). Byte 0 picks the run: the policy
  * (mod 3: linux, augmented, buddy), bit 2 the info mode, bit 3 a forced
- * 6.1 kernel (fixed depot); byte 1 the model's CPUs (1 + b % 8, 0 = the
+ * 6.1 kernel (fixed depot), bit 4 the events mode (requests rebuilt from
+ * the dma:/iommu: events; auto picks it too without allocator probes),
+ * bit 5 lazy domains there, bit 6 no range cache; byte 1 the model's CPUs (1 + b % 8, 0 = the
  * capture's #P: when b is 255). The rest is the capture. Any input must
  * end in a clean run or an error with a message: no crash, no leak, no
  * sanitizer report.
@@ -40,7 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.policy = phyr_iova_policy_find(policies[data[0] % 3]);
 	if (!cfg.policy)
 		__builtin_trap();
-	cfg.mode = data[0] & 4 ? PHYR_CAPTURE_INFO : PHYR_CAPTURE_AUTO;
+	cfg.mode = data[0] & 4 ? PHYR_CAPTURE_INFO :
+		   data[0] & 16 ? PHYR_CAPTURE_EVENTS : PHYR_CAPTURE_AUTO;
+	cfg.domain = data[0] & 32 ? PHYR_CAPTURE_DOMAIN_LAZY : PHYR_CAPTURE_DOMAIN_AUTO;
+	cfg.no_rcache = data[0] & 64;
 	cfg.kernel = data[0] & 8 ? "6.1" : NULL;
 	cfg.ncpus = data[1] == 255 ? 0 : 1 + data[1] % 8u;
 	cfg.on_alloc = on_alloc;
