@@ -14,8 +14,11 @@
 
 #include <phyr/capture.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "iova-plugin.h"
+#include "opt.h"
+#include "out.h"
 
 struct capture_opts {
 	const char *file;
@@ -89,161 +92,138 @@ static void usage(FILE *f)
 		"  phyr-sim capture info tests/data/capture/linux6.12_strict_1cpu.log\n");
 }
 
-/* All option parsing of the command (one place, to be swapped for a shared one). */
-static int parse_opts(int argc, char **argv, const char *who, bool replay, struct capture_opts *o)
+enum {
+	OPT_MODE = 256, OPT_POLICY, OPT_CPUS, OPT_KERNEL, OPT_EMIT, OPT_JSON, OPT_CSV, OPT_PLUGIN,
+	OPT_DOMAIN, OPT_RCACHE, OPT_MAG_SIZE, OPT_FQ_TIMEOUT,
+};
+
+static const struct option replay_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "emit", required_argument, NULL, OPT_EMIT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "policy-plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "rcache", required_argument, NULL, OPT_RCACHE },
+	{ "mag-size", required_argument, NULL, OPT_MAG_SIZE },
+	{ "fq-timeout", required_argument, NULL, OPT_FQ_TIMEOUT },
+	{ 0 },
+};
+
+static const struct option info_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ 0 },
+};
+
+static const struct cli_cmd replay_cmd = { "capture replay", "h", replay_longopts, usage_replay };
+static const struct cli_cmd info_cmd = { "capture info", "h", info_longopts, usage };
+static const struct cli_cmd capture_cmd = { "capture", "h", NULL, usage };
+
+/* Parses the options; 1 after --help (exit 0), 2 after a mistake (message printed). */
+static int parse_opts(int argc, char **argv, const struct cli_cmd *cmd, struct capture_opts *o)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "emit", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'v' },
-		{ "policy-plugin", required_argument, NULL, 'P' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "rcache", required_argument, NULL, 'r' },
-		{ "mag-size", required_argument, NULL, 'g' },
-		{ "fq-timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->policy = "linux";
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		char *end;
-		unsigned long v;
+	cli_opt_start();
+	while ((ch = cli_getopt(cmd, argc, argv)) != -1) {
+		uint64_t v;
 
-		if (!replay && ch != 'h' && ch != 'j' && ch != '?' && ch != ':') {
-			fprintf(stderr, "%s: unrecognized option '%s'\n", who, argv[optind - 1]);
-			return 2;
-		}
 		switch (ch) {
 		case 'h':
-			if (replay)
-				usage_replay(stdout);
-			else
-				usage(stdout);
+			cli_help(cmd);
 			return 1;
-		case 'm':
-			if (strcmp(optarg, "exact") == 0) {
+		case OPT_MODE:
+			if (strcmp(optarg, "exact") == 0)
 				o->mode = PHYR_CAPTURE_EXACT;
-			} else if (strcmp(optarg, "auto") == 0) {
+			else if (strcmp(optarg, "auto") == 0)
 				o->mode = PHYR_CAPTURE_AUTO;
-			} else if (strcmp(optarg, "events") == 0) {
+			else if (strcmp(optarg, "events") == 0)
 				o->mode = PHYR_CAPTURE_EVENTS;
-			} else {
-				fprintf(stderr, "%s: --mode: '%s' is not exact, events or auto\n", who, optarg);
-				return 2;
-			}
+			else
+				return cli_bad_value(cmd, "mode", optarg, "exact, events or auto");
 			break;
-		case 'p':
+		case OPT_POLICY:
 			o->policy = optarg;
 			o->policy_set = true;
 			break;
-		case 'P':
+		case OPT_PLUGIN:
 			o->plugin = optarg;
 			break;
-		case 'c':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v == 0 || v > PHYR_IOVA_MAX_CPUS) {
-				fprintf(stderr, "%s: --cpus: '%s' is not 1 to %u\n", who, optarg,
-					PHYR_IOVA_MAX_CPUS);
-				return 2;
+		case OPT_CPUS:
+			if (cli_u64(optarg, &v) || v == 0 || v > PHYR_IOVA_MAX_CPUS) {
+				char expect[32];
+
+				snprintf(expect, sizeof(expect), "1 to %u", PHYR_IOVA_MAX_CPUS);
+				return cli_bad_value(cmd, "cpus", optarg, expect);
 			}
 			o->ncpus = (unsigned int)v;
 			break;
-		case 'k':
+		case OPT_KERNEL:
 			o->kernel = optarg;
 			break;
-		case 'e':
-			if (strcmp(optarg, "allocations") == 0) {
+		case OPT_EMIT:
+			if (strcmp(optarg, "allocations") == 0)
 				o->emit_allocs = true;
-			} else if (strcmp(optarg, "bounces") == 0) {
+			else if (strcmp(optarg, "bounces") == 0)
 				o->emit_bounces = true;
-			} else {
-				fprintf(stderr, "%s: --emit: '%s' is not allocations or bounces\n", who,
-					optarg);
-				return 2;
-			}
+			else
+				return cli_bad_value(cmd, "emit", optarg, "allocations or bounces");
 			break;
-		case 'j':
+		case OPT_JSON:
 			o->json = true;
 			break;
-		case 'v':
+		case OPT_CSV:
 			o->csv = true;
 			break;
-		case 'd':
-			if (strcmp(optarg, "strict") == 0) {
+		case OPT_DOMAIN:
+			if (strcmp(optarg, "strict") == 0)
 				o->domain = PHYR_CAPTURE_DOMAIN_STRICT;
-			} else if (strcmp(optarg, "lazy") == 0) {
+			else if (strcmp(optarg, "lazy") == 0)
 				o->domain = PHYR_CAPTURE_DOMAIN_LAZY;
-			} else {
-				fprintf(stderr, "%s: --domain: '%s' is not strict or lazy\n", who, optarg);
-				return 2;
-			}
+			else
+				return cli_bad_value(cmd, "domain", optarg, "strict or lazy");
 			break;
-		case 'r':
-			if (strcmp(optarg, "off") != 0 && strcmp(optarg, "on") != 0) {
-				fprintf(stderr, "%s: --rcache: '%s' is not on or off\n", who, optarg);
-				return 2;
-			}
+		case OPT_RCACHE:
+			if (strcmp(optarg, "off") != 0 && strcmp(optarg, "on") != 0)
+				return cli_bad_value(cmd, "rcache", optarg, "on or off");
 			o->no_rcache = strcmp(optarg, "off") == 0;
 			break;
-		case 'g':
-		case 't':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v == 0 || v > (ch == 'g' ? 65536ul : 60000000ul)) {
-				fprintf(stderr, "%s: %s: '%s' is not 1 to %lu\n", who,
-					ch == 'g' ? "--mag-size" : "--fq-timeout", optarg,
-					ch == 'g' ? 65536ul : 60000000ul);
-				return 2;
-			}
-			if (ch == 'g')
-				o->mag_size = (unsigned int)v;
-			else
-				o->fq_timeout_us = v;
+		case OPT_MAG_SIZE:
+			if (cli_u64(optarg, &v) || v == 0 || v > 65536)
+				return cli_bad_value(cmd, "mag-size", optarg, "1 to 65536");
+			o->mag_size = (unsigned int)v;
 			break;
-		case ':':
-			fprintf(stderr, "%s: option '%s' requires an argument\n", who, argv[optind - 1]);
-			return 2;
+		case OPT_FQ_TIMEOUT:
+			if (cli_u64(optarg, &v) || v == 0 || v > 60000000)
+				return cli_bad_value(cmd, "fq-timeout", optarg,
+						     "1 to 60000000 microseconds");
+			o->fq_timeout_us = v;
+			break;
 		default:
-			fprintf(stderr, "%s: unrecognized option '%s'\n", who, argv[optind - 1]);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "%s: %s\n", who, optind == argc ? "missing FILE" : "more than one FILE");
-		return 2;
-	}
-	if (o->emit_allocs && o->emit_bounces) {
-		fprintf(stderr, "%s: --emit allocations and --emit bounces exclude each other\n", who);
-		return 2;
-	}
-	if ((o->emit_allocs || o->emit_bounces) && o->json) {
-		fprintf(stderr, "%s: --emit and --json exclude each other\n", who);
-		return 2;
-	}
-	if (o->policy_set && o->plugin) {
-		fprintf(stderr, "%s: --policy and --policy-plugin exclude each other\n", who);
-		return 2;
-	}
-	if (o->csv && (o->json || o->emit_allocs || o->emit_bounces)) {
-		fprintf(stderr, "%s: --emit, --json and --csv exclude each other\n", who);
-		return 2;
-	}
+	if (cli_operands(cmd, argc, argv, 1, 1))
+		return CLI_EXIT_USAGE;
+	if (o->emit_allocs && o->emit_bounces)
+		return cli_usage_error(cmd, "--emit allocations and --emit bounces exclude each other");
+	if ((o->emit_allocs || o->emit_bounces) && o->json)
+		return cli_usage_error(cmd, "--emit and --json exclude each other");
+	if (o->policy_set && o->plugin)
+		return cli_usage_error(cmd, "--policy and --policy-plugin exclude each other");
+	if (o->csv && (o->json || o->emit_allocs || o->emit_bounces))
+		return cli_usage_error(cmd, "--emit, --json and --csv exclude each other");
 	if ((o->domain || o->no_rcache || o->mag_size || o->fq_timeout_us) &&
-	    o->mode == PHYR_CAPTURE_EXACT) {
-		fprintf(stderr, "%s: --domain, --rcache, --mag-size and --fq-timeout need --mode events "
-			"(or auto on a capture without allocator probes)\n", who);
-		return 2;
-	}
+	    o->mode == PHYR_CAPTURE_EXACT)
+		return cli_usage_error(cmd, "--domain, --rcache, --mag-size and --fq-timeout need "
+				       "--mode events (or auto on a capture without allocator probes)");
 	o->file = argv[optind];
 	return 0;
 }
@@ -336,20 +316,6 @@ static int run_bounces(const struct capture_opts *o)
 	if (s.truncated_line)
 		fprintf(stderr, "truncated last line: %" PRIu64 " (ignored)\n", s.truncated_line);
 	return 0;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 static double pct(uint64_t a, uint64_t b)
@@ -476,75 +442,145 @@ static void print_text(struct phyr_capture *c, const struct phyr_capture_summary
 	}
 }
 
-static void print_json(struct phyr_capture *c, const struct phyr_capture_summary *s, bool info,
-		       FILE *f)
+/* The error document of a --json run; @msg is "FILE:LINE: message" or a bare message. */
+static void json_error(const char *command, const char *file, const char *msg)
 {
+	size_t flen = strlen(file);
+	unsigned long line = 0;
+	char *end;
+
+	if (strncmp(msg, file, flen) == 0 && msg[flen] == ':') {
+		line = strtoul(msg + flen + 1, &end, 10);
+		if (*end == ':') {
+			msg = end + 1;
+			while (*msg == ' ')
+				msg++;
+		} else {
+			line = 0;
+		}
+	}
+	cli_json_error(command, file, line, msg);
+}
+
+static const char *mode_name(enum phyr_capture_mode m)
+{
+	return m == PHYR_CAPTURE_EXACT ? "exact" : m == PHYR_CAPTURE_EVENTS ? "events" :
+	       m == PHYR_CAPTURE_INFO ? "info" : "auto";
+}
+
+/* The --json document (sim/out.h): command, version, config, the summary. */
+static void print_json(struct phyr_capture *c, const struct phyr_capture_summary *s,
+		       const struct cli_cmd *cmd, const struct capture_opts *o, bool info, FILE *f)
+{
+	json_object *doc = cli_doc_new(cmd->name), *cfg = cli_doc_config(doc), *arr, *ev;
 	struct phyr_capture_domain_info d;
 	struct phyr_capture_device dev;
 	struct phyr_capture_event e;
 
-	fprintf(f, "{\"kernel\":");
-	json_str(f, s->kernel);
-	fprintf(f, ",\"fixed_depot\":%s,\"mode\":\"%s\",\"cpus\":%u,\"model_cpus\":%u,"
-		"\"probe_form\":\"%s\",\"rc_probes\":%s,\"lines\":%" PRIu64 ",\"events\":%" PRIu64
-		",\"skipped\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",\"lost_lines\":%" PRIu64
-		",\"entries_in_buffer\":%" PRIu64 ",\"entries_written\":%" PRIu64
-		",\"truncated_line\":%" PRIu64 ",\"allocations\":%" PRIu64,
-		s->fixed_depot ? "true" : "false",
-		info ? "info" : s->mode == PHYR_CAPTURE_EVENTS ? (s->whatif ? "events-whatif" : "events") :
-		s->whatif ? "whatif" : "exact", s->ncpus, s->model_cpus,
-		s->kprobe_form ? "kprobe" : "fprobe", s->rc_probes ? "true" : "false", s->nlines,
-		s->nevents, s->nskipped, s->nlost_events, s->nlost_lines, s->entries_in_buffer,
-		s->entries_written, s->truncated_line, s->nallocs);
-	if (!info)
-		fprintf(f, ",\"matched\":%" PRIu64 ",\"first_divergence\":%" PRIu64, s->nmatched,
-			s->first_divergence);
-	if (s->mode == PHYR_CAPTURE_EVENTS)
-		fprintf(f, ",\"domain_type\":\"%s\",\"unmaps\":%" PRIu64 ",\"unknown_unmaps\":%" PRIu64,
-			s->lazy ? "lazy" : "strict", s->nunmaps, s->nunknown_unmaps);
-	fprintf(f, ",\"devices\":[");
-	for (unsigned int i = 0; phyr_capture_get_device(c, i, &dev) == 0; i++) {
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_str(f, dev.name);
-		fprintf(f, ",\"group\":%d}", dev.group);
-	}
-	fprintf(f, "],\"domains\":[");
-	for (unsigned int i = 0; phyr_capture_get_domain(c, i, &d) == 0; i++) {
-		fprintf(f, "%s{\"iovad\":\"0x%" PRIx64 "\",\"granule\":%" PRIu64 ",\"start_pfn\":%" PRIu64
-			",\"reserved\":%u,\"boot\":%s,\"allocations\":%" PRIu64 ",\"frees\":%" PRIu64,
-			i ? "," : "", d.iovad, d.granule, d.start_pfn, d.nreserved,
-			d.boot ? "true" : "false", d.nallocs, d.nfrees);
-		if (!info)
-			fprintf(f, ",\"matched\":%" PRIu64 ",\"first_divergence\":%" PRIu64, d.nmatched,
-				d.first_divergence);
+	cli_json_str(cfg, "input", o->file);
+	if (!info) {
+		cli_json_str(cfg, "mode", mode_name(o->mode));
+		cli_json_str(cfg, "policy", o->plugin ? NULL : o->policy);
+		cli_json_str(cfg, "policy_plugin", o->plugin);
+		cli_json_u64(cfg, "cpus", s->model_cpus);
+		cli_json_str(cfg, "kernel", o->kernel);
+		cli_json_str(cfg, "depot", s->fixed_depot ? "fixed" : "trimmed");
 		if (s->mode == PHYR_CAPTURE_EVENTS) {
-			fprintf(f, ",\"name\":");
-			json_str(f, d.name);
-			fprintf(f, ",\"group\":%d,\"nodes_visited\":%" PRIu64 ",\"rcache_hits\":%" PRIu64
-				",\"rcache_misses\":%" PRIu64 ",\"depot_trims\":%" PRIu64 ",\"peak_live\":%"
-				PRIu64 ",\"peak_pages\":%" PRIu64 ",\"span_lo\":%" PRIu64 ",\"span_hi\":%"
-				PRIu64 ",\"span_free\":%" PRIu64 ",\"span_largest_hole\":%" PRIu64
-				",\"fq_flushes\":%" PRIu64 ",\"pt_pages\":%" PRIu64 ",\"pt_pages_peak\":%"
-				PRIu64 ",\"pte_writes\":%" PRIu64 ",\"iotlb_invalidations\":%" PRIu64,
-				d.group, d.stats.nnodes_visited,
-				d.stats.nrcache_hits, d.stats.nrcache_misses, d.stats.ndepot_trims,
-				d.peak_live, d.peak_pages, d.span_lo, d.span_hi, d.span_free,
-				d.span_largest_hole, d.nfq_flushes, d.pt_pages, d.pt_pages_peak,
-				d.npte_writes, d.ninvalidations);
+			cli_json_str(cfg, "domain", s->lazy ? "lazy" : "strict");
+			cli_json_str(cfg, "rcache", o->no_rcache ? "off" : "on");
+			cli_json_u64(cfg, "mag_size", o->mag_size ? o->mag_size : 127);
+			cli_json_u64(cfg, "fq_timeout_us", o->fq_timeout_us ? o->fq_timeout_us : 10000);
 		}
-		fputc('}', f);
 	}
-	fprintf(f, "],\"events\":{");
+	cli_json_str(doc, "kernel", s->kernel);
+	cli_json_bool(doc, "fixed_depot", s->fixed_depot);
+	cli_json_str(doc, "mode", info ? "info" : s->mode == PHYR_CAPTURE_EVENTS ?
+		     (s->whatif ? "events-whatif" : "events") : s->whatif ? "whatif" : "exact");
+	cli_json_u64(doc, "cpus", s->ncpus);
+	cli_json_u64(doc, "model_cpus", s->model_cpus);
+	cli_json_str(doc, "probe_form", s->kprobe_form ? "kprobe" : "fprobe");
+	cli_json_bool(doc, "rc_probes", s->rc_probes);
+	cli_json_u64(doc, "lines", s->nlines);
+	cli_json_u64(doc, "events", s->nevents);
+	cli_json_u64(doc, "skipped", s->nskipped);
+	cli_json_u64(doc, "lost_events", s->nlost_events);
+	cli_json_u64(doc, "lost_lines", s->nlost_lines);
+	cli_json_u64(doc, "entries_in_buffer", s->entries_in_buffer);
+	cli_json_u64(doc, "entries_written", s->entries_written);
+	cli_json_u64(doc, "truncated_line", s->truncated_line);
+	cli_json_u64(doc, "allocations", s->nallocs);
+	if (!info) {
+		cli_json_u64(doc, "matched", s->nmatched);
+		cli_json_u64(doc, "first_divergence", s->first_divergence);
+	}
+	if (s->mode == PHYR_CAPTURE_EVENTS) {
+		cli_json_str(doc, "domain_type", s->lazy ? "lazy" : "strict");
+		cli_json_u64(doc, "unmaps", s->nunmaps);
+		cli_json_u64(doc, "unknown_unmaps", s->nunknown_unmaps);
+	}
+	arr = cli_json_arr(doc, "devices");
+	for (unsigned int i = 0; phyr_capture_get_device(c, i, &dev) == 0; i++) {
+		json_object *x = json_object_new_object();
+
+		cli_json_str(x, "name", dev.name);
+		cli_json_i64(x, "group", dev.group);
+		json_object_array_add(arr, x);
+	}
+	arr = cli_json_arr(doc, "domains");
+	for (unsigned int i = 0; phyr_capture_get_domain(c, i, &d) == 0; i++) {
+		json_object *x = json_object_new_object();
+
+		cli_json_hex(x, "iovad", d.iovad);
+		cli_json_u64(x, "granule", d.granule);
+		cli_json_addr(x, "start_pfn", d.start_pfn);
+		cli_json_u64(x, "reserved", d.nreserved);
+		cli_json_bool(x, "boot", d.boot);
+		cli_json_u64(x, "allocations", d.nallocs);
+		cli_json_u64(x, "frees", d.nfrees);
+		if (!info) {
+			cli_json_u64(x, "matched", d.nmatched);
+			cli_json_u64(x, "first_divergence", d.first_divergence);
+			if (d.first_divergence) {
+				cli_json_addr(x, "divergence_linux_pfn", d.div_linux_pfn);
+				if (d.div_model_ok)
+					cli_json_addr(x, "divergence_model_pfn", d.div_model_pfn);
+			}
+		}
+		if (s->mode == PHYR_CAPTURE_EVENTS) {
+			cli_json_str(x, "name", d.name);
+			cli_json_i64(x, "group", d.group);
+			cli_json_u64(x, "nodes_visited", d.stats.nnodes_visited);
+			cli_json_u64(x, "rcache_hits", d.stats.nrcache_hits);
+			cli_json_u64(x, "rcache_misses", d.stats.nrcache_misses);
+			cli_json_u64(x, "depot_trims", d.stats.ndepot_trims);
+			cli_json_u64(x, "peak_live", d.peak_live);
+			cli_json_u64(x, "peak_pages", d.peak_pages);
+			cli_json_addr(x, "span_lo", d.span_lo);
+			cli_json_addr(x, "span_hi", d.span_hi);
+			cli_json_u64(x, "span_free", d.span_free);
+			cli_json_u64(x, "span_largest_hole", d.span_largest_hole);
+			cli_json_u64(x, "fq_flushes", d.nfq_flushes);
+			cli_json_u64(x, "pt_pages", d.pt_pages);
+			cli_json_u64(x, "pt_pages_peak", d.pt_pages_peak);
+			cli_json_u64(x, "pte_writes", d.npte_writes);
+			cli_json_u64(x, "iotlb_invalidations", d.ninvalidations);
+		}
+		json_object_array_add(arr, x);
+	}
+	ev = cli_json_obj(doc, "event_counts");
 	for (unsigned int i = 0; phyr_capture_get_event(c, i, &e) == 0; i++) {
-		fprintf(f, "%s", i ? "," : "");
-		json_str(f, e.name);
-		fprintf(f, ":{\"count\":%" PRIu64 ",\"skipped\":%s}", e.count, e.used ? "false" : "true");
+		json_object *x = json_object_new_object();
+
+		cli_json_u64(x, "count", e.count);
+		cli_json_bool(x, "skipped", !e.used);
+		json_object_object_add(ev, e.name, x);
 	}
-	fprintf(f, "}}\n");
+	cli_doc_print(doc, f);
 }
 
-static int run(int argc, char **argv, const char *who, bool replay)
+static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 {
+	char who[64];
 	struct phyr_capture_config cfg = { 0 };
 	struct phyr_capture_summary s;
 	struct capture_opts o;
@@ -553,7 +589,8 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	char err[512];
 	int ret;
 
-	ret = parse_opts(argc, argv, who, replay, &o);
+	snprintf(who, sizeof(who), "phyr-sim %s", cmd->name);
+	ret = parse_opts(argc, argv, cmd, &o);
 	if (ret)
 		return ret == 1 ? 0 : ret;
 	if (o.emit_bounces)
@@ -562,16 +599,16 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	if (o.plugin) {
 		if (iova_plugin_open(o.plugin, &pl, err, sizeof(err))) {
 			fprintf(stderr, "%s: --policy-plugin %s\n", who, err);
+			if (o.json)
+				cli_json_error(cmd->name, o.plugin, 0, err);
 			return 2;
 		}
 		cfg.policy = iova_plugin_ops(pl);
 	} else {
 		cfg.policy = phyr_iova_policy_find(o.policy);
 	}
-	if (!cfg.policy) {
-		fprintf(stderr, "%s: --policy: '%s' is not linux, augmented or buddy\n", who, o.policy);
-		return 2;
-	}
+	if (!cfg.policy)
+		return cli_bad_value(cmd, "policy", o.policy, "linux, augmented or buddy");
 	cfg.ncpus = o.ncpus;
 	cfg.kernel = o.kernel;
 	cfg.domain = o.domain;
@@ -584,10 +621,9 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	}
 	ret = phyr_capture_create(&cfg, &c);
 	if (ret == -EINVAL) {
-		fprintf(stderr, "%s: --kernel: '%s' is not a version like 6.1 or 6.12.95\n", who,
-			o.kernel ? o.kernel : "");
 		iova_plugin_close(pl);
-		return 2;
+		return cli_bad_value(cmd, "kernel", o.kernel ? o.kernel : "",
+				     "a version like 6.1 or 6.12.95");
 	}
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", who, strerror(-ret));
@@ -597,6 +633,8 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	ret = phyr_capture_run(c, o.file, NULL, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		if (o.json)
+			json_error(cmd->name, o.file, err[0] ? err : strerror(-ret));
 		if (ret == -ENOTSUP)
 			fprintf(stderr, "%s: a capture of swiotlb bounce buffering (qs/ probes) replays"
 				" with --emit bounces\n", who);
@@ -606,7 +644,7 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	}
 	phyr_capture_get_summary(c, &s);
 	if (o.json)
-		print_json(c, &s, !replay, stdout);
+		print_json(c, &s, cmd, &o, !replay, stdout);
 	else if (o.csv)
 		print_csv(c, stdout);
 	else
@@ -616,20 +654,19 @@ static int run(int argc, char **argv, const char *who, bool replay)
 	return 0;
 }
 
+static int cmd_replay(int argc, char **argv)
+{
+	return run(argc, argv, &replay_cmd, true);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	return run(argc, argv, &info_cmd, false);
+}
+
 int cmd_capture(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "info") == 0)
-		return run(argc - 1, argv + 1, "phyr-sim capture info", false);
-	if (strcmp(argv[1], "replay") == 0)
-		return run(argc - 1, argv + 1, "phyr-sim capture replay", true);
-	fprintf(stderr, "phyr-sim capture: unknown subcommand '%s' (info, replay)\n", argv[1]);
-	return 2;
+	static const struct cli_sub subs[] = { { "info", cmd_info }, { "replay", cmd_replay } };
+
+	return cli_dispatch(&capture_cmd, subs, 2, argc, argv);
 }
