@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <phyr/capture.h>
 
+#include "capture-plot.h"
 #include "cli.h"
+#include "cli-opts.h"
 #include "commands.h"
 #include "iova-plugin.h"
 #include "opt.h"
@@ -36,6 +39,9 @@ struct capture_opts {
 	bool no_rcache;
 	unsigned int mag_size;
 	uint64_t fq_timeout_us;
+	const char *plot;
+	int plot_fmt;
+	const char *plot_data;
 };
 
 static void usage_replay(FILE *f)
@@ -45,6 +51,7 @@ static void usage_replay(FILE *f)
 		"                                [--cpus N] [--kernel VERSION] [--domain strict|lazy]\n"
 		"                                [--rcache on|off] [--mag-size N] [--fq-timeout US]\n"
 		"                                [--emit allocations|bounces] [--json | --csv]\n"
+		"                                [--plot FILE.png|svg|pdf] [--plot-data DIR]\n"
 		"\n"
 		"Replays a Linux ftrace capture of the IOVA allocator (allocator probe set, fprobe or\n"
 		"kprobe form) through the IOVA model, every state change at the line where the kernel\n"
@@ -70,6 +77,10 @@ static void usage_replay(FILE *f)
 		"                    '-' when the model found no slot), nothing else; summary on stderr. The\n"
 		"                    IOVA options (--mode, --policy, --cpus, --kernel) do not apply\n"
 		"  --json            summary as JSON; --csv: one line per domain (events mode figures)\n"
+		"  --plot FILE       draw each domain's live IOVA ranges (the model's tree, range cache\n"
+		"                    included) over the capture's time with gnuplot; the format follows\n"
+		"                    the extension: .png, .svg or .pdf\n"
+		"  --plot-data DIR   keep the plot's data (one file per domain) and gnuplot script in DIR\n"
 		"\n"
 		"Example:\n"
 		"  phyr-sim capture replay tests/data/capture/linux6.12_strict_1cpu.log\n"
@@ -94,7 +105,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_MODE = 256, OPT_POLICY, OPT_CPUS, OPT_KERNEL, OPT_EMIT, OPT_JSON, OPT_CSV, OPT_PLUGIN,
-	OPT_DOMAIN, OPT_RCACHE, OPT_MAG_SIZE, OPT_FQ_TIMEOUT,
+	OPT_DOMAIN, OPT_RCACHE, OPT_MAG_SIZE, OPT_FQ_TIMEOUT, OPT_PLOT, OPT_PLOT_DATA,
 };
 
 static const struct option replay_longopts[] = {
@@ -111,6 +122,8 @@ static const struct option replay_longopts[] = {
 	{ "rcache", required_argument, NULL, OPT_RCACHE },
 	{ "mag-size", required_argument, NULL, OPT_MAG_SIZE },
 	{ "fq-timeout", required_argument, NULL, OPT_FQ_TIMEOUT },
+	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "plot-data", required_argument, NULL, OPT_PLOT_DATA },
 	{ 0 },
 };
 
@@ -206,6 +219,22 @@ static int parse_opts(int argc, char **argv, const struct cli_cmd *cmd, struct c
 						     "1 to 60000000 microseconds");
 			o->fq_timeout_us = v;
 			break;
+		case OPT_PLOT: {
+			enum cli_plot_format fmt;
+
+			if (cli_opt_plot_file(optarg, &fmt))
+				return cli_bad_value(cmd, "plot", optarg,
+						     "a file name ending in .png, .svg or .pdf");
+			o->plot = optarg;
+			o->plot_fmt = (int)fmt;
+			break;
+		}
+		case OPT_PLOT_DATA:
+			if (strchr(optarg, '\'') || strchr(optarg, '\n'))
+				return cli_bad_value(cmd, "plot-data", optarg,
+						     "a directory name without ' or a newline");
+			o->plot_data = optarg;
+			break;
 		default:
 			return CLI_EXIT_USAGE;
 		}
@@ -220,6 +249,8 @@ static int parse_opts(int argc, char **argv, const struct cli_cmd *cmd, struct c
 		return cli_usage_error(cmd, "--policy and --policy-plugin exclude each other");
 	if (o->csv && (o->json || o->emit_allocs || o->emit_bounces))
 		return cli_usage_error(cmd, "--emit, --json and --csv exclude each other");
+	if ((o->plot || o->plot_data) && o->emit_bounces)
+		return cli_usage_error(cmd, "--plot draws IOVA domains: not with --emit bounces");
 	if ((o->domain || o->no_rcache || o->mag_size || o->fq_timeout_us) &&
 	    o->mode == PHYR_CAPTURE_EXACT)
 		return cli_usage_error(cmd, "--domain, --rcache, --mag-size and --fq-timeout need "
@@ -285,6 +316,47 @@ static void emit_bounce(void *ctx, const struct phyr_capture_bounce *b)
 	else
 		fprintf(out, "%" PRIu64 " %s 0x%" PRIx64 " %" PRIu64 " 0x%" PRIx64 " -\n", b->line,
 			b->device, b->orig, b->size, b->linux_tlb);
+}
+
+/* What the replay's allocation callback feeds: --emit lines, --plot samples. */
+struct alloc_sink {
+	bool emit;
+	struct capture_plot *plot;
+};
+
+static void on_alloc(void *ctx, const struct phyr_capture_alloc *a)
+{
+	struct alloc_sink *k = ctx;
+
+	if (k->emit)
+		emit_alloc(stdout, a);
+	if (k->plot) {
+		char label[64];
+
+		if (a->domain_name)
+			snprintf(label, sizeof(label), "%s", a->domain_name);
+		else
+			snprintf(label, sizeof(label), "0x%" PRIx64, a->iovad);
+		capture_plot_sample(k->plot, label, a->ts_ns, a->live);
+	}
+}
+
+/* @path as an absolute path in @buf (gnuplot runs in another directory). */
+static int absolute(const char *path, char *buf, size_t len)
+{
+	char cwd[4096];
+
+	if (path[0] == '/') {
+		snprintf(buf, len, "%s", path);
+		return 0;
+	}
+	if (!getcwd(cwd, sizeof(cwd)) || strchr(cwd, '\'') || strchr(cwd, '\n') ||
+	    (size_t)snprintf(buf, len, "%s/%s", cwd, path) >= len) {
+		fprintf(stderr, "phyr-sim capture replay: --plot: cannot name '%s' from the working "
+				"directory; give an absolute path\n", path);
+		return -1;
+	}
+	return 0;
 }
 
 /* --emit bounces: the swiotlb replay; the lines on stdout, a summary on stderr. */
@@ -586,7 +658,9 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 	struct capture_opts o;
 	struct iova_plugin *pl = NULL;
 	struct phyr_capture *c;
-	char err[512];
+	struct capture_plot plot;
+	struct alloc_sink sink = { 0 };
+	char err[512], plot_out[4096];
 	int ret;
 
 	snprintf(who, sizeof(who), "phyr-sim %s", cmd->name);
@@ -615,19 +689,27 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 	cfg.no_rcache = o.no_rcache;
 	cfg.mag_size = o.mag_size;
 	cfg.fq_timeout_us = o.fq_timeout_us;
-	if (o.emit_allocs) {
-		cfg.on_alloc = emit_alloc;
-		cfg.ctx = stdout;
+	if (o.plot && absolute(o.plot, plot_out, sizeof(plot_out)))
+		return 1;
+	if ((o.plot || o.plot_data) &&
+	    capture_plot_open(&plot, o.plot ? plot_out : NULL, o.plot_fmt, o.plot_data))
+		return 1;
+	sink.emit = o.emit_allocs;
+	sink.plot = o.plot || o.plot_data ? &plot : NULL;
+	if (sink.emit || sink.plot) {
+		cfg.on_alloc = on_alloc;
+		cfg.ctx = &sink;
+		cfg.want_live = sink.plot != NULL;
 	}
 	ret = phyr_capture_create(&cfg, &c);
-	if (ret == -EINVAL) {
-		iova_plugin_close(pl);
-		return cli_bad_value(cmd, "kernel", o.kernel ? o.kernel : "",
-				     "a version like 6.1 or 6.12.95");
-	}
 	if (ret) {
-		fprintf(stderr, "%s: %s\n", who, strerror(-ret));
+		if (sink.plot)
+			capture_plot_close(&plot, false);
 		iova_plugin_close(pl);
+		if (ret == -EINVAL)
+			return cli_bad_value(cmd, "kernel", o.kernel ? o.kernel : "",
+					     "a version like 6.1 or 6.12.95");
+		fprintf(stderr, "%s: %s\n", who, strerror(-ret));
 		return 1;
 	}
 	ret = phyr_capture_run(c, o.file, NULL, err, sizeof(err));
@@ -640,6 +722,8 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 				" with --emit bounces\n", who);
 		phyr_capture_destroy(c);
 		iova_plugin_close(pl);
+		if (sink.plot)
+			capture_plot_close(&plot, false);
 		return 2;
 	}
 	phyr_capture_get_summary(c, &s);
@@ -651,6 +735,8 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 		print_text(c, &s, !replay, o.emit_allocs ? stderr : stdout);
 	phyr_capture_destroy(c);
 	iova_plugin_close(pl);
+	if (sink.plot && capture_plot_close(&plot, true))
+		return 1;
 	return 0;
 }
 

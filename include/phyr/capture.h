@@ -60,6 +60,12 @@ enum phyr_capture_domain_type {
  * @model_ok: the model allocated something.
  * @domain_name: events mode: the domain's device name (@iovad is then its
  *   index); NULL in exact mode. Valid during the callback only.
+ * @ts_ns: the timestamp of the capture line being replayed when the
+ *   allocation was recorded (ftrace's clock, nanoseconds).
+ * @live: IOVA ranges in the model domain's tree after the allocation,
+ *   those held by the range cache included, the boot-time reserves not:
+ *   what a plot of live IOVAs over time draws (0 unless the config's
+ *   @want_live is set).
  */
 struct phyr_capture_alloc {
 	uint64_t line;
@@ -69,6 +75,8 @@ struct phyr_capture_alloc {
 	uint64_t model_pfn;
 	bool model_ok;
 	const char *domain_name;
+	uint64_t ts_ns;
+	uint64_t live;
 };
 
 /**
@@ -88,6 +96,8 @@ struct phyr_capture_alloc {
  * @no_rcache: events mode: the model domains have no per-CPU range cache.
  * @mag_size: events mode: pfns per magazine (0: Linux's 127).
  * @fq_timeout_us: events mode, lazy: flush-queue timeout (0: 10,000 us).
+ * @want_live: fill struct phyr_capture_alloc's @live for @on_alloc (one
+ *   read of the domain's counters per allocation).
  */
 struct phyr_capture_config {
 	enum phyr_capture_mode mode;
@@ -100,6 +110,7 @@ struct phyr_capture_config {
 	bool no_rcache;
 	unsigned int mag_size;
 	uint64_t fq_timeout_us;
+	bool want_live;
 };
 
 /**

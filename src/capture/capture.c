@@ -106,6 +106,8 @@ struct cdom {
 	uint64_t nallocs, nmatched, nfrees;
 	uint64_t div_line, div_linux, div_model;
 	bool div_model_ok;
+	uint64_t live_base; /* tree nodes before the first allocation (reserves) */
+	bool live_base_set;
 };
 
 /* One open alloc_iova_fast call. */
@@ -186,6 +188,7 @@ struct phyr_capture {
 	unsigned int model_cpus;
 	struct ftrace_reader *r;
 	struct phyr_capture_summary sum;
+	uint64_t now_ns; /* timestamp of the event line being replayed */
 
 	struct cdom **doms;
 	unsigned int ndoms, capdoms;
@@ -712,8 +715,21 @@ static void record_alloc(struct phyr_capture *c, struct cdom *dm, uint64_t line,
 		if (!c->sum.first_divergence)
 			c->sum.first_divergence = line;
 	}
-	if (c->cfg.on_alloc)
+	if (c->cfg.on_alloc) {
+		struct phyr_iova_stats st;
+
+		a.ts_ns = c->now_ns;
+		memset(&st, 0, sizeof(st));
+		if (c->cfg.want_live)
+			phyr_iova_get_stats(dm->d, &st);
+		if (!dm->live_base_set) {
+			/* the first allocation: what the tree held before it is reserved */
+			dm->live_base = st.nnodes - (ok && st.nnodes ? 1 : 0);
+			dm->live_base_set = true;
+		}
+		a.live = st.nnodes > dm->live_base ? st.nnodes - dm->live_base : 0;
 		c->cfg.on_alloc(c->cfg.ctx, &a);
+	}
 }
 
 static void apply_lookup(struct phyr_capture *c, struct frame *f)
@@ -1457,6 +1473,8 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 		header_facts(c, l);
 		return 0;
 	}
+	if (l->kind == FTRACE_EVENT)
+		c->now_ns = l->ts_ns;
 	if (l->kind != FTRACE_EVENT)
 		return 0;
 	if (!c->cpus) {

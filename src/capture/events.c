@@ -126,6 +126,8 @@ struct edom {
 	uint64_t div_line, div_linux, div_model;
 	bool div_model_ok;
 	uint64_t live, live_pages, peak_live, peak_pages;
+	uint64_t live_base; /* tree nodes before the first allocation (reserves) */
+	bool live_base_set;
 	uint64_t span_lo, span_hi;
 	/* lazy */
 	struct fq *fqs;
@@ -216,6 +218,7 @@ struct hint {
 struct evrep {
 	struct phyr_capture_config cfg;
 	struct phyr_capture_summary *sum;
+	uint64_t now_ns; /* timestamp of the event line being replayed */
 	struct ftrace_reader *r;
 	struct phyr_iova_config icfg;
 	unsigned int ncpus;
@@ -955,8 +958,20 @@ static void record(struct evrep *e, struct edom *dm, int di, const struct entry 
 		if (!e->sum->first_divergence)
 			e->sum->first_divergence = line;
 	}
-	if (e->cfg.on_alloc)
+	if (e->cfg.on_alloc) {
+		struct phyr_iova_stats st;
+
+		a.ts_ns = e->now_ns;
+		memset(&st, 0, sizeof(st));
+		if (e->cfg.want_live)
+			phyr_iova_get_stats(dm->d, &st);
+		if (!dm->live_base_set) {
+			dm->live_base = st.nnodes - (en->mok && st.nnodes ? 1 : 0);
+			dm->live_base_set = true;
+		}
+		a.live = st.nnodes > dm->live_base ? st.nnodes - dm->live_base : 0;
 		e->cfg.on_alloc(e->cfg.ctx, &a);
+	}
 }
 
 /* iommu_dma_alloc_iova() for a PCI device with a 64-bit mask. */
@@ -1747,6 +1762,7 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 	int ret;
 
 	e->sum->nevents++;
+	e->now_ns = l->ts_ns;
 	count_event(e, l->event, k != K_OTHER);
 	x.e = e;
 	x.l = l;
