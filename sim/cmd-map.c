@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <phyr/builder.h>
@@ -29,7 +30,7 @@ static void usage(FILE *f)
 		"                    [--rcache on|off] [--mag-size N] [--rcache-classes N]\n"
 		"                    [--depot trimmed|fixed] [--domain strict|lazy]\n"
 		"                    [--iotlb ENTRIES,WAYS] [--fq-size N] [--fq-timeout-ms N]\n"
-		"                    [--json | --csv]\n"
+		"                    [--machine FILE] [--json | --csv]\n"
 		"\n"
 		"Runs each workload on a fresh simulated machine (device behind a strict DMA\n"
 		"IOMMU domain, ARM LPAE 4K; P2P providers by bus address and through the host\n"
@@ -65,6 +66,10 @@ static void usage(FILE *f)
 		"  --domain strict|lazy  IOTLB invalidation at unmap (strict, default) or\n"
 		"                        through a flush queue (lazy, iommu.strict=0)\n"
 		"  --iotlb ENTRIES,WAYS  IOTLB geometry (default 64,4)\n"
+		"  --machine FILE        a machine description (docs/machine-desc.md) instead of\n"
+		"                        the shipped machines/map.machine: start from that file;\n"
+		"                        keep the endpoint 'nic' behind an IOMMU DMA group, the\n"
+		"                        swiotlb pool and, for gpu and odp, the two P2P BARs\n"
 		"  --fq-size N           flush-queue slots, a power of two (lazy; default 256)\n"
 		"  --fq-timeout-ms N     flush-queue timer, 1-10000 ms (lazy; default 10)\n"
 		"  --json                one JSON document: command, version, config,\n"
@@ -87,6 +92,39 @@ static void usage(FILE *f)
 }
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+/* The whole file @path as a string (NULL: unreadable or out of memory). */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 8192);
+
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = b;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
 
 static void print_text(const struct map_workload *w, const struct map_result *r, uint64_t seed)
 {
@@ -171,7 +209,7 @@ static void print_csv(const struct map_workload *w, const struct map_result *r)
 enum {
 	OPT_WORKLOAD = 256, OPT_SEED, OPT_POLICY, OPT_PLUGIN, OPT_JSON, OPT_CSV, OPT_CPUS,
 	OPT_RCACHE, OPT_MAG_SIZE, OPT_CLASSES, OPT_DOMAIN, OPT_DEPOT, OPT_IOTLB, OPT_FQ_SIZE,
-	OPT_FQ_TIMEOUT,
+	OPT_FQ_TIMEOUT, OPT_MACHINE,
 };
 
 static const struct option longopts[] = {
@@ -191,6 +229,7 @@ static const struct option longopts[] = {
 	{ "iotlb", required_argument, NULL, OPT_IOTLB },
 	{ "fq-size", required_argument, NULL, OPT_FQ_SIZE },
 	{ "fq-timeout-ms", required_argument, NULL, OPT_FQ_TIMEOUT },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
 	{ 0 },
 };
 
@@ -198,7 +237,8 @@ static const struct cli_cmd map_cmd = { "map", "h", longopts, usage };
 
 int cmd_map(int argc, char **argv)
 {
-	const char *wname = "all", *policy = NULL, *plugin = NULL;
+	const char *wname = "all", *policy = NULL, *plugin = NULL, *machine = NULL;
+	char *machine_text = NULL;
 	const struct phyr_iova_policy_ops *pol;
 	struct iova_plugin *pl = NULL;
 	json_object *doc = NULL, *workloads = NULL;
@@ -273,6 +313,9 @@ int cmd_map(int argc, char **argv)
 				return cli_bad_value(&map_cmd, "fq-timeout-ms", optarg, "1 to 10000");
 			sopts.fq_timeout_ns = v * 1000000;
 			break;
+		case OPT_MACHINE:
+			machine = optarg;
+			break;
 		case OPT_JSON:
 		case OPT_CSV:
 			if (fmt != FMT_TEXT)
@@ -296,6 +339,28 @@ int cmd_map(int argc, char **argv)
 		return ret;
 	}
 	sopts.iova_policy = pol;
+	if (machine) {
+		struct phyr_system *probe = NULL;
+		char err[512] = "";
+
+		/* read and checked once, before any workload runs */
+		ret = phyr_system_build_file(machine, NULL, &probe, err, sizeof(err));
+		phyr_system_destroy(probe);
+		if (ret) {
+			fprintf(stderr, "phyr-sim map: %s\n", err);
+			if (fmt == FMT_JSON)
+				cli_json_error(map_cmd.name, machine, 0, err);
+			iova_plugin_close(pl);
+			return CLI_EXIT_USAGE;
+		}
+		machine_text = read_file(machine);
+		if (!machine_text) {
+			fprintf(stderr, "phyr-sim map: %s: cannot read it\n", machine);
+			iova_plugin_close(pl);
+			return CLI_EXIT_USAGE;
+		}
+		map_set_machine(machine_text, machine);
+	}
 
 	if (fmt == FMT_JSON) {
 		json_object *cfg, *apis;
@@ -317,7 +382,8 @@ int cmd_map(int argc, char **argv)
 		cli_json_u64(cfg, "fq_size", sopts.fq_size ? sopts.fq_size : 256);
 		cli_json_u64(cfg, "fq_timeout_ms",
 			     sopts.fq_timeout_ns ? sopts.fq_timeout_ns / 1000000 : 10);
-		cli_json_str(cfg, "machine", "map.machine (the untrusted workload: map-untrusted.machine)");
+		cli_json_str(cfg, "machine", machine ? machine :
+			     "map.machine (the untrusted workload: map-untrusted.machine)");
 		cli_json_u64(cfg, "touch_bytes", 256);
 		apis = cli_json_arr(cfg, "apis");
 		for (int a = 0; a < MAP_NAPIS; a++)
@@ -348,7 +414,10 @@ int cmd_map(int argc, char **argv)
 					cli_json_error(map_cmd.name, NULL, 0, msg);
 				}
 				iova_plugin_close(pl);
-				return 1;
+				map_set_machine(NULL, NULL);
+				free(machine_text);
+				/* -EINVAL: the machine cannot run the workload (a usage mistake) */
+				return ret == -EINVAL ? CLI_EXIT_USAGE : 1;
 			}
 		}
 		if (fmt == FMT_TEXT) {
@@ -363,6 +432,8 @@ int cmd_map(int argc, char **argv)
 		first = false;
 	}
 	iova_plugin_close(pl);
+	map_set_machine(NULL, NULL);
+	free(machine_text);
 	if (doc)
 		return cli_doc_print(doc, stdout) ? 1 : 0;
 	if (fflush(stdout) || ferror(stdout)) {

@@ -77,15 +77,27 @@ struct map_engine {
  * untrusted workload), embedded at build time; the workload's driver then
  * sets its segment size and alignment as a probe routine would.
  */
+static const char *user_machine, *user_machine_name;
+
+void map_set_machine(const char *text, const char *name)
+{
+	user_machine = text;
+	user_machine_name = name;
+}
+
 static int setup(struct map_engine *e, const struct map_workload *w,
 		 const struct phyr_system_opts *opts)
 {
 	const char *file = w->untrusted ? "map-untrusted.machine" : "map.machine";
+	const char *text = shipped_machine(file);
 	char err[256] = "";
 	int ret;
 
-	ret = phyr_system_build_string_opts(shipped_machine(file), file, opts, NULL, &e->sys, err,
-					    sizeof(err));
+	if (user_machine) {
+		text = user_machine;
+		file = user_machine_name;
+	}
+	ret = phyr_system_build_string_opts(text, file, opts, NULL, &e->sys, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "phyr-sim map: %s\n", err);
 		return ret;
@@ -95,8 +107,11 @@ static int setup(struct map_engine *e, const struct map_workload *w,
 	e->tlb = phyr_system_swiotlb(e->sys);
 	e->dev = phyr_system_device(e->sys, "nic");
 	e->d = phyr_iommu_dma_get_cookie(e->dev);
-	if (!e->client || !e->tlb || !e->dev || !e->d)
+	if (!e->client || !e->tlb || !e->dev || !e->d) {
+		fprintf(stderr, "phyr-sim map: %s: the workloads need an endpoint 'nic' with a device "
+			"in an IOMMU DMA group and a swiotlb pool (see machines/map.machine)\n", file);
 		return -EINVAL;
+	}
 	if (w->max_seg && (ret = phyr_dma_set_max_seg_size(e->dev, w->max_seg)))
 		return ret;
 	if (w->min_align != phyr_dma_get_min_align_mask(e->dev))

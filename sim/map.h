@@ -50,6 +50,14 @@ extern const unsigned map_nworkloads;
  * machine file as it is); fills @out. 0 or -errno (setup failed).
  */
 struct phyr_system_opts;
+
+/*
+ * Uses the machine description @text (named @name in messages; NULL: the
+ * shipped machines/map.machine and map-untrusted.machine) for every
+ * workload after this call. @text must outlive the runs.
+ */
+void map_set_machine(const char *text, const char *name);
+
 int map_run(const struct map_workload *w, enum map_api api, uint64_t seed,
 	    const struct phyr_system_opts *opts, struct map_result *out);
 
