@@ -283,6 +283,25 @@ static void test_events_lazy(void **state)
 	assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
 	assert_int_equal(d.nfq_flushes, 1);
 	assert_int_equal(d.peak_live, 2);
+	/* 0xfffff waited from its unmap (1.000100) to the timer's expiry
+	 * (1.010100, applied at the last line): one window of 10 ms */
+	assert_int_equal(d.nstale, 1);
+	assert_int_equal(d.stale_pages, 1);
+	assert_int_equal(d.stale_ns_max, 10000000);
+	assert_int_equal(d.stale_ns_total, 10000000);
+	assert_int_equal(d.stale_page_ns, 10000000);
+	assert_int_equal(d.nstale_open, 0);
+	/* reads: 3 maps miss, the unmap's read of 0xfffff hits; the flush
+	 * drops the stale 0xfffff and the live 0xffffe, so the third map
+	 * misses again */
+	assert_int_equal(d.niotlb_hits, 1);
+	assert_int_equal(d.niotlb_misses, 3);
+	assert_int_equal(d.niotlb_invalidated, 2);
+	assert_int_equal(d.niotlb_evictions, 0);
+	/* no #P: line, so 64 model CPUs, each with 6 classes x (loaded +
+	 * prev) x 1 KiB; the depot stays empty */
+	assert_int_equal(d.mag_bytes, 64 * 12288);
+	assert_int_equal(d.mag_bytes_peak, 64 * 12288);
 	phyr_capture_destroy(c);
 	/* forced strict: the second mapping reuses 0xfffff at once */
 	assert_int_equal(run(text, PHYR_CAPTURE_AUTO, PHYR_CAPTURE_DOMAIN_STRICT, &s, &c, err,
@@ -291,6 +310,13 @@ static void test_events_lazy(void **state)
 	assert_false(sum.lazy);
 	assert_int_equal(s.a[1].model_pfn, 0xfffff);
 	assert_int_equal(sum.nmatched, 1);
+	assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
+	assert_int_equal(d.nstale, 0);
+	assert_int_equal(d.nstale_open, 0);
+	/* the unmap invalidates only its own page */
+	assert_int_equal(d.niotlb_hits, 1);
+	assert_int_equal(d.niotlb_misses, 3);
+	assert_int_equal(d.niotlb_invalidated, 1);
 	phyr_capture_destroy(c);
 }
 
