@@ -439,6 +439,57 @@ static void test_events_config(void **state)
 	cfg.mode = PHYR_CAPTURE_EVENTS;
 	cfg.domain = PHYR_CAPTURE_DOMAIN_LAZY + 1;
 	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.domain = PHYR_CAPTURE_DOMAIN_AUTO;
+	/* IOTLB geometry: both or neither, ways dividing entries, at most 65536 */
+	cfg.iotlb_entries = 64;
+	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.iotlb_ways = 3;
+	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.iotlb_entries = 65537;
+	cfg.iotlb_ways = 1;
+	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.iotlb_entries = 65536;
+	cfg.iotlb_ways = 65536;
+	assert_int_equal(phyr_capture_create(&cfg, &c), 0);
+	phyr_capture_destroy(c);
+}
+
+/* The IOTLB geometry: a one-entry IOTLB loses the map's entry of a 2-page
+ * range before the unmap's reads; 64 entries keep both pages. */
+static void test_events_iotlb(void **state)
+{
+	static const char text[] =
+		"# entries-in-buffer/entries-written: 4/4   #P:1\n"
+		T "1.000000: add_device_to_group: IOMMU: groupID=1 device=0000:00:01.0\n"
+		T "1.000001: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffe000 size=8192 phys_addr=1000 attrs=\n"
+		T "1.000100: unmap: IOMMU: iova=0x00000000ffffe000 - 0x0000000100000000 size=8192 unmapped_size=8192\n"
+		T "1.000200: map: IOMMU: iova=0x00000000ffffc000 - 0x00000000ffffd000 paddr=0x0000000000006000 size=4096\n";
+	static const unsigned int geo[2][2] = { { 1, 1 }, { 64, 4 } };
+	/* hits, misses, evictions, entries invalidated */
+	static const uint64_t want[2][4] = { { 0, 5, 3, 1 }, { 2, 3, 0, 2 } };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct phyr_capture_config cfg = { 0 };
+		struct phyr_capture_domain_info d;
+		FILE *f = fmemopen((void *)text, strlen(text), "r");
+		struct phyr_capture *c;
+		char err[256];
+
+		assert_non_null(f);
+		cfg.mode = PHYR_CAPTURE_EVENTS;
+		cfg.iotlb_entries = geo[i][0];
+		cfg.iotlb_ways = geo[i][1];
+		assert_int_equal(phyr_capture_create(&cfg, &c), 0);
+		assert_int_equal(phyr_capture_run(c, "t.log", f, err, sizeof(err)), 0);
+		fclose(f);
+		assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
+		assert_int_equal(d.niotlb_hits, want[i][0]);
+		assert_int_equal(d.niotlb_misses, want[i][1]);
+		assert_int_equal(d.niotlb_evictions, want[i][2]);
+		assert_int_equal(d.niotlb_invalidated, want[i][3]);
+		phyr_capture_destroy(c);
+	}
 }
 
 int main(void)
@@ -453,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_events_auto),
 		cmocka_unit_test(test_events_errors),
 		cmocka_unit_test(test_events_config),
+		cmocka_unit_test(test_events_iotlb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

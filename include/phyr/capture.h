@@ -102,7 +102,7 @@ struct phyr_capture_alloc {
  *   read of the domain's counters per allocation).
  * @iotlb_entries, @iotlb_ways: events mode: IOTLB geometry of each
  *   domain's IOMMU model (0: 64 entries, 4 ways); entries a multiple of
- *   ways, at most 65536.
+ *   ways, at most 65536; set both or neither.
  * @machine: events mode: a machine description built by the caller
  *   (<phyr/builder.h>; NULL: none) for what events cannot tell: a device
  *   it names (label or PCI name, as phyr_system_device()) takes its DMA
