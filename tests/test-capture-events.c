@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "phyr/builder.h"
 #include "phyr/capture.h"
 
 #define MAX_SEEN 32
@@ -454,6 +455,73 @@ static void test_events_config(void **state)
 	phyr_capture_destroy(c);
 }
 
+/*
+ * A machine description: 01.0 (64-bit streaming mask, 30-bit coherent
+ * mask) and 02.0 (32-bit mask) share group g, whose reserve= range holds
+ * pfn 0xfffff; the capture names no group for them (only 03.0's).
+ */
+static void test_events_machine(void **state)
+{
+	static const char desc[] =
+		"host-bridge hb0\n"
+		"endpoint a parent=hb0 devfn=01.0 id=1b36:0010\n"
+		"endpoint b parent=hb0 devfn=02.0 id=8086:10d3\n"
+		"iommu-group g format=x86-64-4l reserve=0xfffff000-0xffffffff\n"
+		"device pci=a dma-mask=64bit coherent-mask=30bit group=g\n"
+		"device pci=b dma-mask=32bit group=g\n";
+	static const char text[] =
+		"# entries-in-buffer/entries-written: 4/4   #P:1\n"
+		T "1.000000: add_device_to_group: IOMMU: groupID=9 device=0000:00:03.0\n"
+		/* 32-bit try first: the top pfn is reserved */
+		T "1.000001: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffe000 size=4096 phys_addr=1000 attrs=\n"
+		/* dma_alloc: the 30-bit coherent mask */
+		T "1.000002: dma_alloc: 0000:00:01.0 dir=BIDIRECTIONAL dma_addr=3ffff000 size=4096 virt_addr=(____ptrval____) flags=GFP_KERNEL attrs=\n"
+		/* 02.0 shares the domain; its 32-bit limit starts the search at
+		 * the cached node of the 32-bit space, the 30-bit range */
+		T "1.000003: dma_map_page: 0000:00:02.0 dir=TO_DEVICE dma_addr=3fffe000 size=4096 phys_addr=2000 attrs=\n";
+	struct phyr_capture_config cfg = { 0 };
+	struct phyr_capture_summary sum;
+	struct phyr_capture_domain_info d;
+	struct phyr_system *sys;
+	struct phyr_capture *c;
+	struct seen s;
+	char err[256];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(phyr_system_build_string(desc, "m", NULL, &sys, err, sizeof(err)), 0);
+	for (int with = 1; with >= 0; with--) {
+		f = fmemopen((void *)text, strlen(text), "r");
+		assert_non_null(f);
+		memset(&s, 0, sizeof(s));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.mode = PHYR_CAPTURE_EVENTS;
+		cfg.on_alloc = on_alloc;
+		cfg.ctx = &s;
+		cfg.machine = with ? sys : NULL;
+		assert_int_equal(phyr_capture_create(&cfg, &c), 0);
+		assert_int_equal(phyr_capture_run(c, "t.log", f, err, sizeof(err)), 0);
+		fclose(f);
+		assert_int_equal(phyr_capture_get_summary(c, &sum), 0);
+		if (with) {
+			assert_int_equal(sum.ndomains, 1);
+			assert_int_equal(sum.nmatched, 3);
+			expect(&s, 0, 3, "0000:00:01.0", 1, 0xffffe, 0xffffe);
+			expect(&s, 1, 4, "0000:00:01.0", 1, 0x3ffff, 0x3ffff);
+			expect(&s, 2, 5, "0000:00:01.0", 1, 0x3fffe, 0x3fffe);
+			assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
+			assert_int_equal(d.group, -1);
+			assert_int_equal(d.nreserved, 2); /* the MSI range and g's */
+		} else {
+			/* the capture names groups and none of these two: dma-direct */
+			assert_int_equal(sum.ndomains, 0);
+			assert_int_equal(sum.nallocs, 0);
+		}
+		phyr_capture_destroy(c);
+	}
+	phyr_system_destroy(sys);
+}
+
 /* The IOTLB geometry: a one-entry IOTLB loses the map's entry of a 2-page
  * range before the unmap's reads; 64 entries keep both pages. */
 static void test_events_iotlb(void **state)
@@ -505,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_events_errors),
 		cmocka_unit_test(test_events_config),
 		cmocka_unit_test(test_events_iotlb),
+		cmocka_unit_test(test_events_machine),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
