@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <phyr/builder.h>
 #include <phyr/capture.h>
 
 #include "capture-plot.h"
@@ -42,6 +43,8 @@ struct capture_opts {
 	const char *plot;
 	int plot_fmt;
 	const char *plot_data;
+	unsigned int iotlb_entries, iotlb_ways;
+	const char *machine;
 };
 
 static void usage_replay(FILE *f)
@@ -50,6 +53,7 @@ static void usage_replay(FILE *f)
 		"usage: phyr-sim capture replay FILE [--mode exact|events|auto] [--policy linux|augmented|buddy]\n"
 		"                                [--cpus N] [--kernel VERSION] [--domain strict|lazy]\n"
 		"                                [--rcache on|off] [--mag-size N] [--fq-timeout US]\n"
+		"                                [--iotlb ENTRIES,WAYS] [--machine FILE]\n"
 		"                                [--emit allocations|bounces] [--json | --csv]\n"
 		"                                [--plot FILE.png|svg|pdf] [--plot-data DIR]\n"
 		"\n"
@@ -70,6 +74,11 @@ static void usage_replay(FILE *f)
 		"  --rcache off      events mode: no per-CPU range cache in the model\n"
 		"  --mag-size N      events mode: pfns per magazine (default 127)\n"
 		"  --fq-timeout US   events mode, lazy: flush-queue timeout in microseconds (default 10000)\n"
+		"  --iotlb E,W       events mode: IOTLB of E entries, W ways (default 64,4); the device reads\n"
+		"                    each page after its map and before its unmap (IOTLB hits and misses)\n"
+		"  --machine FILE    events mode: a machine description (docs/machine-desc.md) for what the\n"
+		"                    events cannot tell: each device's DMA masks and bus limit, and the IOMMU\n"
+		"                    group (with its reserve= ranges) of devices the capture puts in none\n"
 		"  --emit allocations  print 'LINE IOVAD SIZE LINUX_PFN MODEL_PFN' per allocation, nothing else\n"
 		"  --emit bounces    replay the swiotlb bounce mappings instead (qs/ probes of a swiotlb=force\n"
 		"                    capture) through the swiotlb model, at the captured pool's own addresses;\n"
@@ -105,7 +114,8 @@ static void usage(FILE *f)
 
 enum {
 	OPT_MODE = 256, OPT_POLICY, OPT_CPUS, OPT_KERNEL, OPT_EMIT, OPT_JSON, OPT_CSV, OPT_PLUGIN,
-	OPT_DOMAIN, OPT_RCACHE, OPT_MAG_SIZE, OPT_FQ_TIMEOUT, OPT_PLOT, OPT_PLOT_DATA,
+	OPT_DOMAIN, OPT_RCACHE, OPT_MAG_SIZE, OPT_FQ_TIMEOUT, OPT_PLOT, OPT_PLOT_DATA, OPT_IOTLB,
+	OPT_MACHINE,
 };
 
 static const struct option replay_longopts[] = {
@@ -124,6 +134,8 @@ static const struct option replay_longopts[] = {
 	{ "fq-timeout", required_argument, NULL, OPT_FQ_TIMEOUT },
 	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ "plot-data", required_argument, NULL, OPT_PLOT_DATA },
+	{ "iotlb", required_argument, NULL, OPT_IOTLB },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
 	{ 0 },
 };
 
@@ -136,6 +148,8 @@ static const struct option info_longopts[] = {
 static const struct cli_cmd replay_cmd = { "capture replay", "h", replay_longopts, usage_replay };
 static const struct cli_cmd info_cmd = { "capture info", "h", info_longopts, usage };
 static const struct cli_cmd capture_cmd = { "capture", "h", NULL, usage };
+
+#define IOTLB_EXPECT "ENTRIES,WAYS: 1 to 65536 entries, a multiple of the ways"
 
 /* Parses the options; 1 after --help (exit 0), 2 after a mistake (message printed). */
 static int parse_opts(int argc, char **argv, const struct cli_cmd *cmd, struct capture_opts *o)
@@ -229,6 +243,25 @@ static int parse_opts(int argc, char **argv, const struct cli_cmd *cmd, struct c
 			o->plot_fmt = (int)fmt;
 			break;
 		}
+		case OPT_IOTLB: {
+			const char *comma = strchr(optarg, ',');
+			uint64_t w;
+			char num[32];
+
+			if (!comma || (size_t)(comma - optarg) >= sizeof(num))
+				return cli_bad_value(cmd, "iotlb", optarg, IOTLB_EXPECT);
+			memcpy(num, optarg, (size_t)(comma - optarg));
+			num[comma - optarg] = '\0';
+			if (cli_u64(num, &v) || cli_u64(comma + 1, &w) || v == 0 || v > 65536 || w == 0 ||
+			    w > v || v % w)
+				return cli_bad_value(cmd, "iotlb", optarg, IOTLB_EXPECT);
+			o->iotlb_entries = (unsigned int)v;
+			o->iotlb_ways = (unsigned int)w;
+			break;
+		}
+		case OPT_MACHINE:
+			o->machine = optarg;
+			break;
 		case OPT_PLOT_DATA:
 			if (strchr(optarg, '\'') || strchr(optarg, '\n'))
 				return cli_bad_value(cmd, "plot-data", optarg,
@@ -251,10 +284,11 @@ static int parse_opts(int argc, char **argv, const struct cli_cmd *cmd, struct c
 		return cli_usage_error(cmd, "--emit, --json and --csv exclude each other");
 	if ((o->plot || o->plot_data) && o->emit_bounces)
 		return cli_usage_error(cmd, "--plot draws IOVA domains: not with --emit bounces");
-	if ((o->domain || o->no_rcache || o->mag_size || o->fq_timeout_us) &&
-	    o->mode == PHYR_CAPTURE_EXACT)
-		return cli_usage_error(cmd, "--domain, --rcache, --mag-size and --fq-timeout need "
-				       "--mode events (or auto on a capture without allocator probes)");
+	if ((o->domain || o->no_rcache || o->mag_size || o->fq_timeout_us || o->iotlb_entries ||
+	     o->machine) && o->mode == PHYR_CAPTURE_EXACT)
+		return cli_usage_error(cmd, "--domain, --rcache, --mag-size, --fq-timeout, --iotlb and "
+				       "--machine need --mode events (or auto on a capture without "
+				       "allocator probes)");
 	o->file = argv[optind];
 	return 0;
 }
@@ -430,6 +464,17 @@ static void print_events_text(struct phyr_capture *c, const struct phyr_capture_
 		fprintf(f, "\n  page-table pages %" PRIu64 " (peak %" PRIu64 "), PTE writes %" PRIu64
 			", IOTLB invalidations %" PRIu64 "\n", d.pt_pages, d.pt_pages_peak, d.npte_writes,
 			d.ninvalidations);
+		fprintf(f, "  IOTLB hits %" PRIu64 "/%" PRIu64 " (%.1f%%), evictions %" PRIu64
+			", entries invalidated %" PRIu64 "; magazines %" PRIu64 " bytes (peak %" PRIu64 ")\n",
+			d.niotlb_hits, d.niotlb_hits + d.niotlb_misses,
+			pct(d.niotlb_hits, d.niotlb_hits + d.niotlb_misses), d.niotlb_evictions,
+			d.niotlb_invalidated, d.mag_bytes, d.mag_bytes_peak);
+		if (s->lazy)
+			fprintf(f, "  stale mappings: %" PRIu64 " ranges, %" PRIu64 " pages, window mean %"
+				PRIu64 " ns max %" PRIu64 " ns, %" PRIu64 " page-ns; %" PRIu64
+				" still queued at the end\n", d.nstale, d.stale_pages,
+				d.nstale ? d.stale_ns_total / d.nstale : 0, d.stale_ns_max, d.stale_page_ns,
+				d.nstale_open);
 	}
 	fprintf(f, "events%s: matched %" PRIu64 "/%" PRIu64 " allocations (%.2f%%)",
 		s->whatif ? " (what-if)" : "", s->nmatched, s->nallocs, pct(s->nmatched, s->nallocs));
@@ -444,16 +489,25 @@ static void print_csv(struct phyr_capture *c, FILE *f)
 
 	fprintf(f, "domain,group,allocations,matched,frees,nodes_visited,rcache_hits,rcache_misses,"
 		"depot_trims,peak_live,peak_pages,span_lo,span_hi,span_free,span_largest_hole,"
-		"fq_flushes,pt_pages,pt_pages_peak,pte_writes,iotlb_invalidations\n");
-	for (unsigned int i = 0; phyr_capture_get_domain(c, i, &d) == 0; i++)
+		"fq_flushes,pt_pages,pt_pages_peak,pte_writes,iotlb_invalidations,mag_bytes,"
+		"mag_bytes_peak,stale_windows,stale_pages,stale_mean_ns,stale_max_ns,stale_page_ns,"
+		"stale_open,iotlb_hits,iotlb_misses,iotlb_evictions,iotlb_entries_invalidated\n");
+	for (unsigned int i = 0; phyr_capture_get_domain(c, i, &d) == 0; i++) {
 		fprintf(f, "%s,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%" PRIu64
-			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 			d.name[0] ? d.name : "-", d.group, d.nallocs, d.nmatched, d.nfrees,
 			d.stats.nnodes_visited, d.stats.nrcache_hits, d.stats.nrcache_misses,
 			d.stats.ndepot_trims, d.peak_live, d.peak_pages, d.span_lo, d.span_hi, d.span_free,
 			d.span_largest_hole, d.nfq_flushes, d.pt_pages, d.pt_pages_peak, d.npte_writes,
 			d.ninvalidations);
+		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			d.mag_bytes, d.mag_bytes_peak, d.nstale, d.stale_pages,
+			d.nstale ? d.stale_ns_total / d.nstale : 0, d.stale_ns_max, d.stale_page_ns,
+			d.nstale_open, d.niotlb_hits, d.niotlb_misses, d.niotlb_evictions,
+			d.niotlb_invalidated);
+	}
 }
 
 static void print_text(struct phyr_capture *c, const struct phyr_capture_summary *s, bool info,
@@ -499,6 +553,8 @@ static void print_text(struct phyr_capture *c, const struct phyr_capture_summary
 				else
 					fputc('-', f);
 			}
+			fprintf(f, ", magazines %" PRIu64 " bytes (peak %" PRIu64 ")", d.mag_bytes,
+				d.mag_bytes_peak);
 		}
 		fputc('\n', f);
 	}
@@ -562,6 +618,9 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 			cli_json_str(cfg, "rcache", o->no_rcache ? "off" : "on");
 			cli_json_u64(cfg, "mag_size", o->mag_size ? o->mag_size : 127);
 			cli_json_u64(cfg, "fq_timeout_us", o->fq_timeout_us ? o->fq_timeout_us : 10000);
+			cli_json_u64(cfg, "iotlb_entries", o->iotlb_entries ? o->iotlb_entries : 64);
+			cli_json_u64(cfg, "iotlb_ways", o->iotlb_ways ? o->iotlb_ways : 4);
+			cli_json_str(cfg, "machine", o->machine);
 		}
 	}
 	cli_json_str(doc, "kernel", s->kernel);
@@ -636,6 +695,20 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 			cli_json_u64(x, "pt_pages_peak", d.pt_pages_peak);
 			cli_json_u64(x, "pte_writes", d.npte_writes);
 			cli_json_u64(x, "iotlb_invalidations", d.ninvalidations);
+			cli_json_u64(x, "iotlb_hits", d.niotlb_hits);
+			cli_json_u64(x, "iotlb_misses", d.niotlb_misses);
+			cli_json_u64(x, "iotlb_evictions", d.niotlb_evictions);
+			cli_json_u64(x, "iotlb_entries_invalidated", d.niotlb_invalidated);
+			cli_json_u64(x, "stale_windows", d.nstale);
+			cli_json_u64(x, "stale_pages", d.stale_pages);
+			cli_json_u64(x, "stale_mean_ns", d.nstale ? d.stale_ns_total / d.nstale : 0);
+			cli_json_u64(x, "stale_max_ns", d.stale_ns_max);
+			cli_json_u64(x, "stale_page_ns", d.stale_page_ns);
+			cli_json_u64(x, "stale_open", d.nstale_open);
+		}
+		if (!info) {
+			cli_json_u64(x, "mag_bytes", d.mag_bytes);
+			cli_json_u64(x, "mag_bytes_peak", d.mag_bytes_peak);
 		}
 		json_object_array_add(arr, x);
 	}
@@ -658,6 +731,7 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 	struct capture_opts o;
 	struct iova_plugin *pl = NULL;
 	struct phyr_capture *c;
+	struct phyr_system *sys = NULL;
 	struct capture_plot plot;
 	struct alloc_sink sink = { 0 };
 	char err[512], plot_out[4096];
@@ -689,6 +763,8 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 	cfg.no_rcache = o.no_rcache;
 	cfg.mag_size = o.mag_size;
 	cfg.fq_timeout_us = o.fq_timeout_us;
+	cfg.iotlb_entries = o.iotlb_entries;
+	cfg.iotlb_ways = o.iotlb_ways;
 	if (o.plot && absolute(o.plot, plot_out, sizeof(plot_out)))
 		return 1;
 	if ((o.plot || o.plot_data) &&
@@ -701,8 +777,22 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 		cfg.ctx = &sink;
 		cfg.want_live = sink.plot != NULL;
 	}
+	if (o.machine) {
+		ret = phyr_system_build_file(o.machine, NULL, &sys, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "%s: --machine %s\n", who, err[0] ? err : strerror(-ret));
+			if (o.json)
+				cli_json_error(cmd->name, o.machine, 0, err[0] ? err : strerror(-ret));
+			if (sink.plot)
+				capture_plot_close(&plot, false);
+			iova_plugin_close(pl);
+			return 2;
+		}
+		cfg.machine = sys;
+	}
 	ret = phyr_capture_create(&cfg, &c);
 	if (ret) {
+		phyr_system_destroy(sys);
 		if (sink.plot)
 			capture_plot_close(&plot, false);
 		iova_plugin_close(pl);
@@ -721,6 +811,7 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 			fprintf(stderr, "%s: a capture of swiotlb bounce buffering (qs/ probes) replays"
 				" with --emit bounces\n", who);
 		phyr_capture_destroy(c);
+		phyr_system_destroy(sys);
 		iova_plugin_close(pl);
 		if (sink.plot)
 			capture_plot_close(&plot, false);
@@ -734,6 +825,7 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 	else
 		print_text(c, &s, !replay, o.emit_allocs ? stderr : stdout);
 	phyr_capture_destroy(c);
+	phyr_system_destroy(sys);
 	iova_plugin_close(pl);
 	if (sink.plot && capture_plot_close(&plot, true))
 		return 1;

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "phyr/builder.h"
 #include "phyr/capture.h"
 
 #define MAX_SEEN 32
@@ -283,6 +284,25 @@ static void test_events_lazy(void **state)
 	assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
 	assert_int_equal(d.nfq_flushes, 1);
 	assert_int_equal(d.peak_live, 2);
+	/* 0xfffff waited from its unmap (1.000100) to the timer's expiry
+	 * (1.010100, applied at the last line): one window of 10 ms */
+	assert_int_equal(d.nstale, 1);
+	assert_int_equal(d.stale_pages, 1);
+	assert_int_equal(d.stale_ns_max, 10000000);
+	assert_int_equal(d.stale_ns_total, 10000000);
+	assert_int_equal(d.stale_page_ns, 10000000);
+	assert_int_equal(d.nstale_open, 0);
+	/* reads: 3 maps miss, the unmap's read of 0xfffff hits; the flush
+	 * drops the stale 0xfffff and the live 0xffffe, so the third map
+	 * misses again */
+	assert_int_equal(d.niotlb_hits, 1);
+	assert_int_equal(d.niotlb_misses, 3);
+	assert_int_equal(d.niotlb_invalidated, 2);
+	assert_int_equal(d.niotlb_evictions, 0);
+	/* no #P: line, so 64 model CPUs, each with 6 classes x (loaded +
+	 * prev) x 1 KiB; the depot stays empty */
+	assert_int_equal(d.mag_bytes, 64 * 12288);
+	assert_int_equal(d.mag_bytes_peak, 64 * 12288);
 	phyr_capture_destroy(c);
 	/* forced strict: the second mapping reuses 0xfffff at once */
 	assert_int_equal(run(text, PHYR_CAPTURE_AUTO, PHYR_CAPTURE_DOMAIN_STRICT, &s, &c, err,
@@ -291,6 +311,13 @@ static void test_events_lazy(void **state)
 	assert_false(sum.lazy);
 	assert_int_equal(s.a[1].model_pfn, 0xfffff);
 	assert_int_equal(sum.nmatched, 1);
+	assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
+	assert_int_equal(d.nstale, 0);
+	assert_int_equal(d.nstale_open, 0);
+	/* the unmap invalidates only its own page */
+	assert_int_equal(d.niotlb_hits, 1);
+	assert_int_equal(d.niotlb_misses, 3);
+	assert_int_equal(d.niotlb_invalidated, 1);
 	phyr_capture_destroy(c);
 }
 
@@ -413,6 +440,124 @@ static void test_events_config(void **state)
 	cfg.mode = PHYR_CAPTURE_EVENTS;
 	cfg.domain = PHYR_CAPTURE_DOMAIN_LAZY + 1;
 	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.domain = PHYR_CAPTURE_DOMAIN_AUTO;
+	/* IOTLB geometry: both or neither, ways dividing entries, at most 65536 */
+	cfg.iotlb_entries = 64;
+	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.iotlb_ways = 3;
+	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.iotlb_entries = 65537;
+	cfg.iotlb_ways = 1;
+	assert_int_equal(phyr_capture_create(&cfg, &c), -EINVAL);
+	cfg.iotlb_entries = 65536;
+	cfg.iotlb_ways = 65536;
+	assert_int_equal(phyr_capture_create(&cfg, &c), 0);
+	phyr_capture_destroy(c);
+}
+
+/*
+ * A machine description: 01.0 (64-bit streaming mask, 30-bit coherent
+ * mask) and 02.0 (32-bit mask) share group g, whose reserve= range holds
+ * pfn 0xfffff; the capture names no group for them (only 03.0's).
+ */
+static void test_events_machine(void **state)
+{
+	static const char desc[] =
+		"host-bridge hb0\n"
+		"endpoint a parent=hb0 devfn=01.0 id=1b36:0010\n"
+		"endpoint b parent=hb0 devfn=02.0 id=8086:10d3\n"
+		"iommu-group g format=x86-64-4l reserve=0xfffff000-0xffffffff\n"
+		"device pci=a dma-mask=64bit coherent-mask=30bit group=g\n"
+		"device pci=b dma-mask=32bit group=g\n";
+	static const char text[] =
+		"# entries-in-buffer/entries-written: 4/4   #P:1\n"
+		T "1.000000: add_device_to_group: IOMMU: groupID=9 device=0000:00:03.0\n"
+		/* 32-bit try first: the top pfn is reserved */
+		T "1.000001: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffe000 size=4096 phys_addr=1000 attrs=\n"
+		/* dma_alloc: the 30-bit coherent mask */
+		T "1.000002: dma_alloc: 0000:00:01.0 dir=BIDIRECTIONAL dma_addr=3ffff000 size=4096 virt_addr=(____ptrval____) flags=GFP_KERNEL attrs=\n"
+		/* 02.0 shares the domain; its 32-bit limit starts the search at
+		 * the cached node of the 32-bit space, the 30-bit range */
+		T "1.000003: dma_map_page: 0000:00:02.0 dir=TO_DEVICE dma_addr=3fffe000 size=4096 phys_addr=2000 attrs=\n";
+	struct phyr_capture_config cfg = { 0 };
+	struct phyr_capture_summary sum;
+	struct phyr_capture_domain_info d;
+	struct phyr_system *sys;
+	struct phyr_capture *c;
+	struct seen s;
+	char err[256];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(phyr_system_build_string(desc, "m", NULL, &sys, err, sizeof(err)), 0);
+	for (int with = 1; with >= 0; with--) {
+		f = fmemopen((void *)text, strlen(text), "r");
+		assert_non_null(f);
+		memset(&s, 0, sizeof(s));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.mode = PHYR_CAPTURE_EVENTS;
+		cfg.on_alloc = on_alloc;
+		cfg.ctx = &s;
+		cfg.machine = with ? sys : NULL;
+		assert_int_equal(phyr_capture_create(&cfg, &c), 0);
+		assert_int_equal(phyr_capture_run(c, "t.log", f, err, sizeof(err)), 0);
+		fclose(f);
+		assert_int_equal(phyr_capture_get_summary(c, &sum), 0);
+		if (with) {
+			assert_int_equal(sum.ndomains, 1);
+			assert_int_equal(sum.nmatched, 3);
+			expect(&s, 0, 3, "0000:00:01.0", 1, 0xffffe, 0xffffe);
+			expect(&s, 1, 4, "0000:00:01.0", 1, 0x3ffff, 0x3ffff);
+			expect(&s, 2, 5, "0000:00:01.0", 1, 0x3fffe, 0x3fffe);
+			assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
+			assert_int_equal(d.group, -1);
+			assert_int_equal(d.nreserved, 2); /* the MSI range and g's */
+		} else {
+			/* the capture names groups and none of these two: dma-direct */
+			assert_int_equal(sum.ndomains, 0);
+			assert_int_equal(sum.nallocs, 0);
+		}
+		phyr_capture_destroy(c);
+	}
+	phyr_system_destroy(sys);
+}
+
+/* The IOTLB geometry: a one-entry IOTLB loses the map's entry of a 2-page
+ * range before the unmap's reads; 64 entries keep both pages. */
+static void test_events_iotlb(void **state)
+{
+	static const char text[] =
+		"# entries-in-buffer/entries-written: 4/4   #P:1\n"
+		T "1.000000: add_device_to_group: IOMMU: groupID=1 device=0000:00:01.0\n"
+		T "1.000001: dma_map_page: 0000:00:01.0 dir=TO_DEVICE dma_addr=ffffe000 size=8192 phys_addr=1000 attrs=\n"
+		T "1.000100: unmap: IOMMU: iova=0x00000000ffffe000 - 0x0000000100000000 size=8192 unmapped_size=8192\n"
+		T "1.000200: map: IOMMU: iova=0x00000000ffffc000 - 0x00000000ffffd000 paddr=0x0000000000006000 size=4096\n";
+	static const unsigned int geo[2][2] = { { 1, 1 }, { 64, 4 } };
+	/* hits, misses, evictions, entries invalidated */
+	static const uint64_t want[2][4] = { { 0, 5, 3, 1 }, { 2, 3, 0, 2 } };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct phyr_capture_config cfg = { 0 };
+		struct phyr_capture_domain_info d;
+		FILE *f = fmemopen((void *)text, strlen(text), "r");
+		struct phyr_capture *c;
+		char err[256];
+
+		assert_non_null(f);
+		cfg.mode = PHYR_CAPTURE_EVENTS;
+		cfg.iotlb_entries = geo[i][0];
+		cfg.iotlb_ways = geo[i][1];
+		assert_int_equal(phyr_capture_create(&cfg, &c), 0);
+		assert_int_equal(phyr_capture_run(c, "t.log", f, err, sizeof(err)), 0);
+		fclose(f);
+		assert_int_equal(phyr_capture_get_domain(c, 0, &d), 0);
+		assert_int_equal(d.niotlb_hits, want[i][0]);
+		assert_int_equal(d.niotlb_misses, want[i][1]);
+		assert_int_equal(d.niotlb_evictions, want[i][2]);
+		assert_int_equal(d.niotlb_invalidated, want[i][3]);
+		phyr_capture_destroy(c);
+	}
 }
 
 int main(void)
@@ -427,6 +572,8 @@ int main(void)
 		cmocka_unit_test(test_events_auto),
 		cmocka_unit_test(test_events_errors),
 		cmocka_unit_test(test_events_config),
+		cmocka_unit_test(test_events_iotlb),
+		cmocka_unit_test(test_events_machine),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,8 @@
 #include "phyr/common.h"
 #include "phyr/iova.h"
 
+struct phyr_system;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -98,6 +100,16 @@ struct phyr_capture_alloc {
  * @fq_timeout_us: events mode, lazy: flush-queue timeout (0: 10,000 us).
  * @want_live: fill struct phyr_capture_alloc's @live for @on_alloc (one
  *   read of the domain's counters per allocation).
+ * @iotlb_entries, @iotlb_ways: events mode: IOTLB geometry of each
+ *   domain's IOMMU model (0: 64 entries, 4 ways); entries a multiple of
+ *   ways, at most 65536; set both or neither.
+ * @machine: events mode: a machine description built by the caller
+ *   (<phyr/builder.h>; NULL: none) for what events cannot tell: a device
+ *   it names (label or PCI name, as phyr_system_device()) takes its DMA
+ *   mask, coherent mask, bus limit and 32-bit-first workaround from it;
+ *   devices the capture puts in no IOMMU group share a domain when the
+ *   description puts them in one, whose reserved ranges are kept out of
+ *   the domain. Read during phyr_capture_run() only; the caller destroys it.
  */
 struct phyr_capture_config {
 	enum phyr_capture_mode mode;
@@ -111,6 +123,8 @@ struct phyr_capture_config {
 	unsigned int mag_size;
 	uint64_t fq_timeout_us;
 	bool want_live;
+	unsigned int iotlb_entries, iotlb_ways;
+	const struct phyr_system *machine;
 };
 
 /**
@@ -186,6 +200,20 @@ struct phyr_capture_summary {
  * mapping the model's IOVAs with 4 KiB pages, at the end and at most;
  * @npte_writes: its descriptor stores; @ninvalidations: IOTLB
  * invalidation commands (one per strict unmap, one per lazy flush).
+ * @mag_bytes, @mag_bytes_peak: bytes of the model's range-cache magazines
+ *   (every CPU's loaded and previous ones and the depot's,
+ *   phyr_iova_cache_memory()) at the end and at most (sampled after each
+ *   free); both modes.
+ * Events mode, lazy domains: @nstale, ranges that waited in the flush
+ *   queue and were invalidated by a flush (the stale-mapping windows),
+ *   @stale_pages their pages, @stale_ns_total, @stale_ns_max the sum and
+ *   the longest of their windows (iommu:unmap to the flush that
+ *   invalidated them, ftrace's clock), @stale_page_ns the sum of pages x
+ *   window; @nstale_open, ranges still waiting at the end (not counted).
+ * Events mode, IOTLB model (a device access model: each page of a mapping
+ *   is read once after the map and once just before the unmap):
+ *   @niotlb_hits, @niotlb_misses of those reads, @niotlb_evictions,
+ *   @niotlb_invalidated (entries dropped by invalidations).
  */
 struct phyr_capture_domain_info {
 	uint64_t iovad;
@@ -210,6 +238,10 @@ struct phyr_capture_domain_info {
 	uint64_t pt_pages, pt_pages_peak;
 	uint64_t npte_writes;
 	uint64_t ninvalidations;
+	uint64_t mag_bytes, mag_bytes_peak;
+	uint64_t nstale, stale_pages, stale_ns_total, stale_ns_max, stale_page_ns;
+	uint64_t nstale_open;
+	uint64_t niotlb_hits, niotlb_misses, niotlb_evictions, niotlb_invalidated;
 };
 
 /** struct phyr_capture_device - a device of iommu:add_device_to_group. */

@@ -108,6 +108,8 @@ struct cdom {
 	bool div_model_ok;
 	uint64_t live_base; /* tree nodes before the first allocation (reserves) */
 	bool live_base_set;
+	uint64_t mag_cpu_bytes;  /* every CPU's loaded and previous magazines */
+	uint64_t depot_peak;     /* most depot magazine bytes held at once */
 };
 
 /* One open alloc_iova_fast call. */
@@ -333,6 +335,10 @@ int phyr_capture_create(const struct phyr_capture_config *cfg, struct phyr_captu
 			return -EINVAL;
 		if (cfg->mode > PHYR_CAPTURE_EVENTS || cfg->domain > PHYR_CAPTURE_DOMAIN_LAZY)
 			return -EINVAL;
+		if (cfg->iotlb_entries > 65536 || cfg->iotlb_ways > cfg->iotlb_entries ||
+		    (cfg->iotlb_ways && cfg->iotlb_entries % cfg->iotlb_ways) ||
+		    (!cfg->iotlb_entries != !cfg->iotlb_ways))
+			return -EINVAL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -423,6 +429,16 @@ static void count_event(struct phyr_capture *c, struct ftrace_str n, enum ev_id 
 
 /* ---- domains ---- */
 
+/* After a free: the depot may have grown (the CPUs' magazines are fixed). */
+static void mag_sample(struct cdom *dm)
+{
+	uint64_t depot;
+
+	phyr_iova_cache_memory(dm->d, NULL, &depot);
+	if (depot > dm->depot_peak)
+		dm->depot_peak = depot;
+}
+
 static int dom_model_init(struct phyr_capture *c, struct cdom *dm)
 {
 	int ret;
@@ -436,6 +452,9 @@ static int dom_model_init(struct phyr_capture *c, struct cdom *dm)
 		return ret;
 	if (c->fixed_depot)
 		iova_set_depot_max(dm->d, CAP_FIXED_DEPOT);
+	phyr_iova_cache_memory(dm->d, &dm->mag_cpu_bytes, NULL);
+	dm->mag_cpu_bytes *= c->model_cpus;
+	dm->depot_peak = 0;
 	return 0;
 }
 
@@ -831,6 +850,8 @@ static int apply(struct phyr_capture *c, const struct op *o)
 			cs->skip_dom = dm;
 			cs->nskip++;
 		}
+		if (dm->d)
+			mag_sample(dm);
 		break;
 	case OP_REMOVE:
 		if (dm->d)
@@ -1216,6 +1237,7 @@ static int on_free(struct ctx *x, struct pending_free *pf)
 		dm->nfrees++;
 		if (map_take(c, dm, pfn, &mpfn))
 			(void)phyr_iova_free_fast(dm->d, mpfn, size, x->l->cpu % c->model_cpus);
+		mag_sample(dm);
 		return 0;
 	}
 	if (c->sum.rc_probes && order_base_2(size) < PHYR_IOVA_RCACHE_CLASSES) {
@@ -1681,6 +1703,13 @@ int phyr_capture_get_domain(struct phyr_capture *c, unsigned int i,
 	d->div_linux_pfn = dm->div_linux;
 	d->div_model_pfn = dm->div_model;
 	d->div_model_ok = dm->div_model_ok;
+	if (dm->d) {
+		uint64_t depot;
+
+		phyr_iova_cache_memory(dm->d, NULL, &depot);
+		d->mag_bytes = dm->mag_cpu_bytes + depot;
+		d->mag_bytes_peak = dm->mag_cpu_bytes + dm->depot_peak;
+	}
 	return 0;
 }
 

@@ -42,7 +42,15 @@
  *   allocation (7.x) whose dma_iova_link calls map it piecewise.
  * - each domain's model IOVAs are mapped in an IOMMU model domain (x86-64
  *   4-level table, 4 KiB pages) for the page-table and invalidation
- *   figures of what-if runs.
+ *   figures of what-if runs; the device reads each page of a mapping once
+ *   after the map and once before the unmap (an access model: no event
+ *   records the device's own accesses), for the IOTLB's figures.
+ * - lazy domains: each queued range's stale-mapping window runs from its
+ *   iommu:unmap to the flush that invalidates it (the timer's nominal
+ *   expiry, or the unmap whose full queue flushed).
+ * - an optional machine description (struct phyr_capture_config's
+ *   @machine) gives a device's DMA masks, bus limit and 32-bit-first
+ *   workaround, and a group for devices the capture puts in none.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -54,6 +62,9 @@
 #include "ftrace.h"
 #include "io-pgtable.h"
 #include "iova.h"
+#include "phyr/builder.h"
+#include "phyr/device.h"
+#include "phyr/dma-iommu.h"
 #include "phyr/iommu.h"
 
 #define EV_MAX_DEVS 256
@@ -105,11 +116,15 @@ struct edev {
 	int dom;   /* -1: not yet */
 	bool dac;  /* the 32-bit first try failed once: pci_32bit_workaround off */
 	bool no_driver; /* the header lists it with an empty driver= */
+	/* from the machine description (mask 0: not described) */
+	uint64_t mask, cmask, bus_limit;
+	struct phyr_iommu_dma_cookie *mgroup; /* its group's domain there, NULL: none */
 };
 
 struct fq {
 	uint32_t ent[EV_FQ_SIZE];
 	uint64_t cnt[EV_FQ_SIZE];
+	uint64_t ts[EV_FQ_SIZE]; /* its iommu:unmap's time */
 	unsigned int head, tail;
 };
 
@@ -137,6 +152,8 @@ struct edom {
 	unsigned int timer_cpu;
 	uint64_t nfq_flushes;
 	uint64_t next_tick_ns;
+	uint64_t nstale, stale_pages, stale_ns_total, stale_ns_max, stale_page_ns;
+	uint64_t mag_cpu_bytes, depot_peak; /* magazines: the CPUs' (fixed), the depot's peak */
 	/* Linux's side, for map lines without a device: the lowest pfn handed out */
 	uint64_t low;
 	uint32_t pids[8];  /* tasks of its recent allocations + 1, newest first */
@@ -154,6 +171,7 @@ struct entry {
 	uint64_t lpfn, size;
 	uint64_t mpfn;
 	bool mok;
+	bool coherent; /* dma_alloc: the coherent mask applies */
 	bool applied;
 	uint64_t seq;
 	int next; /* free list */
@@ -768,6 +786,27 @@ static int dev_find(struct evrep *e, struct ftrace_str name)
 	return -1;
 }
 
+/* What the machine description says of @d (nothing when it names no such device). */
+static void dev_describe(struct evrep *e, struct edev *d)
+{
+	const struct phyr_device *md;
+
+	if (!e->cfg.machine || !(md = phyr_system_device(e->cfg.machine, d->name)))
+		return;
+	d->mask = phyr_dma_get_mask(md);
+	d->cmask = phyr_dma_get_coherent_mask(md);
+	d->bus_limit = phyr_dma_get_bus_limit(md);
+	d->mgroup = phyr_iommu_dma_get_cookie(md);
+	/* no 32-bit-first try: iommu.forcedac, or not a PCI device */
+	d->dac = d->mgroup && !phyr_iommu_dma_pci_32bit_workaround(md);
+}
+
+/* In an IOMMU group: the capture's, else the description's. */
+static bool dev_grouped(const struct edev *d)
+{
+	return d->group >= 0 || d->mgroup;
+}
+
 static int dev_get(struct evrep *e, struct ftrace_str name)
 {
 	int i = dev_find(e, name);
@@ -780,6 +819,7 @@ static int dev_get(struct evrep *e, struct ftrace_str name)
 	snprintf(e->devs[i].name, sizeof(e->devs[i].name), "%.*s", (int)name.len, name.p);
 	e->devs[i].group = -1;
 	e->devs[i].dom = -1;
+	dev_describe(e, &e->devs[i]);
 	return i;
 }
 
@@ -796,7 +836,41 @@ static const struct hdr_dom *hdr_of_group(const struct evrep *e, const char *dev
 	return NULL;
 }
 
-static int dom_new(struct evrep *e, const char *name, int group)
+struct resv_walk {
+	struct phyr_iova_domain *d;
+	uint64_t shift_up, shift_down; /* granule to 4 KiB pfns */
+	unsigned int n;
+};
+
+static int resv_cb(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct resv_walk *w = ctx;
+
+	(void)phyr_iova_reserve(w->d, (lo << w->shift_up) >> w->shift_down,
+				(((hi + 1) << w->shift_up) >> w->shift_down) - 1, NULL, NULL);
+	w->n++;
+	return 0;
+}
+
+/* The reserved ranges of the description's group (@c's IOVA domain, still
+ * empty: every range in it is a reserve) kept out of @dm's domain too. */
+static unsigned int reserve_described(struct edom *dm, struct phyr_iommu_dma_cookie *c)
+{
+	uint64_t g = phyr_iommu_dma_cookie_granule(c);
+	struct resv_walk w = { .d = dm->d };
+
+	if (!g || (g & (g - 1)))
+		return 0;
+	if (g >= EV_GRANULE)
+		w.shift_up = (uint64_t)__builtin_ctzll(g) - EV_SHIFT;
+	else
+		w.shift_down = EV_SHIFT - (uint64_t)__builtin_ctzll(g);
+	(void)phyr_iova_walk(phyr_iommu_dma_cookie_iovad(c), resv_cb, &w);
+	return w.n;
+}
+
+static int dom_new(struct evrep *e, const char *name, int group,
+		   struct phyr_iommu_dma_cookie *mgroup)
 {
 	const struct hdr_dom *h = hdr_of_group(e, name, group);
 	struct edom *dm;
@@ -835,6 +909,8 @@ static int dom_new(struct evrep *e, const char *name, int group)
 		mo.type = e->lazy ? PHYR_IOMMU_DOMAIN_DMA_FQ : PHYR_IOMMU_DOMAIN_DMA;
 		mo.fmt = PHYR_IOMMU_FMT_X86_64_4L;
 		mo.max_table_bytes = EV_MAX_TABLE_BYTES;
+		mo.iotlb_entries = e->cfg.iotlb_entries;
+		mo.iotlb_ways = e->cfg.iotlb_ways;
 		ret = phyr_iommu_domain_create(&mo, &dm->mmu);
 		if (ret) {
 			phyr_iova_domain_destroy(dm->d);
@@ -855,6 +931,10 @@ static int dom_new(struct evrep *e, const char *name, int group)
 		(void)phyr_iova_reserve(dm->d, EV_MSI_LO, EV_MSI_HI, NULL, NULL);
 		dm->nresv = e->nwindows + 1;
 	}
+	if (mgroup)
+		dm->nresv += reserve_described(dm, mgroup);
+	phyr_iova_cache_memory(dm->d, &dm->mag_cpu_bytes, NULL);
+	dm->mag_cpu_bytes *= e->ncpus;
 	e->doms[e->ndoms] = dm;
 	return (int)e->ndoms++;
 }
@@ -870,7 +950,11 @@ static int dom_of_dev(struct evrep *e, int di)
 		for (unsigned int j = 0; j < e->ndevs; j++)
 			if (e->devs[j].group == d->group && e->devs[j].dom >= 0)
 				return d->dom = e->devs[j].dom;
-	d->dom = dom_new(e, d->name, d->group);
+	if (d->group < 0 && d->mgroup)
+		for (unsigned int j = 0; j < e->ndevs; j++)
+			if (e->devs[j].group < 0 && e->devs[j].mgroup == d->mgroup && e->devs[j].dom >= 0)
+				return d->dom = e->devs[j].dom;
+	d->dom = dom_new(e, d->name, d->group, d->mgroup);
 	return d->dom;
 }
 
@@ -974,13 +1058,23 @@ static void record(struct evrep *e, struct edom *dm, int di, const struct entry 
 	}
 }
 
-/* iommu_dma_alloc_iova() for a PCI device with a 64-bit mask. */
-static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, uint64_t size,
-			unsigned int cpu, uint64_t *pfn)
+/* iommu_dma_alloc_iova(): the device's mask (the coherent one for
+ * dma_alloc; 64 bits unless the machine description says otherwise) and
+ * bus limit under the aperture; a 32-bit try first for a PCI device. */
+static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, bool coherent,
+			uint64_t size, unsigned int cpu, uint64_t *pfn)
 {
 	uint64_t limit = e->aperture_pfn;
 
-	if (!dev || !dev->dac) {
+	if (dev && dev->mask) {
+		uint64_t m = coherent ? dev->cmask : dev->mask;
+
+		if (dev->bus_limit && dev->bus_limit < m)
+			m = dev->bus_limit;
+		if (m >> EV_SHIFT < limit)
+			limit = m >> EV_SHIFT;
+	}
+	if (limit > 0xfffffull && (!dev || !dev->dac)) {
 		if (phyr_iova_alloc_fast(dm->d, size, 0xfffffull, cpu, false, pfn) == 0)
 			return true;
 		if (dev)
@@ -989,8 +1083,19 @@ static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, uint
 	return phyr_iova_alloc_fast(dm->d, size, limit, cpu, true, pfn) == 0;
 }
 
+/* The device's access model: one read of every page of the range. */
+static void mmu_touch(struct edom *dm, const struct entry *en)
+{
+	uint64_t pa;
+
+	for (uint64_t i = 0; i < en->size; i++)
+		(void)phyr_iommu_translate(dm->mmu, (en->mpfn + i) << EV_SHIFT, PHYR_IOMMU_ACCESS_READ,
+					   &pa);
+}
+
 /* The model's IOVA range mapped as iommu_map would: 4 KiB pages (the
- * physical side is offset by a page so that no larger page fits). */
+ * physical side is offset by a page so that no larger page fits); then
+ * the device reads it. */
 static void mmu_map(struct edom *dm, const struct entry *en)
 {
 	const struct phyr_io_pgtable *pt;
@@ -1000,6 +1105,7 @@ static void mmu_map(struct edom *dm, const struct entry *en)
 	    phyr_iommu_map(dm->mmu, en->mpfn << EV_SHIFT, (en->mpfn + 1) << EV_SHIFT,
 			   en->size << EV_SHIFT, PHYR_IOMMU_READ | PHYR_IOMMU_WRITE))
 		return;
+	mmu_touch(dm, en);
 	/* the table's own counters: the full stats walk the tree */
 	pt = phyr_iommu_domain_pgtable(dm->mmu);
 	n = pt->ntable_allocs - pt->ntable_frees;
@@ -1007,14 +1113,15 @@ static void mmu_map(struct edom *dm, const struct entry *en)
 		dm->pt_peak = n;
 }
 
-/* Strict: unmap and invalidate the range; lazy: unmap now, the flush
- * queue's flush invalidates everything later. */
+/* The device's last read, then strict: unmap and invalidate the range;
+ * lazy: unmap now, the flush queue's flush invalidates everything later. */
 static void mmu_unmap(struct edom *dm, const struct entry *en, bool lazy)
 {
 	struct phyr_iommu_iotlb_gather g;
 
 	if (!en->mok || en->size > EV_MAX_MAP_PAGES)
 		return;
+	mmu_touch(dm, en);
 	if (!lazy) {
 		(void)phyr_iommu_unmap(dm->mmu, en->mpfn << EV_SHIFT, en->size << EV_SHIFT);
 		return;
@@ -1027,8 +1134,14 @@ static void model_free(struct evrep *e, struct edom *dm, int ei, uint64_t pages,
 {
 	struct entry *en = &e->ents[ei];
 
-	if (en->mok)
+	if (en->mok) {
+		uint64_t depot;
+
 		(void)phyr_iova_free_fast(dm->d, en->mpfn, pages ? pages : en->size, cpu);
+		phyr_iova_cache_memory(dm->d, NULL, &depot);
+		if (depot > dm->depot_peak)
+			dm->depot_peak = depot;
+	}
 	if (en->applied && dm->live) {
 		dm->live--;
 		dm->live_pages -= en->size;
@@ -1048,8 +1161,27 @@ static void fq_ring_free(struct evrep *e, struct edom *dm, struct fq *q, unsigne
 	}
 }
 
-static void fq_flush_iotlb(struct edom *dm)
+/* A flush at @now ends the stale window of every range queued since the
+ * last one (the entries a finished flush covers wait only to be freed). */
+static void fq_flush_iotlb(struct evrep *e, struct edom *dm, uint64_t now)
 {
+	for (unsigned int c = 0; c < e->ncpus; c++) {
+		const struct fq *q = &dm->fqs[c];
+
+		for (unsigned int i = q->head; i != q->tail; i = (i + 1) % EV_FQ_SIZE) {
+			uint64_t w = now > q->ts[i] ? now - q->ts[i] : 0, pages;
+
+			if (q->cnt[i] < dm->finish_cnt)
+				continue;
+			pages = e->ents[q->ent[i]].size;
+			dm->nstale++;
+			dm->stale_pages += pages;
+			dm->stale_ns_total += w;
+			dm->stale_page_ns += pages * w;
+			if (w > dm->stale_ns_max)
+				dm->stale_ns_max = w;
+		}
+	}
 	phyr_iommu_flush_iotlb_all(dm->mmu);
 	dm->start_cnt++;
 	dm->finish_cnt++;
@@ -1063,8 +1195,8 @@ static int apply(struct evrep *e, const struct eop *o)
 
 	switch (o->type) {
 	case OP_ALLOC:
-		en->mok = model_alloc(e, dm, en->dev >= 0 ? &e->devs[en->dev] : NULL, en->size,
-				      o->cpu, &en->mpfn);
+		en->mok = model_alloc(e, dm, en->dev >= 0 ? &e->devs[en->dev] : NULL, en->coherent,
+				      en->size, o->cpu, &en->mpfn);
 		en->applied = true;
 		if (en->mok)
 			mmu_map(dm, en);
@@ -1093,11 +1225,12 @@ static int apply(struct evrep *e, const struct eop *o)
 			mmu_unmap(dm, en, true);
 		fq_ring_free(e, dm, q, o->cpu);
 		if ((q->tail + 1) % EV_FQ_SIZE == q->head) {
-			fq_flush_iotlb(dm);
+			fq_flush_iotlb(e, dm, o->ts);
 			fq_ring_free(e, dm, q, o->cpu);
 		}
 		q->ent[q->tail] = (uint32_t)o->entry;
 		q->cnt[q->tail] = dm->start_cnt;
+		q->ts[q->tail] = o->ts;
 		en->size = o->pages ? o->pages : en->size;
 		q->tail = (q->tail + 1) % EV_FQ_SIZE;
 		if (!dm->timer_on) {
@@ -1110,7 +1243,7 @@ static int apply(struct evrep *e, const struct eop *o)
 	case OP_TIMER:
 		dm->timer_on = false;
 		dm->timer_queued = false;
-		fq_flush_iotlb(dm);
+		fq_flush_iotlb(e, dm, dm->expiry_ns);
 		for (unsigned int c = 0; c < e->ncpus; c++)
 			fq_ring_free(e, dm, &dm->fqs[c], dm->timer_cpu);
 		break;
@@ -1129,6 +1262,7 @@ struct lctx {
 	struct ftrace_fields fs;
 	char ev[64];
 	unsigned int cpu; /* model CPU */
+	enum kind k;      /* the line's event */
 };
 
 static int need(struct lctx *x, const char *name, bool hex, uint64_t *v)
@@ -1158,7 +1292,7 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn);
 
 /* A new allocation of @size granules at Linux's @lpfn, its key at @first_line. */
 static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t size,
-		     uint64_t first_line, uint64_t line, unsigned int cpu)
+		     uint64_t first_line, uint64_t line, unsigned int cpu, bool coherent)
 {
 	struct evrep *e = x->e;
 	struct eop o = { 0 };
@@ -1176,6 +1310,7 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 	e->ents[ei].lpfn = lpfn;
 	e->ents[ei].size = size;
 	e->ents[ei].seq = ++e->seq;
+	e->ents[ei].coherent = coherent;
 	if (lpfn < e->doms[dom]->low)
 		e->doms[dom]->low = lpfn;
 	{
@@ -1291,7 +1426,7 @@ static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn,
 		const struct edev *d = &e->devs[i];
 		int score = 0;
 
-		if (d->no_driver || (d->group < 0 && d->dom < 0 && e->ngroup_devs))
+		if (d->no_driver || (!dev_grouped(d) && d->dom < 0 && e->ngroup_devs))
 			continue;
 		if (d->dom >= 0) {
 			const struct edom *dm = e->doms[d->dom];
@@ -1364,7 +1499,7 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	if (lpfn < e->doms[dom]->start_pfn)
 		return drain(e);
 	return new_alloc(x, dev, dom, lpfn, size, g.first_line, line ? line : g.first_line,
-			 g.cpu % e->ncpus);
+			 g.cpu % e->ncpus, line && x->k == K_ALLOC);
 }
 
 /* Linux's ranges start aligned to their size rounded up to a power of
@@ -1523,7 +1658,7 @@ static int on_dma_map(struct lctx *x, enum kind k)
 	if (dev < 0)
 		return efail(e, x->l->lineno, "%s: no device name", x->ev);
 	/* a device in no IOMMU group while others are: dma-direct, no IOVA */
-	if (e->ngroup_devs && e->devs[dev].group < 0)
+	if (e->ngroup_devs && !dev_grouped(&e->devs[dev]))
 		return 0;
 	if (k == K_MAP_SG) {
 		uint64_t span;
@@ -1554,7 +1689,8 @@ static int on_dma_map(struct lctx *x, enum kind k)
 		return dom == -ENOMEM ? -ENOMEM : 0;
 	if (hfind(e, dom, addr >> EV_SHIFT) != SIZE_MAX)
 		return 0; /* already known from its map lines */
-	return new_alloc(x, dev, dom, addr >> EV_SHIFT, pages, x->l->lineno, x->l->lineno, x->cpu);
+	return new_alloc(x, dev, dom, addr >> EV_SHIFT, pages, x->l->lineno, x->l->lineno, x->cpu,
+			 k == K_ALLOC);
 }
 
 static int on_unmap_hint(struct lctx *x)
@@ -1768,9 +1904,11 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 	x.l = l;
 	x.cpu = l->cpu % e->ncpus;
 	x.ev[0] = '\0';
+	x.k = k;
 	xp->e = e;
 	xp->l = l;
 	xp->cpu = x.cpu;
+	xp->k = K_OTHER;
 	e->cpu_lines[x.cpu]++;
 	ret = timers(e, l);
 	if (ret)
@@ -1912,7 +2050,7 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 		ret = -ENOTSUP;
 	}
 	if (ret == 0) {
-		struct lctx x = { .e = e, .l = &l };
+		struct lctx x = { .e = e, .l = &l, .k = K_OTHER };
 
 		/* groups still open at the end close as they stand */
 		l.ts_ns = UINT64_MAX;
@@ -2016,7 +2154,26 @@ int evrep_get_domain(struct evrep *e, unsigned int i, struct phyr_capture_domain
 		d->pt_pages_peak = dm->pt_peak;
 		d->npte_writes = pst.npte_writes;
 		d->ninvalidations = mst.ninv_range + mst.ninv_all - dm->inv_base;
+		d->niotlb_hits = mst.niotlb_hits;
+		d->niotlb_misses = mst.niotlb_misses;
+		d->niotlb_evictions = mst.niotlb_evictions;
+		d->niotlb_invalidated = mst.niotlb_invalidated;
 	}
+	{
+		uint64_t depot;
+
+		phyr_iova_cache_memory(dm->d, NULL, &depot);
+		d->mag_bytes = dm->mag_cpu_bytes + depot;
+		d->mag_bytes_peak = dm->mag_cpu_bytes + dm->depot_peak;
+	}
+	d->nstale = dm->nstale;
+	d->stale_pages = dm->stale_pages;
+	d->stale_ns_total = dm->stale_ns_total;
+	d->stale_ns_max = dm->stale_ns_max;
+	d->stale_page_ns = dm->stale_page_ns;
+	for (unsigned int c = 0; dm->fqs && c < e->ncpus; c++)
+		for (unsigned int j = dm->fqs[c].head; j != dm->fqs[c].tail; j = (j + 1) % EV_FQ_SIZE)
+			d->nstale_open += dm->fqs[c].cnt[j] >= dm->finish_cnt;
 	if (dm->span_lo <= dm->span_hi) {
 		struct span_walk w = { .lo = dm->span_lo, .hi = dm->span_hi, .prev = dm->span_lo };
 

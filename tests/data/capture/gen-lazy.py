@@ -16,6 +16,14 @@ the flush queue gives them back to the allocator:
 3. a mapping after the timer: the entries queued since the full flush
    come back, and the mapping pops the newest.
 
+It also prints the stale-mapping windows the replay reports for the
+domain (--csv columns stale_windows, stale_pages, stale_mean_ns,
+stale_max_ns, stale_page_ns, stale_open): each queued range's window runs
+from its unmap to the flush that invalidates it, the timer's nominal
+expiry (10 ms after the unmap that armed it) or the unmap whose full queue
+flushed; ranges still queued at the end are counted apart. Times are the
+printed microseconds.
+
 The pfns are computed here, independently of libphyr, with the rules of
 drivers/iommu/dma-iommu.c (queue_iova: free the entries of this CPU's
 queue that a finished flush covers, flush and free them all when the
@@ -41,9 +49,10 @@ class Model:
     def __init__(self):
         self.tree_next = 0xFFFFF
         self.loaded, self.prev, self.depot = [], [], []
-        self.fq = []  # (pfn, counter)
+        self.fq = []  # (pfn, counter, unmap time in us)
         self.start = self.finish = 0
         self.timer = None
+        self.stale = []  # windows in ns (one page each)
 
     def alloc(self):
         if not self.loaded and self.prev:
@@ -69,23 +78,28 @@ class Model:
         while self.fq and self.fq[0][1] < self.finish:
             self.free_fast(self.fq.pop(0)[0])
 
-    def flush(self):
+    def flush(self, now_us):
+        for (_, cnt, t) in self.fq:
+            if cnt >= self.finish:
+                self.stale.append((now_us - t) * 1000)
         self.start += 1
         self.finish += 1
 
     def queue(self, pfn, ts):
         self.ring_free()
+        us = round(ts * 1e6)
         if len(self.fq) == FQ_SIZE - 1:
-            self.flush()
+            self.flush(us)
             self.ring_free()
-        self.fq.append((pfn, self.start))
+        self.fq.append((pfn, self.start, us))
         if self.timer is None:
             self.timer = ts + TIMEOUT
+            self.timer_us = us + round(TIMEOUT * 1e6)
 
     def tick(self, ts):
         if self.timer is not None and ts >= self.timer:
             self.timer = None
-            self.flush()
+            self.flush(self.timer_us)
             self.ring_free()
 
 
@@ -154,6 +168,10 @@ def main():
         f.write("\n".join(lines) + "\n")
     with open(out + "/synthetic-6.12-lazy.allocations", "w") as f:
         f.write("\n".join(allocs) + "\n")
+    w = m.stale
+    still = sum(1 for (_, cnt, _) in m.fq if cnt >= m.finish)
+    print("stale_windows,stale_pages,stale_mean_ns,stale_max_ns,stale_page_ns,stale_open")
+    print("%d,%d,%d,%d,%d,%d" % (len(w), len(w), sum(w) // len(w), max(w), sum(w), still))
 
 
 main()
