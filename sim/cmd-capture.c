@@ -510,6 +510,18 @@ static void print_csv(struct phyr_capture *c, FILE *f)
 	}
 }
 
+/* The swiotlb events and probes the bounce replay reads (capture.md section 3). */
+static bool bounce_event(const char *name)
+{
+	static const char *const names[] = { "map_entry", "map (probe)", "unmap (probe)",
+					     "release", "pool", "swiotlb_bounced" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static void print_text(struct phyr_capture *c, const struct phyr_capture_summary *s, bool info,
 		       FILE *f)
 {
@@ -559,8 +571,17 @@ static void print_text(struct phyr_capture *c, const struct phyr_capture_summary
 		fputc('\n', f);
 	}
 	if (info) {
-		for (unsigned int i = 0; phyr_capture_get_event(c, i, &e) == 0; i++)
-			fprintf(f, "event %s %" PRIu64 "%s\n", e.name, e.count, e.used ? "" : " (skipped)");
+		uint64_t nbounce = 0;
+
+		for (unsigned int i = 0; phyr_capture_get_event(c, i, &e) == 0; i++) {
+			fprintf(f, "event %s %" PRIu64 "%s\n", e.name, e.count, e.used ? "" :
+				bounce_event(e.name) ? " (bounce replay)" : " (skipped)");
+			if (strcmp(e.name, "map (probe)") == 0)
+				nbounce = e.count;
+		}
+		if (nbounce)
+			fprintf(f, "bounces: %" PRIu64 " swiotlb mappings (qs/map): 'capture replay' gives"
+				" the model's slot for each (--emit bounces)\n", nbounce);
 	} else {
 		fprintf(f, "%s: matched %" PRIu64 "/%" PRIu64 " allocations", s->whatif ? "what-if" : "exact",
 			s->nmatched, s->nallocs);
@@ -723,6 +744,133 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 	cli_doc_print(doc, f);
 }
 
+/* The summary of a bounce replay, per device (capture replay without --emit). */
+#define BOUNCE_SUM_DEVS 64
+struct bounce_devsum {
+	char name[64];
+	uint64_t nmaps, nmatched, nmodel_failures, bytes, first_divergence;
+};
+struct bounce_sum {
+	struct bounce_devsum dev[BOUNCE_SUM_DEVS];
+	unsigned int ndev;
+	uint64_t nother; /* maps of devices past BOUNCE_SUM_DEVS */
+};
+
+static void sum_bounce(void *ctx, const struct phyr_capture_bounce *b)
+{
+	struct bounce_sum *k = ctx;
+	struct bounce_devsum *d = NULL;
+	bool same = b->model_ok && b->model_tlb == b->linux_tlb;
+
+	for (unsigned int i = 0; i < k->ndev; i++)
+		if (strcmp(k->dev[i].name, b->device) == 0)
+			d = &k->dev[i];
+	if (!d && k->ndev < BOUNCE_SUM_DEVS) {
+		d = &k->dev[k->ndev++];
+		snprintf(d->name, sizeof(d->name), "%s", b->device);
+	}
+	if (!d) {
+		k->nother++;
+		return;
+	}
+	d->nmaps++;
+	d->bytes += b->size;
+	if (same)
+		d->nmatched++;
+	else if (!d->first_divergence)
+		d->first_divergence = b->line;
+	if (!b->model_ok)
+		d->nmodel_failures++;
+}
+
+/*
+ * capture replay of a capture that holds bounce mappings but no IOVA (a
+ * machine without an IOMMU under swiotlb=force): the bounce replay, with
+ * its summary as text, JSON or CSV instead of the --emit lines.
+ */
+static int run_bounce_summary(const struct capture_opts *o, const struct cli_cmd *cmd)
+{
+	struct phyr_capture_bounce_summary s;
+	struct bounce_sum *k = calloc(1, sizeof(*k));
+	char err[512];
+	int ret;
+
+	if (!k) {
+		fprintf(stderr, "phyr-sim %s: %s\n", cmd->name, strerror(ENOMEM));
+		return 1;
+	}
+	ret = phyr_capture_replay_bounces(o->file, NULL, sum_bounce, k, &s, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
+		if (o->json)
+			json_error(cmd->name, o->file, err[0] ? err : strerror(-ret));
+		free(k);
+		return 2;
+	}
+	if (o->json) {
+		json_object *doc = cli_doc_new(cmd->name), *cfg = cli_doc_config(doc), *arr;
+
+		cli_json_str(cfg, "input", o->file);
+		cli_json_str(cfg, "mode", mode_name(o->mode));
+		cli_json_str(doc, "mode", "bounces");
+		cli_json_u64(doc, "lines", s.nlines);
+		cli_json_u64(doc, "lost_events", s.nlost_events);
+		cli_json_u64(doc, "lost_lines", s.nlost_lines);
+		cli_json_u64(doc, "truncated_line", s.truncated_line);
+		cli_json_u64(doc, "pools", s.npools);
+		cli_json_u64(doc, "bounces", s.nmaps);
+		cli_json_u64(doc, "matched", s.nmatched);
+		cli_json_u64(doc, "model_failures", s.nmodel_failures);
+		cli_json_u64(doc, "first_divergence", s.first_divergence);
+		cli_json_u64(doc, "releases", s.nreleases);
+		cli_json_u64(doc, "unknown_releases", s.nunknown_releases);
+		cli_json_u64(doc, "unpaired_entries", s.nunpaired_entries);
+		cli_json_u64(doc, "unpaired_returns", s.nunpaired_returns);
+		arr = cli_json_arr(doc, "devices");
+		for (unsigned int i = 0; i < k->ndev; i++) {
+			json_object *x = json_object_new_object();
+
+			cli_json_str(x, "name", k->dev[i].name);
+			cli_json_u64(x, "bounces", k->dev[i].nmaps);
+			cli_json_u64(x, "matched", k->dev[i].nmatched);
+			cli_json_u64(x, "model_failures", k->dev[i].nmodel_failures);
+			cli_json_u64(x, "bytes", k->dev[i].bytes);
+			cli_json_u64(x, "first_divergence", k->dev[i].first_divergence);
+			json_object_array_add(arr, x);
+		}
+		cli_doc_print(doc, stdout);
+	} else if (o->csv) {
+		printf("device,bounces,matched,model_failures,bytes,first_divergence\n");
+		for (unsigned int i = 0; i < k->ndev; i++)
+			printf("%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+			       k->dev[i].name, k->dev[i].nmaps, k->dev[i].nmatched,
+			       k->dev[i].nmodel_failures, k->dev[i].bytes, k->dev[i].first_divergence);
+	} else {
+		printf("mode: bounces (swiotlb, no IOVA)\n");
+		printf("lines: %" PRIu64 ", pools: %" PRIu64 "\n", s.nlines, s.npools);
+		printf("bounces: matched %" PRIu64 "/%" PRIu64, s.nmatched, s.nmaps);
+		if (s.first_divergence)
+			printf(", first divergence at line %" PRIu64, s.first_divergence);
+		printf("; model found no slot %" PRIu64 ", releases %" PRIu64 " (unknown %" PRIu64 ")\n",
+		       s.nmodel_failures, s.nreleases, s.nunknown_releases);
+		for (unsigned int i = 0; i < k->ndev; i++)
+			printf("device %s: bounces %" PRIu64 ", matched %" PRIu64 "/%" PRIu64 ", %" PRIu64
+			       " bytes\n", k->dev[i].name, k->dev[i].nmaps, k->dev[i].nmatched,
+			       k->dev[i].nmaps, k->dev[i].bytes);
+		if (k->nother)
+			printf("(%" PRIu64 " bounces of further devices not listed)\n", k->nother);
+		if (s.nlost_events)
+			printf("lost: %" PRIu64 " events in %" PRIu64 " lines (mappings after a loss can"
+			       " differ)\n", s.nlost_events, s.nlost_lines);
+	}
+	free(k);
+	if (fflush(stdout)) {
+		fprintf(stderr, "phyr-sim %s: writing the output: %s\n", cmd->name, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 {
 	char who[64];
@@ -803,6 +951,14 @@ static int run(int argc, char **argv, const struct cli_cmd *cmd, bool replay)
 		return 1;
 	}
 	ret = phyr_capture_run(c, o.file, NULL, err, sizeof(err));
+	if (ret == -ENOTSUP && replay && o.mode == PHYR_CAPTURE_AUTO && !o.emit_allocs &&
+	    !sink.plot && strcmp(o.file, "-") != 0) {
+		/* bounce mappings but no IOVA: the summary of the bounce replay */
+		phyr_capture_destroy(c);
+		phyr_system_destroy(sys);
+		iova_plugin_close(pl);
+		return run_bounce_summary(&o, cmd);
+	}
 	if (ret) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-ret));
 		if (o.json)

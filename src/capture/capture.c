@@ -1509,6 +1509,17 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	id = event_id(&c->ev_table, l->event);
 	if (id == EV_OTHER)
 		id = event_id_numbered(&c->ev_table, l->event);
+	if (l->site.len && id >= EV_ADD_DEVICE) {
+		/* a dynamic probe named like a tracepoint (the swiotlb probes
+		 * qs/map and qs/unmap print as "map" and "unmap"): not iommu: */
+		char name[sizeof(c->evs[0].name)];
+		int n = snprintf(name, sizeof(name), "%.*s (probe)", (int)l->event.len, l->event.p);
+
+		count_event(c, (struct ftrace_str){ .p = name, .len = (size_t)n < sizeof(name) ?
+						    (size_t)n : sizeof(name) - 1 }, EV_OTHER);
+		c->sum.nskipped++;
+		return 0;
+	}
 	count_event(c, l->event, id);
 	if (id == EV_OTHER) {
 		c->sum.nskipped++;
