@@ -379,8 +379,10 @@ static void split_site(struct ftrace_line *l)
 
 /*
  * TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: PAYLOAD. The CPU column is the
- * first "[digits]" preceded by blanks and "-digits": a task name can hold
- * anything but not that.
+ * first "[digits]" preceded by blanks and "-digits" (or, with
+ * options/record-tgid, by "-digits (TGID)"): a task name can hold anything
+ * but not that. TIMESTAMP is seconds with a fraction, or an integer count
+ * for the clocks that print one (x86-tsc, counter).
  */
 static const uint64_t pow10_ns[10] = {
 	1000000000u, 100000000u, 10000000u, 1000000u, 100000u, 10000u, 1000u, 100u, 10u, 1u,
@@ -405,6 +407,21 @@ static bool parse_event(const char *p, const char *e, struct ftrace_line *l)
 			k--;
 		if (k == q)
 			continue;
+		if (k[-1] == ')') {
+			/* options/record-tgid: "TASK-PID (TGID) [CPU]", the TGID
+			 * right-aligned digits or "-------" when unknown */
+			const char *o = k - 1;
+
+			while (o > p && (is_digit(o[-1]) || o[-1] == ' ' || o[-1] == '-'))
+				o--;
+			if (o == p || o[-1] != '(' || o == k - 1)
+				continue;
+			k = o - 1;
+			while (k > p && k[-1] == ' ')
+				k--;
+			if (k == o - 1)
+				continue;
+		}
 		d = k;
 		while (d > p && is_digit(d[-1]))
 			d--;
@@ -446,8 +463,18 @@ static bool parse_event(const char *p, const char *e, struct ftrace_line *l)
 	}
 	ts = p;
 	p = scan_dec(p, e, &v);
-	if (p == ts || p >= e || v > 1000000000000ull)
+	if (p == ts || p >= e)
 		return false;
+	if (*p == ':') {
+		/* a clock that counts instead of giving seconds (trace_clock
+		 * x86-tsc, counter): its value, in its own units */
+		l->ts_ns = v;
+		l->ts_raw = true;
+		goto event;
+	}
+	if (v > 1000000000000ull)
+		return false;
+	l->ts_raw = false;
 	if (*p == '.') {
 		const char *f = ++p;
 
@@ -463,6 +490,7 @@ static bool parse_event(const char *p, const char *e, struct ftrace_line *l)
 	if (p >= e || *p != ':')
 		return false;
 	l->ts_ns = v * 1000000000u + frac;
+event:
 	p++;
 	while (p < e && *p == ' ')
 		p++;

@@ -60,7 +60,8 @@ struct ftrace_line {
 	uint32_t pid;
 	uint32_t cpu;            /* also FTRACE_LOST */
 	struct ftrace_str flags; /* "d.h1." */
-	uint64_t ts_ns;          /* timestamp, nanoseconds */
+	uint64_t ts_ns;          /* timestamp, nanoseconds (ts_raw: the clock's own count) */
+	bool ts_raw;             /* an integer timestamp (trace_clock x86-tsc, counter) */
 	struct ftrace_str event; /* "map", "iova_alloc" (no system) */
 	struct ftrace_str payload;  /* after "EVENT: " (may be empty) */
 	/* a dynamic probe's site, "(func+0x4/0x90)" or "(caller+0x5c/0x290 <- func)"
