@@ -22,7 +22,8 @@
  * - limits as iommu_dma_alloc_iova computes them for a PCI device with a
  *   64-bit mask: below 4 GiB first without flushing the caches, then up to
  *   the IOMMU's aperture with the flush, and from then on the device
- *   skips the 32-bit try (its pci_32bit_workaround is off).
+ *   skips the 32-bit try (its pci_32bit_workaround is off; kernels before
+ *   v6.4 have no such flag and try below 4 GiB first every time).
  * - strict domains free at iommu:unmap (free_iova_fast right after the
  *   unmap on the same CPU); lazy (DMA-FQ) domains queue the IOVA on the
  *   CPU's flush queue (256 entries) and free it when the queue is flushed:
@@ -242,6 +243,7 @@ struct evrep {
 	unsigned int ncpus;
 	bool lazy;
 	bool fixed_depot;
+	bool sac_always; /* kernel before v6.4: the 32-bit try never stops */
 	bool has_dma;
 	uint64_t aperture_pfn;
 	uint64_t fq_timeout_ns;
@@ -1077,7 +1079,7 @@ static bool model_alloc(struct evrep *e, struct edom *dm, struct edev *dev, bool
 	if (limit > 0xfffffull && (!dev || !dev->dac)) {
 		if (phyr_iova_alloc_fast(dm->d, size, 0xfffffull, cpu, false, pfn) == 0)
 			return true;
-		if (dev)
+		if (dev && !e->sac_always)
 			dev->dac = true;
 	}
 	return phyr_iova_alloc_fast(dm->d, size, limit, cpu, true, pfn) == 0;
@@ -1993,6 +1995,9 @@ static int setup(struct evrep *e)
 		long a = strtol(k, &x, 10), b = *x == '.' ? strtol(x + 1, NULL, 10) : 0;
 
 		e->fixed_depot = a > 1 && (a < 6 || (a == 6 && b < 7));
+		/* before v6.4 every allocation of a PCI device tries below
+		 * 4 GiB first: no pci_32bit_workaround to turn off */
+		e->sac_always = a > 1 && (a < 6 || (a == 6 && b < 4));
 		snprintf(e->sum->kernel, sizeof(e->sum->kernel), "%s", k);
 	}
 	e->sum->model_cpus = n;
