@@ -372,14 +372,26 @@ int exp_eiovar(bool quick, struct exp_result *r)
 #define MAG_FIXED_DEPOT 32 /* Linux <= 6.6: MAX_GLOBAL_MAGS per size class */
 #define MAG_OBJ_BYTES 1024 /* kmem object of the named cache: 1.00K */
 
-int exp_magazines(bool quick, struct exp_result *r)
+/*
+ * One domain of the host's shape (@depot_max 0: the v6.7+ trimmed list;
+ * 32: the pre-6.7 fixed array): magazines idle, right after a burst of
+ * single-page mappings mapped and unmapped on CPU 0, and after the 100 ms
+ * trim ticks (nothing to trim with the fixed depot).
+ */
+static int mag_burst(unsigned int depot_max, uint64_t burst, uint64_t *idle, uint64_t *after,
+		     uint64_t *trimmed, uint64_t *ticks)
 {
+	struct phyr_iova_config cfg;
 	struct phyr_iova_domain *d;
 	struct phyr_iova_stats st;
-	uint64_t burst = quick ? 32768 : 65536, *pfn, idle, burst_mags, trimmed, per_cpu, depot_b;
-	uint64_t depot_burst, fixed, domains, ticks = 0, prev;
-	int ret = new_domain(phyr_iova_policy_linux(), MAG_HOST_CPUS, false, &d);
+	uint64_t *pfn, prev;
+	int ret;
 
+	phyr_iova_config_init(&cfg);
+	cfg.policy = phyr_iova_policy_linux();
+	cfg.ncpus = MAG_HOST_CPUS;
+	cfg.depot_max = depot_max;
+	ret = phyr_iova_domain_create(4096, 1, &cfg, NULL, &d);
 	if (ret)
 		return ret;
 	pfn = malloc(burst * sizeof(*pfn));
@@ -388,8 +400,7 @@ int exp_magazines(bool quick, struct exp_result *r)
 		return -ENOMEM;
 	}
 	phyr_iova_get_stats(d, &st);
-	idle = st.nmagazines;
-	/* a burst of single-page mappings on CPU 0, all unmapped on CPU 0 */
+	*idle = st.nmagazines;
 	for (uint64_t i = 0; i < burst && !ret; i++)
 		ret = phyr_iova_alloc_fast(d, 1, LIM48, 0, true, &pfn[i]);
 	for (uint64_t i = 0; i < burst && !ret; i++)
@@ -400,20 +411,33 @@ int exp_magazines(bool quick, struct exp_result *r)
 		return ret;
 	}
 	phyr_iova_get_stats(d, &st);
-	burst_mags = st.nmagazines;
-	phyr_iova_cache_memory(d, &per_cpu, &depot_b);
-	depot_burst = per_cpu ? depot_b / (per_cpu / (2 * PHYR_IOVA_RCACHE_CLASSES)) : 0;
-	/* 100 ms ticks until the trim stops */
+	*after = st.nmagazines;
+	*ticks = 0;
 	do {
 		prev = st.nmagazines;
 		phyr_iova_tick(d);
-		ticks++;
+		(*ticks)++;
 		phyr_iova_get_stats(d, &st);
 	} while (st.nmagazines != prev);
-	trimmed = st.nmagazines;
+	*trimmed = st.nmagazines;
 	phyr_iova_domain_destroy(d);
+	return 0;
+}
+
+int exp_magazines(bool quick, struct exp_result *r)
+{
+	uint64_t burst = quick ? 32768 : 65536, idle, burst_mags, trimmed, fixed, fixed_trimmed;
+	uint64_t domains, ticks = 0, fixed_idle, fixed_ticks;
+	int ret = mag_burst(0, burst, &idle, &burst_mags, &trimmed, &ticks);
+
+	if (ret)
+		return ret;
 	/* Linux <= 6.6 kept at most 32 full magazines per class in a fixed depot */
-	fixed = idle + (depot_burst < MAG_FIXED_DEPOT ? depot_burst : MAG_FIXED_DEPOT);
+	ret = mag_burst(MAG_FIXED_DEPOT, burst, &fixed_idle, &fixed, &fixed_trimmed, &fixed_ticks);
+	if (ret)
+		return ret;
+	if (fixed_idle != idle || fixed_trimmed != fixed)
+		return -EPROTO; /* the depot's kind changes neither the idle state nor a tick's work */
 	domains = (uint64_t)floor(MAG_PUBLISHED_ACTIVE / (double)idle);
 
 	r->source = "Pasha Tatashin, \"[PATCH] iommu/iova: use named kmem_cache for iova magazines\", "
@@ -427,8 +451,9 @@ int exp_magazines(bool quick, struct exp_result *r)
 		   "127-pfn magazines (1 KiB objects), linux policy. Counted: magazines right after "
 		   "domain init (idle), after a burst of %llu single-page mappings mapped and unmapped "
 		   "on CPU 0, and after 100 ms depot-trim ticks until nothing more is freed (%llu "
-		   "ticks). The 6.1-style fixed depot (32 magazines per class) is not in this model: "
-		   "its figure is the idle count plus min(depot, 32), computed. The publication gives "
+		   "ticks); the same burst again with the 6.1-style fixed depot (32 magazines per "
+		   "class, the model's depot_max = 32, which returns an overflowing magazine's pfns "
+		   "to the tree at once and has no trim work). The publication gives "
 		   "no domain count: %llu domains is the largest whole number whose idle baseline fits "
 		   "in the 244,239 active objects.",
 		   MAG_HOST_CPUS, (unsigned long long)burst, (unsigned long long)ticks,
