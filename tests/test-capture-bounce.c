@@ -19,6 +19,8 @@
 #include "bounce.h"
 #include "ftrace.h"
 #include "phyr/capture.h"
+#include "phyr/swiotlb.h"
+#include "swiotlb.h"
 
 #ifndef CAPTURE_DATA_DIR
 #error "CAPTURE_DATA_DIR must name tests/data/capture"
@@ -253,6 +255,223 @@ static void test_bounce_public_entry(void **state)
 	assert_int_equal(sum.nmaps, 0);
 	assert_int_equal(phyr_capture_replay_bounces(NULL, NULL, NULL, NULL, &sum, err,
 						     sizeof(err)), -EINVAL);
+	free(text);
+}
+
+/* ---- streaming: a long capture replayed by chunks ---- */
+
+/*
+ * A long two-CPU swiotlb capture written by a seeded generator whose
+ * "Linux" slots come from a reference pool driven at each call's entry:
+ * maps of two devices (one named only by swiotlb_bounced), interrupts
+ * nesting a whole map inside another call, tasks migrating between entry
+ * and return, unmaps with their releases. Long enough for many chunks.
+ */
+struct gen_live {
+	uint64_t tlb, size;
+	uint32_t mask;
+	int dev;
+};
+
+static uint64_t gen_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static char *gen_long_capture(uint64_t seed, unsigned int iters, uint64_t *nmaps)
+{
+	static const uint64_t sizes[] = { 512, 1522, 4096, 8192, 65536, 200 };
+	static const uint64_t devp[2] = { 0xffff888001000000ull, 0xffff888002000000ull };
+	static const char *const devn[2] = { "0000:00:01.0", "0000:00:03.0" };
+	static const uint32_t masks[2] = { 0xfff, 0 };
+	struct phyr_swiotlb *ref = NULL;
+	struct gen_live *live = calloc(4096, sizeof(*live));
+	unsigned int nlive = 0;
+	uint64_t x = seed | 1, line_ts = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_non_null(live);
+	assert_int_equal(swiotlb_create_exact(0x1000000, 4096, 2, true, NULL, &ref), 0);
+	*nmaps = 0;
+	fprintf(f, "# tracer: nop\n#\n# entries-in-buffer/entries-written: 1/1   #P:2\n#\n");
+	fprintf(f, "    kworker/u8:0-12      [000] ...1.     1.000000: pool: "
+		   "(swiotlb_max_mapping_size+0x4/0x50) dev=0x%llx devname=\"%s\" min_align_mask=0xfff "
+		   "start=0x1000000 end=0x1800000 nslabs=4096 nareas=2 area_nslabs=2048 force_bounce=1\n",
+		(unsigned long long)devp[0], devn[0]);
+#define TS() (++line_ts)
+	for (unsigned int it = 0; it < iters; it++) {
+		unsigned int cpu = gen_rand(&x) & 1, pid = 100 + (unsigned int)(gen_rand(&x) % 6);
+		unsigned int op = gen_rand(&x) % 10;
+
+		if ((op < 4 || nlive > 80) && nlive) {
+			/* unmap and release a live mapping, on either CPU */
+			unsigned int k = (unsigned int)(gen_rand(&x) % nlive);
+			struct gen_live l = live[k];
+			struct phyr_swiotlb_dev sd = { .min_align_mask = l.mask };
+
+			live[k] = live[--nlive];
+			fprintf(f, "              dd-%u      [%03u] ..s2.     2.%09llu: unmap: "
+				   "(__swiotlb_tbl_unmap_single+0x4/0x60) dev=0x%llx tlb=0x%llx size=%llu "
+				   "dir=2 attrs=0x20\n", pid, cpu, (unsigned long long)TS(),
+				(unsigned long long)devp[l.dev], (unsigned long long)l.tlb,
+				(unsigned long long)l.size);
+			fprintf(f, "              dd-%u      [%03u] ..s2.     2.%09llu: release: "
+				   "(swiotlb_release_slots+0x0/0x1c0) dev=0x%llx tlb=0x%llx\n", pid, cpu,
+				(unsigned long long)TS(), (unsigned long long)devp[l.dev],
+				(unsigned long long)l.tlb);
+			assert_int_equal(phyr_swiotlb_tbl_unmap_single(ref, &sd, l.tlb, l.size, 2,
+								       PHYR_SWIOTLB_ATTR_SKIP_CPU_SYNC), 0);
+			continue;
+		}
+		{
+			/* a map; sometimes an interrupt maps in between entry and
+			 * return, sometimes the task returns on the other CPU */
+			int nest = op == 9 ? 2 : 1;
+			int dev[2], ok[2] = { 0, 0 };
+			uint64_t orig[2], size[2], tlb[2] = { 0, 0 };
+			unsigned int rcpu = op == 8 ? cpu ^ 1 : cpu;
+
+			for (int n = 0; n < nest; n++) {
+				struct phyr_swiotlb_dev sd;
+
+				dev[n] = (int)(gen_rand(&x) & 1);
+				size[n] = sizes[gen_rand(&x) % 6];
+				orig[n] = ((gen_rand(&x) % 0x100000) << 12) + (gen_rand(&x) % 4096);
+				memset(&sd, 0, sizeof(sd));
+				sd.min_align_mask = masks[dev[n]];
+				sd.seg_boundary_mask = UINT32_MAX;
+				if (dev[n] == 1)
+					fprintf(f, "              dd-%u      [%03u] .....     2.%09llu: "
+						   "swiotlb_bounced: dev_name: %s dma_mask=ffffffffffffffff "
+						   "dev_addr=%llx size=%llu FORCE\n", pid, cpu,
+						(unsigned long long)TS(), devn[1],
+						(unsigned long long)orig[n], (unsigned long long)size[n]);
+				fprintf(f, "              dd-%u      [%03u] ...2.     2.%09llu: map_entry: "
+					   "(swiotlb_tbl_map_single+0x4/0x890) dev=0x%llx orig=0x%llx "
+					   "size=%llu\n", pid, cpu, (unsigned long long)TS(),
+					(unsigned long long)devp[dev[n]], (unsigned long long)orig[n],
+					(unsigned long long)size[n]);
+				/* the search at the entry, on the entry's CPU */
+				ok[n] = phyr_swiotlb_tbl_map_single(ref, &sd, cpu, orig[n], size[n], 0,
+								    2, 0, &tlb[n]) == 0;
+			}
+			for (int n = nest - 1; n >= 0; n--) {
+				fprintf(f, "              dd-%u      [%03u] ...1.     2.%09llu: map: "
+					   "(swiotlb_map+0x5c/0x290 <- swiotlb_tbl_map_single) dev=0x%llx "
+					   "orig=0x%llx size=%llu alloc_align_mask=0x0 dir=2 attrs=0x0 "
+					   "min_align_mask=0x%x tlb=0x%llx\n", pid,
+					n ? cpu : rcpu, (unsigned long long)TS(),
+					(unsigned long long)devp[dev[n]], (unsigned long long)orig[n],
+					(unsigned long long)size[n], masks[dev[n]],
+					(unsigned long long)(ok[n] ? tlb[n] : UINT64_MAX));
+				(*nmaps)++;
+				if (ok[n]) {
+					live[nlive].tlb = tlb[n];
+					live[nlive].size = size[n];
+					live[nlive].mask = masks[dev[n]];
+					live[nlive].dev = dev[n];
+					nlive++;
+				}
+			}
+		}
+	}
+#undef TS
+	fclose(f);
+	phyr_swiotlb_destroy(ref);
+	free(live);
+	return buf;
+}
+
+struct stream_seen {
+	struct phyr_capture_bounce *b;
+	size_t n, cap;
+};
+
+static void on_stream(void *ctx, const struct phyr_capture_bounce *b)
+{
+	struct stream_seen *s = ctx;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->b = realloc(s->b, s->cap * sizeof(*s->b));
+		assert_non_null(s->b);
+	}
+	s->b[s->n++] = *b;
+}
+
+static void test_bounce_stream_long(void **state)
+{
+	uint64_t seed = 0x5eed0b0c3, nmaps;
+	char *text = gen_long_capture(seed, 40000, &nmaps);
+	char err[256] = "";
+	struct phyr_capture_bounce_summary sum;
+	struct stream_seen seen = { 0 };
+	struct bounce_replay *r;
+	const struct bounce_result *res;
+	struct bounce_stats st;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	print_message("seed 0x%llx, %llu maps\n", (unsigned long long)seed, (unsigned long long)nmaps);
+	/* streaming, by chunks (the public entry point) */
+	f = fmemopen(text, strlen(text), "r");
+	assert_non_null(f);
+	assert_int_equal(phyr_capture_replay_bounces("long.log", f, on_stream, &seen, &sum, err,
+						     sizeof(err)), 0);
+	fclose(f);
+	assert_int_equal(seen.n, nmaps);
+	assert_int_equal(sum.nmaps, nmaps);
+	assert_int_equal(sum.nmatched, nmaps); /* the reference pool's slots, every one */
+	assert_int_equal(sum.first_divergence, 0);
+	assert_int_equal(sum.nunknown_releases, 0);
+	assert_int_equal(sum.nunpaired_entries, 0);
+	assert_int_equal(sum.nunpaired_returns, 0);
+	/* whole file at once (no stream): the same results and counters */
+	r = replay_text(text, 0, err, sizeof(err));
+	res = bounce_replay_results(r, &n);
+	assert_int_equal(n, seen.n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(res[i].line, seen.b[i].line);
+		assert_string_equal(res[i].devname, seen.b[i].device);
+		assert_int_equal(res[i].model_found, seen.b[i].model_ok);
+		assert_int_equal(res[i].model_tlb, seen.b[i].model_tlb);
+	}
+	assert_string_equal(seen.b[1].device[0] ? "ok" : "", "ok");
+	bounce_replay_get_stats(r, &st);
+	assert_int_equal(st.nreleases, sum.nreleases);
+	assert_true(st.nreleases > 10000);
+	assert_int_equal(st.nchunks, 1);
+	bounce_replay_destroy(r);
+	/* the stream really was cut into chunks */
+	{
+		struct ftrace_reader *fr = NULL;
+
+		f = fmemopen(text, strlen(text), "r");
+		assert_non_null(f);
+		assert_int_equal(ftrace_reader_open("long.log", f, &fr, err, sizeof(err)), 0);
+		assert_int_equal(bounce_replay_create(NULL, &r), 0);
+		assert_int_equal(bounce_replay_stream(r, NULL, NULL), 0);
+		assert_int_equal(bounce_replay_stream(r, NULL, NULL), 0);
+		assert_int_equal(bounce_replay_read(r, fr), 0);
+		assert_int_equal(bounce_replay_stream(r, NULL, NULL), -EINVAL); /* too late */
+		bounce_replay_get_stats(r, &st);
+		print_message("%llu chunks\n", (unsigned long long)st.nchunks);
+		assert_true(st.nchunks >= 5);
+		assert_int_equal(st.nmatches, nmaps);
+		assert_null(bounce_replay_results(r, &n));
+		assert_int_equal(n, 0);
+		bounce_replay_destroy(r);
+		ftrace_reader_close(fr);
+		fclose(f);
+	}
+	free(seen.b);
 	free(text);
 }
 
@@ -540,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_bounce_linux72_excerpt),
 		cmocka_unit_test(test_bounce_synthetic_2cpu),
 		cmocka_unit_test(test_bounce_public_entry),
+		cmocka_unit_test(test_bounce_stream_long),
 		cmocka_unit_test(test_bounce_release_rules),
 		cmocka_unit_test(test_bounce_lost_release),
 		cmocka_unit_test(test_bounce_model_full),

@@ -366,8 +366,10 @@ struct phyr_capture_bounce_summary {
  * release at its qs/release line.
  * @path: the file's name (opened unless @f is given; then only used in
  *   messages). @f: an open stream, or NULL.
- * @on_bounce: called once per qs/map line, in line order, after the replay
- *   (may be NULL). @ctx: passed to it.
+ * @on_bounce: called once per qs/map line, in line order, as the replay
+ *   goes (it streams the capture in chunks of a few thousand records, so a
+ *   capture of any length replays in bounded memory); after an error the
+ *   calls already made stand (may be NULL). @ctx: passed to it.
  * @summary: out (may be NULL): totals; zeroed first.
  * @err: receives "FILE:LINE: message" on failure (may be NULL).
  * Return: 0, -EINVAL (@path and @f NULL, a malformed qs/ probe line, an

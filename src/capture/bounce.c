@@ -50,6 +50,33 @@ struct live {
 	bool used;
 };
 
+/* Key of a task: the PID, or the CPU for the idle tasks (all PID 0). */
+static uint64_t task_key(const struct bounce_event *rec)
+{
+	return rec->pid ? rec->pid : UINT64_C(1) << 32 | rec->cpu;
+}
+
+/* Per-task memory of pass 1, in a hash table keyed by task_key(). */
+struct task {
+	uint64_t key;
+	bool used;
+	size_t name;      /* last swiotlb_bounced/dma_map_phys record, or NO_INDEX */
+	size_t map;       /* last qs/map record, or NO_INDEX */
+	size_t top;       /* latest entry still waiting for its return, or NO_INDEX */
+};
+
+/* Entries deeper than this in one task's stack are not searched for a return. */
+#define PAIR_DEPTH 64
+
+struct pass1 {
+	size_t *entry_of;   /* per record: for a map, its paired entry, else NO_INDEX */
+	size_t *map_of;     /* per record: for an entry, its paired map, else NO_INDEX */
+	size_t *below;      /* per waiting entry: the one below it in its task's stack */
+	size_t npending;    /* entries waiting for their return */
+	struct task *tasks;
+	size_t ntasks, tasks_cap;
+};
+
 struct bounce_replay {
 	const struct phyr_allocator *alloc;
 	struct bounce_event *recs;
@@ -64,6 +91,19 @@ struct bounce_replay {
 	size_t live_cap, nlive;
 	struct bounce_stats stats;
 	bool ran;
+	/* pass 1 state of the records held (stream: of the current chunk) */
+	struct pass1 p1;
+	size_t p1_cap;
+	uint64_t last_line;          /* line of the last record added */
+	/* stream mode (bounce_replay_stream): records are replayed by chunks */
+	bool stream;
+	void (*emit)(void *ctx, const struct bounce_result *res);
+	void *emit_ctx;
+	bool release_seen;           /* a qs/release line so far */
+	uint64_t unmaps_waiting;     /* qs/unmap lines whose qs/release has not come */
+	bool chunk_unmap;            /* the chunk holds a qs/unmap */
+	uint64_t first_divergence;   /* stream: first map whose slot differs */
+	uint64_t err_line;           /* stream: the line a chunk's error names */
 };
 
 /* Grows an array to hold at least @need elements of @size bytes. */
@@ -117,27 +157,24 @@ void bounce_replay_destroy(struct bounce_replay *r)
 	for (size_t i = 0; i < r->npools; i++)
 		phyr_swiotlb_destroy(r->pools[i].model);
 	alloc_free(a, r->recs, r->recs_cap * sizeof(*r->recs));
-	alloc_free(a, r->results, r->nresults * sizeof(*r->results));
+	if (r->results)
+		alloc_free(a, r->results, (r->nresults ? r->nresults : 1) * sizeof(*r->results));
 	alloc_free(a, r->pools, r->pools_cap * sizeof(*r->pools));
 	alloc_free(a, r->devs, r->devs_cap * sizeof(*r->devs));
 	alloc_free(a, r->live, r->live_cap * sizeof(*r->live));
+	alloc_free(a, r->p1.entry_of, r->p1_cap * sizeof(size_t));
+	alloc_free(a, r->p1.map_of, r->p1_cap * sizeof(size_t));
+	alloc_free(a, r->p1.below, r->p1_cap * sizeof(size_t));
+	alloc_free(a, r->p1.tasks, r->p1.tasks_cap * sizeof(*r->p1.tasks));
 	alloc_free(a, r, sizeof(*r));
 }
 
+static int add_rec(struct bounce_replay *r, const struct bounce_event *rec, char *msg,
+		   size_t len);
+
 int bounce_replay_add(struct bounce_replay *r, const struct bounce_event *rec)
 {
-	int ret;
-
-	if (!r || !rec || r->ran || rec->kind > BOUNCE_NAME ||
-	    (r->nrecs && rec->line <= r->recs[r->nrecs - 1].line))
-		return -EINVAL;
-	ret = grow(r->alloc, (void **)&r->recs, &r->recs_cap, r->nrecs + 1, sizeof(*r->recs));
-	if (ret)
-		return ret;
-	r->recs[r->nrecs] = *rec;
-	r->recs[r->nrecs].devname[BOUNCE_DEVNAME_MAX - 1] = '\0';
-	r->nrecs++;
-	return 0;
+	return add_rec(r, rec, NULL, 0);
 }
 
 /* ---- devices ---- */
@@ -324,33 +361,6 @@ static int pool_add(struct bounce_replay *r, const struct bounce_event *rec, siz
 	return 0;
 }
 
-/* Key of a task: the PID, or the CPU for the idle tasks (all PID 0). */
-static uint64_t task_key(const struct bounce_event *rec)
-{
-	return rec->pid ? rec->pid : UINT64_C(1) << 32 | rec->cpu;
-}
-
-/* Per-task memory of pass 1, in a hash table keyed by task_key(). */
-struct task {
-	uint64_t key;
-	bool used;
-	size_t name;      /* last swiotlb_bounced/dma_map_phys record, or NO_INDEX */
-	size_t map;       /* last qs/map record, or NO_INDEX */
-	size_t top;       /* latest entry still waiting for its return, or NO_INDEX */
-};
-
-/* Entries deeper than this in one task's stack are not searched for a return. */
-#define PAIR_DEPTH 64
-
-struct pass1 {
-	size_t *entry_of;   /* per record: for a map, its paired entry, else NO_INDEX */
-	size_t *map_of;     /* per record: for an entry, its paired map, else NO_INDEX */
-	size_t *below;      /* per waiting entry: the one below it in its task's stack */
-	size_t npending;    /* entries waiting for their return */
-	struct task *tasks;
-	size_t ntasks, tasks_cap;
-};
-
 static size_t task_slot(const struct task *tab, size_t cap, uint64_t key)
 {
 	size_t i = (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 17) & (cap - 1);
@@ -458,57 +468,68 @@ static int name_from_events(struct bounce_replay *r, struct pass1 *p1, size_t i)
 	}
 }
 
-static int pass1_run(struct bounce_replay *r, struct pass1 *p1, uint64_t *err_line,
-		     char *msg, size_t len)
+/* Pass 1 on record @i (the next one): pools, devices, names, pairs. */
+static int pass1_step(struct bounce_replay *r, size_t i, uint64_t *err_line, char *msg,
+		      size_t len)
 {
+	struct pass1 *p1 = &r->p1;
+	const struct bounce_event *rec = &r->recs[i];
 	size_t pool_index = 0;
 	struct device *d;
 	struct task *t;
 	int ret;
 
-	for (size_t i = 0; i < r->nrecs; i++) {
-		const struct bounce_event *rec = &r->recs[i];
-
-		p1->entry_of[i] = NO_INDEX;
-		p1->map_of[i] = NO_INDEX;
-		switch (rec->kind) {
-		case BOUNCE_POOL:
-			ret = pool_add(r, rec, &pool_index, err_line, msg, len);
-			if (ret)
-				return ret;
-			ret = dev_get(r, rec->dev, &d);
-			if (ret)
-				return ret;
-			dev_name(d, rec->devname);
-			d->pool = pool_index;
-			if (rec->has_min_align && !d->has_min_align) {
-				d->has_min_align = true;
-				d->min_align_mask = rec->min_align_mask;
-			}
-			break;
-		case BOUNCE_MAP_ENTRY:
-			ret = task_get(r, p1, rec, &t);
-			if (ret)
-				return ret;
-			p1->below[i] = t->top;
-			t->top = i;
-			p1->npending++;
-			break;
-		case BOUNCE_MAP:
-			r->nresults++;
-			ret = task_get(r, p1, rec, &t);
-			if (ret)
-				return ret;
-			pair_return(r, p1, t, i);
-			break;
-		default:
-			break;
-		}
-		ret = name_from_events(r, p1, i);
+	p1->entry_of[i] = NO_INDEX;
+	p1->map_of[i] = NO_INDEX;
+	switch (rec->kind) {
+	case BOUNCE_POOL:
+		ret = pool_add(r, rec, &pool_index, err_line, msg, len);
 		if (ret)
 			return ret;
+		ret = dev_get(r, rec->dev, &d);
+		if (ret)
+			return ret;
+		dev_name(d, rec->devname);
+		d->pool = pool_index;
+		if (rec->has_min_align && !d->has_min_align) {
+			d->has_min_align = true;
+			d->min_align_mask = rec->min_align_mask;
+		}
+		break;
+	case BOUNCE_MAP_ENTRY:
+		ret = task_get(r, p1, rec, &t);
+		if (ret)
+			return ret;
+		p1->below[i] = t->top;
+		t->top = i;
+		p1->npending++;
+		break;
+	case BOUNCE_MAP:
+		r->nresults++;
+		ret = task_get(r, p1, rec, &t);
+		if (ret)
+			return ret;
+		pair_return(r, p1, t, i);
+		break;
+	case BOUNCE_UNMAP:
+		r->chunk_unmap = true;
+		r->unmaps_waiting++;
+		break;
+	case BOUNCE_RELEASE:
+		r->release_seen = true;
+		if (r->unmaps_waiting)
+			r->unmaps_waiting--;
+		break;
+	default:
+		break;
 	}
-	r->stats.nunpaired_entries = p1->npending;
+	return name_from_events(r, p1, i);
+}
+
+/* After pass 1 of the records held: maps need a pool. */
+static int pass1_check(struct bounce_replay *r, uint64_t *err_line, char *msg, size_t len)
+{
+	r->stats.nunpaired_entries += r->p1.npending;
 	r->stats.npools = r->npools;
 	if (r->nresults && !r->npools) {
 		size_t i = 0;
@@ -651,13 +672,13 @@ static void result_init(struct bounce_replay *r, struct bounce_result *res,
 
 static int pass2_run(struct bounce_replay *r, const struct pass1 *p1)
 {
-	bool has_release = false;
+	/* qs/unmap frees only in a capture without qs/release lines (so far,
+	 * when streaming: a chunk never ends between the two) */
+	bool has_release = r->release_seen;
 	size_t *result_of;
 	size_t n = 0;
 	int ret = 0;
 
-	for (size_t i = 0; i < r->nrecs; i++)
-		has_release |= r->recs[i].kind == BOUNCE_RELEASE;
 	/* Results follow the qs/map lines; remember each map's slot. */
 	result_of = alloc_mem(r->alloc, r->nrecs * sizeof(*result_of));
 	if (!result_of)
@@ -700,12 +721,163 @@ static int pass2_run(struct bounce_replay *r, const struct pass1 *p1)
 	return ret;
 }
 
+/* Makes the pass 1 arrays hold @n records. */
+static int p1_reserve(struct bounce_replay *r, size_t n)
+{
+	size_t cap = r->p1_cap, bytes;
+	size_t *e, *m, *b;
+
+	if (n <= cap)
+		return 0;
+	while (cap < n) {
+		if (cap > SIZE_MAX / 2 / sizeof(size_t))
+			return -ENOMEM;
+		cap = cap ? cap * 2 : 256;
+	}
+	bytes = cap * sizeof(size_t);
+	e = alloc_mem(r->alloc, bytes);
+	m = alloc_mem(r->alloc, bytes);
+	b = alloc_mem(r->alloc, bytes);
+	if (!e || !m || !b) {
+		alloc_free(r->alloc, e, bytes);
+		alloc_free(r->alloc, m, bytes);
+		alloc_free(r->alloc, b, bytes);
+		return -ENOMEM;
+	}
+	if (r->p1_cap) {
+		memcpy(e, r->p1.entry_of, r->p1_cap * sizeof(size_t));
+		memcpy(m, r->p1.map_of, r->p1_cap * sizeof(size_t));
+		memcpy(b, r->p1.below, r->p1_cap * sizeof(size_t));
+		alloc_free(r->alloc, r->p1.entry_of, r->p1_cap * sizeof(size_t));
+		alloc_free(r->alloc, r->p1.map_of, r->p1_cap * sizeof(size_t));
+		alloc_free(r->alloc, r->p1.below, r->p1_cap * sizeof(size_t));
+	}
+	r->p1.entry_of = e;
+	r->p1.map_of = m;
+	r->p1.below = b;
+	r->p1_cap = cap;
+	return 0;
+}
+
+/*
+ * Replays the records held (pass 1 done): results in qs/map line order.
+ * Streaming, they go to the emit callback and the records are dropped;
+ * otherwise they stay for bounce_replay_results().
+ */
+static int chunk_run(struct bounce_replay *r, uint64_t *err_line, char *msg, size_t len)
+{
+	size_t nres = r->nresults ? r->nresults : 1;
+	int ret;
+
+	ret = pass1_check(r, err_line, msg, len);
+	if (ret)
+		return ret;
+	r->results = alloc_zeroed(r->alloc, nres * sizeof(*r->results));
+	if (!r->results)
+		return -ENOMEM;
+	r->stats.nchunks++;
+	ret = r->nrecs ? pass2_run(r, &r->p1) : 0;
+	if (ret) {
+		alloc_free(r->alloc, r->results, nres * sizeof(*r->results));
+		r->results = NULL;
+		r->nresults = 0;
+		return ret;
+	}
+	if (!r->stream)
+		return 0;
+	for (size_t i = 0; i < r->nresults; i++) {
+		const struct bounce_result *res = &r->results[i];
+
+		if (!r->first_divergence && (!res->model_found || res->model_tlb != res->linux_tlb))
+			r->first_divergence = res->line;
+		if (r->emit)
+			r->emit(r->emit_ctx, res);
+	}
+	alloc_free(r->alloc, r->results, nres * sizeof(*r->results));
+	r->results = NULL;
+	r->nresults = 0;
+	r->nrecs = 0;
+	r->p1.npending = 0;
+	r->chunk_unmap = false;
+	/* no record index survives the chunk */
+	for (size_t i = 0; i < r->p1.tasks_cap; i++) {
+		struct task *t = &r->p1.tasks[i];
+
+		t->name = t->map = t->top = NO_INDEX;
+	}
+	return 0;
+}
+
+/*
+ * Streaming: may the records held be replayed now? Only where nothing
+ * crosses the cut: no map entry waits for its return, no qs/unmap for its
+ * qs/release, and the last record is not one a naming event follows (a
+ * qs/map, whose dma_map_phys comes next; a swiotlb_bounced, whose call
+ * comes next). A capture without qs/release lines (its unmaps free) is
+ * cut only once it is clearly so. Past BOUNCE_CHUNK_MAX records it is cut
+ * anyway: an entry still waiting then counts as unpaired, its return
+ * later as a return without entry.
+ */
+#define BOUNCE_CHUNK 8192
+#define BOUNCE_CHUNK_MAX (16 * BOUNCE_CHUNK)
+static bool chunk_cut(const struct bounce_replay *r, const struct bounce_event *last)
+{
+	if (r->nrecs >= BOUNCE_CHUNK_MAX)
+		return true;
+	if (r->nrecs < BOUNCE_CHUNK || r->p1.npending)
+		return false;
+	if (last->kind == BOUNCE_MAP || last->kind == BOUNCE_MAP_ENTRY ||
+	    (last->kind == BOUNCE_NAME && !last->tlb))
+		return false;
+	if (r->release_seen)
+		return r->unmaps_waiting == 0;
+	return !r->chunk_unmap || r->nrecs >= 4 * BOUNCE_CHUNK;
+}
+
+static int add_rec(struct bounce_replay *r, const struct bounce_event *rec, char *msg,
+		   size_t len)
+{
+	uint64_t line = 0;
+	int ret;
+
+	if (!r || !rec || r->ran || rec->kind > BOUNCE_NAME ||
+	    (r->last_line && rec->line <= r->last_line))
+		return -EINVAL;
+	ret = grow(r->alloc, (void **)&r->recs, &r->recs_cap, r->nrecs + 1, sizeof(*r->recs));
+	if (ret)
+		return ret;
+	r->recs[r->nrecs] = *rec;
+	r->recs[r->nrecs].devname[BOUNCE_DEVNAME_MAX - 1] = '\0';
+	r->nrecs++;
+	r->last_line = rec->line;
+	if (!r->stream)
+		return 0;
+	if ((ret = p1_reserve(r, r->nrecs)) ||
+	    (ret = pass1_step(r, r->nrecs - 1, &line, msg, len)))
+		goto out;
+	if (chunk_cut(r, &r->recs[r->nrecs - 1]))
+		ret = chunk_run(r, &line, msg, len);
+out:
+	if (ret == -EINVAL)
+		r->err_line = line ? line : rec->line;
+	return ret;
+}
+
+int bounce_replay_stream(struct bounce_replay *r,
+			 void (*emit)(void *ctx, const struct bounce_result *res), void *ctx)
+{
+	if (!r || r->ran || r->nrecs || r->last_line)
+		return -EINVAL;
+	r->stream = true;
+	r->emit = emit;
+	r->emit_ctx = ctx;
+	return 0;
+}
+
 int bounce_replay_run(struct bounce_replay *r, uint64_t *err_line, char *msg, size_t msg_len)
 {
-	struct pass1 p1 = { 0 };
 	uint64_t line_dummy;
-	size_t bytes;
-	int ret = -ENOMEM;
+	int ret;
 
 	if (!r)
 		return -EINVAL;
@@ -717,31 +889,14 @@ int bounce_replay_run(struct bounce_replay *r, uint64_t *err_line, char *msg, si
 	*err_line = 0;
 	if (msg && msg_len)
 		msg[0] = '\0';
-	bytes = (r->nrecs ? r->nrecs : 1) * sizeof(size_t);
-	p1.entry_of = alloc_mem(r->alloc, bytes);
-	p1.map_of = alloc_mem(r->alloc, bytes);
-	p1.below = alloc_mem(r->alloc, bytes);
-	if (!p1.entry_of || !p1.map_of || !p1.below)
-		goto out;
-	ret = pass1_run(r, &p1, err_line, msg, msg_len);
-	if (ret)
-		goto out;
-	ret = -ENOMEM;
-	r->results = alloc_zeroed(r->alloc, (r->nresults ? r->nresults : 1) * sizeof(*r->results));
-	if (!r->results)
-		goto out;
-	ret = pass2_run(r, &p1);
-out:
-	alloc_free(r->alloc, p1.entry_of, bytes);
-	alloc_free(r->alloc, p1.map_of, bytes);
-	alloc_free(r->alloc, p1.below, bytes);
-	alloc_free(r->alloc, p1.tasks, p1.tasks_cap * sizeof(*p1.tasks));
-	if (ret && r->results) {
-		alloc_free(r->alloc, r->results, (r->nresults ? r->nresults : 1) * sizeof(*r->results));
-		r->results = NULL;
-		r->nresults = 0;
+	if (!r->stream) {
+		ret = p1_reserve(r, r->nrecs ? r->nrecs : 1);
+		for (size_t i = 0; i < r->nrecs && !ret; i++)
+			ret = pass1_step(r, i, err_line, msg, msg_len);
+		if (ret)
+			return ret;
 	}
-	return ret;
+	return chunk_run(r, err_line, msg, msg_len);
 }
 
 const struct bounce_result *bounce_replay_results(const struct bounce_replay *r, size_t *n)
@@ -991,7 +1146,7 @@ int bounce_replay_line(struct bounce_replay *r, const struct ftrace_line *l, cha
 		if (!bounced && !ftrace_str_eq(l->event, "dma_map_phys") &&
 		    !ftrace_str_eq(l->event, "dma_map_page"))
 			return 0;
-		return read_name(l, bounced, &rec) ? bounce_replay_add(r, &rec) : 0;
+		return read_name(l, bounced, &rec) ? add_rec(r, &rec, msg, msg_len) : 0;
 	}
 	ftrace_fields(l->args, &fs);
 	if (site_is(l, "swiotlb_tbl_map_single"))
@@ -1018,7 +1173,7 @@ int bounce_replay_line(struct bounce_replay *r, const struct ftrace_line *l, cha
 	}
 	if (ret)
 		return ret;
-	return bounce_replay_add(r, &rec);
+	return add_rec(r, &rec, msg, msg_len);
 }
 
 int bounce_replay_read(struct bounce_replay *r, struct ftrace_reader *fr)
@@ -1031,9 +1186,11 @@ int bounce_replay_read(struct bounce_replay *r, struct ftrace_reader *fr)
 	if (!r || !fr)
 		return -EINVAL;
 	while ((ret = ftrace_reader_next(fr, &l)) == 1) {
+		r->err_line = 0;
 		ret = bounce_replay_line(r, &l, msg, sizeof(msg));
+		/* streaming, a chunk's error can name an earlier line */
 		if (ret == -EINVAL)
-			ftrace_reader_error(fr, l.lineno, "%s", msg);
+			ftrace_reader_error(fr, r->err_line ? r->err_line : l.lineno, "%s", msg);
 		if (ret)
 			return ret;
 	}
@@ -1054,8 +1211,6 @@ int bounce_replay_read(struct bounce_replay *r, struct ftrace_reader *fr)
 static void summarize(const struct bounce_replay *r, struct ftrace_reader *fr,
 		      struct phyr_capture_bounce_summary *s)
 {
-	size_t n;
-	const struct bounce_result *res = bounce_replay_results(r, &n);
 
 	s->nmaps = r->stats.nmaps;
 	s->nmatched = r->stats.nmatches;
@@ -1068,9 +1223,30 @@ static void summarize(const struct bounce_replay *r, struct ftrace_reader *fr,
 	s->nlines = ftrace_reader_nlines(fr);
 	s->truncated_line = ftrace_reader_truncated(fr);
 	ftrace_reader_lost(fr, &s->nlost_lines, &s->nlost_events);
-	for (size_t i = 0; i < n && !s->first_divergence; i++)
-		if (!res[i].model_found || res[i].model_tlb != res[i].linux_tlb)
-			s->first_divergence = res[i].line;
+	s->first_divergence = r->first_divergence;
+}
+
+/* The callback of phyr_capture_replay_bounces(), fed chunk by chunk. */
+struct emit_ctx {
+	void (*on_bounce)(void *ctx, const struct phyr_capture_bounce *b);
+	void *ctx;
+};
+
+static void emit_public(void *ctx, const struct bounce_result *res)
+{
+	const struct emit_ctx *e = ctx;
+	struct phyr_capture_bounce b = { 0 };
+
+	if (!e->on_bounce)
+		return;
+	b.line = res->line;
+	snprintf(b.device, sizeof(b.device), "%s", res->devname);
+	b.orig = res->orig;
+	b.size = res->size;
+	b.linux_tlb = res->linux_tlb;
+	b.model_tlb = res->model_tlb;
+	b.model_ok = res->model_found;
+	e->on_bounce(e->ctx, &b);
 }
 
 int phyr_capture_replay_bounces(const char *path, FILE *f,
@@ -1092,26 +1268,15 @@ int phyr_capture_replay_bounces(const char *path, FILE *f,
 	ret = ftrace_reader_open(path, f, &fr, err, errlen);
 	if (ret)
 		return ret;
+	struct emit_ctx ec = { on_bounce, ctx };
+
 	ret = bounce_replay_create(NULL, &r);
+	if (!ret)
+		ret = bounce_replay_stream(r, emit_public, &ec);
 	if (!ret)
 		ret = bounce_replay_read(r, fr);
 	if (!ret) {
-		size_t n;
-		const struct bounce_result *res = bounce_replay_results(r, &n);
-
 		summarize(r, fr, &s);
-		for (size_t i = 0; i < n && on_bounce; i++) {
-			struct phyr_capture_bounce b = { 0 };
-
-			b.line = res[i].line;
-			snprintf(b.device, sizeof(b.device), "%s", res[i].devname);
-			b.orig = res[i].orig;
-			b.size = res[i].size;
-			b.linux_tlb = res[i].linux_tlb;
-			b.model_tlb = res[i].model_tlb;
-			b.model_ok = res[i].model_found;
-			on_bounce(ctx, &b);
-		}
 		if (summary)
 			*summary = s;
 	}

@@ -106,6 +106,7 @@ struct bounce_stats {
 	uint64_t nunpaired_entries; /* map_entry lines without a return */
 	uint64_t nunpaired_returns; /* qs/map lines without an entry */
 	uint64_t npools;            /* distinct pools */
+	uint64_t nchunks;           /* chunks replayed (1 unless streaming) */
 };
 
 struct bounce_replay;
@@ -125,6 +126,17 @@ void bounce_replay_destroy(struct bounce_replay *r);
  * out of order, unknown kind) or -ENOMEM.
  */
 int bounce_replay_add(struct bounce_replay *r, const struct bounce_event *rec);
+
+/*
+ * bounce_replay_stream - before the first record: replay by chunks as the
+ * records come, in bounded memory. Each chunk is cut where no pairing or
+ * naming crosses it (bounce.c: chunk_cut) and replayed at once; its results
+ * go to @emit (may be NULL), in qs/map line order, and are not kept
+ * (bounce_replay_results() then gives none). bounce_replay_run() replays
+ * the last chunk. Returns 0 or -EINVAL (NULL @r, records already added).
+ */
+int bounce_replay_stream(struct bounce_replay *r,
+			 void (*emit)(void *ctx, const struct bounce_result *res), void *ctx);
 
 /*
  * bounce_replay_run - replays the records added so far (once). On a capture
