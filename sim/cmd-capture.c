@@ -417,8 +417,9 @@ static int run_bounces(const struct capture_opts *o)
 		", pools %" PRIu64 "\n", s.nmodel_failures, s.nreleases, s.nunknown_releases,
 		s.nunpaired_entries, s.nunpaired_returns, s.npools);
 	if (s.nlost_events)
-		fprintf(stderr, "lost: %" PRIu64 " events in %" PRIu64 " lines (mappings after a loss"
-			" can differ)\n", s.nlost_events, s.nlost_lines);
+		fprintf(stderr, "lost: %" PRIu64 " events in %" PRIu64 " lines, the first at line %"
+			PRIu64 " (mappings past it are not trustworthy)\n", s.nlost_events,
+			s.nlost_lines, s.first_lost_line);
 	if (s.truncated_line)
 		fprintf(stderr, "truncated last line: %" PRIu64 " (ignored)\n", s.truncated_line);
 	return 0;
@@ -427,6 +428,21 @@ static int run_bounces(const struct capture_opts *o)
 static double pct(uint64_t a, uint64_t b)
 {
 	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+/* What lost events leave of the result (formats/capture.md section 1). */
+static void print_loss(const struct phyr_capture_summary *s, FILE *f)
+{
+	if (s->first_lost_line)
+		fprintf(f, "warning: events lost at line %" PRIu64 " ([LOST M EVENTS]): the result past"
+			" it is not trustworthy; before it: matched %" PRIu64 "/%" PRIu64 " allocations\n",
+			s->first_lost_line, s->nmatched_before_loss, s->nallocs_before_loss);
+	if (s->entries_written > s->entries_in_buffer)
+		fprintf(f, "warning: the ring buffer overwrote %" PRIu64 " events before the first line"
+			" (entries-in-buffer %" PRIu64 " < entries-written %" PRIu64 "): the replay"
+			" starts from a state it does not know and is not trustworthy\n",
+			s->entries_written - s->entries_in_buffer, s->entries_in_buffer,
+			s->entries_written);
 }
 
 /* Events mode: per domain, the match and the what-if figures. */
@@ -481,6 +497,7 @@ static void print_events_text(struct phyr_capture *c, const struct phyr_capture_
 	if (s->first_divergence)
 		fprintf(f, ", first divergence at line %" PRIu64, s->first_divergence);
 	fputc('\n', f);
+	print_loss(s, f);
 }
 
 static void print_csv(struct phyr_capture *c, FILE *f)
@@ -588,6 +605,7 @@ static void print_text(struct phyr_capture *c, const struct phyr_capture_summary
 		if (s->first_divergence)
 			fprintf(f, ", first divergence at line %" PRIu64, s->first_divergence);
 		fputc('\n', f);
+		print_loss(s, f);
 	}
 }
 
@@ -657,12 +675,17 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 	cli_json_u64(doc, "skipped", s->nskipped);
 	cli_json_u64(doc, "lost_events", s->nlost_events);
 	cli_json_u64(doc, "lost_lines", s->nlost_lines);
+	cli_json_u64(doc, "first_lost_line", s->first_lost_line);
+	cli_json_bool(doc, "trustworthy", !s->first_lost_line &&
+		      s->entries_written <= s->entries_in_buffer);
 	cli_json_u64(doc, "entries_in_buffer", s->entries_in_buffer);
 	cli_json_u64(doc, "entries_written", s->entries_written);
 	cli_json_u64(doc, "truncated_line", s->truncated_line);
 	cli_json_u64(doc, "allocations", s->nallocs);
 	if (!info) {
 		cli_json_u64(doc, "matched", s->nmatched);
+		cli_json_u64(doc, "allocations_before_loss", s->nallocs_before_loss);
+		cli_json_u64(doc, "matched_before_loss", s->nmatched_before_loss);
 		cli_json_u64(doc, "first_divergence", s->first_divergence);
 	}
 	if (s->mode == PHYR_CAPTURE_EVENTS) {
@@ -816,6 +839,8 @@ static int run_bounce_summary(const struct capture_opts *o, const struct cli_cmd
 		cli_json_u64(doc, "lines", s.nlines);
 		cli_json_u64(doc, "lost_events", s.nlost_events);
 		cli_json_u64(doc, "lost_lines", s.nlost_lines);
+		cli_json_u64(doc, "first_lost_line", s.first_lost_line);
+		cli_json_bool(doc, "trustworthy", !s.first_lost_line);
 		cli_json_u64(doc, "truncated_line", s.truncated_line);
 		cli_json_u64(doc, "pools", s.npools);
 		cli_json_u64(doc, "bounces", s.nmaps);
@@ -860,8 +885,9 @@ static int run_bounce_summary(const struct capture_opts *o, const struct cli_cmd
 		if (k->nother)
 			printf("(%" PRIu64 " bounces of further devices not listed)\n", k->nother);
 		if (s.nlost_events)
-			printf("lost: %" PRIu64 " events in %" PRIu64 " lines (mappings after a loss can"
-			       " differ)\n", s.nlost_events, s.nlost_lines);
+			printf("warning: events lost at line %" PRIu64 " (%" PRIu64 " in %" PRIu64
+			       " lines): mappings past it are not trustworthy\n", s.first_lost_line,
+			       s.nlost_events, s.nlost_lines);
 	}
 	free(k);
 	if (fflush(stdout)) {

@@ -244,6 +244,7 @@ static void test_bounce_public_entry(void **state)
 	assert_int_equal(sum.nmaps, 9);
 	assert_int_equal(sum.nlost_lines, 1);
 	assert_int_equal(sum.nlost_events, 7);
+	assert_int_equal(sum.first_lost_line, 1);
 	assert_int_equal(sum.truncated_line, 58);
 	assert_int_equal(sum.nunpaired_entries, 0); /* the cut entry is not read */
 	free(lost);

@@ -140,6 +140,10 @@ struct phyr_capture_config {
  * @nlines: lines read. @nevents: event lines.
  * @nskipped: event lines of events the replay does not use.
  * @nlost_lines, @nlost_events: `[LOST M EVENTS]` lines and their sum.
+ * @first_lost_line: the first `[LOST M EVENTS]` line (0: none): the
+ *   replay's results past it are not trustworthy. @nallocs_before_loss,
+ *   @nmatched_before_loss: allocations (and matches) of lines before it
+ *   (all of them when nothing was lost).
  * @entries_in_buffer, @entries_written: ftrace's header (0 if absent).
  * @truncated_line: line number of a last line cut short (0: none).
  * @ndomains, @ndevices: domains and devices seen.
@@ -177,6 +181,9 @@ struct phyr_capture_summary {
 	bool lazy;
 	uint64_t nunmaps;
 	uint64_t nunknown_unmaps;
+	uint64_t first_lost_line;
+	uint64_t nallocs_before_loss;
+	uint64_t nmatched_before_loss;
 };
 
 /**
@@ -338,7 +345,8 @@ struct phyr_capture_bounce {
  * @npools: distinct swiotlb pools (qs/pool geometries).
  * @nlines: lines read. @truncated_line: a last line cut short (0: none).
  * @nlost_lines, @nlost_events: `[LOST M EVENTS]` lines and their sum (the
- *   replay goes on; mappings after a loss can differ).
+ *   replay goes on; mappings after a loss can differ). @first_lost_line:
+ *   the first of them (0: none).
  */
 struct phyr_capture_bounce_summary {
 	uint64_t nmaps;
@@ -354,6 +362,7 @@ struct phyr_capture_bounce_summary {
 	uint64_t truncated_line;
 	uint64_t nlost_lines;
 	uint64_t nlost_events;
+	uint64_t first_lost_line;
 };
 
 /**

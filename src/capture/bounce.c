@@ -1223,6 +1223,7 @@ static void summarize(const struct bounce_replay *r, struct ftrace_reader *fr,
 	s->nlines = ftrace_reader_nlines(fr);
 	s->truncated_line = ftrace_reader_truncated(fr);
 	ftrace_reader_lost(fr, &s->nlost_lines, &s->nlost_events);
+	s->first_lost_line = ftrace_reader_first_lost(fr);
 	s->first_divergence = r->first_divergence;
 }
 

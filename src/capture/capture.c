@@ -718,12 +718,17 @@ static void record_alloc(struct phyr_capture *c, struct cdom *dm, uint64_t line,
 		.model_pfn = model_pfn, .model_ok = ok,
 	};
 
+	uint64_t lost = ftrace_reader_first_lost(c->r);
+	bool before = !lost || line < lost;
+
 	dm->nallocs++;
 	c->sum.nallocs++;
+	c->sum.nallocs_before_loss += before;
 	/* alloc_iova_fast returns 0 when it fails: both failing is a match */
 	if ((ok && model_pfn == linux_pfn) || (!ok && linux_pfn == 0)) {
 		dm->nmatched++;
 		c->sum.nmatched++;
+		c->sum.nmatched_before_loss += before;
 	} else {
 		if (!dm->div_line) {
 			dm->div_line = line;
@@ -1662,6 +1667,7 @@ int phyr_capture_run(struct phyr_capture *c, const char *path, FILE *f, char *er
 		ftrace_reader_error(c->r, ftrace_reader_nlines(c->r), "%s", strerror(-ret));
 	c->sum.nlines = ftrace_reader_nlines(c->r);
 	ftrace_reader_lost(c->r, &c->sum.nlost_lines, &c->sum.nlost_events);
+	c->sum.first_lost_line = ftrace_reader_first_lost(c->r);
 	ftrace_reader_entries(c->r, &c->sum.entries_in_buffer, &c->sum.entries_written);
 	c->sum.truncated_line = ftrace_reader_truncated(c->r);
 	c->sum.ncpus = ftrace_reader_ncpus(c->r);

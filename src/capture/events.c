@@ -1029,11 +1029,16 @@ static void record(struct evrep *e, struct edom *dm, int di, const struct entry 
 		.model_pfn = en->mpfn, .model_ok = en->mok, .domain_name = dm->name,
 	};
 
+	uint64_t lost = ftrace_reader_first_lost(e->r);
+	bool before = !lost || line < lost;
+
 	dm->nallocs++;
 	e->sum->nallocs++;
+	e->sum->nallocs_before_loss += before;
 	if (en->mok && en->mpfn == en->lpfn) {
 		dm->nmatched++;
 		e->sum->nmatched++;
+		e->sum->nmatched_before_loss += before;
 	} else {
 		if (!dm->div_line) {
 			dm->div_line = line;
@@ -2069,6 +2074,7 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 		ftrace_reader_error(e->r, ftrace_reader_nlines(e->r), "%s", strerror(-ret));
 	sum->nlines = ftrace_reader_nlines(e->r);
 	ftrace_reader_lost(e->r, &sum->nlost_lines, &sum->nlost_events);
+	sum->first_lost_line = ftrace_reader_first_lost(e->r);
 	ftrace_reader_entries(e->r, &sum->entries_in_buffer, &sum->entries_written);
 	sum->truncated_line = ftrace_reader_truncated(e->r);
 	sum->ncpus = ftrace_reader_ncpus(e->r);

@@ -26,6 +26,7 @@ struct ftrace_reader {
 	uint64_t lineno;
 	uint64_t truncated;
 	uint64_t nlost_lines, nlost_events;
+	uint64_t first_lost; /* line of the first LOST line, 0: none */
 	unsigned int ncpus;
 	uint64_t in_buffer, written;
 	char kernel[128];
@@ -127,6 +128,11 @@ uint64_t ftrace_reader_truncated(const struct ftrace_reader *r)
 uint64_t ftrace_reader_nlines(const struct ftrace_reader *r)
 {
 	return r->lineno;
+}
+
+uint64_t ftrace_reader_first_lost(const struct ftrace_reader *r)
+{
+	return r->first_lost;
 }
 
 void ftrace_reader_lost(const struct ftrace_reader *r, uint64_t *nlines, uint64_t *nevents)
@@ -540,6 +546,8 @@ static int classify(struct ftrace_reader *r, const char *s, size_t len, struct f
 	if (parse_lost(p, e, l)) {
 		r->nlost_lines++;
 		r->nlost_events += l->lost;
+		if (!r->first_lost)
+			r->first_lost = l->lineno;
 		return 1;
 	}
 	if (parse_event(p, e, l))

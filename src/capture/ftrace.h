@@ -116,6 +116,8 @@ uint64_t ftrace_reader_truncated(const struct ftrace_reader *r);
 /* Lines read, and LOST EVENTS lines and their total count. */
 uint64_t ftrace_reader_nlines(const struct ftrace_reader *r);
 void ftrace_reader_lost(const struct ftrace_reader *r, uint64_t *nlines, uint64_t *nevents);
+/* Line number of the first `[LOST M EVENTS]` line read so far (0: none). */
+uint64_t ftrace_reader_first_lost(const struct ftrace_reader *r);
 
 /* ---- payload fields ---- */
 
