@@ -286,6 +286,20 @@ else
 	fail "kprobe-6.1: no kprobe_event= line for the missing boot probes"
 fi
 
+# The boot-time lines are read from the trace before the first write:
+# writing trace_clock resets the ring buffer (a real 6.1 guest lost its
+# init_iova_domain lines so), and a smaller buffer_size_kb drops pages.
+for n in fprobe-6.12 kprobe-6.1; do
+	d=$work/$n
+	first_read=$(grep -n "^read $d/tracing/trace\$" "$d.stdout" | head -n 1 | cut -d: -f1)
+	first_write=$(grep -n '^write ' "$d.stdout" | head -n 1 | cut -d: -f1)
+	if [ -n "$first_read" ] && [ -n "$first_write" ] && [ "$first_read" -lt "$first_write" ]; then
+		pass "$n: the boot-time lines are read before the setup"
+	else
+		fail "$n: the trace is read at line ${first_read:-none}, after the first write (line ${first_write:-none})"
+	fi
+done
+
 # (c) --no-probes on the 6.12 kernel: standard events (and the boot probes) only
 cat >"$work/expected-noprobes" <<'EOF'
 write T/tracing_on <- 0
