@@ -236,6 +236,7 @@ cat >"$work/offsets" <<'EOF'
 # alloc_iova_fast of 6.1.0-28-amd64: its returns, and after its call to alloc_iova
 iova_alloc_ret 0x1a2 0x1f0
 iova_slow_ret 0xf5
+entry free_iova 0x5
 p:qt/rc_hit alloc_iova_fast+277 iovad=%bp:x64 size=%r14:u64 pfn=%r13:x64 rc=%r12:x64
 EOF
 cat >"$work/expected-61" <<'EOF'
@@ -245,7 +246,7 @@ write T/trace_clock <- global
 write T/dynamic_events <- p:qt/iova_alloc alloc_iova_fast iovad=%di:x64 size=%si:u64 limit_pfn=%dx:x64 flush_rcache=%cx:u8
 write T/dynamic_events <- p:qt/iova_slow alloc_iova iovad=%di:x64 size=%si:u64 limit_pfn=%dx:x64 size_aligned=%cx:u8
 write T/dynamic_events <- p:qt/iova_free free_iova_fast iovad=%di:x64 pfn=%si:x64 size=%dx:u64
-write T/dynamic_events <- p:qt/rb_free_iova free_iova iovad=%di:x64 pfn=%si:x64
+write T/dynamic_events <- p:qt/rb_free_iova free_iova+0x5 iovad=%di:x64 pfn=%si:x64
 write T/dynamic_events <- p:qt/rb_remove remove_iova iovad=%di:x64 pfn_lo=+32(%si):x64 pfn_hi=+24(%si):x64
 write T/dynamic_events <- p:qt/iova_mag_free iova_magazine_free_pfns mag=%di:x64 iovad=%si:x64 mag_size=+0(%di):u64
 write T/dynamic_events <- p:qt/free_cpu_cached_iovas free_cpu_cached_iovas cpu=%di:u32 iovad=%si:x64
@@ -341,8 +342,16 @@ if [ "$(uname -m)" = x86_64 ]; then
 	make_tree "$d" 6.1
 	echo 'ffffffff82204bc0 T __x86_return_thunk' >>"$d/proc/kallsyms"
 	: >"$d/proc/kcore"
+	mkdir -p "$d/proc/sys/debug"
+	echo 1 >"$d/proc/sys/debug/kprobes-optimization"
 	cat >"$work/bin/objdump" <<'EOF2'
 #!/bin/sh
+if [ "$1 $2 $3" = "-d --start-address=0xffffffff81600700 --stop-address=0xffffffff81600710" ]; then
+	# free_iova_fast: a call to __fentry__ first, no endbr64
+	printf 'ffffffff81600700:\te8 fb 48 c0 ff       \tcall   0xffffffff81205000\n'
+	printf 'ffffffff81600705:\t55                   \tpush   %%rbp\n'
+	exit 0
+fi
 [ "$1 $2 $3" = "-d --start-address=0xffffffff81600400 --stop-address=0xffffffff81600700" ] || { echo "objdump: unexpected arguments: $*" >&2; exit 1; }
 printf '\n%s:     file format elf64-x86-64\n\n\nDisassembly of section load1:\n\n' "$4"
 printf 'ffffffff81600400 <load1+0x1600400>:\n'
@@ -368,6 +377,20 @@ write T/dynamic_events <- p:qt/iova_alloc_ret alloc_iova_fast+0x1f0 pfn=%ax:x64
 write T/dynamic_events <- p:qt/iova_slow_ret alloc_iova_fast+0xf5 pfn_lo=+32(%ax):x64 pfn_hi=+24(%ax):x64
 EOF2
 	if diff -u "$d.expected" "$d.writes"; then pass "kprobe-kcore: return offsets from objdump"; else fail "kprobe-kcore: $(cat "$d.stderr")"; fi
+	# entry probes past the fentry site (int3 kprobes, interrupts off):
+	# alloc_iova_fast after endbr64 and its 5-byte nop, free_iova_fast
+	# after its call; the others, whose text objdump did not give, on the
+	# symbol; jump optimization off during the capture, then restored
+	grep -e '<- p:qt/iova_alloc ' -e '<- p:qt/iova_free ' -e '<- p:qt/iova_slow ' -e '^write .*kprobes-optimization' \
+		"$d.stdout" | sed "s|$d/tracing|T|; s|$d/proc|P|" >"$d.writes"
+	cat >"$d.expected" <<'EOF2'
+write P/sys/debug/kprobes-optimization <- 0
+write T/dynamic_events <- p:qt/iova_alloc alloc_iova_fast+0x9 iovad=%di:x64 size=%si:u64 limit_pfn=%dx:x64 flush_rcache=%cx:u8
+write T/dynamic_events <- p:qt/iova_slow alloc_iova iovad=%di:x64 size=%si:u64 limit_pfn=%dx:x64 size_aligned=%cx:u8
+write T/dynamic_events <- p:qt/iova_free free_iova_fast+0x5 iovad=%di:x64 pfn=%si:x64 size=%dx:u64
+write P/sys/debug/kprobes-optimization <- 1
+EOF2
+	if diff -u "$d.expected" "$d.writes"; then pass "kprobe-kcore: entry probes past the fentry site"; else fail "kprobe-kcore: entry probes"; fi
 	rm -f "$work/bin/objdump"
 fi
 
