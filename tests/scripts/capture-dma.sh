@@ -394,6 +394,24 @@ EOF2
 	rm -f "$work/bin/objdump"
 fi
 
+# A group without its own enable file: its events are enabled one by one,
+# restored, and the header names what was enabled.
+d=$work/group-enable
+make_tree "$d" 6.12
+rm "$d/tracing/events/qtb/enable"
+mkdir -p "$d/tracing/events/qtb/init_iova_domain" "$d/tracing/events/qtb/reserve_iova"
+echo 0 >"$d/tracing/events/qtb/init_iova_domain/enable"
+echo 1 >"$d/tracing/events/qtb/reserve_iova/enable"
+"$script" --tracefs "$d/tracing" --proc "$d/proc" --sysfs "$d/sys" -o "$d/out.log" -- true 2>"$d.stderr"
+if grep -q 'events/qtb/enable: missing; enabling its events one by one' "$d.stderr" &&
+	grep -q '^# events enabled: events/iommu/enable events/dma/enable events/swiotlb/swiotlb_bounced/enable events/qtb/init_iova_domain/enable events/qtb/reserve_iova/enable events/qt/enable$' "$d/out.log" &&
+	[ "$(cat "$d/tracing/events/qtb/init_iova_domain/enable")" = 0 ] &&
+	[ "$(cat "$d/tracing/events/qtb/reserve_iova/enable")" = 1 ]; then
+	pass "group-enable: the group's events one by one, restored"
+else
+	fail "group-enable: $(grep '^# events enabled' "$d/out.log") $(cat "$d.stderr")"
+fi
+
 # state of the files the script changes, as the kernel would show it
 state() { # tracing dir
 	# buffer_size_kb: the size in use once the buffer is expanded
