@@ -150,6 +150,9 @@ struct phyr_capture_config {
  * @lazy: events mode: the domains were lazy (flush queue).
  * @nunmaps: events mode: iommu:unmap lines of an allocation the replay
  *   knew. @nunknown_unmaps: of no known allocation (boot maps, lost lines).
+ * @nmissed_frees: exact mode, strict domains: iommu:unmap lines whose
+ *   iova_free line the capture lacks (a kprobe missed it), freed by the
+ *   replay where the missing line belonged.
  */
 struct phyr_capture_summary {
 	char kernel[64];
@@ -177,6 +180,7 @@ struct phyr_capture_summary {
 	bool lazy;
 	uint64_t nunmaps;
 	uint64_t nunknown_unmaps;
+	uint64_t nmissed_frees;
 };
 
 /**
