@@ -153,6 +153,8 @@ struct phyr_capture_config {
  * @nmissed_frees: exact mode, strict domains: iommu:unmap lines whose
  *   iova_free line the capture lacks (a kprobe missed it), freed by the
  *   replay where the missing line belonged.
+ * @nkprobe_missed: the misses the capture tool's header reports from
+ *   tracefs' kprobe_profile (`kprobe_profile: NAME hits=N missed=M`).
  */
 struct phyr_capture_summary {
 	char kernel[64];
@@ -181,6 +183,7 @@ struct phyr_capture_summary {
 	uint64_t nunmaps;
 	uint64_t nunknown_unmaps;
 	uint64_t nmissed_frees;
+	uint64_t nkprobe_missed;
 };
 
 /**

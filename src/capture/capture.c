@@ -1678,6 +1678,16 @@ static void header_facts(struct phyr_capture *c, const struct ftrace_line *l)
 	if (memmem(l->text.p, l->text.len, "qt/rc_insert", 12) ||
 	    memmem(l->text.p, l->text.len, "qt/rc_hit", 9))
 		c->sum.rc_probes = true;
+	/* capture-dma's "#   kprobe_profile: NAME hits=N missed=M" */
+	if ((k = memmem(l->text.p, l->text.len, "kprobe_profile: ", 16)) != NULL) {
+		const char *m = memmem(k, l->text.len - (size_t)(k - l->text.p), " missed=", 8);
+		const char *e = l->text.p + l->text.len;
+		uint64_t v = 0;
+
+		for (m = m ? m + 8 : e; m < e && *m >= '0' && *m <= '9' && v < UINT64_MAX / 10 - 10; m++)
+			v = v * 10 + (uint64_t)(*m - '0');
+		c->sum.nkprobe_missed += v;
+	}
 	/* the domains' mode, from the kernel command line or dmesg */
 	if (c->cfg.domain == PHYR_CAPTURE_DOMAIN_AUTO) {
 		if (memmem(l->text.p, l->text.len, "iommu.strict=1", 14) ||
