@@ -172,7 +172,7 @@ struct cpu_state {
 #define UST_MAX 8
 struct unmap_stack {
 	struct {
-		uint64_t pfn, pages;
+		uint64_t pfn, pages, line;
 		uint32_t pid;
 		uint8_t level; /* 0 task, 1 softirq, 2 hardirq, 3 NMI */
 	} e[UST_MAX];
@@ -1184,8 +1184,9 @@ static bool map_get(const struct phyr_capture *c, const struct cdom *dm, uint64_
 	return false;
 }
 
-/* The free of an unmap whose iova_free line is missing. */
-static int missed_free(struct ctx *x, uint64_t pfn, uint64_t pages)
+/* The free of an unmap whose iova_free line is missing, applied at @key
+ * (0: the current line). */
+static int missed_free(struct ctx *x, uint64_t pfn, uint64_t pages, uint64_t key)
 {
 	struct phyr_capture *c = x->c;
 	struct cdom *best = NULL;
@@ -1210,6 +1211,8 @@ static int missed_free(struct ctx *x, uint64_t pfn, uint64_t pages)
 		return -ENOMEM;
 	c->sum.nmissed_frees++;
 	base_op(&o, x->l, OP_INSERT);
+	if (key)
+		o.key = key;
 	o.dom = best;
 	o.a = pfn;
 	o.b = pages;
@@ -1220,7 +1223,7 @@ static int missed_free(struct ctx *x, uint64_t pfn, uint64_t pages)
 static int unmaps_missed(struct ctx *x, struct unmap_stack *st, unsigned int k)
 {
 	for (unsigned int i = k; i < st->n; i++) {
-		int ret = missed_free(x, st->e[i].pfn, st->e[i].pages);
+		int ret = missed_free(x, st->e[i].pfn, st->e[i].pages, 0);
 
 		if (ret)
 			return ret;
@@ -1274,6 +1277,7 @@ static int on_unmap(struct ctx *x)
 	}
 	st->e[st->n].pfn = iova >> 12;
 	st->e[st->n].pages = bytes >> 12;
+	st->e[st->n].line = x->l->lineno;
 	st->e[st->n].pid = x->l->pid;
 	st->e[st->n].level = (uint8_t)level;
 	st->n++;
@@ -1304,6 +1308,43 @@ static int unmap_freed(struct ctx *x, struct cdom *dm, uint64_t pfn)
 			break;
 		}
 	return done ? 1 : 0;
+}
+
+/*
+ * An allocation returns Linux's @pfn while an interrupt's unmap of that
+ * pfn still waits for its free on the call's CPU: Linux's pfn was free, so
+ * the interrupt came between the call's entry and its cache lookup (inside
+ * the entry probe's handler, where its frees were missed) and all of that
+ * interrupt's waiting unmaps were freed before the lookup. They are freed
+ * just before it.
+ */
+static int frees_before_lookup(struct ctx *x, int fi, uint64_t pfn)
+{
+	struct phyr_capture *c = x->c;
+	const struct frame *f = &c->frames[fi];
+	struct unmap_stack *st = &c->ustk[f->cpu % c->model_cpus];
+	uint64_t entry_line = f->entry_key / 2, v;
+	unsigned int k, hit = UST_MAX, n = 0;
+
+	if (!f->open || !f->dom || !map_get(c, f->dom, pfn, &v) || (v & LIVE_RECOVERED))
+		return 0;
+	for (k = 0; k < st->n; k++)
+		if (st->e[k].line > entry_line && st->e[k].level >= 1 && st->e[k].pfn == pfn)
+			hit = k;
+	if (hit == UST_MAX)
+		return 0;
+	for (k = 0; k < st->n; k++) {
+		if (st->e[k].line > entry_line && st->e[k].level >= 1) {
+			int ret = missed_free(x, st->e[k].pfn, st->e[k].pages, f->lookup_key - 1);
+
+			if (ret)
+				return ret;
+			continue;
+		}
+		st->e[n++] = st->e[k];
+	}
+	st->n = n;
+	return 0;
 }
 
 static int on_return(struct ctx *x, bool args_here)
@@ -1337,7 +1378,8 @@ static int on_return(struct ctx *x, bool args_here)
 		return 0;
 	}
 	if (recovering(c) && pfn && c->frames[fi].dom &&
-	    (ret = live_put(c, c->frames[fi].dom, pfn, c->frames[fi].size)))
+	    ((ret = frees_before_lookup(x, fi, pfn)) ||
+	     (ret = live_put(c, c->frames[fi].dom, pfn, c->frames[fi].size))))
 		return ret;
 	if (c->frames[fi].open) {
 		ret = resolve(c, fi);
