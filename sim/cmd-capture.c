@@ -560,6 +560,12 @@ static void print_text(struct phyr_capture *c, const struct phyr_capture_summary
 		" lines\n", s->entries_in_buffer, s->entries_written, s->nlost_events, s->nlost_lines);
 	if (s->truncated_line)
 		fprintf(f, "truncated last line: %" PRIu64 " (ignored)\n", s->truncated_line);
+	if (s->nkprobe_missed)
+		fprintf(f, "kprobe misses: %" PRIu64 " (the header's kprobe_profile: calls the probes did "
+			"not record)\n", s->nkprobe_missed);
+	if (s->nmissed_frees)
+		fprintf(f, "missed frees: %" PRIu64 " (iommu:unmap lines of a strict domain without "
+			"their iova_free line; freed where it belonged)\n", s->nmissed_frees);
 	if (info) {
 		for (unsigned int i = 0; phyr_capture_get_device(c, i, &dev) == 0; i++)
 			fprintf(f, "device %s group %d\n", dev.name, dev.group);
@@ -674,6 +680,10 @@ static void print_json(struct phyr_capture *c, const struct phyr_capture_summary
 	cli_json_u64(doc, "events", s->nevents);
 	cli_json_u64(doc, "skipped", s->nskipped);
 	cli_json_u64(doc, "lost_events", s->nlost_events);
+	if (s->mode != PHYR_CAPTURE_EVENTS)
+		cli_json_u64(doc, "kprobe_missed", s->nkprobe_missed);
+	if (!info && s->mode != PHYR_CAPTURE_EVENTS)
+		cli_json_u64(doc, "missed_frees", s->nmissed_frees);
 	cli_json_u64(doc, "lost_lines", s->nlost_lines);
 	cli_json_u64(doc, "first_lost_line", s->first_lost_line);
 	cli_json_bool(doc, "trustworthy", !s->first_lost_line &&

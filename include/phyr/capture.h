@@ -154,6 +154,11 @@ struct phyr_capture_config {
  * @lazy: events mode: the domains were lazy (flush queue).
  * @nunmaps: events mode: iommu:unmap lines of an allocation the replay
  *   knew. @nunknown_unmaps: of no known allocation (boot maps, lost lines).
+ * @nmissed_frees: exact mode, strict domains: iommu:unmap lines whose
+ *   iova_free line the capture lacks (a kprobe missed it), freed by the
+ *   replay where the missing line belonged.
+ * @nkprobe_missed: the misses the capture tool's header reports from
+ *   tracefs' kprobe_profile (`kprobe_profile: NAME hits=N missed=M`).
  */
 struct phyr_capture_summary {
 	char kernel[64];
@@ -184,6 +189,8 @@ struct phyr_capture_summary {
 	uint64_t first_lost_line;
 	uint64_t nallocs_before_loss;
 	uint64_t nmatched_before_loss;
+	uint64_t nmissed_frees;
+	uint64_t nkprobe_missed;
 };
 
 /**

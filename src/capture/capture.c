@@ -167,6 +167,18 @@ struct cpu_state {
 	struct cdom *drop_dom;  /* an iova_mag_free whose magazine the next rb_remove names */
 };
 
+/* Strict domains: the iommu:unmap lines of one CPU still waiting for their
+ * iova_free (see on_unmap). */
+#define UST_MAX 8
+struct unmap_stack {
+	struct {
+		uint64_t pfn, pages, line;
+		uint32_t pid;
+		uint8_t level; /* 0 task, 1 softirq, 2 hardirq, 3 NMI */
+	} e[UST_MAX];
+	unsigned int n;
+};
+
 struct pfn_map_slot {
 	uint64_t key; /* linux pfn + 1, 0 empty */
 	uint64_t val;
@@ -222,6 +234,13 @@ struct phyr_capture {
 	size_t map_cap, map_used;
 
 	uint64_t nunexplained; /* iova_mag_free lines no kernel path of the profile explains */
+	/* missed frees: the header's mode (1 strict, 0 lazy, -1 unknown),
+	 * whether a flush-queue timer ran, each CPU's unmaps waiting for
+	 * their free, and the order of Linux's allocations (newest wins) */
+	int hdr_strict;
+	bool fq_seen;
+	struct unmap_stack *ustk;
+	uint64_t alloc_seq;
 	char *err;
 	size_t errlen;
 	int error;
@@ -357,6 +376,8 @@ int phyr_capture_create(const struct phyr_capture_config *cfg, struct phyr_captu
 		    strcmp(c->cfg.policy->name, "augmented") != 0;
 	c->model = c->cfg.mode != PHYR_CAPTURE_INFO;
 	c->free_frame = -1;
+	c->hdr_strict = c->cfg.domain == PHYR_CAPTURE_DOMAIN_STRICT ? 1 :
+			c->cfg.domain == PHYR_CAPTURE_DOMAIN_LAZY ? 0 : -1;
 	ev_table_init(&c->ev_table);
 	*out = c;
 	return 0;
@@ -376,6 +397,7 @@ void phyr_capture_destroy(struct phyr_capture *c)
 	free(c->tasks);
 	free(c->q);
 	free(c->cpus);
+	free(c->ustk);
 	free(c->map);
 	free(c);
 }
@@ -1097,6 +1119,239 @@ static int alloc_args(struct ctx *x, struct frame *f)
 }
 
 /* The return of alloc_iova_fast with Linux's pfn. */
+/*
+ * Frees the capture lacks. In a strict domain every iommu:unmap is followed
+ * on its CPU, in the same context, by the free_iova_fast of its range
+ * (__iommu_dma_unmap: unmap, IOTLB sync, free). A kprobe on
+ * free_iova_fast's fentry site (the kprobe form of older capture-dma
+ * versions) misses a call made from an interrupt while another kprobe's
+ * handler runs on that CPU: the unmap line is there, the iova_free line
+ * is not, and the model would keep the range. Each CPU keeps a stack of
+ * its unmaps waiting for their free; a free pops its own unmap and every
+ * unmap above it (nested contexts that ended without their free); an
+ * unmap ends those of its own or of a deeper context (interrupt levels
+ * from the line's flags; a task's only for the same pid), and so does an
+ * allocation; both end the interrupts' of another task (a task switch
+ * ends every interrupt; int3 kprobe lines show NMI flags, which say
+ * nothing of their context). Each one so
+ * ended is freed where it is found to be missing, in the domain where
+ * Linux's pfn is live with the unmap's size (the newest allocation when
+ * several are). Only when the header says strict and no flush-queue
+ * timer ran.
+ */
+static bool recovering(const struct phyr_capture *c)
+{
+	return c->model && !c->whatif && c->ustk && c->hdr_strict == 1 && !c->fq_seen &&
+	       !c->sum.rc_probes;
+}
+
+static int ctx_level(const struct ftrace_line *l)
+{
+	char h = l->flags.len >= 3 ? l->flags.p[2] : '.';
+
+	switch (h) {
+	case 's':
+		return 1;
+	case 'h':
+	case 'H':
+		return 2;
+	case 'z':
+	case 'Z':
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+#define LIVE_SIZE_BITS 24
+/* freed by missed_free(): a late iova_free of it is not applied again */
+#define LIVE_RECOVERED (UINT64_C(1) << 63)
+
+/* Linux's allocation at @lpfn: live in @dm from its return to its free. */
+static int live_put(struct phyr_capture *c, struct cdom *dm, uint64_t lpfn, uint64_t size)
+{
+	if (size >= (UINT64_C(1) << LIVE_SIZE_BITS))
+		size = (UINT64_C(1) << LIVE_SIZE_BITS) - 1;
+	return map_put(c, dm, lpfn, (++c->alloc_seq << LIVE_SIZE_BITS) | size);
+}
+
+static bool map_get(const struct phyr_capture *c, const struct cdom *dm, uint64_t lpfn, uint64_t *val)
+{
+	size_t mask = c->map_cap - 1;
+
+	if (!c->map_cap)
+		return false;
+	for (size_t i = map_hash(lpfn + 1, dm, c->map_cap); c->map[i].key; i = (i + 1) & mask)
+		if (c->map[i].key == lpfn + 1 && c->map[i].dom == dm) {
+			*val = c->map[i].val;
+			return true;
+		}
+	return false;
+}
+
+/* The free of an unmap whose iova_free line is missing, applied at @key
+ * (0: the current line). */
+static int missed_free(struct ctx *x, uint64_t pfn, uint64_t pages, uint64_t key)
+{
+	struct phyr_capture *c = x->c;
+	struct cdom *best = NULL;
+	uint64_t best_val = 0, v;
+	struct op o;
+
+	for (unsigned int i = 0; i < c->ndoms; i++) {
+		struct cdom *dm = c->doms[i];
+		bool same;
+
+		if (!map_get(c, dm, pfn, &v) || (v & LIVE_RECOVERED))
+			continue;
+		same = (v & ((UINT64_C(1) << LIVE_SIZE_BITS) - 1)) == pages;
+		if (same && (!best || v > best_val)) {
+			best = dm;
+			best_val = v;
+		}
+	}
+	if (!best)
+		return 0; /* no allocation of Linux's of that size starts there */
+	if (map_put(c, best, pfn, best_val | LIVE_RECOVERED))
+		return -ENOMEM;
+	c->sum.nmissed_frees++;
+	base_op(&o, x->l, OP_INSERT);
+	if (key)
+		o.key = key;
+	o.dom = best;
+	o.a = pfn;
+	o.b = pages;
+	return push_op(c, &o);
+}
+
+/* Ends the unmaps of @st from index @k up, oldest first. */
+static int unmaps_missed(struct ctx *x, struct unmap_stack *st, unsigned int k)
+{
+	for (unsigned int i = k; i < st->n; i++) {
+		int ret = missed_free(x, st->e[i].pfn, st->e[i].pages, 0);
+
+		if (ret)
+			return ret;
+	}
+	if (k < st->n)
+		st->n = k;
+	return 0;
+}
+
+/* The unmaps of the line's CPU that its line shows to have ended without
+ * their free. */
+static int unmaps_ended(struct ctx *x)
+{
+	struct unmap_stack *st = &x->c->ustk[x->l->cpu % x->c->model_cpus];
+	int level = ctx_level(x->l);
+	unsigned int k;
+
+	if (!st->n)
+		return 0;
+	for (k = st->n; k > 0; k--) {
+		int el = st->e[k - 1].level;
+		bool same_task = st->e[k - 1].pid == x->l->pid;
+
+		if (el >= 1 && !same_task)
+			continue; /* a task switch ended that interrupt */
+		if (level < 3 && el > level)
+			continue; /* a deeper context, over */
+		if (level < 3 && el == level && (level > 0 || same_task))
+			continue; /* the same context went on to unmap or allocate */
+		break;
+	}
+	return unmaps_missed(x, st, k);
+}
+
+static int on_unmap(struct ctx *x)
+{
+	struct phyr_capture *c = x->c;
+	struct unmap_stack *st = &c->ustk[x->l->cpu % c->model_cpus];
+	int level = ctx_level(x->l);
+	uint64_t iova, bytes;
+	int ret;
+
+	if (ftrace_field_hex(&x->fs, "iova", &iova) || ftrace_field_dec(&x->fs, "size", &bytes) ||
+	    !bytes || (iova & 4095) || (bytes & 4095))
+		return 0;
+	if ((ret = unmaps_ended(x)))
+		return ret;
+	if (st->n == UST_MAX) {
+		memmove(st->e, st->e + 1, (UST_MAX - 1) * sizeof(st->e[0]));
+		st->n--;
+	}
+	st->e[st->n].pfn = iova >> 12;
+	st->e[st->n].pages = bytes >> 12;
+	st->e[st->n].line = x->l->lineno;
+	st->e[st->n].pid = x->l->pid;
+	st->e[st->n].level = (uint8_t)level;
+	st->n++;
+	return 0;
+}
+
+/* An iova_free: its unmap, and those above it, leave the CPU's stack.
+ * Return: 1 when missed_free() already freed it (its free came late after
+ * all: not applied twice), 0, or a negative errno. */
+static int unmap_freed(struct ctx *x, struct cdom *dm, uint64_t pfn)
+{
+	struct phyr_capture *c = x->c;
+	struct unmap_stack *st = &c->ustk[x->l->cpu % c->model_cpus];
+	bool done = false;
+	uint64_t v;
+
+	if (map_get(c, dm, pfn, &v)) {
+		done = v & LIVE_RECOVERED;
+		(void)map_take(c, dm, pfn, &v);
+	}
+	for (unsigned int k = st->n; k > 0; k--)
+		if (st->e[k - 1].pfn == pfn) {
+			int ret = unmaps_missed(x, st, k);
+
+			st->n = k - 1;
+			if (ret)
+				return ret;
+			break;
+		}
+	return done ? 1 : 0;
+}
+
+/*
+ * An allocation returns Linux's @pfn while an interrupt's unmap of that
+ * pfn still waits for its free on the call's CPU: Linux's pfn was free, so
+ * the interrupt came between the call's entry and its cache lookup (inside
+ * the entry probe's handler, where its frees were missed) and all of that
+ * interrupt's waiting unmaps were freed before the lookup. They are freed
+ * just before it.
+ */
+static int frees_before_lookup(struct ctx *x, int fi, uint64_t pfn)
+{
+	struct phyr_capture *c = x->c;
+	const struct frame *f = &c->frames[fi];
+	struct unmap_stack *st = &c->ustk[f->cpu % c->model_cpus];
+	uint64_t entry_line = f->entry_key / 2, v;
+	unsigned int k, hit = UST_MAX, n = 0;
+
+	if (!f->open || !f->dom || !map_get(c, f->dom, pfn, &v) || (v & LIVE_RECOVERED))
+		return 0;
+	for (k = 0; k < st->n; k++)
+		if (st->e[k].line > entry_line && st->e[k].level >= 1 && st->e[k].pfn == pfn)
+			hit = k;
+	if (hit == UST_MAX)
+		return 0;
+	for (k = 0; k < st->n; k++) {
+		if (st->e[k].line > entry_line && st->e[k].level >= 1) {
+			int ret = missed_free(x, st->e[k].pfn, st->e[k].pages, f->lookup_key - 1);
+
+			if (ret)
+				return ret;
+			continue;
+		}
+		st->e[n++] = st->e[k];
+	}
+	st->n = n;
+	return 0;
+}
+
 static int on_return(struct ctx *x, bool args_here)
 {
 	struct phyr_capture *c = x->c;
@@ -1127,6 +1382,10 @@ static int on_return(struct ctx *x, bool args_here)
 		frame_release(c, fi);
 		return 0;
 	}
+	if (recovering(c) && pfn && c->frames[fi].dom &&
+	    ((ret = frees_before_lookup(x, fi, pfn)) ||
+	     (ret = live_put(c, c->frames[fi].dom, pfn, c->frames[fi].size))))
+		return ret;
 	if (c->frames[fi].open) {
 		ret = resolve(c, fi);
 		if (ret)
@@ -1236,6 +1495,8 @@ static int on_free(struct ctx *x, struct pending_free *pf)
 		return ret;
 	if (size == 0)
 		return fail(c, x->l->lineno, -EINVAL, "%s: size=0", x->ev);
+	if (recovering(c) && (ret = unmap_freed(x, dm, pfn)))
+		return ret < 0 ? ret : 0;
 	if (c->whatif) {
 		uint64_t mpfn;
 
@@ -1352,6 +1613,10 @@ static int on_allocator(struct ctx *x, enum ev_id id, struct pending_free *pf)
 	uint64_t v;
 	int fi, ret;
 
+	if ((id == EV_ALLOC_ENTRY || (id == EV_ALLOC && !x->l->retprobe &&
+					      !ftrace_field_find(&x->fs, "pfn"))) &&
+	    recovering(c) && (ret = unmaps_ended(x)))
+		return ret;
 	switch (id) {
 	case EV_ALLOC_ENTRY:
 		ret = call_enter(x, &fi);
@@ -1460,6 +1725,25 @@ static void header_facts(struct phyr_capture *c, const struct ftrace_line *l)
 	if (memmem(l->text.p, l->text.len, "qt/rc_insert", 12) ||
 	    memmem(l->text.p, l->text.len, "qt/rc_hit", 9))
 		c->sum.rc_probes = true;
+	/* capture-dma's "#   kprobe_profile: NAME hits=N missed=M" */
+	if ((k = memmem(l->text.p, l->text.len, "kprobe_profile: ", 16)) != NULL) {
+		const char *m = memmem(k, l->text.len - (size_t)(k - l->text.p), " missed=", 8);
+		const char *e = l->text.p + l->text.len;
+		uint64_t v = 0;
+
+		for (m = m ? m + 8 : e; m < e && *m >= '0' && *m <= '9' && v < UINT64_MAX / 10 - 10; m++)
+			v = v * 10 + (uint64_t)(*m - '0');
+		c->sum.nkprobe_missed += v;
+	}
+	/* the domains' mode, from the kernel command line or dmesg */
+	if (c->cfg.domain == PHYR_CAPTURE_DOMAIN_AUTO) {
+		if (memmem(l->text.p, l->text.len, "iommu.strict=1", 14) ||
+		    memmem(l->text.p, l->text.len, "invalidation policy: strict mode", 32))
+			c->hdr_strict = 1;
+		else if (memmem(l->text.p, l->text.len, "iommu.strict=0", 14) ||
+			 memmem(l->text.p, l->text.len, "invalidation policy: lazy mode", 30))
+			c->hdr_strict = 0;
+	}
 	k = ftrace_reader_kernel(c->r);
 	if (k && !c->kernel[0]) {
 		snprintf(c->kernel, sizeof(c->kernel), "%s", k);
@@ -1479,7 +1763,8 @@ static int setup_model(struct phyr_capture *c)
 		n = PHYR_IOVA_MAX_CPUS;
 	c->model_cpus = n;
 	c->cpus = calloc(n, sizeof(*c->cpus));
-	if (!c->cpus)
+	c->ustk = calloc(n, sizeof(*c->ustk));
+	if (!c->cpus || !c->ustk)
 		return -ENOMEM;
 	phyr_iova_config_init(&c->icfg);
 	c->icfg.ncpus = n;
@@ -1545,10 +1830,16 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	case EV_ADD_DEVICE:
 		ftrace_fields(l->args, &x.fs);
 		return on_device(&x);
+	case EV_UNMAP:
+		if (!recovering(c))
+			return 0;
+		ftrace_fields(l->args, &x.fs);
+		return on_unmap(&x);
+	case EV_FQ_TIMEOUT:
+		c->fq_seen = true;
+		return 0;
 	case EV_ATTACH:
 	case EV_MAP:
-	case EV_UNMAP:
-	case EV_FQ_TIMEOUT:
 		return 0;
 	case EV_INIT_DOMAIN:
 	case EV_RESERVE:

@@ -305,6 +305,15 @@ static void comment_line(struct ftrace_reader *r, const char *p, size_t len)
 		if (d > q + 3 && v > 0 && v <= 65536)
 			r->ncpus = (unsigned int)v;
 	}
+	/* capture-dma's "# cpus: N online": its boot-time lines come before
+	 * ftrace's own "#P:N", and the replay sizes its model at the first
+	 * event line */
+	if (!r->ncpus && len > 8 && memcmp(p, "# cpus: ", 8) == 0) {
+		const char *d = scan_dec(p + 8, e, &v);
+
+		if (d > p + 8 && v > 0 && v <= 65536)
+			r->ncpus = (unsigned int)v;
+	}
 	if ((q = memfind(p, len, "entries-in-buffer/entries-written:")) != NULL) {
 		q += strlen("entries-in-buffer/entries-written:");
 		while (q < e && *q == ' ')
