@@ -15,7 +15,10 @@
  *   allocator). Without map lines the size comes from the dma: event
  *   (size plus the offset in the first page; for map_sg the span of its
  *   dma_addrs/sizes, unless the arrays are truncated). Without dma:
- *   events (6.1), a group ends at the next event of its CPU.
+ *   events (6.1), a group ends at the next event of its CPU, at a map
+ *   line of another task in task context, and before a contiguous line
+ *   that cannot be the same call (separate_call()); an interrupt's map
+ *   lines form groups of their own (the ftrace context flag).
  * - the allocation is applied where the kernel made it: before the
  *   group's first map line. Ops wait in a queue sorted by that key while
  *   a group is open.
@@ -87,6 +90,7 @@
 #define EV_MSI_HI 0xfeeffull
 #define EV_GRANULE 4096ull
 #define EV_SHIFT 12
+#define SH_CPU_SHIFT 52 /* shadow entries: the CPU above the pfn */
 
 enum kind {
 	K_OTHER,
@@ -164,6 +168,7 @@ struct edom {
 		uint64_t *pfn;
 		size_t n, cap;
 	} sh[8];
+	uint64_t sh_ts[8]; /* when each size class last got a range back (ns) */
 };
 
 /* One allocation Linux made, live from its group's close to its free. */
@@ -187,6 +192,9 @@ struct group {
 	uint64_t want_end;   /* the end its later iommu:unmap gives (0: unknown) */
 	uint64_t alloc_pages; /* dma_iova_try_alloc's size: the allocation (0: unknown) */
 	int dev;              /* its device when a probe named it, else -1 */
+	char ctx;             /* the context of its lines (ftrace's irq flag: '.', 's', 'h'...) */
+	uint64_t last_paddr;  /* its last map line's paddr= (UINT64_MAX: none) */
+	uint64_t last_end;    /* its last map line's iova= */
 };
 
 /* The capture's iommu:unmap lines (pre-pass of a capture without dma:
@@ -1157,12 +1165,23 @@ static void model_free(struct evrep *e, struct edom *dm, int ei, uint64_t pages,
 	ent_release(e, ei);
 }
 
+static unsigned int size_class(uint64_t size);
+static void shadow_push(struct edom *dm, unsigned int k, uint64_t pfn);
+
 /* fq_ring_free_locked: entries queued before the last finished flush. */
 static void fq_ring_free(struct evrep *e, struct edom *dm, struct fq *q, unsigned int cpu)
 {
 	while (q->head != q->tail && q->cnt[q->head] < dm->finish_cnt) {
 		uint32_t ei = q->ent[q->head];
 
+		if (!e->has_dma) {
+			/* a lazy domain's range reaches the range cache only now
+			 * (fq_ring_free_locked's free_iova_fast), not at its unmap */
+			unsigned int k = size_class(e->ents[ei].size);
+
+			shadow_push(dm, k, e->ents[ei].lpfn | (uint64_t)cpu << SH_CPU_SHIFT);
+			dm->sh_ts[k] = e->now_ns;
+		}
 		model_free(e, dm, (int)ei, e->ents[ei].size, cpu);
 		q->head = (q->head + 1) % EV_FQ_SIZE;
 	}
@@ -1299,7 +1318,8 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn);
 
 /* A new allocation of @size granules at Linux's @lpfn, its key at @first_line. */
 static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t size,
-		     uint64_t first_line, uint64_t line, unsigned int cpu, bool coherent)
+		     uint64_t first_line, uint64_t line, unsigned int cpu, bool coherent,
+		     uint32_t pid)
 {
 	struct evrep *e = x->e;
 	struct eop o = { 0 };
@@ -1324,10 +1344,10 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 		struct edom *dm = e->doms[dom];
 		unsigned int j;
 
-		for (j = 0; j < 7 && dm->pids[j] != x->l->pid + 1; j++)
+		for (j = 0; j < 7 && dm->pids[j] != pid + 1; j++)
 			;
 		memmove(dm->pids + 1, dm->pids, j * sizeof(dm->pids[0]));
-		dm->pids[0] = x->l->pid + 1;
+		dm->pids[0] = pid + 1;
 	}
 	if (!e->has_dma)
 		shadow_take(e->doms[dom], size_class(size), lpfn);
@@ -1378,8 +1398,6 @@ static void shadow_push(struct edom *dm, unsigned int k, uint64_t pfn)
 	s->pfn[s->n++] = pfn;
 }
 
-#define SH_CPU_SHIFT 52
-
 /* Depth of @pfn among CPU @cpu's entries from the top of the shadow (1:
  * the top), 0 if absent; *@any: the CPU has entries. */
 static size_t shadow_depth(const struct edom *dm, unsigned int k, uint64_t pfn, unsigned int cpu,
@@ -1422,16 +1440,19 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn)
  * the range cache gives it back first; deeper: +3; the CPU holds others:
  * -2); a group without a domain yet and the top of the 32-bit space (+7:
  * a fresh tree's first range); just below the domain's lowest pfn (+2:
- * the tree, top down). Ties go to the first device.
+ * the tree, top down). Ties go to the domain whose cache got the pfn
+ * back last, then to the first device.
  */
 static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn, uint64_t size)
 {
 	uint64_t p2 = UINT64_C(1) << size_class(size);
 	int best = -1, best_score = -100;
+	uint64_t best_recent = 0;
 
 	for (unsigned int i = 0; i < e->ndevs; i++) {
 		const struct edev *d = &e->devs[i];
 		int score = 0;
+		uint64_t recent = 0;
 
 		if (d->no_driver || (!dev_grouped(d) && d->dom < 0 && e->ngroup_devs))
 			continue;
@@ -1443,9 +1464,10 @@ static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn,
 			bool any;
 			size_t depth = shadow_depth(dm, size_class(size), lpfn, cpu, &any);
 
-			if (depth == 1)
+			if (depth == 1) {
 				score = 6;
-			else if (depth)
+				recent = dm->sh_ts[size_class(size)];
+			} else if (depth)
 				score = 3;
 			else if (any)
 				score = -2; /* its cache would have given another pfn */
@@ -1465,8 +1487,14 @@ static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn,
 				continue;
 			score = 7;
 		}
-		if (score > best_score) {
+		/* two domains whose caches both give the pfn back first: the
+		 * one that freed last. A driver refilling its rings frees and
+		 * maps again in one pass (e1000e's rx clean-up and refill, a
+		 * block driver's completion and next request), so the newest
+		 * unmap in the size class belongs to the device mapping now. */
+		if (score > best_score || (score == best_score && recent > best_recent)) {
 			best_score = score;
+			best_recent = recent;
 			best = (int)i;
 		}
 	}
@@ -1506,7 +1534,7 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	if (lpfn < e->doms[dom]->start_pfn)
 		return drain(e);
 	return new_alloc(x, dev, dom, lpfn, size, g.first_line, line ? line : g.first_line,
-			 g.cpu % e->ncpus, line && x->k == K_ALLOC);
+			 g.cpu % e->ncpus, line && x->k == K_ALLOC, g.pid);
 }
 
 /* Linux's ranges start aligned to their size rounded up to a power of
@@ -1520,15 +1548,60 @@ static bool aligned_run(uint64_t start, uint64_t end)
 	return ((start >> EV_SHIFT) & (p2 - 1)) == 0;
 }
 
+/* The context a line ran in: ftrace's third flag ('.' a task, 's' a
+ * softirq, 'h'/'H' a hardirq, 'z'/'Z' an NMI; '.' when not recorded). */
+static char line_ctx(const struct ftrace_line *l)
+{
+	return l->flags.len >= 3 ? l->flags.p[2] : '.';
+}
+
+/*
+ * Whether a map line at @lo (physical @paddr) contiguous with group @g
+ * must start an allocation of its own rather than continue @g's:
+ * - iommu_map_sg() coalesces physically contiguous consecutive segments
+ *   into one iommu_map() call, so two map lines of one map_sg never have
+ *   paddr[i + 1] == paddr[i] + size[i]; one map_sg's segments also never
+ *   share a page in practice (the block layer merges them, a driver's
+ *   buffers in one page are mapped one by one: e1000e's rx halves);
+ * - a single page freed to the range cache sits in its size class's
+ *   magazine (and so stays allocated in the tree): a larger allocation
+ *   cannot cover it. When the group's single page and the new line's both
+ *   sit parked there in one domain, these are two single-page pops of the
+ *   magazine (LIFO: pages freed in descending order come back ascending).
+ */
+static bool separate_call(const struct evrep *e, const struct group *g, uint64_t lo,
+			  uint64_t paddr)
+{
+	if (g->last_paddr != UINT64_MAX && paddr != UINT64_MAX &&
+	    (paddr == g->last_paddr + (lo - g->last_end) ||
+	     (paddr >> EV_SHIFT) == (g->last_paddr >> EV_SHIFT)))
+		return true;
+	if (g->end - g->start == EV_GRANULE && lo - g->start == EV_GRANULE)
+		for (unsigned int d = 0; d < e->ndoms; d++) {
+			bool any;
+
+			unsigned int cpu = g->cpu % e->ncpus;
+
+			if (shadow_depth(e->doms[d], 0, g->start >> EV_SHIFT, cpu, &any) == 1 &&
+			    shadow_depth(e->doms[d], 0, lo >> EV_SHIFT, cpu, &any) == 2)
+				return true;
+		}
+	return false;
+}
+
 static int on_map(struct lctx *x)
 {
 	struct evrep *e = x->e;
 	uint64_t lo, hi, size;
 	unsigned int free_slot = EV_MAX_GROUPS;
+	char ctx = line_ctx(x->l);
+	uint64_t paddr;
 	int ret;
 
 	if ((ret = need(x, "iova", true, &lo)) || (ret = need(x, "size", false, &size)))
 		return ret;
+	if (ftrace_field_hex(&x->fs, "paddr", &paddr))
+		paddr = UINT64_MAX;
 	hi = lo + size;
 	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 		struct group *g = &e->groups[i];
@@ -1540,16 +1613,37 @@ static int on_map(struct lctx *x)
 		}
 		if (g->cpu != x->l->cpu)
 			continue;
-		if (g->end == lo && g->pid == x->l->pid &&
+		if (g->ctx != ctx) {
+			/* an interrupt's mapping call ends before the task it
+			 * interrupted runs again: a task-context line closes it;
+			 * a task's call that an interrupt cut into resumes after
+			 * it, so an interrupt's line neither extends nor ends it */
+			if (g->ctx != '.' && ctx == '.') {
+				ret = close_group(x, i, -1, 0);
+				if (ret)
+					return ret;
+				if (free_slot == EV_MAX_GROUPS || free_slot > i)
+					free_slot = i;
+			}
+			continue;
+		}
+		if (g->end == lo && g->pid == x->l->pid && !separate_call(e, g, lo, paddr) &&
 		    (g->want_end ? hi <= g->want_end : aligned_run(g->start, hi))) {
 			g->end = hi;
+			g->last_end = lo;
+			g->last_paddr = paddr;
 			g->last_line = x->l->lineno;
 			if (g->want_end && hi == g->want_end && !e->has_dma)
 				return close_group(x, i, -1, 0);
 			return 0;
 		}
-		if (g->pid == x->l->pid) {
-			/* the task's previous mapping ended without a dma: event */
+		if (g->pid == x->l->pid || ctx == '.') {
+			/* the task's previous mapping ended without a dma: event;
+			 * or another task maps in task context on this CPU: the
+			 * group's task left the CPU, which it does not do inside
+			 * a mapping call (iommu_map_sg() and __iommu_dma_map()
+			 * hold no sleeping point, and Debian's kernels run with
+			 * voluntary preemption), so its call had ended */
 			ret = close_group(x, i, -1, 0);
 			if (ret)
 				return ret;
@@ -1572,7 +1666,8 @@ static int on_map(struct lctx *x)
 	e->groups[free_slot] = (struct group){
 		.used = true, .cpu = x->l->cpu, .pid = x->l->pid, .first_line = x->l->lineno,
 		.last_line = x->l->lineno, .start = lo, .end = hi,
-		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1,
+		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1, .ctx = ctx,
+		.last_paddr = paddr, .last_end = lo,
 	};
 	e->ngroups++;
 	if (e->tries[x->cpu].set && e->tries[x->cpu].pid == x->l->pid) {
@@ -1697,7 +1792,7 @@ static int on_dma_map(struct lctx *x, enum kind k)
 	if (hfind(e, dom, addr >> EV_SHIFT) != SIZE_MAX)
 		return 0; /* already known from its map lines */
 	return new_alloc(x, dev, dom, addr >> EV_SHIFT, pages, x->l->lineno, x->l->lineno, x->cpu,
-			 k == K_ALLOC);
+			 k == K_ALLOC, x->l->pid);
 }
 
 static int on_unmap_hint(struct lctx *x)
@@ -1753,9 +1848,14 @@ static int on_unmap(struct lctx *x)
 	e->sum->nunmaps++;
 	ei = e->hash[best].entry;
 	hdel(e, best);
-	if (!e->has_dma)
-		shadow_push(e->doms[e->ents[ei].dom], size_class(e->ents[ei].size),
-			    lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
+	if (!e->has_dma && !e->lazy) {
+		struct edom *dm = e->doms[e->ents[ei].dom];
+		unsigned int k = size_class(e->ents[ei].size);
+
+		/* strict: free_iova_fast right after the unmap, on this CPU */
+		shadow_push(dm, k, lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
+		dm->sh_ts[k] = x->l->ts_ns;
+	}
 	o.key = 4 * x->l->lineno + 1;
 	o.type = e->lazy ? OP_QUEUE : OP_FREE;
 	o.cpu = x->cpu;
@@ -1933,7 +2033,8 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 		for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 			struct group *g = &e->groups[i];
 
-			if (g->used && g->cpu == l->cpu && k == K_UNMAP && g->pid == l->pid) {
+			if (g->used && g->cpu == l->cpu && k == K_UNMAP && g->pid == l->pid &&
+			    g->ctx == line_ctx(l)) {
 				ret = close_group(&x, i, -1, 0);
 				if (ret)
 					return ret;
