@@ -79,6 +79,7 @@
 #define EV_MAX_HDR 64
 #define EV_QUEUE_MAX 65536u     /* state changes held back before the oldest group closes */
 #define EV_GROUP_STALE 64        /* lines of its CPU after which a group without dma: closes */
+#define EV_IRQ_HOLD 256          /* lines an interrupt's frees wait for their CPU's next event */
 #define EV_MAX_TABLE_BYTES (UINT64_C(64) << 20) /* page-table memory per domain */
 #define EV_MAX_MAP_PAGES (UINT64_C(1) << 18)    /* larger ranges (1 GiB) are not mapped */
 #define EV_FQ_SIZE 256           /* IOVA_DEFAULT_FQ_SIZE */
@@ -195,6 +196,23 @@ struct group {
 	char ctx;             /* the context of its lines (ftrace's irq flag: '.', 's', 'h'...) */
 	uint64_t last_paddr;  /* its last map line's paddr= (UINT64_MAX: none) */
 	uint64_t last_end;    /* its last map line's iova= */
+	/* the interrupt's unmaps logged just before its first map line
+	 * (irq_first 0: none): the last one's pfn, domain and size class */
+	uint64_t irq_first, irq_top;
+	int irq_dom;
+	unsigned int irq_k;
+};
+
+/* A run of unmaps in one interrupt context on a CPU, strict domains: its
+ * frees wait while the next line may be a map line of the context it
+ * interrupted (whose allocation may have come before the interrupt). */
+struct irq_run {
+	bool set;
+	char ctx;
+	uint64_t first_line, cpu_lines; /* cpu_lines: the CPU's cpu_evs at its last unmap */
+	uint64_t top;
+	int dom;
+	unsigned int k;
 };
 
 /* The capture's iommu:unmap lines (pre-pass of a capture without dma:
@@ -282,6 +300,9 @@ struct evrep {
 	struct group groups[EV_MAX_GROUPS];
 	unsigned int ngroups;
 	uint64_t *cpu_lines;
+	uint64_t *cpu_evs;    /* per CPU: its lines of the events used */
+	struct irq_run *irqs; /* per CPU */
+	struct irq_run cur_irq; /* the run before the line being replayed, on its CPU */
 	struct hint *hints;
 	struct try_alloc *tries; /* per CPU */
 
@@ -976,9 +997,17 @@ static uint64_t barrier(const struct evrep *e)
 {
 	uint64_t b = UINT64_MAX;
 
-	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
-		if (e->groups[i].used && 4 * e->groups[i].first_line - 2 < b)
-			b = 4 * e->groups[i].first_line - 2;
+	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
+		const struct group *g = &e->groups[i];
+
+		if (g->used && 4 * g->first_line - 2 < b)
+			b = 4 * g->first_line - 2;
+		if (g->used && g->irq_first && 4 * g->irq_first < b)
+			b = 4 * g->irq_first;
+	}
+	for (unsigned int c = 0; e->irqs && c < e->ncpus; c++)
+		if (e->irqs[c].set && 4 * e->irqs[c].first_line < b)
+			b = 4 * e->irqs[c].first_line;
 	return b;
 }
 
@@ -1533,6 +1562,12 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	/* the boot-time identity maps are no allocation */
 	if (lpfn < e->doms[dom]->start_pfn)
 		return drain(e);
+	/* the interrupt's frees came after this allocation when Linux did not
+	 * hand out the last pfn it freed: a free on this CPU in the domain and
+	 * size class tops the CPU's magazine, which the next allocation of
+	 * that class pops (free_iova_fast() and alloc_iova_fast() are LIFO) */
+	if (g.irq_first && g.irq_dom == dom && g.irq_k == size_class(size) && g.irq_top != lpfn)
+		g.first_line = g.irq_first;
 	return new_alloc(x, dev, dom, lpfn, size, g.first_line, line ? line : g.first_line,
 			 g.cpu % e->ncpus, line && x->k == K_ALLOC, g.pid);
 }
@@ -1669,6 +1704,14 @@ static int on_map(struct lctx *x)
 		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1, .ctx = ctx,
 		.last_paddr = paddr, .last_end = lo,
 	};
+	if (e->cur_irq.set && e->cur_irq.ctx != ctx) {
+		/* an interrupt cut in between this call's allocation and its
+		 * map, or came before both: close_group() decides */
+		e->groups[free_slot].irq_first = e->cur_irq.first_line;
+		e->groups[free_slot].irq_top = e->cur_irq.top;
+		e->groups[free_slot].irq_dom = e->cur_irq.dom;
+		e->groups[free_slot].irq_k = e->cur_irq.k;
+	}
 	e->ngroups++;
 	if (e->tries[x->cpu].set && e->tries[x->cpu].pid == x->l->pid) {
 		e->groups[free_slot].alloc_pages = e->tries[x->cpu].pages;
@@ -1852,9 +1895,23 @@ static int on_unmap(struct lctx *x)
 		struct edom *dm = e->doms[e->ents[ei].dom];
 		unsigned int k = size_class(e->ents[ei].size);
 
+		char ctx = line_ctx(x->l);
+
 		/* strict: free_iova_fast right after the unmap, on this CPU */
 		shadow_push(dm, k, lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
 		dm->sh_ts[k] = x->l->ts_ns;
+		if (ctx != '.') {
+			struct irq_run *r = &e->irqs[x->cpu];
+
+			if (e->cur_irq.set && e->cur_irq.ctx == ctx)
+				*r = e->cur_irq;
+			else
+				*r = (struct irq_run){ .set = true, .ctx = ctx, .first_line = x->l->lineno };
+			r->cpu_lines = e->cpu_evs[x->cpu];
+			r->top = lpfn;
+			r->dom = e->ents[ei].dom;
+			r->k = k;
+		}
 	}
 	o.key = 4 * x->l->lineno + 1;
 	o.type = e->lazy ? OP_QUEUE : OP_FREE;
@@ -1975,6 +2032,7 @@ static int stale_groups(struct lctx *x)
 }
 
 static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lctx *xp);
+static int on_event_kind(struct evrep *e, const struct ftrace_line *l, struct lctx *xp);
 
 /*
  * One event line; then, if a group that never gets its dma: event (its
@@ -2017,6 +2075,32 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 	xp->cpu = x.cpu;
 	xp->k = K_OTHER;
 	e->cpu_lines[x.cpu]++;
+	e->cur_irq.set = false;
+	for (unsigned int c = 0; c < e->ncpus; c++)
+		if (e->irqs[c].set && l->lineno - e->irqs[c].first_line > EV_IRQ_HOLD)
+			e->irqs[c].set = false;
+	if (k != K_OTHER) {
+		/* a run only reaches the next event of its CPU (lines of
+		 * other events between are no mapping): a map line there
+		 * takes it over, any other line lets its frees go */
+		e->cpu_evs[x.cpu]++;
+		e->cur_irq = e->irqs[x.cpu];
+		e->irqs[x.cpu].set = false;
+		if (e->cur_irq.cpu_lines + 1 != e->cpu_evs[x.cpu])
+			e->cur_irq.set = false;
+	}
+	ret = on_event_kind(e, l, &x);
+	if (!ret)
+		ret = drain(e);
+	return ret;
+}
+
+static int on_event_kind(struct evrep *e, const struct ftrace_line *l, struct lctx *xp)
+{
+	struct lctx x = *xp;
+	enum kind k = x.k;
+	int ret;
+
 	ret = timers(e, l);
 	if (ret)
 		return ret;
@@ -2079,9 +2163,11 @@ static int setup(struct evrep *e)
 		n = PHYR_IOVA_MAX_CPUS;
 	e->ncpus = n;
 	e->cpu_lines = calloc(n, sizeof(*e->cpu_lines));
+	e->irqs = calloc(n, sizeof(*e->irqs));
+	e->cpu_evs = calloc(n, sizeof(*e->cpu_evs));
 	e->hints = calloc(n, sizeof(*e->hints));
 	e->tries = calloc(n, sizeof(*e->tries));
-	if (!e->cpu_lines || !e->hints || !e->tries)
+	if (!e->cpu_lines || !e->irqs || !e->cpu_evs || !e->hints || !e->tries)
 		return -ENOMEM;
 	phyr_iova_config_init(&e->icfg);
 	e->icfg.ncpus = n;
@@ -2165,6 +2251,8 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 
 		/* groups still open at the end close as they stand */
 		l.ts_ns = UINT64_MAX;
+		for (unsigned int c = 0; c < e->ncpus; c++)
+			e->irqs[c].set = false;
 		for (unsigned int i = 0; i < EV_MAX_GROUPS && !ret; i++)
 			if (e->groups[i].used)
 				ret = close_group(&x, i, -1, 0);
@@ -2206,6 +2294,8 @@ void evrep_destroy(struct evrep *e)
 	free(e->hash);
 	free(e->q);
 	free(e->cpu_lines);
+	free(e->irqs);
+	free(e->cpu_evs);
 	free(e->hints);
 	free(e->tries);
 	un_free(&e->un);
