@@ -1535,6 +1535,7 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	struct evrep *e = x->e;
 	struct group g = e->groups[gi];
 	uint64_t lpfn = g.start >> EV_SHIFT, size = (g.end - g.start + EV_GRANULE - 1) >> EV_SHIFT;
+	uint64_t key_line;
 	int dom;
 
 	if (g.alloc_pages > size)
@@ -1566,9 +1567,10 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	 * hand out the last pfn it freed: a free on this CPU in the domain and
 	 * size class tops the CPU's magazine, which the next allocation of
 	 * that class pops (free_iova_fast() and alloc_iova_fast() are LIFO) */
+	key_line = g.first_line;
 	if (g.irq_first && g.irq_dom == dom && g.irq_k == size_class(size) && g.irq_top != lpfn)
-		g.first_line = g.irq_first;
-	return new_alloc(x, dev, dom, lpfn, size, g.first_line, line ? line : g.first_line,
+		key_line = g.irq_first;
+	return new_alloc(x, dev, dom, lpfn, size, key_line, line ? line : g.first_line,
 			 g.cpu % e->ncpus, line && x->k == K_ALLOC, g.pid);
 }
 
