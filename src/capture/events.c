@@ -1626,6 +1626,23 @@ static bool separate_call(const struct evrep *e, const struct group *g, uint64_t
 	return false;
 }
 
+/* How a context nests: a task under a softirq under a hardirq under an NMI. */
+static int ctx_level(char ctx)
+{
+	switch (ctx) {
+	case 's':
+		return 1;
+	case 'h':
+	case 'H':
+		return 2;
+	case 'z':
+	case 'Z':
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 static int on_map(struct lctx *x)
 {
 	struct evrep *e = x->e;
@@ -1706,7 +1723,7 @@ static int on_map(struct lctx *x)
 		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1, .ctx = ctx,
 		.last_paddr = paddr, .last_end = lo,
 	};
-	if (e->cur_irq.set && e->cur_irq.ctx != ctx) {
+	if (e->cur_irq.set && ctx_level(e->cur_irq.ctx) > ctx_level(ctx)) {
 		/* an interrupt cut in between this call's allocation and its
 		 * map, or came before both: close_group() decides */
 		e->groups[free_slot].irq_first = e->cur_irq.first_line;
