@@ -170,6 +170,7 @@ struct edom {
 		size_t n, cap;
 	} sh[8];
 	uint64_t sh_ts[8]; /* when each size class last got a range back (ns) */
+	uint64_t nreturned; /* Linux's ranges given back to its allocator */
 };
 
 /* One allocation Linux made, live from its group's close to its free. */
@@ -1210,6 +1211,7 @@ static void fq_ring_free(struct evrep *e, struct edom *dm, struct fq *q, unsigne
 
 			shadow_push(dm, k, e->ents[ei].lpfn | (uint64_t)cpu << SH_CPU_SHIFT);
 			dm->sh_ts[k] = e->now_ns;
+			dm->nreturned++;
 		}
 		model_free(e, dm, (int)ei, e->ents[ei].size, cpu);
 		q->head = (q->head + 1) % EV_FQ_SIZE;
@@ -1373,10 +1375,12 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 		struct edom *dm = e->doms[dom];
 		unsigned int j;
 
-		for (j = 0; j < 7 && dm->pids[j] != pid + 1; j++)
-			;
-		memmove(dm->pids + 1, dm->pids, j * sizeof(dm->pids[0]));
-		dm->pids[0] = pid + 1;
+		if (pid != UINT32_MAX) {
+			for (j = 0; j < 7 && dm->pids[j] != pid + 1; j++)
+				;
+			memmove(dm->pids + 1, dm->pids, j * sizeof(dm->pids[0]));
+			dm->pids[0] = pid + 1;
+		}
 	}
 	if (!e->has_dma)
 		shadow_take(e->doms[dom], size_class(size), lpfn);
@@ -1464,7 +1468,9 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn)
  * Device attribution of an allocation seen in iommu:map lines only (no
  * dma: event names it): among the devices whose domain does not hold
  * Linux's pfn, the one whose domain explains it best. Scores: the domain
- * recently allocated for the same task (+8); the pfn is the newest one
+ * recently allocated for the same task, in task context (+8); a domain
+ * that never got a range back, the pfn right below its lowest (+12, see
+ * below); the pfn is the newest one
  * unmapped on this CPU in that size class and not handed out again (+6:
  * the range cache gives it back first; deeper: +3; the CPU holds others:
  * -2); a group without a domain yet and the top of the 32-bit space (+7:
@@ -1472,7 +1478,8 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn)
  * the tree, top down). Ties go to the domain whose cache got the pfn
  * back last, then to the first device.
  */
-static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn, uint64_t size)
+static int guess_dev(struct evrep *e, uint32_t pid, char ctx, uint32_t cpu, uint64_t lpfn,
+		     uint64_t size)
 {
 	uint64_t p2 = UINT64_C(1) << size_class(size);
 	int best = -1, best_score = -100;
@@ -1500,12 +1507,22 @@ static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn,
 				score = 3;
 			else if (any)
 				score = -2; /* its cache would have given another pfn */
-			for (unsigned int j = 0; j < 8; j++)
+			/* in an interrupt, the task is whichever one it cut
+			 * into: no evidence of the device */
+			for (unsigned int j = 0; j < 8 && ctx == '.'; j++)
 				if (dm->pids[j] == pid + 1) {
 					score += 8;
 					break;
 				}
-			if (lpfn < dm->low && dm->low - lpfn <= 2 * p2)
+			/* a domain that never got a range back holds its ranges
+			 * packed from the top down and its cache is empty: the
+			 * tree hands out the next range right below the lowest,
+			 * aligned to the size rounded up to a power of two
+			 * (__alloc_and_insert_iova_range()). An exact prediction
+			 * from a fully known state: it outweighs the task. */
+			if (!dm->nreturned && lpfn < dm->low && lpfn == ((dm->low - size) & ~(p2 - 1)))
+				score += 12;
+			else if (lpfn < dm->low && dm->low - lpfn <= 2 * p2)
 				score += 2;
 		} else if (lpfn + p2 == 0x100000 || lpfn + size == 0x100000) {
 			bool group_used = false;
@@ -1549,7 +1566,7 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	if (lpfn == 0)
 		return drain(e);
 	if (dev < 0)
-		dev = guess_dev(e, g.pid, g.cpu % e->ncpus, lpfn, size);
+		dev = guess_dev(e, g.pid, g.ctx, g.cpu % e->ncpus, lpfn, size);
 	if (dev < 0) {
 		struct ftrace_str n = { "iommu", 5 };
 
@@ -1571,7 +1588,8 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	if (g.irq_first && g.irq_dom == dom && g.irq_k == size_class(size) && g.irq_top != lpfn)
 		key_line = g.irq_first;
 	return new_alloc(x, dev, dom, lpfn, size, key_line, line ? line : g.first_line,
-			 g.cpu % e->ncpus, line && x->k == K_ALLOC, g.pid);
+			 g.cpu % e->ncpus, line && x->k == K_ALLOC,
+			 g.ctx == '.' ? g.pid : UINT32_MAX);
 }
 
 /* Linux's ranges start aligned to their size rounded up to a power of
@@ -1602,28 +1620,56 @@ static char line_ctx(const struct ftrace_line *l)
  *   buffers in one page are mapped one by one: e1000e's rx halves);
  * - a single page freed to the range cache sits in its size class's
  *   magazine (and so stays allocated in the tree): a larger allocation
- *   cannot cover it. When the group's single page and the new line's both
- *   sit parked there in one domain, these are two single-page pops of the
- *   magazine (LIFO: pages freed in descending order come back ascending).
+ *   cannot cover it. When the group's single page tops its CPU's parked
+ *   pages in the domain it would be given to, and the new line's page is
+ *   the next one down, these are two single-page pops of the magazine
+ *   (LIFO: pages freed in descending order come back ascending).
  */
-static bool separate_call(const struct evrep *e, const struct group *g, uint64_t lo,
+static bool separate_call(struct evrep *e, const struct group *g, uint64_t lo,
 			  uint64_t paddr)
 {
 	if (g->last_paddr != UINT64_MAX && paddr != UINT64_MAX &&
 	    (paddr == g->last_paddr + (lo - g->last_end) ||
 	     (paddr >> EV_SHIFT) == (g->last_paddr >> EV_SHIFT)))
 		return true;
-	if (g->end - g->start == EV_GRANULE && lo - g->start == EV_GRANULE)
+	if (g->end - g->start == EV_GRANULE && lo - g->start == EV_GRANULE) {
+		unsigned int cpu = g->cpu % e->ncpus;
+		int dev = guess_dev(e, g->pid, g->ctx, cpu, g->start >> EV_SHIFT, 1);
+
 		for (unsigned int d = 0; d < e->ndoms; d++) {
 			bool any;
 
-			unsigned int cpu = g->cpu % e->ncpus;
-
+			if (dev < 0 || e->devs[dev].dom != (int)d)
+				continue;
 			if (shadow_depth(e->doms[d], 0, g->start >> EV_SHIFT, cpu, &any) == 1 &&
 			    shadow_depth(e->doms[d], 0, lo >> EV_SHIFT, cpu, &any) == 2)
 				return true;
 		}
+	}
 	return false;
+}
+
+/* Closes the groups of mask @done, the oldest first (their order in Linux). */
+static int close_groups(struct lctx *x, uint64_t done)
+{
+	struct evrep *e = x->e;
+
+	while (done) {
+		unsigned int old = EV_MAX_GROUPS;
+
+		for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
+			if ((done >> i & 1) &&
+			    (old == EV_MAX_GROUPS || e->groups[i].first_line < e->groups[old].first_line))
+				old = i;
+		done &= ~(UINT64_C(1) << old);
+		if (e->groups[old].used) {
+			int ret = close_group(x, old, -1, 0);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
 }
 
 /* How a context nests: a task under a softirq under a hardirq under an NMI. */
@@ -1647,9 +1693,9 @@ static int on_map(struct lctx *x)
 {
 	struct evrep *e = x->e;
 	uint64_t lo, hi, size;
-	unsigned int free_slot = EV_MAX_GROUPS;
+	unsigned int free_slot = EV_MAX_GROUPS, ext = EV_MAX_GROUPS;
 	char ctx = line_ctx(x->l);
-	uint64_t paddr;
+	uint64_t paddr, done = 0;
 	int ret;
 
 	if ((ret = need(x, "iova", true, &lo)) || (ret = need(x, "size", false, &size)))
@@ -1660,51 +1706,48 @@ static int on_map(struct lctx *x)
 	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 		struct group *g = &e->groups[i];
 
-		if (!g->used) {
-			if (free_slot == EV_MAX_GROUPS)
-				free_slot = i;
-			continue;
-		}
-		if (g->cpu != x->l->cpu)
+		if (!g->used || g->cpu != x->l->cpu)
 			continue;
 		if (g->ctx != ctx) {
-			/* an interrupt's mapping call ends before the task it
-			 * interrupted runs again: a task-context line closes it;
-			 * a task's call that an interrupt cut into resumes after
-			 * it, so an interrupt's line neither extends nor ends it */
-			if (g->ctx != '.' && ctx == '.') {
-				ret = close_group(x, i, -1, 0);
-				if (ret)
-					return ret;
-				if (free_slot == EV_MAX_GROUPS || free_slot > i)
-					free_slot = i;
-			}
+			/* an interrupt's mapping call ends before the context it
+			 * interrupted runs again: a line of a lower context ends
+			 * it; a call that an interrupt cut into resumes after it,
+			 * so an interrupt's line neither extends nor ends it */
+			if (ctx_level(g->ctx) > ctx_level(ctx))
+				done |= UINT64_C(1) << i;
 			continue;
 		}
 		if (g->end == lo && g->pid == x->l->pid && !separate_call(e, g, lo, paddr) &&
 		    (g->want_end ? hi <= g->want_end : aligned_run(g->start, hi))) {
-			g->end = hi;
-			g->last_end = lo;
-			g->last_paddr = paddr;
-			g->last_line = x->l->lineno;
-			if (g->want_end && hi == g->want_end && !e->has_dma)
-				return close_group(x, i, -1, 0);
-			return 0;
+			ext = i;
+			continue;
 		}
-		if (g->pid == x->l->pid || ctx == '.') {
-			/* the task's previous mapping ended without a dma: event;
-			 * or another task maps in task context on this CPU: the
-			 * group's task left the CPU, which it does not do inside
-			 * a mapping call (iommu_map_sg() and __iommu_dma_map()
-			 * hold no sleeping point, and Debian's kernels run with
-			 * voluntary preemption), so its call had ended */
-			ret = close_group(x, i, -1, 0);
-			if (ret)
-				return ret;
-			if (free_slot == EV_MAX_GROUPS || free_slot > i)
-				free_slot = i;
-		}
+		/* the task's previous mapping ended without a dma: event; or
+		 * another task maps in this context on this CPU: in task
+		 * context the group's task left the CPU, which it does not do
+		 * inside a mapping call (iommu_map_sg() and __iommu_dma_map()
+		 * hold no sleeping point, and Debian's kernels run with
+		 * voluntary preemption); in an interrupt, the handler that
+		 * ran on the other task's stack has returned */
+		done |= UINT64_C(1) << i;
 	}
+	ret = close_groups(x, done);
+	if (ret)
+		return ret;
+	if (ext < EV_MAX_GROUPS) {
+		struct group *g = &e->groups[ext];
+
+		g->end = hi;
+		g->last_end = lo;
+		g->last_paddr = paddr;
+		g->last_line = x->l->lineno;
+		if (g->want_end && hi == g->want_end && !e->has_dma)
+			return close_group(x, ext, -1, 0);
+		return 0;
+	}
+	for (unsigned int i = 0; i < EV_MAX_GROUPS && free_slot == EV_MAX_GROUPS; i++)
+		if (!e->groups[i].used)
+			free_slot = i;
 	if (free_slot == EV_MAX_GROUPS) {
 		/* too many open: the oldest closes as it stands */
 		unsigned int old = 0;
@@ -1919,6 +1962,7 @@ static int on_unmap(struct lctx *x)
 		/* strict: free_iova_fast right after the unmap, on this CPU */
 		shadow_push(dm, k, lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
 		dm->sh_ts[k] = x->l->ts_ns;
+		dm->nreturned++;
 		if (ctx != '.') {
 			struct irq_run *r = &e->irqs[x->cpu];
 
@@ -2035,19 +2079,16 @@ static int timers(struct evrep *e, const struct ftrace_line *l)
 static int stale_groups(struct lctx *x)
 {
 	struct evrep *e = x->e;
+	uint64_t done = 0;
 
 	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 		struct group *g = &e->groups[i];
 
 		if (g->used && g->cpu == x->l->cpu &&
-		    (!e->has_dma || e->cpu_lines[x->cpu] - g->cpu_lines > EV_GROUP_STALE)) {
-			int ret = close_group(x, i, -1, 0);
-
-			if (ret)
-				return ret;
-		}
+		    (!e->has_dma || e->cpu_lines[x->cpu] - g->cpu_lines > EV_GROUP_STALE))
+			done |= UINT64_C(1) << i;
 	}
-	return 0;
+	return close_groups(x, done);
 }
 
 static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lctx *xp);
