@@ -15,7 +15,10 @@
  *   allocator). Without map lines the size comes from the dma: event
  *   (size plus the offset in the first page; for map_sg the span of its
  *   dma_addrs/sizes, unless the arrays are truncated). Without dma:
- *   events (6.1), a group ends at the next event of its CPU.
+ *   events (6.1), a group ends at the next event of its CPU, at a map
+ *   line of another task in task context, and before a contiguous line
+ *   that cannot be the same call (separate_call()); an interrupt's map
+ *   lines form groups of their own (the ftrace context flag).
  * - the allocation is applied where the kernel made it: before the
  *   group's first map line. Ops wait in a queue sorted by that key while
  *   a group is open.
@@ -76,6 +79,7 @@
 #define EV_MAX_HDR 64
 #define EV_QUEUE_MAX 65536u     /* state changes held back before the oldest group closes */
 #define EV_GROUP_STALE 64        /* lines of its CPU after which a group without dma: closes */
+#define EV_IRQ_HOLD 256          /* lines an interrupt's frees wait for their CPU's next event */
 #define EV_MAX_TABLE_BYTES (UINT64_C(64) << 20) /* page-table memory per domain */
 #define EV_MAX_MAP_PAGES (UINT64_C(1) << 18)    /* larger ranges (1 GiB) are not mapped */
 #define EV_FQ_SIZE 256           /* IOVA_DEFAULT_FQ_SIZE */
@@ -87,6 +91,7 @@
 #define EV_MSI_HI 0xfeeffull
 #define EV_GRANULE 4096ull
 #define EV_SHIFT 12
+#define SH_CPU_SHIFT 52 /* shadow entries: the CPU above the pfn */
 
 enum kind {
 	K_OTHER,
@@ -164,6 +169,8 @@ struct edom {
 		uint64_t *pfn;
 		size_t n, cap;
 	} sh[8];
+	uint64_t sh_ts[8]; /* when each size class last got a range back (ns) */
+	uint64_t nreturned; /* Linux's ranges given back to its allocator */
 };
 
 /* One allocation Linux made, live from its group's close to its free. */
@@ -187,6 +194,26 @@ struct group {
 	uint64_t want_end;   /* the end its later iommu:unmap gives (0: unknown) */
 	uint64_t alloc_pages; /* dma_iova_try_alloc's size: the allocation (0: unknown) */
 	int dev;              /* its device when a probe named it, else -1 */
+	char ctx;             /* the context of its lines (ftrace's irq flag: '.', 's', 'h'...) */
+	uint64_t last_paddr;  /* its last map line's paddr= (UINT64_MAX: none) */
+	uint64_t last_end;    /* its last map line's iova= */
+	/* the interrupt's unmaps logged just before its first map line
+	 * (irq_first 0: none): the last one's pfn, domain and size class */
+	uint64_t irq_first, irq_top;
+	int irq_dom;
+	unsigned int irq_k;
+};
+
+/* A run of unmaps in one interrupt context on a CPU, strict domains: its
+ * frees wait while the next line may be a map line of the context it
+ * interrupted (whose allocation may have come before the interrupt). */
+struct irq_run {
+	bool set;
+	char ctx;
+	uint64_t first_line, cpu_lines; /* cpu_lines: the CPU's cpu_evs at its last unmap */
+	uint64_t top;
+	int dom;
+	unsigned int k;
 };
 
 /* The capture's iommu:unmap lines (pre-pass of a capture without dma:
@@ -274,6 +301,9 @@ struct evrep {
 	struct group groups[EV_MAX_GROUPS];
 	unsigned int ngroups;
 	uint64_t *cpu_lines;
+	uint64_t *cpu_evs;    /* per CPU: its lines of the events used */
+	struct irq_run *irqs; /* per CPU */
+	struct irq_run cur_irq; /* the run before the line being replayed, on its CPU */
 	struct hint *hints;
 	struct try_alloc *tries; /* per CPU */
 
@@ -968,9 +998,17 @@ static uint64_t barrier(const struct evrep *e)
 {
 	uint64_t b = UINT64_MAX;
 
-	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
-		if (e->groups[i].used && 4 * e->groups[i].first_line - 2 < b)
-			b = 4 * e->groups[i].first_line - 2;
+	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
+		const struct group *g = &e->groups[i];
+
+		if (g->used && 4 * g->first_line - 2 < b)
+			b = 4 * g->first_line - 2;
+		if (g->used && g->irq_first && 4 * g->irq_first < b)
+			b = 4 * g->irq_first;
+	}
+	for (unsigned int c = 0; e->irqs && c < e->ncpus; c++)
+		if (e->irqs[c].set && 4 * e->irqs[c].first_line < b)
+			b = 4 * e->irqs[c].first_line;
 	return b;
 }
 
@@ -1157,12 +1195,24 @@ static void model_free(struct evrep *e, struct edom *dm, int ei, uint64_t pages,
 	ent_release(e, ei);
 }
 
+static unsigned int size_class(uint64_t size);
+static void shadow_push(struct edom *dm, unsigned int k, uint64_t pfn);
+
 /* fq_ring_free_locked: entries queued before the last finished flush. */
 static void fq_ring_free(struct evrep *e, struct edom *dm, struct fq *q, unsigned int cpu)
 {
 	while (q->head != q->tail && q->cnt[q->head] < dm->finish_cnt) {
 		uint32_t ei = q->ent[q->head];
 
+		if (!e->has_dma) {
+			/* a lazy domain's range reaches the range cache only now
+			 * (fq_ring_free_locked's free_iova_fast), not at its unmap */
+			unsigned int k = size_class(e->ents[ei].size);
+
+			shadow_push(dm, k, e->ents[ei].lpfn | (uint64_t)cpu << SH_CPU_SHIFT);
+			dm->sh_ts[k] = e->now_ns;
+			dm->nreturned++;
+		}
 		model_free(e, dm, (int)ei, e->ents[ei].size, cpu);
 		q->head = (q->head + 1) % EV_FQ_SIZE;
 	}
@@ -1299,7 +1349,8 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn);
 
 /* A new allocation of @size granules at Linux's @lpfn, its key at @first_line. */
 static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t size,
-		     uint64_t first_line, uint64_t line, unsigned int cpu, bool coherent)
+		     uint64_t first_line, uint64_t line, unsigned int cpu, bool coherent,
+		     uint32_t pid)
 {
 	struct evrep *e = x->e;
 	struct eop o = { 0 };
@@ -1324,10 +1375,12 @@ static int new_alloc(struct lctx *x, int dev, int dom, uint64_t lpfn, uint64_t s
 		struct edom *dm = e->doms[dom];
 		unsigned int j;
 
-		for (j = 0; j < 7 && dm->pids[j] != x->l->pid + 1; j++)
-			;
-		memmove(dm->pids + 1, dm->pids, j * sizeof(dm->pids[0]));
-		dm->pids[0] = x->l->pid + 1;
+		if (pid != UINT32_MAX) {
+			for (j = 0; j < 7 && dm->pids[j] != pid + 1; j++)
+				;
+			memmove(dm->pids + 1, dm->pids, j * sizeof(dm->pids[0]));
+			dm->pids[0] = pid + 1;
+		}
 	}
 	if (!e->has_dma)
 		shadow_take(e->doms[dom], size_class(size), lpfn);
@@ -1378,8 +1431,6 @@ static void shadow_push(struct edom *dm, unsigned int k, uint64_t pfn)
 	s->pfn[s->n++] = pfn;
 }
 
-#define SH_CPU_SHIFT 52
-
 /* Depth of @pfn among CPU @cpu's entries from the top of the shadow (1:
  * the top), 0 if absent; *@any: the CPU has entries. */
 static size_t shadow_depth(const struct edom *dm, unsigned int k, uint64_t pfn, unsigned int cpu,
@@ -1417,21 +1468,27 @@ static void shadow_take(struct edom *dm, unsigned int k, uint64_t pfn)
  * Device attribution of an allocation seen in iommu:map lines only (no
  * dma: event names it): among the devices whose domain does not hold
  * Linux's pfn, the one whose domain explains it best. Scores: the domain
- * recently allocated for the same task (+8); the pfn is the newest one
+ * recently allocated for the same task, in task context (+8); a domain
+ * that never got a range back, the pfn right below its lowest (+12, see
+ * below); the pfn is the newest one
  * unmapped on this CPU in that size class and not handed out again (+6:
  * the range cache gives it back first; deeper: +3; the CPU holds others:
  * -2); a group without a domain yet and the top of the 32-bit space (+7:
  * a fresh tree's first range); just below the domain's lowest pfn (+2:
- * the tree, top down). Ties go to the first device.
+ * the tree, top down). Ties go to the domain whose cache got the pfn
+ * back last, then to the first device.
  */
-static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn, uint64_t size)
+static int guess_dev(struct evrep *e, uint32_t pid, char ctx, uint32_t cpu, uint64_t lpfn,
+		     uint64_t size)
 {
 	uint64_t p2 = UINT64_C(1) << size_class(size);
 	int best = -1, best_score = -100;
+	uint64_t best_recent = 0;
 
 	for (unsigned int i = 0; i < e->ndevs; i++) {
 		const struct edev *d = &e->devs[i];
 		int score = 0;
+		uint64_t recent = 0;
 
 		if (d->no_driver || (!dev_grouped(d) && d->dom < 0 && e->ngroup_devs))
 			continue;
@@ -1443,18 +1500,29 @@ static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn,
 			bool any;
 			size_t depth = shadow_depth(dm, size_class(size), lpfn, cpu, &any);
 
-			if (depth == 1)
+			if (depth == 1) {
 				score = 6;
-			else if (depth)
+				recent = dm->sh_ts[size_class(size)];
+			} else if (depth)
 				score = 3;
 			else if (any)
 				score = -2; /* its cache would have given another pfn */
-			for (unsigned int j = 0; j < 8; j++)
+			/* in an interrupt, the task is whichever one it cut
+			 * into: no evidence of the device */
+			for (unsigned int j = 0; j < 8 && ctx == '.'; j++)
 				if (dm->pids[j] == pid + 1) {
 					score += 8;
 					break;
 				}
-			if (lpfn < dm->low && dm->low - lpfn <= 2 * p2)
+			/* a domain that never got a range back holds its ranges
+			 * packed from the top down and its cache is empty: the
+			 * tree hands out the next range right below the lowest,
+			 * aligned to the size rounded up to a power of two
+			 * (__alloc_and_insert_iova_range()). An exact prediction
+			 * from a fully known state: it outweighs the task. */
+			if (!dm->nreturned && lpfn < dm->low && lpfn == ((dm->low - size) & ~(p2 - 1)))
+				score += 12;
+			else if (lpfn < dm->low && dm->low - lpfn <= 2 * p2)
 				score += 2;
 		} else if (lpfn + p2 == 0x100000 || lpfn + size == 0x100000) {
 			bool group_used = false;
@@ -1465,8 +1533,14 @@ static int guess_dev(struct evrep *e, uint32_t pid, uint32_t cpu, uint64_t lpfn,
 				continue;
 			score = 7;
 		}
-		if (score > best_score) {
+		/* two domains whose caches both give the pfn back first: the
+		 * one that freed last. A driver refilling its rings frees and
+		 * maps again in one pass (e1000e's rx clean-up and refill, a
+		 * block driver's completion and next request), so the newest
+		 * unmap in the size class belongs to the device mapping now. */
+		if (score > best_score || (score == best_score && recent > best_recent)) {
 			best_score = score;
+			best_recent = recent;
 			best = (int)i;
 		}
 	}
@@ -1478,6 +1552,7 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	struct evrep *e = x->e;
 	struct group g = e->groups[gi];
 	uint64_t lpfn = g.start >> EV_SHIFT, size = (g.end - g.start + EV_GRANULE - 1) >> EV_SHIFT;
+	uint64_t key_line;
 	int dom;
 
 	if (g.alloc_pages > size)
@@ -1491,7 +1566,7 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	if (lpfn == 0)
 		return drain(e);
 	if (dev < 0)
-		dev = guess_dev(e, g.pid, g.cpu % e->ncpus, lpfn, size);
+		dev = guess_dev(e, g.pid, g.ctx, g.cpu % e->ncpus, lpfn, size);
 	if (dev < 0) {
 		struct ftrace_str n = { "iommu", 5 };
 
@@ -1505,8 +1580,16 @@ static int close_group(struct lctx *x, unsigned int gi, int dev, uint64_t line)
 	/* the boot-time identity maps are no allocation */
 	if (lpfn < e->doms[dom]->start_pfn)
 		return drain(e);
-	return new_alloc(x, dev, dom, lpfn, size, g.first_line, line ? line : g.first_line,
-			 g.cpu % e->ncpus, line && x->k == K_ALLOC);
+	/* the interrupt's frees came after this allocation when Linux did not
+	 * hand out the last pfn it freed: a free on this CPU in the domain and
+	 * size class tops the CPU's magazine, which the next allocation of
+	 * that class pops (free_iova_fast() and alloc_iova_fast() are LIFO) */
+	key_line = g.first_line;
+	if (g.irq_first && g.irq_dom == dom && g.irq_k == size_class(size) && g.irq_top != lpfn)
+		key_line = g.irq_first;
+	return new_alloc(x, dev, dom, lpfn, size, key_line, line ? line : g.first_line,
+			 g.cpu % e->ncpus, line && x->k == K_ALLOC,
+			 g.ctx == '.' ? g.pid : UINT32_MAX);
 }
 
 /* Linux's ranges start aligned to their size rounded up to a power of
@@ -1520,43 +1603,151 @@ static bool aligned_run(uint64_t start, uint64_t end)
 	return ((start >> EV_SHIFT) & (p2 - 1)) == 0;
 }
 
+/* The context a line ran in: ftrace's third flag ('.' a task, 's' a
+ * softirq, 'h'/'H' a hardirq, 'z'/'Z' an NMI; '.' when not recorded). */
+static char line_ctx(const struct ftrace_line *l)
+{
+	return l->flags.len >= 3 ? l->flags.p[2] : '.';
+}
+
+/*
+ * Whether a map line at @lo (physical @paddr) contiguous with group @g
+ * must start an allocation of its own rather than continue @g's:
+ * - iommu_map_sg() coalesces physically contiguous consecutive segments
+ *   into one iommu_map() call, so two map lines of one map_sg never have
+ *   paddr[i + 1] == paddr[i] + size[i]; one map_sg's segments also never
+ *   share a page in practice (the block layer merges them, a driver's
+ *   buffers in one page are mapped one by one: e1000e's rx halves);
+ * - a single page freed to the range cache sits in its size class's
+ *   magazine (and so stays allocated in the tree): a larger allocation
+ *   cannot cover it. When the group's single page tops its CPU's parked
+ *   pages in the domain it would be given to, and the new line's page is
+ *   the next one down, these are two single-page pops of the magazine
+ *   (LIFO: pages freed in descending order come back ascending).
+ */
+static bool separate_call(struct evrep *e, const struct group *g, uint64_t lo,
+			  uint64_t paddr)
+{
+	if (g->last_paddr != UINT64_MAX && paddr != UINT64_MAX &&
+	    (paddr == g->last_paddr + (lo - g->last_end) ||
+	     (paddr >> EV_SHIFT) == (g->last_paddr >> EV_SHIFT)))
+		return true;
+	if (g->end - g->start == EV_GRANULE && lo - g->start == EV_GRANULE) {
+		unsigned int cpu = g->cpu % e->ncpus;
+		int dev = guess_dev(e, g->pid, g->ctx, cpu, g->start >> EV_SHIFT, 1);
+
+		for (unsigned int d = 0; d < e->ndoms; d++) {
+			bool any;
+
+			if (dev < 0 || e->devs[dev].dom != (int)d)
+				continue;
+			if (shadow_depth(e->doms[d], 0, g->start >> EV_SHIFT, cpu, &any) == 1 &&
+			    shadow_depth(e->doms[d], 0, lo >> EV_SHIFT, cpu, &any) == 2)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Closes the groups of mask @done, the oldest first (their order in Linux). */
+static int close_groups(struct lctx *x, uint64_t done)
+{
+	struct evrep *e = x->e;
+
+	while (done) {
+		unsigned int old = EV_MAX_GROUPS;
+
+		for (unsigned int i = 0; i < EV_MAX_GROUPS; i++)
+			if ((done >> i & 1) &&
+			    (old == EV_MAX_GROUPS || e->groups[i].first_line < e->groups[old].first_line))
+				old = i;
+		done &= ~(UINT64_C(1) << old);
+		if (e->groups[old].used) {
+			int ret = close_group(x, old, -1, 0);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* How a context nests: a task under a softirq under a hardirq under an NMI. */
+static int ctx_level(char ctx)
+{
+	switch (ctx) {
+	case 's':
+		return 1;
+	case 'h':
+	case 'H':
+		return 2;
+	case 'z':
+	case 'Z':
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 static int on_map(struct lctx *x)
 {
 	struct evrep *e = x->e;
 	uint64_t lo, hi, size;
-	unsigned int free_slot = EV_MAX_GROUPS;
+	unsigned int free_slot = EV_MAX_GROUPS, ext = EV_MAX_GROUPS;
+	char ctx = line_ctx(x->l);
+	uint64_t paddr, done = 0;
 	int ret;
 
 	if ((ret = need(x, "iova", true, &lo)) || (ret = need(x, "size", false, &size)))
 		return ret;
+	if (ftrace_field_hex(&x->fs, "paddr", &paddr))
+		paddr = UINT64_MAX;
 	hi = lo + size;
 	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 		struct group *g = &e->groups[i];
 
-		if (!g->used) {
-			if (free_slot == EV_MAX_GROUPS)
-				free_slot = i;
+		if (!g->used || g->cpu != x->l->cpu)
+			continue;
+		if (g->ctx != ctx) {
+			/* an interrupt's mapping call ends before the context it
+			 * interrupted runs again: a line of a lower context ends
+			 * it; a call that an interrupt cut into resumes after it,
+			 * so an interrupt's line neither extends nor ends it */
+			if (ctx_level(g->ctx) > ctx_level(ctx))
+				done |= UINT64_C(1) << i;
 			continue;
 		}
-		if (g->cpu != x->l->cpu)
-			continue;
-		if (g->end == lo && g->pid == x->l->pid &&
+		if (g->end == lo && g->pid == x->l->pid && !separate_call(e, g, lo, paddr) &&
 		    (g->want_end ? hi <= g->want_end : aligned_run(g->start, hi))) {
-			g->end = hi;
-			g->last_line = x->l->lineno;
-			if (g->want_end && hi == g->want_end && !e->has_dma)
-				return close_group(x, i, -1, 0);
-			return 0;
+			ext = i;
+			continue;
 		}
-		if (g->pid == x->l->pid) {
-			/* the task's previous mapping ended without a dma: event */
-			ret = close_group(x, i, -1, 0);
-			if (ret)
-				return ret;
-			if (free_slot == EV_MAX_GROUPS || free_slot > i)
-				free_slot = i;
-		}
+		/* the task's previous mapping ended without a dma: event; or
+		 * another task maps in this context on this CPU: in task
+		 * context the group's task left the CPU, which it does not do
+		 * inside a mapping call (iommu_map_sg() and __iommu_dma_map()
+		 * hold no sleeping point, and Debian's kernels run with
+		 * voluntary preemption); in an interrupt, the handler that
+		 * ran on the other task's stack has returned */
+		done |= UINT64_C(1) << i;
 	}
+	ret = close_groups(x, done);
+	if (ret)
+		return ret;
+	if (ext < EV_MAX_GROUPS) {
+		struct group *g = &e->groups[ext];
+
+		g->end = hi;
+		g->last_end = lo;
+		g->last_paddr = paddr;
+		g->last_line = x->l->lineno;
+		if (g->want_end && hi == g->want_end && !e->has_dma)
+			return close_group(x, ext, -1, 0);
+		return 0;
+	}
+	for (unsigned int i = 0; i < EV_MAX_GROUPS && free_slot == EV_MAX_GROUPS; i++)
+		if (!e->groups[i].used)
+			free_slot = i;
 	if (free_slot == EV_MAX_GROUPS) {
 		/* too many open: the oldest closes as it stands */
 		unsigned int old = 0;
@@ -1572,8 +1763,17 @@ static int on_map(struct lctx *x)
 	e->groups[free_slot] = (struct group){
 		.used = true, .cpu = x->l->cpu, .pid = x->l->pid, .first_line = x->l->lineno,
 		.last_line = x->l->lineno, .start = lo, .end = hi,
-		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1,
+		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1, .ctx = ctx,
+		.last_paddr = paddr, .last_end = lo,
 	};
+	if (e->cur_irq.set && ctx_level(e->cur_irq.ctx) > ctx_level(ctx)) {
+		/* an interrupt cut in between this call's allocation and its
+		 * map, or came before both: close_group() decides */
+		e->groups[free_slot].irq_first = e->cur_irq.first_line;
+		e->groups[free_slot].irq_top = e->cur_irq.top;
+		e->groups[free_slot].irq_dom = e->cur_irq.dom;
+		e->groups[free_slot].irq_k = e->cur_irq.k;
+	}
 	e->ngroups++;
 	if (e->tries[x->cpu].set && e->tries[x->cpu].pid == x->l->pid) {
 		e->groups[free_slot].alloc_pages = e->tries[x->cpu].pages;
@@ -1697,7 +1897,7 @@ static int on_dma_map(struct lctx *x, enum kind k)
 	if (hfind(e, dom, addr >> EV_SHIFT) != SIZE_MAX)
 		return 0; /* already known from its map lines */
 	return new_alloc(x, dev, dom, addr >> EV_SHIFT, pages, x->l->lineno, x->l->lineno, x->cpu,
-			 k == K_ALLOC);
+			 k == K_ALLOC, x->l->pid);
 }
 
 static int on_unmap_hint(struct lctx *x)
@@ -1753,9 +1953,29 @@ static int on_unmap(struct lctx *x)
 	e->sum->nunmaps++;
 	ei = e->hash[best].entry;
 	hdel(e, best);
-	if (!e->has_dma)
-		shadow_push(e->doms[e->ents[ei].dom], size_class(e->ents[ei].size),
-			    lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
+	if (!e->has_dma && !e->lazy) {
+		struct edom *dm = e->doms[e->ents[ei].dom];
+		unsigned int k = size_class(e->ents[ei].size);
+
+		char ctx = line_ctx(x->l);
+
+		/* strict: free_iova_fast right after the unmap, on this CPU */
+		shadow_push(dm, k, lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
+		dm->sh_ts[k] = x->l->ts_ns;
+		dm->nreturned++;
+		if (ctx != '.') {
+			struct irq_run *r = &e->irqs[x->cpu];
+
+			if (e->cur_irq.set && e->cur_irq.ctx == ctx)
+				*r = e->cur_irq;
+			else
+				*r = (struct irq_run){ .set = true, .ctx = ctx, .first_line = x->l->lineno };
+			r->cpu_lines = e->cpu_evs[x->cpu];
+			r->top = lpfn;
+			r->dom = e->ents[ei].dom;
+			r->k = k;
+		}
+	}
 	o.key = 4 * x->l->lineno + 1;
 	o.type = e->lazy ? OP_QUEUE : OP_FREE;
 	o.cpu = x->cpu;
@@ -1859,22 +2079,20 @@ static int timers(struct evrep *e, const struct ftrace_line *l)
 static int stale_groups(struct lctx *x)
 {
 	struct evrep *e = x->e;
+	uint64_t done = 0;
 
 	for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 		struct group *g = &e->groups[i];
 
 		if (g->used && g->cpu == x->l->cpu &&
-		    (!e->has_dma || e->cpu_lines[x->cpu] - g->cpu_lines > EV_GROUP_STALE)) {
-			int ret = close_group(x, i, -1, 0);
-
-			if (ret)
-				return ret;
-		}
+		    (!e->has_dma || e->cpu_lines[x->cpu] - g->cpu_lines > EV_GROUP_STALE))
+			done |= UINT64_C(1) << i;
 	}
-	return 0;
+	return close_groups(x, done);
 }
 
 static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lctx *xp);
+static int on_event_kind(struct evrep *e, const struct ftrace_line *l, struct lctx *xp);
 
 /*
  * One event line; then, if a group that never gets its dma: event (its
@@ -1917,6 +2135,32 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 	xp->cpu = x.cpu;
 	xp->k = K_OTHER;
 	e->cpu_lines[x.cpu]++;
+	e->cur_irq.set = false;
+	for (unsigned int c = 0; c < e->ncpus; c++)
+		if (e->irqs[c].set && l->lineno - e->irqs[c].first_line > EV_IRQ_HOLD)
+			e->irqs[c].set = false;
+	if (k != K_OTHER) {
+		/* a run only reaches the next event of its CPU (lines of
+		 * other events between are no mapping): a map line there
+		 * takes it over, any other line lets its frees go */
+		e->cpu_evs[x.cpu]++;
+		e->cur_irq = e->irqs[x.cpu];
+		e->irqs[x.cpu].set = false;
+		if (e->cur_irq.cpu_lines + 1 != e->cpu_evs[x.cpu])
+			e->cur_irq.set = false;
+	}
+	ret = on_event_kind(e, l, &x);
+	if (!ret)
+		ret = drain(e);
+	return ret;
+}
+
+static int on_event_kind(struct evrep *e, const struct ftrace_line *l, struct lctx *xp)
+{
+	struct lctx x = *xp;
+	enum kind k = x.k;
+	int ret;
+
 	ret = timers(e, l);
 	if (ret)
 		return ret;
@@ -1933,7 +2177,8 @@ static int on_event_line(struct evrep *e, const struct ftrace_line *l, struct lc
 		for (unsigned int i = 0; i < EV_MAX_GROUPS; i++) {
 			struct group *g = &e->groups[i];
 
-			if (g->used && g->cpu == l->cpu && k == K_UNMAP && g->pid == l->pid) {
+			if (g->used && g->cpu == l->cpu && k == K_UNMAP && g->pid == l->pid &&
+			    g->ctx == line_ctx(l)) {
 				ret = close_group(&x, i, -1, 0);
 				if (ret)
 					return ret;
@@ -1978,9 +2223,11 @@ static int setup(struct evrep *e)
 		n = PHYR_IOVA_MAX_CPUS;
 	e->ncpus = n;
 	e->cpu_lines = calloc(n, sizeof(*e->cpu_lines));
+	e->irqs = calloc(n, sizeof(*e->irqs));
+	e->cpu_evs = calloc(n, sizeof(*e->cpu_evs));
 	e->hints = calloc(n, sizeof(*e->hints));
 	e->tries = calloc(n, sizeof(*e->tries));
-	if (!e->cpu_lines || !e->hints || !e->tries)
+	if (!e->cpu_lines || !e->irqs || !e->cpu_evs || !e->hints || !e->tries)
 		return -ENOMEM;
 	phyr_iova_config_init(&e->icfg);
 	e->icfg.ncpus = n;
@@ -2064,6 +2311,8 @@ int evrep_run(const struct phyr_capture_config *cfg, const char *path, FILE *f, 
 
 		/* groups still open at the end close as they stand */
 		l.ts_ns = UINT64_MAX;
+		for (unsigned int c = 0; c < e->ncpus; c++)
+			e->irqs[c].set = false;
 		for (unsigned int i = 0; i < EV_MAX_GROUPS && !ret; i++)
 			if (e->groups[i].used)
 				ret = close_group(&x, i, -1, 0);
@@ -2105,6 +2354,8 @@ void evrep_destroy(struct evrep *e)
 	free(e->hash);
 	free(e->q);
 	free(e->cpu_lines);
+	free(e->irqs);
+	free(e->cpu_evs);
 	free(e->hints);
 	free(e->tries);
 	un_free(&e->un);
