@@ -207,6 +207,11 @@ struct phyr_capture {
 	struct cdom **doms;
 	unsigned int ndoms, capdoms;
 	struct cdom *last_dom;
+	/* dom_of()'s last iovad= text and its domain (most lines name the
+	 * domain of the line before) */
+	char iovad_text[24];
+	size_t iovad_len;
+	struct cdom *iovad_dom;
 
 	struct phyr_capture_device devs[CAP_MAX_DEVICES];
 	unsigned int ndevs;
@@ -1019,13 +1024,28 @@ static int need_u64(struct ctx *x, const char *name, uint64_t *v)
 
 static int dom_of(struct ctx *x, struct cdom **dm)
 {
+	struct phyr_capture *c = x->c;
+	const struct ftrace_str *t = ftrace_field_find(&x->fs, "iovad");
 	uint64_t iovad;
-	int ret = need_hex(x, "iovad", &iovad);
+	int ret;
 
+	if (t && c->iovad_dom && t->len == c->iovad_len &&
+	    memcmp(t->p, c->iovad_text, t->len) == 0) {
+		*dm = c->iovad_dom;
+		return 0;
+	}
+	ret = need_hex(x, "iovad", &iovad);
 	if (ret)
 		return ret;
-	*dm = dom_get(x->c, iovad);
-	return *dm ? 0 : -ENOMEM;
+	*dm = dom_get(c, iovad);
+	if (!*dm)
+		return -ENOMEM;
+	if (t->len <= sizeof(c->iovad_text)) {
+		memcpy(c->iovad_text, t->p, t->len);
+		c->iovad_len = t->len;
+		c->iovad_dom = *dm;
+	}
+	return 0;
 }
 
 static void base_op(struct op *o, const struct ftrace_line *l, enum op_type t)
@@ -1263,6 +1283,50 @@ static int unmaps_ended(struct ctx *x)
 	return unmaps_missed(x, st, k);
 }
 
+/*
+ * The two fields of iommu:unmap the recovery needs, read straight from its
+ * fixed format ("IOMMU: iova=0x%016llx - 0x%016llx size=%zu
+ * unmapped_size=%zu") instead of splitting the whole payload: this runs
+ * on every unmap of a strict capture. Returns false when either is absent
+ * or malformed (the line is then ignored, as before).
+ */
+static bool unmap_iova_size(struct ftrace_str a, uint64_t *iova, uint64_t *bytes)
+{
+	static const char pre[] = "IOMMU: iova=";
+	const char *p = a.p, *e = a.p + a.len, *q, *t;
+
+	if (a.len > sizeof(pre) - 1 && memcmp(p, pre, sizeof(pre) - 1) == 0)
+		q = p + sizeof(pre) - 1;
+	else if ((q = a.len >= 5 ? memmem(p, a.len, "iova=", 5) : NULL) != NULL)
+		q += 5;
+	else
+		return false;
+	for (t = q; t < e && *t != ' '; t++)
+		;
+	if (ftrace_parse_hex((struct ftrace_str){ q, (size_t)(t - q) }, iova))
+		return false;
+	/* " - 0x<end> size=": skip the range's end */
+	if (e - t > 3 && t[1] == '-' && t[2] == ' ') {
+		for (q = t + 3; q < e && *q != ' '; q++)
+			;
+		if (e - q > 6 && memcmp(q, " size=", 6) == 0)
+			q += 6;
+		else
+			q = NULL;
+	} else {
+		q = NULL;
+	}
+	if (!q) {
+		q = memmem(t, (size_t)(e - t), " size=", 6);
+		if (!q)
+			return false;
+		q += 6;
+	}
+	for (t = q; t < e && *t != ' '; t++)
+		;
+	return ftrace_parse_dec((struct ftrace_str){ q, (size_t)(t - q) }, bytes) == 0;
+}
+
 static int on_unmap(struct ctx *x)
 {
 	struct phyr_capture *c = x->c;
@@ -1271,7 +1335,7 @@ static int on_unmap(struct ctx *x)
 	uint64_t iova, bytes;
 	int ret;
 
-	if (ftrace_field_hex(&x->fs, "iova", &iova) || ftrace_field_dec(&x->fs, "size", &bytes) ||
+	if (!unmap_iova_size(x->l->args, &iova, &bytes) ||
 	    !bytes || (iova & 4095) || (bytes & 4095))
 		return 0;
 	if ((ret = unmaps_ended(x)))
@@ -1778,6 +1842,8 @@ static int setup_model(struct phyr_capture *c)
 
 static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct pending_free *pf)
 {
+	char pname[sizeof(c->evs[0].name)];
+	struct ftrace_str ename;
 	struct ctx x;
 	enum ev_id id;
 
@@ -1799,18 +1865,17 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	id = event_id(&c->ev_table, l->event);
 	if (id == EV_OTHER)
 		id = event_id_numbered(&c->ev_table, l->event);
-	if (l->site.len && id >= EV_ADD_DEVICE) {
+	ename = l->event;
+	if (__builtin_expect(l->site.len && id >= EV_ADD_DEVICE, 0)) {
 		/* a dynamic probe named like a tracepoint (the swiotlb probes
 		 * qs/map and qs/unmap print as "map" and "unmap"): not iommu: */
-		char name[sizeof(c->evs[0].name)];
-		int n = snprintf(name, sizeof(name), "%.*s (probe)", (int)l->event.len, l->event.p);
+		int n = snprintf(pname, sizeof(pname), "%.*s (probe)", (int)l->event.len, l->event.p);
 
-		count_event(c, (struct ftrace_str){ .p = name, .len = (size_t)n < sizeof(name) ?
-						    (size_t)n : sizeof(name) - 1 }, EV_OTHER);
-		c->sum.nskipped++;
-		return 0;
+		ename = (struct ftrace_str){ .p = pname, .len = (size_t)n < sizeof(pname) ?
+					     (size_t)n : sizeof(pname) - 1 };
+		id = EV_OTHER;
 	}
-	count_event(c, l->event, id);
+	count_event(c, ename, id);
 	if (id == EV_OTHER) {
 		c->sum.nskipped++;
 		if (c->nopen)
@@ -1833,7 +1898,6 @@ static int on_line(struct phyr_capture *c, const struct ftrace_line *l, struct p
 	case EV_UNMAP:
 		if (!recovering(c))
 			return 0;
-		ftrace_fields(l->args, &x.fs);
 		return on_unmap(&x);
 	case EV_FQ_TIMEOUT:
 		c->fq_seen = true;

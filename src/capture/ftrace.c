@@ -145,31 +145,30 @@ void ftrace_reader_lost(const struct ftrace_reader *r, uint64_t *nlines, uint64_
 
 /* ---- numbers ---- */
 
-static inline int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+/* Digit values of the hex characters, -1 for any other byte. */
+static const signed char hexv[256] = {
+	['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
+	['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
+	['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1,
+	['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
+	['E'] = 14 + 1, ['F'] = 15 + 1,
+}; /* value + 1: 0 marks a byte that is no hex digit */
 
 int ftrace_parse_hex(struct ftrace_str s, uint64_t *v)
 {
+	const unsigned char *p = (const unsigned char *)s.p, *e = p + s.len;
 	uint64_t x = 0;
-	size_t i = 0;
 
-	if (s.len >= 2 && s.p[0] == '0' && (s.p[1] | 0x20) == 'x')
-		i = 2;
-	if (i == s.len || s.len - i > 16)
+	if (s.len >= 2 && p[0] == '0' && (p[1] | 0x20) == 'x')
+		p += 2;
+	if (p == e || e - p > 16)
 		return -EINVAL;
-	for (; i < s.len; i++) {
-		int d = hexval(s.p[i]);
+	for (; p < e; p++) {
+		int d = hexv[*p];
 
-		if (d < 0)
+		if (!d)
 			return -EINVAL;
-		x = x << 4 | (uint64_t)d;
+		x = x << 4 | (uint64_t)(d - 1);
 	}
 	*v = x;
 	return 0;
@@ -195,27 +194,30 @@ int ftrace_parse_dec(struct ftrace_str s, uint64_t *v)
 
 /* ---- fields ---- */
 
+/* Bytes that end a token: ' ' (and '=' for a field's name). */
+#define FT_BLANK 1
+#define FT_EQ 2
+static const unsigned char ftclass[256] = { [' '] = FT_BLANK, ['='] = FT_EQ };
+
 void ftrace_fields(struct ftrace_str s, struct ftrace_fields *out)
 {
-	const char *p = s.p, *e = s.p + s.len;
+	const unsigned char *p = (const unsigned char *)s.p, *e = p + s.len;
 
 	out->n = 0;
 	while (p < e && out->n < FTRACE_MAX_FIELDS) {
-		const char *tok, *eq = NULL;
+		const unsigned char *tok;
 
 		while (p < e && *p == ' ')
 			p++;
 		tok = p;
-		while (p < e && *p != ' ' && *p != '=')
+		while (p < e && !ftclass[*p])
 			p++;
 		if (p < e && *p == '=' && p > tok) {
 			struct ftrace_field *f = &out->f[out->n++];
-			const char *v;
+			const unsigned char *eq = p++, *v = p;
 
-			eq = p++;
-			v = p;
 			if (p < e && (*p == '"' || *p == '{')) {
-				char close = *p == '"' ? '"' : '}';
+				unsigned char close = *p == '"' ? '"' : '}';
 
 				p++;
 				while (p < e && *p != close)
@@ -225,51 +227,15 @@ void ftrace_fields(struct ftrace_str s, struct ftrace_fields *out)
 			}
 			while (p < e && *p != ' ')
 				p++;
-			f->name.p = tok;
+			f->name.p = (const char *)tok;
 			f->name.len = (size_t)(eq - tok);
-			f->value.p = v;
+			f->value.p = (const char *)v;
 			f->value.len = (size_t)(p - v);
 		} else {
 			while (p < e && *p != ' ')
 				p++;
 		}
 	}
-}
-
-const struct ftrace_str *ftrace_field_find(const struct ftrace_fields *fs, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (unsigned int i = 0; i < fs->n; i++)
-		if (fs->f[i].name.len == n && fs->f[i].name.p[0] == name[0] &&
-		    memcmp(fs->f[i].name.p, name, n) == 0)
-			return &fs->f[i].value;
-	return NULL;
-}
-
-int ftrace_field_hex(const struct ftrace_fields *fs, const char *name, uint64_t *v)
-{
-	const struct ftrace_str *s = ftrace_field_find(fs, name);
-
-	return s ? ftrace_parse_hex(*s, v) : -ENOENT;
-}
-
-int ftrace_field_dec(const struct ftrace_fields *fs, const char *name, uint64_t *v)
-{
-	const struct ftrace_str *s = ftrace_field_find(fs, name);
-
-	return s ? ftrace_parse_dec(*s, v) : -ENOENT;
-}
-
-int ftrace_field_u64(const struct ftrace_fields *fs, const char *name, uint64_t *v)
-{
-	const struct ftrace_str *s = ftrace_field_find(fs, name);
-
-	if (!s)
-		return -ENOENT;
-	if (s->len > 2 && s->p[0] == '0' && (s->p[1] | 0x20) == 'x')
-		return ftrace_parse_hex(*s, v);
-	return ftrace_parse_dec(*s, v);
 }
 
 /* ---- header lines ---- */

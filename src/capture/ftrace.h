@@ -26,6 +26,7 @@
 #ifndef PHYR_CAPTURE_FTRACE_H
 #define PHYR_CAPTURE_FTRACE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -125,20 +126,51 @@ uint64_t ftrace_reader_first_lost(const struct ftrace_reader *r);
  * without `=` are skipped; `"..."` and `{...}` values may hold blanks. */
 void ftrace_fields(struct ftrace_str s, struct ftrace_fields *out);
 /* The value of field @name, or NULL. */
-const struct ftrace_str *ftrace_field_find(const struct ftrace_fields *fs, const char *name);
+static inline const struct ftrace_str *ftrace_field_find(const struct ftrace_fields *fs,
+							  const char *name)
+{
+	size_t n = __builtin_strlen(name); /* a constant where @name is a literal */
+
+	for (unsigned int i = 0; i < fs->n; i++)
+		if (fs->f[i].name.len == n && fs->f[i].name.p[0] == name[0] &&
+		    __builtin_memcmp(fs->f[i].name.p, name, n) == 0)
+			return &fs->f[i].value;
+	return NULL;
+}
 /*
  * Typed reads of field @name: hex with or without "0x" (ftrace_field_hex),
  * decimal (ftrace_field_dec), or either by prefix (ftrace_field_u64: "0x"
  * hex, else decimal). Return: 0, -ENOENT (no such field), -EINVAL (not a
  * number, or out of range).
  */
-int ftrace_field_hex(const struct ftrace_fields *fs, const char *name, uint64_t *v);
-int ftrace_field_dec(const struct ftrace_fields *fs, const char *name, uint64_t *v);
-int ftrace_field_u64(const struct ftrace_fields *fs, const char *name, uint64_t *v);
-
 /* Number parsing of a slice (whole slice must be the number). Return 0 or -EINVAL. */
 int ftrace_parse_hex(struct ftrace_str s, uint64_t *v);
 int ftrace_parse_dec(struct ftrace_str s, uint64_t *v);
+
+static inline int ftrace_field_hex(const struct ftrace_fields *fs, const char *name, uint64_t *v)
+{
+	const struct ftrace_str *s = ftrace_field_find(fs, name);
+
+	return s ? ftrace_parse_hex(*s, v) : -ENOENT;
+}
+
+static inline int ftrace_field_dec(const struct ftrace_fields *fs, const char *name, uint64_t *v)
+{
+	const struct ftrace_str *s = ftrace_field_find(fs, name);
+
+	return s ? ftrace_parse_dec(*s, v) : -ENOENT;
+}
+
+static inline int ftrace_field_u64(const struct ftrace_fields *fs, const char *name, uint64_t *v)
+{
+	const struct ftrace_str *s = ftrace_field_find(fs, name);
+
+	if (!s)
+		return -ENOENT;
+	if (s->len > 2 && s->p[0] == '0' && (s->p[1] | 0x20) == 'x')
+		return ftrace_parse_hex(*s, v);
+	return ftrace_parse_dec(*s, v);
+}
 
 /* True when @s equals the NUL-terminated @lit. */
 static inline bool ftrace_str_eq(struct ftrace_str s, const char *lit)
