@@ -1165,24 +1165,6 @@ static bool recovering(const struct phyr_capture *c)
 	       !c->sum.rc_probes;
 }
 
-static int ctx_level(const struct ftrace_line *l)
-{
-	char h = l->flags.len >= 3 ? l->flags.p[2] : '.';
-
-	switch (h) {
-	case 's':
-		return 1;
-	case 'h':
-	case 'H':
-		return 2;
-	case 'z':
-	case 'Z':
-		return 3;
-	default:
-		return 0;
-	}
-}
-
 #define LIVE_SIZE_BITS 24
 /* freed by missed_free(): a late iova_free of it is not applied again */
 #define LIVE_RECOVERED (UINT64_C(1) << 63)
@@ -1263,7 +1245,7 @@ static int unmaps_missed(struct ctx *x, struct unmap_stack *st, unsigned int k)
 static int unmaps_ended(struct ctx *x)
 {
 	struct unmap_stack *st = &x->c->ustk[x->l->cpu % x->c->model_cpus];
-	int level = ctx_level(x->l);
+	int level = ftrace_ctx_level(ftrace_line_ctx(x->l));
 	unsigned int k;
 
 	if (!st->n)
@@ -1331,7 +1313,7 @@ static int on_unmap(struct ctx *x)
 {
 	struct phyr_capture *c = x->c;
 	struct unmap_stack *st = &c->ustk[x->l->cpu % c->model_cpus];
-	int level = ctx_level(x->l);
+	int level = ftrace_ctx_level(ftrace_line_ctx(x->l));
 	uint64_t iova, bytes;
 	int ret;
 

@@ -1603,13 +1603,6 @@ static bool aligned_run(uint64_t start, uint64_t end)
 	return ((start >> EV_SHIFT) & (p2 - 1)) == 0;
 }
 
-/* The context a line ran in: ftrace's third flag ('.' a task, 's' a
- * softirq, 'h'/'H' a hardirq, 'z'/'Z' an NMI; '.' when not recorded). */
-static char line_ctx(const struct ftrace_line *l)
-{
-	return l->flags.len >= 3 ? l->flags.p[2] : '.';
-}
-
 /*
  * Whether a map line at @lo (physical @paddr) contiguous with group @g
  * must start an allocation of its own rather than continue @g's:
@@ -1672,29 +1665,12 @@ static int close_groups(struct lctx *x, uint64_t done)
 	return 0;
 }
 
-/* How a context nests: a task under a softirq under a hardirq under an NMI. */
-static int ctx_level(char ctx)
-{
-	switch (ctx) {
-	case 's':
-		return 1;
-	case 'h':
-	case 'H':
-		return 2;
-	case 'z':
-	case 'Z':
-		return 3;
-	default:
-		return 0;
-	}
-}
-
 static int on_map(struct lctx *x)
 {
 	struct evrep *e = x->e;
 	uint64_t lo, hi, size;
 	unsigned int free_slot = EV_MAX_GROUPS, ext = EV_MAX_GROUPS;
-	char ctx = line_ctx(x->l);
+	char ctx = ftrace_line_ctx(x->l);
 	uint64_t paddr, done = 0;
 	int ret;
 
@@ -1713,7 +1689,7 @@ static int on_map(struct lctx *x)
 			 * interrupted runs again: a line of a lower context ends
 			 * it; a call that an interrupt cut into resumes after it,
 			 * so an interrupt's line neither extends nor ends it */
-			if (ctx_level(g->ctx) > ctx_level(ctx))
+			if (ftrace_ctx_level(g->ctx) > ftrace_ctx_level(ctx))
 				done |= UINT64_C(1) << i;
 			continue;
 		}
@@ -1766,7 +1742,7 @@ static int on_map(struct lctx *x)
 		.cpu_lines = e->cpu_lines[x->cpu], .dev = -1, .ctx = ctx,
 		.last_paddr = paddr, .last_end = lo,
 	};
-	if (e->cur_irq.set && ctx_level(e->cur_irq.ctx) > ctx_level(ctx)) {
+	if (e->cur_irq.set && ftrace_ctx_level(e->cur_irq.ctx) > ftrace_ctx_level(ctx)) {
 		/* an interrupt cut in between this call's allocation and its
 		 * map, or came before both: close_group() decides */
 		e->groups[free_slot].irq_first = e->cur_irq.first_line;
@@ -1957,7 +1933,7 @@ static int on_unmap(struct lctx *x)
 		struct edom *dm = e->doms[e->ents[ei].dom];
 		unsigned int k = size_class(e->ents[ei].size);
 
-		char ctx = line_ctx(x->l);
+		char ctx = ftrace_line_ctx(x->l);
 
 		/* strict: free_iova_fast right after the unmap, on this CPU */
 		shadow_push(dm, k, lpfn | (uint64_t)x->cpu << SH_CPU_SHIFT);
@@ -2178,7 +2154,7 @@ static int on_event_kind(struct evrep *e, const struct ftrace_line *l, struct lc
 			struct group *g = &e->groups[i];
 
 			if (g->used && g->cpu == l->cpu && k == K_UNMAP && g->pid == l->pid &&
-			    g->ctx == line_ctx(l)) {
+			    g->ctx == ftrace_line_ctx(l)) {
 				ret = close_group(&x, i, -1, 0);
 				if (ret)
 					return ret;

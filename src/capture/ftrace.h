@@ -73,6 +73,31 @@ struct ftrace_line {
 	uint64_t lost;           /* FTRACE_LOST: M */
 };
 
+/* The context a line ran in: ftrace's third flag ('.' a task, 's' a
+ * softirq, 'h'/'H' a hardirq, 'z'/'Z' an NMI; '.' when not recorded). */
+static inline char ftrace_line_ctx(const struct ftrace_line *l)
+{
+	return l->flags.len >= 3 ? l->flags.p[2] : '.';
+}
+
+/* How a context nests: a task (0) under a softirq (1) under a hardirq (2)
+ * under an NMI (3). */
+static inline int ftrace_ctx_level(char ctx)
+{
+	switch (ctx) {
+	case 's':
+		return 1;
+	case 'h':
+	case 'H':
+		return 2;
+	case 'z':
+	case 'Z':
+		return 3;
+	default:
+		return 0;
+	}
+}
+
 /* One `name=value` of a payload (value may be empty: `attrs=`). */
 struct ftrace_field {
 	struct ftrace_str name;
