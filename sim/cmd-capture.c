@@ -393,6 +393,24 @@ static int absolute(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The totals of a bounce replay (the --emit summary on stderr, the summary mode on stdout). */
+static void print_bounce_totals(const struct phyr_capture_bounce_summary *s, FILE *f)
+{
+	fprintf(f, "bounces: matched %" PRIu64 "/%" PRIu64 " maps", s->nmatched, s->nmaps);
+	if (s->first_divergence)
+		fprintf(f, ", first divergence at line %" PRIu64, s->first_divergence);
+	fprintf(f, "; model found no slot %" PRIu64 ", releases %" PRIu64 " (unknown %" PRIu64
+		"), entries without return %" PRIu64 ", returns without entry %" PRIu64
+		", pools %" PRIu64 "\n", s->nmodel_failures, s->nreleases, s->nunknown_releases,
+		s->nunpaired_entries, s->nunpaired_returns, s->npools);
+	if (s->nlost_events)
+		fprintf(f, "lost: %" PRIu64 " events in %" PRIu64 " lines, the first at line %" PRIu64
+			" (mappings past it are not trustworthy)\n", s->nlost_events, s->nlost_lines,
+			s->first_lost_line);
+	if (s->truncated_line)
+		fprintf(f, "truncated last line: %" PRIu64 " (ignored)\n", s->truncated_line);
+}
+
 /* --emit bounces: the swiotlb replay; the lines on stdout, a summary on stderr. */
 static int run_bounces(const struct capture_opts *o)
 {
@@ -409,19 +427,7 @@ static int run_bounces(const struct capture_opts *o)
 		fprintf(stderr, "phyr-sim capture replay: writing the output: %s\n", strerror(errno));
 		return 1;
 	}
-	fprintf(stderr, "bounces: matched %" PRIu64 "/%" PRIu64 " maps", s.nmatched, s.nmaps);
-	if (s.first_divergence)
-		fprintf(stderr, ", first divergence at line %" PRIu64, s.first_divergence);
-	fprintf(stderr, "; model found no slot %" PRIu64 ", releases %" PRIu64 " (unknown %" PRIu64
-		"), entries without return %" PRIu64 ", returns without entry %" PRIu64
-		", pools %" PRIu64 "\n", s.nmodel_failures, s.nreleases, s.nunknown_releases,
-		s.nunpaired_entries, s.nunpaired_returns, s.npools);
-	if (s.nlost_events)
-		fprintf(stderr, "lost: %" PRIu64 " events in %" PRIu64 " lines, the first at line %"
-			PRIu64 " (mappings past it are not trustworthy)\n", s.nlost_events,
-			s.nlost_lines, s.first_lost_line);
-	if (s.truncated_line)
-		fprintf(stderr, "truncated last line: %" PRIu64 " (ignored)\n", s.truncated_line);
+	print_bounce_totals(&s, stderr);
 	return 0;
 }
 
@@ -882,22 +888,14 @@ static int run_bounce_summary(const struct capture_opts *o, const struct cli_cmd
 			       k->dev[i].nmodel_failures, k->dev[i].bytes, k->dev[i].first_divergence);
 	} else {
 		printf("mode: bounces (swiotlb, no IOVA)\n");
-		printf("lines: %" PRIu64 ", pools: %" PRIu64 "\n", s.nlines, s.npools);
-		printf("bounces: matched %" PRIu64 "/%" PRIu64, s.nmatched, s.nmaps);
-		if (s.first_divergence)
-			printf(", first divergence at line %" PRIu64, s.first_divergence);
-		printf("; model found no slot %" PRIu64 ", releases %" PRIu64 " (unknown %" PRIu64 ")\n",
-		       s.nmodel_failures, s.nreleases, s.nunknown_releases);
+		printf("lines: %" PRIu64 "\n", s.nlines);
+		print_bounce_totals(&s, stdout);
 		for (unsigned int i = 0; i < k->ndev; i++)
 			printf("device %s: bounces %" PRIu64 ", matched %" PRIu64 "/%" PRIu64 ", %" PRIu64
 			       " bytes\n", k->dev[i].name, k->dev[i].nmaps, k->dev[i].nmatched,
 			       k->dev[i].nmaps, k->dev[i].bytes);
 		if (k->nother)
 			printf("(%" PRIu64 " bounces of further devices not listed)\n", k->nother);
-		if (s.nlost_events)
-			printf("warning: events lost at line %" PRIu64 " (%" PRIu64 " in %" PRIu64
-			       " lines): mappings past it are not trustworthy\n", s.first_lost_line,
-			       s.nlost_events, s.nlost_lines);
 	}
 	free(k);
 	if (fflush(stdout)) {
